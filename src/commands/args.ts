@@ -1,0 +1,89 @@
+/**
+ * Argument parsers shared by every command: each validates one argument the way Redis does and, when
+ * it is invalid, writes Redis's error reply and returns undefined, so a handler reads
+ * `const n = intArg(ctx.reply, argv[2]); if (n === undefined) return`.
+ */
+import type { ReplyWriter } from "../resp/ReplyWriter.ts"
+import { parseDouble, parseLongLong } from "../util/numbers.ts"
+import * as Errors from "./errors.ts"
+
+/** A 64-bit integer argument (getLongLongFromObjectOrReply). */
+export const intArg = (reply: ReplyWriter, s: string, message: string = Errors.NOT_INTEGER): number | undefined => {
+  const n = parseLongLong(s)
+  if (n === undefined) reply.error(message)
+  return n
+}
+
+/**
+ * An integer argument within [min, max] (getRangeLongFromObjectOrReply): not a number ->
+ * "value is not an integer or out of range"; out of range -> `message`, or Redis's default
+ * "value is out of range, value must between <min> and <max>".
+ */
+export const rangeIntArg = (
+  reply: ReplyWriter,
+  s: string,
+  min: number,
+  max: number,
+  message?: string
+): number | undefined => {
+  const n = parseLongLong(s)
+  if (n === undefined) {
+    reply.error(message ?? Errors.NOT_INTEGER)
+    return undefined
+  }
+  if (n < min || n > max) {
+    reply.error(message ?? `ERR value is out of range, value must between ${min} and ${max}`)
+    return undefined
+  }
+  return n
+}
+
+/** A C `int` argument (getIntFromObjectOrReply). */
+export const int32Arg = (reply: ReplyWriter, s: string): number | undefined =>
+  rangeIntArg(reply, s, -2147483648, 2147483647)
+
+/** A positive integer argument (getPositiveLongFromObjectOrReply): "value is out of range, must be positive". */
+export const positiveIntArg = (reply: ReplyWriter, s: string): number | undefined => {
+  const n = parseLongLong(s)
+  if (n === undefined) {
+    reply.error(Errors.NOT_INTEGER)
+    return undefined
+  }
+  if (n < 0) {
+    reply.error(Errors.MUST_BE_POSITIVE)
+    return undefined
+  }
+  return n
+}
+
+/** A double argument (getDoubleFromObjectOrReply). */
+export const floatArg = (reply: ReplyWriter, s: string, message: string = Errors.NOT_FLOAT): number | undefined => {
+  const d = parseDouble(s)
+  if (d === undefined) reply.error(message)
+  return d
+}
+
+/**
+ * A blocking timeout in seconds with decimals, 0 = forever (getTimeoutFromObjectOrReply with
+ * UNIT_SECONDS). Returns the absolute deadline in ms (0 for none) given the current time.
+ */
+export const timeoutArg = (reply: ReplyWriter, s: string, now: number): number | undefined => {
+  const seconds = parseDouble(s)
+  if (seconds === undefined) {
+    reply.error(Errors.TIMEOUT_NOT_FLOAT)
+    return undefined
+  }
+  // Redis truncates to ms before checking the sign: "-0.0001" is 0 (forever), not negative. Values
+  // beyond the 64-bit range (inf included) become LLONG_MIN in that cast on x86, hence "negative".
+  const ms = Math.trunc(seconds * 1000)
+  if (ms < 0 || !(Math.abs(ms) < 2 ** 63)) {
+    reply.error(Errors.TIMEOUT_NEGATIVE)
+    return undefined
+  }
+  if (ms === 0) return 0
+  return now + ms
+}
+
+/** Case-insensitive option match (`strcasecmp(arg, "nx") == 0`); `name` is lower case. */
+export const isOption = (arg: string, name: string): boolean =>
+  arg.length === name.length && arg.toLowerCase() === name

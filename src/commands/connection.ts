@@ -1,0 +1,212 @@
+/** Connection commands: PING, ECHO, SELECT, QUIT, RESET, HELLO, AUTH. */
+import { authenticate, defaultUserIsNopass } from "../acl/authenticate.ts"
+import type { CommandContext } from "../server/CommandContext.ts"
+import { parseLongLong } from "../util/numbers.ts"
+import { REDIS_VERSION } from "../version.ts"
+import { int32Arg } from "./args.ts"
+import { defineCommand } from "./CommandSpec.ts"
+import * as Errors from "./errors.ts"
+
+const group = "connection"
+
+/** clientSetDefaultAuth: back to the default user, authenticated only if it needs no password. */
+const resetAuth = (ctx: CommandContext): void => {
+  ctx.client.user = "default"
+  ctx.client.authenticated = defaultUserIsNopass(ctx.config)
+}
+
+/** clientSetNameOrReply: names cannot contain spaces, newlines or special characters. */
+export const setClientName = (ctx: CommandContext, name: string): boolean => {
+  for (let i = 0; i < name.length; i++) {
+    const c = name.charCodeAt(i)
+    if (c < 33 || c > 126) {
+      ctx.reply.error("ERR Client names cannot contain spaces, newlines or special characters.")
+      return false
+    }
+  }
+  ctx.client.name = name
+  return true
+}
+
+const hello = (ctx: CommandContext, argv: ReadonlyArray<string>): void => {
+  let version = 0
+  let next = 1
+  if (argv.length >= 2) {
+    const v = parseLongLong(argv[next++]!)
+    if (v === undefined) return ctx.reply.error("ERR Protocol version is not an integer or out of range")
+    if (v < 2 || v > 3) return ctx.reply.error(Errors.NOPROTO)
+    version = v
+  }
+  let user: string | undefined
+  let password: string | undefined
+  let name: string | undefined
+  for (let j = next; j < argv.length; j++) {
+    const more = argv.length - 1 - j
+    const opt = argv[j]!.toLowerCase()
+    if (opt === "auth" && more >= 2) {
+      user = argv[j + 1]!
+      password = argv[j + 2]!
+      j += 2
+    } else if (opt === "setname" && more >= 1) {
+      name = argv[j + 1]!
+      j++
+    } else {
+      return ctx.reply.error(Errors.sanitizeErrorText(`ERR Syntax error in HELLO option '${argv[j]!}'`))
+    }
+  }
+  if (user !== undefined && password !== undefined) {
+    if (!authenticate(ctx.config, user, password)) return ctx.reply.error(Errors.WRONGPASS)
+    ctx.client.user = user
+    ctx.client.authenticated = true
+  }
+  if (!ctx.client.authenticated) {
+    return ctx.reply.error(
+      "NOAUTH HELLO must be called with the client already authenticated, otherwise the HELLO <proto> AUTH <user> <pass> option can be used to authenticate the client and select the RESP protocol version at the same time"
+    )
+  }
+  if (name !== undefined && !setClientName(ctx, name)) return
+  if (version !== 0) {
+    ctx.client.resp = version as 2 | 3
+    ctx.reply.resp = ctx.client.resp
+  }
+  const r = ctx.reply
+  r.mapHeader(7)
+  r.bulk("server")
+  r.bulk("redis")
+  r.bulk("version")
+  r.bulk(REDIS_VERSION)
+  r.bulk("proto")
+  r.integer(ctx.client.resp)
+  r.bulk("id")
+  r.integer(ctx.client.id)
+  r.bulk("mode")
+  r.bulk("standalone")
+  r.bulk("role")
+  r.bulk(ctx.keyspace.isReplica ? "replica" : "master")
+  r.bulk("modules")
+  r.emptyArray()
+}
+
+export const connectionCommands = [
+  defineCommand({
+    name: "ping",
+    arity: -1,
+    flags: "fast",
+    keys: [0, 0, 0],
+    acl: "@fast @connection",
+    tips: "request_policy:all_shards response_policy:all_succeeded",
+    docs: { summary: "Ping the server", since: "1.0.0", group, complexity: "O(1)" },
+    handler: (ctx, argv) => {
+      if (argv.length > 2) return ctx.reply.error(Errors.wrongArity("ping"))
+      if (argv.length === 1) ctx.reply.raw("+PONG\r\n")
+      else ctx.reply.bulk(argv[1]!)
+    }
+  }),
+  defineCommand({
+    name: "echo",
+    arity: 2,
+    flags: "loading stale fast",
+    keys: [0, 0, 0],
+    acl: "@fast @connection",
+    docs: { summary: "Echo the given string", since: "1.0.0", group, complexity: "O(1)" },
+    handler: (ctx, argv) => ctx.reply.bulk(argv[1]!)
+  }),
+  defineCommand({
+    name: "select",
+    arity: 2,
+    flags: "loading stale fast",
+    keys: [0, 0, 0],
+    acl: "@fast @connection",
+    docs: {
+      summary: "Change the selected database for the current connection",
+      since: "1.0.0",
+      group,
+      complexity: "O(1)"
+    },
+    handler: (ctx, argv) => {
+      const id = int32Arg(ctx.reply, argv[1]!)
+      if (id === undefined) return
+      const db = ctx.keyspace.dbs[id]
+      if (db === undefined) return ctx.reply.error(Errors.DB_INDEX_OUT_OF_RANGE)
+      ctx.client.db = db
+      ctx.db = db
+      ctx.reply.ok()
+    }
+  }),
+  defineCommand({
+    name: "quit",
+    arity: -1,
+    flags: "noscript loading stale fast no_auth allow_busy",
+    keys: [0, 0, 0],
+    acl: "@fast @connection",
+    docs: { summary: "Close the connection", since: "1.0.0", group, complexity: "O(1)" },
+    handler: (ctx) => {
+      ctx.reply.ok()
+      ctx.client.closeAfterReply = true
+    }
+  }),
+  defineCommand({
+    name: "reset",
+    arity: 1,
+    flags: "noscript loading stale fast no_auth allow_busy",
+    keys: [0, 0, 0],
+    acl: "@fast @connection",
+    docs: { summary: "Reset the connection", since: "6.2.0", group, complexity: "O(1)" },
+    handler: (ctx) => {
+      const client = ctx.client
+      ctx.engine.discard(client)
+      client.db = ctx.keyspace.dbs[0]!
+      ctx.db = client.db
+      client.resp = 2
+      ctx.reply.resp = 2
+      client.name = ""
+      client.replyMode = "on"
+      client.noEvict = false
+      resetAuth(ctx)
+      ctx.engine.resetConnectionState(client)
+      ctx.reply.raw("+RESET\r\n")
+    }
+  }),
+  defineCommand({
+    name: "hello",
+    arity: -1,
+    flags: "noscript loading stale fast no_auth allow_busy",
+    keys: [0, 0, 0],
+    acl: "@fast @connection",
+    docs: { summary: "Handshake with Redis", since: "6.0.0", group, complexity: "O(1)" },
+    handler: hello
+  }),
+  defineCommand({
+    name: "auth",
+    arity: -2,
+    flags: "noscript loading stale fast no_auth allow_busy",
+    keys: [0, 0, 0],
+    acl: "@fast @connection",
+    docs: {
+      summary: "Authenticate to the server",
+      since: "1.0.0",
+      group,
+      complexity: "O(N) where N is the number of passwords defined for the user"
+    },
+    handler: (ctx, argv) => {
+      if (argv.length > 3) return ctx.reply.error(Errors.SYNTAX)
+      let user = "default"
+      let password: string
+      if (argv.length === 2) {
+        if (defaultUserIsNopass(ctx.config)) {
+          return ctx.reply.error(
+            "ERR AUTH <password> called without any password configured for the default user. Are you sure your configuration is correct?"
+          )
+        }
+        password = argv[1]!
+      } else {
+        user = argv[1]!
+        password = argv[2]!
+      }
+      if (!authenticate(ctx.config, user, password)) return ctx.reply.error(Errors.WRONGPASS)
+      ctx.client.user = user
+      ctx.client.authenticated = true
+      ctx.reply.ok()
+    }
+  })
+]

@@ -1,0 +1,66 @@
+/**
+ * Error replies shared by commands, worded exactly as Redis 7.0 words them (server.c `createSharedObjects`
+ * and the per-command literals). Commands reply with these constants, never with their own copies.
+ * Every string here is the error line without the leading '-'.
+ */
+
+export const WRONGTYPE = "WRONGTYPE Operation against a key holding the wrong kind of value"
+export const SYNTAX = "ERR syntax error"
+export const NOT_INTEGER = "ERR value is not an integer or out of range"
+export const NOT_FLOAT = "ERR value is not a valid float"
+export const NO_SUCH_KEY = "ERR no such key"
+export const INDEX_OUT_OF_RANGE = "ERR index out of range"
+export const OVERFLOW = "ERR increment or decrement would overflow"
+export const NAN_OR_INFINITY = "ERR increment would produce NaN or Infinity"
+export const DB_INDEX_OUT_OF_RANGE = "ERR DB index is out of range"
+export const STRING_TOO_LONG = "ERR string exceeds maximum allowed size (proto-max-bulk-len)"
+export const OFFSET_OUT_OF_RANGE = "ERR offset is out of range"
+export const MUST_BE_POSITIVE = "ERR value is out of range, must be positive"
+export const TIMEOUT_NOT_FLOAT = "ERR timeout is not a float or out of range"
+export const TIMEOUT_NEGATIVE = "ERR timeout is negative"
+export const MIN_MAX_NOT_FLOAT = "ERR min or max is not a float"
+export const MIN_MAX_NOT_STRING_RANGE = "ERR min or max not valid string range item"
+export const NUMKEYS_POSITIVE = "ERR numkeys should be greater than 0"
+export const BUSYKEY = "BUSYKEY Target key name already exists."
+export const SAME_OBJECT = "ERR source and destination objects are the same"
+export const NOAUTH = "NOAUTH Authentication required."
+export const WRONGPASS = "WRONGPASS invalid username-password pair or user is disabled."
+export const OOM = "OOM command not allowed when used memory > 'maxmemory'."
+export const NOPROTO = "NOPROTO unsupported protocol version"
+
+export const MULTI_NESTED = "ERR MULTI calls can not be nested"
+export const EXEC_WITHOUT_MULTI = "ERR EXEC without MULTI"
+export const DISCARD_WITHOUT_MULTI = "ERR DISCARD without MULTI"
+export const WATCH_IN_MULTI = "ERR WATCH inside MULTI is not allowed"
+export const EXECABORT = "EXECABORT Transaction discarded because of previous errors."
+export const UNBLOCKED = "UNBLOCKED client unblocked via CLIENT UNBLOCK"
+
+export const PROTOCOL_INVALID_MULTIBULK = "ERR Protocol error: invalid multibulk length"
+export const PROTOCOL_INVALID_BULK = "ERR Protocol error: invalid bulk length"
+export const PROTOCOL_UNBALANCED_QUOTES = "ERR Protocol error: unbalanced quotes in request"
+export const PROTOCOL_BIG_INLINE = "ERR Protocol error: too big inline request"
+export const PROTOCOL_BIG_MBULK_COUNT = "ERR Protocol error: too big mbulk count string"
+export const PROTOCOL_BIG_BULK_COUNT = "ERR Protocol error: too big bulk count string"
+export const PROTOCOL_UNAUTH_MULTIBULK = "ERR Protocol error: unauthenticated multibulk length"
+export const PROTOCOL_UNAUTH_BULK = "ERR Protocol error: unauthenticated bulk length"
+export const protocolExpectedDollar = (got: string): string => `ERR Protocol error: expected '$', got '${got}'`
+
+/** Redis replaces CR/LF in formatted errors with spaces so that the reply stays one line. */
+export const sanitizeErrorText = (s: string): string => s.replace(/[\r\n]/g, " ")
+
+export const wrongArity = (fullName: string): string =>
+  `ERR wrong number of arguments for '${sanitizeErrorText(fullName)}' command`
+
+/** processCommand's reply for an unknown command: the name and the arguments, 128 bytes each at most. */
+export const unknownCommand = (argv: ReadonlyArray<string>): string => {
+  let args = ""
+  for (let i = 1; i < argv.length && args.length < 128; i++) {
+    args += `'${argv[i]!.slice(0, 128 - args.length)}' `
+  }
+  return sanitizeErrorText(`ERR unknown command '${argv[0]!.slice(0, 128)}', with args beginning with: ${args}`)
+}
+
+export const unknownSubcommand = (sub: string, container: string): string =>
+  sanitizeErrorText(`ERR unknown subcommand '${sub.slice(0, 128)}'. Try ${container.toUpperCase()} HELP.`)
+
+export const invalidExpireTime = (command: string): string => `ERR invalid expire time in '${command}' command`

@@ -1,0 +1,19 @@
+/**
+ * effect-redis-server as a library: the services and Layers of a Redis 7.0-compatible server.
+ *
+ * - `RedisServer.layer(options)`: a complete server listening on TCP (port 0 picks a free port).
+ * - `RedisClient`: an in-process connection returning typed replies, no TCP needed.
+ * - The subsystems (`ServerConfig`, `Keyspace`, `Engine`, `BlockingWaiters`, `ActiveExpiry`) for
+ *   custom compositions; `CoreLive` assembles them over a `ServerConfig`.
+ */
+export { ConfigStore, ServerConfig } from "./config/ServerConfig.ts"
+export { ActiveExpiry, activeExpireCycle } from "./keyspace/ActiveExpiry.ts"
+export { Database } from "./keyspace/Database.ts"
+export { Keyspace, KeyspaceState } from "./keyspace/Keyspace.ts"
+export { CoreLive } from "./layers.ts"
+export { Push, type Reply, ReplyError, ReplyParser, encodeCommand } from "./resp/ReplyParser.ts"
+export { BlockingWaiters } from "./server/BlockingWaiters.ts"
+export { Engine, EngineState } from "./server/Engine.ts"
+export { type Argument, RedisClient, type RedisConnection } from "./server/RedisClient.ts"
+export { type ListeningServer, RedisServer, type RedisServerOptions } from "./server/RedisServer.ts"
+export { REDIS_VERSION, SERVER_VERSION } from "./version.ts"

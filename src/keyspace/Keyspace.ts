@@ -1,0 +1,146 @@
+import { Clock, Context, Effect, Layer } from "effect"
+import { ServerConfig } from "../config/ServerConfig.ts"
+import { Database, type DatabaseHost } from "./Database.ts"
+
+/** Keyspace event classes (notify-keyspace-events letters), as Redis's NOTIFY_* bits. */
+export const NotifyClass = {
+  keyspace: 1 << 0, // K
+  keyevent: 1 << 1, // E
+  generic: 1 << 2, // g
+  string: 1 << 3, // $
+  list: 1 << 4, // l
+  set: 1 << 5, // s
+  hash: 1 << 6, // h
+  zset: 1 << 7, // z
+  expired: 1 << 8, // x
+  evicted: 1 << 9, // e
+  stream: 1 << 10, // t
+  keyMiss: 1 << 11, // m
+  loaded: 1 << 12, // module only
+  module: 1 << 13, // d
+  new: 1 << 14 // n
+} as const
+
+/** Receives every write the keyspace makes on its own (expired keys) in its deterministic form. */
+export type PropagateFn = (dbid: number, argv: ReadonlyArray<string>) => void
+export type NotifyFn = (type: number, event: string, key: string, dbid: number) => void
+export type KeyReadyFn = (db: Database, key: string) => void
+
+/**
+ * All databases plus the state they share: the time of the current batch, keyspace statistics, and
+ * the hooks through which other subsystems observe writes. Synchronous, mutable, single-threaded:
+ * the engine is its only writer, one batch at a time.
+ */
+export class KeyspaceState implements DatabaseHost {
+  readonly dbs: ReadonlyArray<Database>
+  now = 0
+  lruClock = 0
+  isReplica = false
+  /** DEBUG SET-ACTIVE-EXPIRE: whether the background expiry cycle runs. */
+  activeExpireEnabled = true
+  /** Counter of changes since the last save (Redis's server.dirty). */
+  dirty = 0
+  readonly stats = { hits: 0, misses: 0, expiredKeys: 0, expiredStalePerc: 0, expiredTimeCapReached: 0, evictedKeys: 0 }
+  /** lazyfree-lazy-expire: expired keys propagate as UNLINK instead of DEL. */
+  lazyExpire = false
+  /** notify-keyspace-events as NotifyClass bits; 0 disables notifications entirely. */
+  notifyFlags = 0
+  private propagateListeners: Array<PropagateFn> = []
+  private notifyListeners: Array<NotifyFn> = []
+  /** Set by the blocking-waiters service: called when a key some client blocks on may have data. */
+  onKeyReady: KeyReadyFn | undefined = undefined
+
+  constructor(databases: number) {
+    const dbs: Array<Database> = []
+    for (let i = 0; i < databases; i++) dbs.push(new Database(i, this))
+    this.dbs = dbs
+  }
+
+  /** Sets the time of the current batch (ms from Effect's Clock). */
+  setTime(now: number): void {
+    this.now = now
+    this.lruClock = Math.floor(now / 1000) & 0xffffff
+  }
+
+  hit(): void {
+    this.stats.hits++
+  }
+
+  miss(): void {
+    this.stats.misses++
+  }
+
+  /** deleteExpiredKeyAndPropagate */
+  expireKey(db: Database, key: string): void {
+    db.delete(key)
+    this.notify(NotifyClass.expired, "expired", key, db.id)
+    db.touch(key)
+    this.propagate(db.id, [this.lazyExpire ? "UNLINK" : "DEL", key])
+    this.stats.expiredKeys++
+  }
+
+  /** Subscribes to writes in their deterministic form (AOF, replicas, tests); returns an unsubscribe. */
+  onPropagate(fn: PropagateFn): () => void {
+    this.propagateListeners.push(fn)
+    return () => {
+      this.propagateListeners = this.propagateListeners.filter((f) => f !== fn)
+    }
+  }
+
+  propagate(dbid: number, argv: ReadonlyArray<string>): void {
+    for (const fn of this.propagateListeners) fn(dbid, argv)
+  }
+
+  get hasPropagationListeners(): boolean {
+    return this.propagateListeners.length > 0
+  }
+
+  onNotify(fn: NotifyFn): () => void {
+    this.notifyListeners.push(fn)
+    return () => {
+      this.notifyListeners = this.notifyListeners.filter((f) => f !== fn)
+    }
+  }
+
+  /** notifyKeyspaceEvent: filtered by notify-keyspace-events, delivered to listeners (pub/sub). */
+  notify(type: number, event: string, key: string, dbid: number): void {
+    if ((this.notifyFlags & type) === 0 || this.notifyListeners.length === 0) return
+    for (const fn of this.notifyListeners) fn(type, event, key, dbid)
+  }
+
+  /** signalKeyAsReady: a list/zset/stream key received data; wakes clients blocked on it. */
+  keyReady(db: Database, key: string): void {
+    if (this.onKeyReady !== undefined) this.onKeyReady(db, key)
+  }
+
+  flushAll(): number {
+    let removed = 0
+    for (const db of this.dbs) {
+      db.touchAll()
+      removed += db.clear()
+    }
+    return removed
+  }
+
+  swap(a: number, b: number): void {
+    const da = this.dbs[a]!
+    const dbb = this.dbs[b]!
+    da.swapContents(dbb)
+    da.touchAll()
+    dbb.touchAll()
+  }
+}
+
+/** The keyspace as a service: built from the `databases` config, time from Effect's Clock. */
+export class Keyspace extends Context.Service<Keyspace, KeyspaceState>()("effect-redis-server/Keyspace") {
+  static readonly layer = Layer.effect(
+    Keyspace,
+    Effect.gen(function*() {
+      const config = yield* ServerConfig
+      const clock = yield* Clock.Clock
+      const keyspace = new KeyspaceState(config.getNumber("databases"))
+      keyspace.setTime(clock.currentTimeMillisUnsafe())
+      return keyspace
+    })
+  )
+}

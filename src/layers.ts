@@ -1,0 +1,16 @@
+/** Composition of the server's Layers (the graph is drawn in docs/ARCHITECTURE.md). */
+import { Layer } from "effect"
+import type { ServerConfig } from "./config/ServerConfig.ts"
+import { ActiveExpiry } from "./keyspace/ActiveExpiry.ts"
+import { Keyspace } from "./keyspace/Keyspace.ts"
+import { BlockingWaiters } from "./server/BlockingWaiters.ts"
+import { Engine } from "./server/Engine.ts"
+
+/** Keyspace, waiter registry, engine and active expiry, over a configuration. */
+export const CoreLive: Layer.Layer<Engine | Keyspace | BlockingWaiters, never, ServerConfig> = Layer.merge(
+  Engine.layer,
+  ActiveExpiry
+).pipe(
+  Layer.provideMerge(BlockingWaiters.layer),
+  Layer.provideMerge(Keyspace.layer)
+)

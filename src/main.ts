@@ -1,0 +1,82 @@
+/**
+ * redis-server's command line: `effect-redis-server [/path/to/redis.conf] [--name value ...]`.
+ * Only composes Layers and hands them to NodeRuntime.runMain; SIGINT/SIGTERM release them.
+ */
+import { NodeFileSystem, NodeRuntime } from "@effect/platform-node"
+import { Effect, Layer, References } from "effect"
+import { ConfigLoadError, loadConfig } from "./config/load.ts"
+import { ServerConfig } from "./config/ServerConfig.ts"
+import { CoreLive } from "./layers.ts"
+import { minimumLevelFor, RedisLoggerLive } from "./server/log.ts"
+import { RedisServer } from "./server/RedisServer.ts"
+import { REDIS_VERSION, SERVER_VERSION } from "./version.ts"
+
+const argv = process.argv.slice(2)
+
+if (argv[0] === "-v" || argv[0] === "--version") {
+  process.stdout.write(`Redis server v=${REDIS_VERSION} sha=00000000:0 malloc=libc bits=64 build=effect-redis-server-${SERVER_VERSION}\n`)
+  process.exit(0)
+}
+if (argv[0] === "-h" || argv[0] === "--help") {
+  process.stdout.write(
+    `Usage: effect-redis-server [/path/to/redis.conf] [options] [-]
+       effect-redis-server - (read config from stdin)
+       effect-redis-server -v or --version
+       effect-redis-server -h or --help
+
+Examples:
+       effect-redis-server (run the server with default conf)
+       effect-redis-server /etc/redis/6379.conf
+       effect-redis-server --port 7777
+       effect-redis-server --port 7777 --replicaof 127.0.0.1 8888
+       effect-redis-server /etc/myredis.conf --loglevel verbose -
+       effect-redis-server /etc/myredis.conf --loglevel verbose
+`
+  )
+  process.exit(0)
+}
+
+/** Listens, then logs the lines redis-server logs once it is ready. */
+const Announce = Layer.effectDiscard(
+  Effect.gen(function*() {
+    const server = yield* RedisServer
+    yield* Effect.log(`Running mode=standalone, port=${server.port}.`)
+    yield* Effect.log("Server initialized")
+    yield* Effect.log("Ready to accept connections tcp")
+    yield* Effect.addFinalizer(() => Effect.log("Redis is now ready to exit, bye bye..."))
+  })
+)
+
+const program = Effect.gen(function*() {
+  const { store, commandLine } = yield* loadConfig(argv)
+  const logfile = store.get("logfile") ?? ""
+  const level = minimumLevelFor(store.get("loglevel") ?? "notice")
+  const App = Announce.pipe(
+    Layer.provideMerge(RedisServer.layer()),
+    Layer.provideMerge(CoreLive),
+    Layer.provideMerge(ServerConfig.layerFrom(store)),
+    Layer.provide(RedisLoggerLive(logfile))
+  )
+  yield* Effect.gen(function*() {
+    yield* Effect.logWarning("oO0OoO0OoO0Oo Redis is starting oO0OoO0OoO0Oo")
+    yield* Effect.logWarning(
+      `Redis version=${REDIS_VERSION}, bits=64, commit=00000000, modified=0, pid=${process.pid}, just started ` +
+        `(effect-redis-server ${SERVER_VERSION}, Node ${process.version})`
+    )
+    yield* Effect.logWarning(
+      commandLine.configFile === undefined
+        ? "Warning: no config file specified, using the default config. In order to specify a config file use effect-redis-server /path/to/redis.conf"
+        : "Configuration loaded"
+    )
+  }).pipe(Effect.provide(RedisLoggerLive(logfile)))
+  return yield* Layer.launch(App).pipe(Effect.provideService(References.MinimumLogLevel, level))
+}).pipe(
+  Effect.provide(NodeFileSystem.layer),
+  Effect.catchTag("ConfigLoadError", (e: ConfigLoadError) =>
+    Effect.sync(() => {
+      process.stderr.write(e.message + "\n")
+      process.exit(1)
+    }))
+)
+
+NodeRuntime.runMain(program)

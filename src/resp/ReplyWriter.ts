@@ -1,0 +1,219 @@
+import { formatDouble } from "../util/numbers.ts"
+
+/** The protocol a client speaks: RESP2 (default) or RESP3 after `HELLO 3`. */
+export type Protocol = 2 | 3
+
+const MIN_BUFFER = 64 * 1024
+const CRLF = 0x0a0d // "\r\n" as a little-endian uint16
+
+/**
+ * The one reply encoder. Commands write replies straight into a byte buffer, in RESP2 or RESP3
+ * according to `resp`; the connection takes what accumulated during a read batch with `take()` and
+ * sends it in one socket write.
+ *
+ * Strings are latin1 JS strings (one char per byte), the representation of every key and value, so
+ * writing one is a memcpy. The buffer only moves forward: `take()` hands out a view of the bytes
+ * written since the last take and never touches them again, so no copy is needed before the write.
+ */
+export class ReplyWriter {
+  resp: Protocol = 2
+  /** Called with the error code ("ERR", "WRONGTYPE", ...) of every error reply (INFO errorstats). */
+  onError: ((code: string) => void) | undefined = undefined
+  private buf: Buffer
+  private start = 0
+  private pos = 0
+
+  constructor(initialSize = MIN_BUFFER) {
+    this.buf = Buffer.allocUnsafe(initialSize)
+  }
+
+  /** Bytes written since the last `take()`. */
+  get length(): number {
+    return this.pos - this.start
+  }
+
+  /** The bytes written since the last take, or undefined when there are none. */
+  take(): Buffer | undefined {
+    if (this.pos === this.start) return undefined
+    const out = this.buf.subarray(this.start, this.pos)
+    this.start = this.pos
+    return out
+  }
+
+  /** Current write offset: with `truncate`, lets the engine discard a reply (CLIENT REPLY OFF/SKIP). */
+  mark(): number {
+    return this.pos - this.start
+  }
+
+  truncate(mark: number): void {
+    this.pos = this.start + mark
+  }
+
+  /** The bytes written after `mark`, as a latin1 string (MULTI/EXEC bookkeeping, tests). */
+  since(mark: number): string {
+    return this.buf.latin1Slice(this.start + mark, this.pos)
+  }
+
+  private ensure(n: number): void {
+    if (this.pos + n <= this.buf.length) return
+    const pending = this.pos - this.start
+    const next = Buffer.allocUnsafe(Math.max(MIN_BUFFER, (pending + n) * 2))
+    this.buf.copy(next, 0, this.start, this.pos)
+    this.buf = next
+    this.start = 0
+    this.pos = pending
+  }
+
+  /** Pre-encoded RESP (latin1), written as is. */
+  raw(resp: string): void {
+    this.ensure(resp.length)
+    this.pos += this.buf.latin1Write(resp, this.pos)
+  }
+
+  rawBytes(bytes: Uint8Array): void {
+    this.ensure(bytes.length)
+    this.buf.set(bytes, this.pos)
+    this.pos += bytes.length
+  }
+
+  private crlf(): void {
+    this.buf.writeUInt16LE(CRLF, this.pos)
+    this.pos += 2
+  }
+
+  private line(prefix: string, text: string): void {
+    this.ensure(text.length + 3)
+    this.buf[this.pos++] = prefix.charCodeAt(0)
+    this.pos += this.buf.latin1Write(text, this.pos)
+    this.crlf()
+  }
+
+  ok(): void {
+    this.raw("+OK\r\n")
+  }
+
+  simple(text: string): void {
+    this.line("+", text)
+  }
+
+  /** An error reply; `message` starts with its code, e.g. "ERR syntax error" (see commands/errors.ts). */
+  error(message: string): void {
+    this.line("-", message)
+    if (this.onError !== undefined) {
+      const space = message.indexOf(" ")
+      this.onError(space === -1 ? message : message.slice(0, space))
+    }
+  }
+
+  integer(n: number | bigint): void {
+    this.line(":", typeof n === "number" ? String(n) : n.toString())
+  }
+
+  bulk(value: string): void {
+    const len = value.length
+    this.ensure(len + 16)
+    this.buf[this.pos++] = 36 /* $ */
+    this.pos += this.buf.latin1Write(String(len), this.pos)
+    this.crlf()
+    if (len > 0) this.pos += this.buf.latin1Write(value, this.pos)
+    this.crlf()
+  }
+
+  bulkBytes(value: Uint8Array): void {
+    this.line("$", String(value.length))
+    this.rawBytes(value)
+    this.ensure(2)
+    this.crlf()
+  }
+
+  /** A bulk string or, for undefined, the null bulk string. */
+  bulkOrNull(value: string | undefined): void {
+    if (value === undefined) this.nullBulk()
+    else this.bulk(value)
+  }
+
+  /** RESP2 `$-1`, RESP3 `_`. */
+  nullBulk(): void {
+    this.raw(this.resp === 2 ? "$-1\r\n" : "_\r\n")
+  }
+
+  /** RESP2 `*-1`, RESP3 `_`. */
+  nullArray(): void {
+    this.raw(this.resp === 2 ? "*-1\r\n" : "_\r\n")
+  }
+
+  arrayHeader(n: number): void {
+    this.line("*", String(n))
+  }
+
+  emptyArray(): void {
+    this.raw("*0\r\n")
+  }
+
+  /** A map of `n` pairs: RESP3 `%n`, RESP2 a flat array of 2n elements. */
+  mapHeader(n: number): void {
+    if (this.resp === 2) this.line("*", String(n * 2))
+    else this.line("%", String(n))
+  }
+
+  /** RESP3 `~n`, RESP2 an array. */
+  setHeader(n: number): void {
+    this.line(this.resp === 2 ? "*" : "~", String(n))
+  }
+
+  /** RESP3 `>n`, RESP2 an array (pub/sub messages). */
+  pushHeader(n: number): void {
+    this.line(this.resp === 2 ? "*" : ">", String(n))
+  }
+
+  /** Redis 7.0 `addReplyDouble`: `%.17g` text; RESP2 a bulk string, RESP3 a double. */
+  double(d: number): void {
+    const text = formatDouble(d)
+    if (this.resp === 2) this.bulk(text)
+    else this.line(",", text)
+  }
+
+  /** A double already formatted by the command (e.g. a stored score's text). */
+  doubleText(text: string): void {
+    if (this.resp === 2) this.bulk(text)
+    else this.line(",", text)
+  }
+
+  /** RESP3 `#t`/`#f`, RESP2 `:1`/`:0`. */
+  bool(b: boolean): void {
+    if (this.resp === 2) this.raw(b ? ":1\r\n" : ":0\r\n")
+    else this.raw(b ? "#t\r\n" : "#f\r\n")
+  }
+
+  /** RESP3 verbatim string (`=len\r\ntxt:...`), RESP2 a bulk string. */
+  verbatim(text: string, format = "txt"): void {
+    if (this.resp === 2) {
+      this.bulk(text)
+      return
+    }
+    this.line("=", String(text.length + 4))
+    this.ensure(text.length + 6)
+    this.pos += this.buf.latin1Write(format, this.pos)
+    this.buf[this.pos++] = 58 /* : */
+    this.pos += this.buf.latin1Write(text, this.pos)
+    this.crlf()
+  }
+
+  /** RESP3 big number, RESP2 a bulk string. */
+  bigNumber(digits: string): void {
+    if (this.resp === 2) this.bulk(digits)
+    else this.line("(", digits)
+  }
+
+  /** An array of bulk strings. */
+  bulkArray(values: ReadonlyArray<string>): void {
+    this.arrayHeader(values.length)
+    for (let i = 0; i < values.length; i++) this.bulk(values[i]!)
+  }
+
+  /** An array of bulk strings where undefined entries are null bulks (MGET, HMGET). */
+  bulkOrNullArray(values: ReadonlyArray<string | undefined>): void {
+    this.arrayHeader(values.length)
+    for (let i = 0; i < values.length; i++) this.bulkOrNull(values[i])
+  }
+}

@@ -1,0 +1,104 @@
+import { Context, Effect, Layer } from "effect"
+import type { Database } from "../keyspace/Database.ts"
+import { Keyspace } from "../keyspace/Keyspace.ts"
+import type { Client } from "./Client.ts"
+
+/**
+ * Clients blocked on keys (BLPOP, BZPOPMIN, XREAD BLOCK, ...): FIFO queues per (database, key), and
+ * the keys signalled ready since the engine last served them. Like Redis's `db->blocking_keys` and
+ * `server.ready_keys`. The engine serves ready keys after each command, so a push that satisfies a
+ * waiter is seen by it before any other command runs.
+ */
+export class WaiterRegistry {
+  private readonly byDb = new Map<Database, Map<string, Client[]>>()
+  private ready: Array<readonly [Database, string]> = []
+  private readonly readySet = new Set<string>()
+  /** Number of blocked clients (INFO clients blocked_clients). */
+  blockedClients = 0
+  /** Keys with at least one waiter (INFO clients total_blocking_keys). */
+  blockingKeys = 0
+
+  /** Queues a client on every key of its block state (client.blocked must be set). */
+  add(client: Client): void {
+    const state = client.blocked!
+    let keys = this.byDb.get(state.db)
+    if (keys === undefined) {
+      keys = new Map()
+      this.byDb.set(state.db, keys)
+    }
+    for (const key of state.keys) {
+      const queue = keys.get(key)
+      if (queue === undefined) {
+        keys.set(key, [client])
+        this.blockingKeys++
+      } else if (!queue.includes(client)) {
+        queue.push(client)
+      }
+    }
+    this.blockedClients++
+  }
+
+  /** Removes a client from the queues of its keys (served, timed out, unblocked, disconnected). */
+  remove(client: Client): void {
+    const state = client.blocked
+    if (state === undefined) return
+    const keys = this.byDb.get(state.db)
+    if (keys !== undefined) {
+      for (const key of state.keys) {
+        const queue = keys.get(key)
+        if (queue === undefined) continue
+        const i = queue.indexOf(client)
+        if (i !== -1) queue.splice(i, 1)
+        if (queue.length === 0) {
+          keys.delete(key)
+          this.blockingKeys--
+        }
+      }
+      if (keys.size === 0) this.byDb.delete(state.db)
+    }
+    this.blockedClients--
+  }
+
+  /** signalKeyAsReady: remembers the key if some client waits on it. */
+  keyReady(db: Database, key: string): void {
+    if (this.blockedClients === 0) return
+    const queue = this.byDb.get(db)?.get(key)
+    if (queue === undefined) return
+    const id = `${db.id}\u0000${key}`
+    if (this.readySet.has(id)) return
+    this.readySet.add(id)
+    this.ready.push([db, key])
+  }
+
+  get hasReady(): boolean {
+    return this.ready.length > 0
+  }
+
+  /** The ready keys signalled so far, in signal order; clears the list. */
+  takeReady(): ReadonlyArray<readonly [Database, string]> {
+    const out = this.ready
+    this.ready = []
+    this.readySet.clear()
+    return out
+  }
+
+  /** The FIFO of clients waiting on a key (a copy: serving changes the queue). */
+  waiters(db: Database, key: string): ReadonlyArray<Client> {
+    const queue = this.byDb.get(db)?.get(key)
+    return queue === undefined ? [] : queue.slice()
+  }
+}
+
+export class BlockingWaiters extends Context.Service<BlockingWaiters, WaiterRegistry>()(
+  "effect-redis-server/BlockingWaiters"
+) {
+  static readonly layer = Layer.effect(
+    BlockingWaiters,
+    Effect.gen(function*() {
+      const keyspace = yield* Keyspace
+      const registry = new WaiterRegistry()
+      keyspace.onKeyReady = (db, key) => registry.keyReady(db, key)
+      return registry
+    })
+  )
+}
