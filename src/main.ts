@@ -52,7 +52,7 @@ const program = Effect.gen(function*() {
   const logfile = store.get("logfile") ?? ""
   const level = minimumLevelFor(store.get("loglevel") ?? "notice")
   const App = Announce.pipe(
-    Layer.provideMerge(RedisServer.layer()),
+    Layer.provideMerge(RedisServer.listen()),
     Layer.provideMerge(CoreLive),
     Layer.provideMerge(ServerConfig.layerFrom(store)),
     Layer.provide(RedisLoggerLive(logfile))

@@ -1,11 +1,29 @@
-/** The command table: every family module's definitions. */
+/** The command table: every family module's definitions (one module per family, like Redis's t_*.c). */
 import type { CommandSpec } from "./CommandSpec.ts"
+import { configCommands } from "./config.ts"
 import { connectionCommands } from "./connection.ts"
+import { geoCommands } from "./geo.ts"
+import { hashCommands } from "./hashes.ts"
+import { keyCommands } from "./keys.ts"
+import { listCommands } from "./lists.ts"
+import { serverCommands } from "./server.ts"
+import { setCommands } from "./sets.ts"
+import { streamCommands } from "./streams.ts"
 import { stringCommands } from "./strings.ts"
 import { transactionCommands } from "./transactions.ts"
+import { zsetCommands } from "./zsets.ts"
 
 export const allCommands: ReadonlyArray<CommandSpec> = [
   ...connectionCommands,
   ...transactionCommands,
-  ...stringCommands
+  ...serverCommands,
+  ...configCommands,
+  ...keyCommands,
+  ...stringCommands,
+  ...listCommands,
+  ...hashCommands,
+  ...setCommands,
+  ...zsetCommands,
+  ...geoCommands,
+  ...streamCommands
 ]

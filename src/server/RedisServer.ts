@@ -6,13 +6,21 @@ import type * as SocketServer from "effect/socket/SocketServer"
 import type * as Net from "node:net"
 import { ServerConfig } from "../config/ServerConfig.ts"
 import type { Client } from "./Client.ts"
+import type { Keyspace } from "../keyspace/Keyspace.ts"
+import { CoreLive } from "../layers.ts"
+import type { BlockingWaiters } from "./BlockingWaiters.ts"
 import { Engine, type EngineState } from "./Engine.ts"
 
-export interface RedisServerOptions {
+export interface ListenOptions {
   /** TCP port; 0 picks a free port (read it from `RedisServer.port`). Defaults to the `port` config. */
   readonly port?: number
   /** Address to listen on. Defaults to the first address of the `bind` config. */
   readonly host?: string
+}
+
+export interface RedisServerOptions extends ListenOptions {
+  /** Config directives (as in redis.conf) overriding the defaults, e.g. `{ databases: "4" }`. */
+  readonly config?: Readonly<Record<string, string | ReadonlyArray<string>>>
 }
 
 /** A listening server: the address it is bound to. */
@@ -121,11 +129,23 @@ const connection = (engine: EngineState, maxClients: () => number) => (socket: S
 /** The listening TCP server as a service. */
 export class RedisServer extends Context.Service<RedisServer, ListeningServer>()("effect-redis-server/RedisServer") {
   /**
-   * Listens for clients and serves them with the Engine until the Layer is released. Port and host
-   * come from `options`, else from the `port`/`bind` config.
+   * A complete server: configuration (defaults plus `options.config`), keyspace, engine, active
+   * expiry, and a TCP listener. Everything is released with the Layer.
    */
   static readonly layer = (
     options: RedisServerOptions = {}
+  ): Layer.Layer<RedisServer | Engine | Keyspace | BlockingWaiters | ServerConfig, SocketServer.SocketServerError> =>
+    RedisServer.listen(options).pipe(
+      Layer.provideMerge(CoreLive),
+      Layer.provideMerge(ServerConfig.layer(options.config))
+    )
+
+  /**
+   * Only the listener: serves clients with the Engine until the Layer is released. Port and host come
+   * from `options`, else from the `port`/`bind` config.
+   */
+  static readonly listen = (
+    options: ListenOptions = {}
   ): Layer.Layer<RedisServer, SocketServer.SocketServerError, Engine | ServerConfig> =>
     Layer.effect(
       RedisServer,

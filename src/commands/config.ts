@@ -1,0 +1,4 @@
+/** CONFIG GET/SET/RESETSTAT/REWRITE. */
+import type { CommandSpec } from "./CommandSpec.ts"
+
+export const configCommands: ReadonlyArray<CommandSpec> = []

@@ -1,0 +1,77 @@
+/**
+ * The oracle: a real redis-server (Redis 7.0, from Debian in CI) started on a free port for
+ * differential tests. When no redis-server is on PATH the differential suites are skipped with a
+ * message, except under CI (CI=true), where that is an error: CI always installs one.
+ */
+import { type ChildProcess, execFileSync, spawn } from "node:child_process"
+import * as Net from "node:net"
+
+const findRedisServer = (): string | undefined => {
+  try {
+    return execFileSync("sh", ["-c", "command -v redis-server"], { encoding: "utf8" }).trim() || undefined
+  } catch {
+    return undefined
+  }
+}
+
+export const redisServerPath = findRedisServer()
+
+if (redisServerPath === undefined && process.env.CI !== undefined && process.env.CI !== "" && process.env.CI !== "false") {
+  throw new Error("CI=true but no redis-server on PATH: the differential suites need it (.ci/run installs it)")
+}
+
+/** Message for `describe.skipIf(!hasOracle)`. */
+export const hasOracle = redisServerPath !== undefined
+export const skipMessage = "no redis-server on PATH: differential tests against real Redis skipped"
+
+export const freePort = (): Promise<number> =>
+  new Promise((resolve, reject) => {
+    const server = Net.createServer()
+    server.once("error", reject)
+    server.listen(0, "127.0.0.1", () => {
+      const address = server.address()
+      const port = typeof address === "object" && address !== null ? address.port : 0
+      server.close(() => resolve(port))
+    })
+  })
+
+export interface Oracle {
+  readonly port: number
+  readonly stop: () => Promise<void>
+}
+
+const waitForPort = async (port: number, deadline: number): Promise<void> => {
+  for (;;) {
+    const ok = await new Promise<boolean>((resolve) => {
+      const socket = Net.connect(port, "127.0.0.1", () => {
+        socket.end()
+        resolve(true)
+      })
+      socket.once("error", () => resolve(false))
+    })
+    if (ok) return
+    if (Date.now() > deadline) throw new Error(`redis-server did not start on port ${port}`)
+    await new Promise((r) => setTimeout(r, 20))
+  }
+}
+
+/** Starts a real redis-server with persistence off and DEBUG enabled. */
+export const startOracle = async (extraArgs: ReadonlyArray<string> = []): Promise<Oracle> => {
+  if (redisServerPath === undefined) throw new Error(skipMessage)
+  const port = await freePort()
+  const child: ChildProcess = spawn(
+    redisServerPath,
+    ["--port", String(port), "--bind", "127.0.0.1", "--save", "", "--appendonly", "no", "--enable-debug-command", "yes", "--dir", "/tmp", ...extraArgs],
+    { stdio: "ignore" }
+  )
+  await waitForPort(port, Date.now() + 10_000)
+  return {
+    port,
+    stop: () =>
+      new Promise<void>((resolve) => {
+        if (child.exitCode !== null) return resolve()
+        child.once("exit", () => resolve())
+        child.kill("SIGKILL")
+      })
+  }
+}
