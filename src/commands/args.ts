@@ -87,3 +87,79 @@ export const timeoutArg = (reply: ReplyWriter, s: string, now: number): number |
 /** Case-insensitive option match (`strcasecmp(arg, "nx") == 0`); `name` is lower case. */
 export const isOption = (arg: string, name: string): boolean =>
   arg.length === name.length && arg.toLowerCase() === name
+
+/** Options of SCAN and HSCAN/SSCAN/ZSCAN (scanGenericCommand). */
+export interface ScanOptions {
+  readonly cursor: bigint
+  readonly count: number
+  /** undefined when absent or "*" (everything matches). */
+  readonly pattern: string | undefined
+  /** SCAN's TYPE filter, lower-cased as given. */
+  readonly type: string | undefined
+}
+
+const ULONG_MAX = 18446744073709551615n
+
+/**
+ * parseScanCursorOrReply: strtoul semantics, so "+5" and "-1" (= 2^64-1) are cursors; anything with
+ * leading space or trailing bytes, or beyond 64 bits, is "ERR invalid cursor".
+ */
+export const scanCursorArg = (reply: ReplyWriter, s: string): bigint | undefined => {
+  if (!/^[+-]?\d*$/.test(s)) {
+    reply.error("ERR invalid cursor")
+    return undefined
+  }
+  const negative = s.startsWith("-")
+  const digits = s.replace(/^[+-]/, "")
+  const magnitude = digits.length === 0 ? 0n : BigInt(digits)
+  if (magnitude > ULONG_MAX) {
+    reply.error("ERR invalid cursor")
+    return undefined
+  }
+  return negative && magnitude !== 0n ? ULONG_MAX + 1n - magnitude : magnitude
+}
+
+/**
+ * Parses `cursor [MATCH pattern] [COUNT count] [TYPE type]` starting at argv[cursorIndex]; TYPE only
+ * when `allowType` (SCAN). Replies with Redis's error and returns undefined when invalid.
+ */
+export const scanArgs = (
+  reply: ReplyWriter,
+  argv: ReadonlyArray<string>,
+  cursorIndex: number,
+  allowType: boolean
+): ScanOptions | undefined => {
+  const cursor = scanCursorArg(reply, argv[cursorIndex]!)
+  if (cursor === undefined) return undefined
+  let count = 10
+  let pattern: string | undefined
+  let type: string | undefined
+  for (let i = cursorIndex + 1; i < argv.length;) {
+    const more = argv.length - i
+    const opt = argv[i]!.toLowerCase()
+    if (opt === "count" && more >= 2) {
+      const n = parseLongLong(argv[i + 1]!)
+      if (n === undefined) {
+        reply.error(Errors.NOT_INTEGER)
+        return undefined
+      }
+      if (n < 1) {
+        reply.error(Errors.SYNTAX)
+        return undefined
+      }
+      count = n
+      i += 2
+    } else if (opt === "match" && more >= 2) {
+      const p = argv[i + 1]!
+      pattern = p === "*" ? undefined : p
+      i += 2
+    } else if (opt === "type" && allowType && more >= 2) {
+      type = argv[i + 1]!.toLowerCase()
+      i += 2
+    } else {
+      reply.error(Errors.SYNTAX)
+      return undefined
+    }
+  }
+  return { cursor, count, pattern, type }
+}

@@ -1,0 +1,11 @@
+/**
+ * The in-process server for @effect/vitest tests: `layer(EmbeddedRedis())("...", (it) => ...)` gives
+ * tests a `RedisClient` (and the Engine/Keyspace services) whose time is the test's `TestClock`.
+ */
+import { Layer } from "effect"
+import { ServerConfig } from "../../src/config/ServerConfig.ts"
+import { CoreLive } from "../../src/layers.ts"
+import { RedisClient } from "../../src/server/RedisClient.ts"
+
+export const EmbeddedRedis = (config: Readonly<Record<string, string | ReadonlyArray<string>>> = {}) =>
+  RedisClient.layer.pipe(Layer.provideMerge(CoreLive), Layer.provideMerge(ServerConfig.layer(config)))
