@@ -2,6 +2,7 @@
 import type { CommandSpec } from "./CommandSpec.ts"
 import { configCommands } from "./config.ts"
 import { connectionCommands } from "./connection.ts"
+import { databaseCommands } from "./databases.ts"
 import { geoCommands } from "./geo.ts"
 import { hashCommands } from "./hashes.ts"
 import { keyCommands } from "./keys.ts"
@@ -17,6 +18,7 @@ export const allCommands: ReadonlyArray<CommandSpec> = [
   ...connectionCommands,
   ...transactionCommands,
   ...serverCommands,
+  ...databaseCommands,
   ...configCommands,
   ...keyCommands,
   ...stringCommands,

@@ -82,6 +82,12 @@ export class WaiterRegistry {
     return out
   }
 
+  /** Keys of a database that have waiters (scanDatabaseForReadyKeys after SWAPDB). */
+  blockedKeys(db: Database): ReadonlyArray<string> {
+    const keys = this.byDb.get(db)
+    return keys === undefined ? [] : [...keys.keys()]
+  }
+
   /** The FIFO of clients waiting on a key (a copy: serving changes the queue). */
   waiters(db: Database, key: string): ReadonlyArray<Client> {
     const queue = this.byDb.get(db)?.get(key)

@@ -30,6 +30,7 @@ export interface SavedContext {
   readonly argv: ReadonlyArray<string>
   readonly rewritten: ReadonlyArray<string> | undefined
   readonly propagationPrevented: boolean
+  readonly propagationForced: boolean
 }
 
 /**
@@ -51,6 +52,8 @@ export class CommandContext {
   rewritten: ReadonlyArray<string> | undefined = undefined
   /** Set by a handler: do not propagate this call even if it wrote. */
   propagationPrevented = false
+  /** Set by a handler: propagate this call even if it changed nothing (FLUSHALL on an empty server). */
+  propagationForced = false
 
   readonly engine: EngineState
   readonly keyspace: KeyspaceState
@@ -70,7 +73,8 @@ export class CommandContext {
       command: this.command,
       argv: this.argv,
       rewritten: this.rewritten,
-      propagationPrevented: this.propagationPrevented
+      propagationPrevented: this.propagationPrevented,
+      propagationForced: this.propagationForced
     }
   }
 
@@ -82,6 +86,7 @@ export class CommandContext {
     this.argv = saved.argv
     this.rewritten = saved.rewritten
     this.propagationPrevented = saved.propagationPrevented
+    this.propagationForced = saved.propagationForced
   }
 
   /** Time of the current batch in unix ms (from Effect's Clock). */
@@ -123,6 +128,11 @@ export class CommandContext {
   /** Propagate an extra command now, before the command's own (alsoPropagate). */
   alsoPropagate(argv: ReadonlyArray<string>, db: Database = this.db): void {
     this.engine.propagate(db.id, argv)
+  }
+
+  /** Propagate this call even without changes (forceCommandPropagation). */
+  forcePropagation(): void {
+    this.propagationForced = true
   }
 
   /** Do not propagate this call (preventCommandPropagation). */

@@ -262,6 +262,7 @@ export class EngineState {
     ctx.argv = argv
     ctx.rewritten = undefined
     ctx.propagationPrevented = false
+    ctx.propagationForced = false
     const dirtyBefore = this.keyspace.dirty
     const failedBefore = this.failed
     this.failed = false
@@ -281,7 +282,8 @@ export class EngineState {
       if (this.failed) command.failedCalls++
       this.stats.totalCommands++
     }
-    if (this.keyspace.dirty !== dirtyBefore && !ctx.propagationPrevented && !command.spec.flags.includes("readonly")) {
+    const wrote = this.keyspace.dirty !== dirtyBefore && !command.spec.flags.includes("readonly")
+    if ((wrote || ctx.propagationForced) && !ctx.propagationPrevented) {
       this.propagate(ctx.db.id, ctx.rewritten ?? argv)
     }
     this.failed = failedBefore
