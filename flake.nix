@@ -1,0 +1,60 @@
+{
+  description = "effect-redis-server: a Redis 7.0-compatible server in TypeScript on Effect v4";
+
+  inputs.nixpkgs.url = "github:NixOS/nixpkgs/nixos-unstable";
+
+  outputs = { self, nixpkgs }:
+    let
+      systems = [ "x86_64-linux" "aarch64-linux" "x86_64-darwin" "aarch64-darwin" ];
+      forAllSystems = f: nixpkgs.lib.genAttrs systems (system: f nixpkgs.legacyPackages.${system});
+    in
+    {
+      # `nix develop`: Node 24 and Redis (redis-server is the oracle of the differential tests and the
+      # baseline of `npm run bench`).
+      devShells = forAllSystems (pkgs: {
+        default = pkgs.mkShell {
+          packages = [ pkgs.nodejs_24 pkgs.redis ];
+        };
+      });
+
+      # `nix build` / `nix run . -- --port 7000`: the server, run by Node 24 from its TypeScript sources.
+      packages = forAllSystems (pkgs: {
+        default = pkgs.buildNpmPackage {
+          pname = "effect-redis-server";
+          version = "0.1.0";
+          src = ./.;
+          nodejs = pkgs.nodejs_24;
+          # Dependencies come from package-lock.json (with its registry URLs and integrity hashes), so
+          # there is no hand-made npmDepsHash to keep in sync.
+          npmDeps = pkgs.importNpmLock { npmRoot = ./.; };
+          npmConfigHook = pkgs.importNpmLock.npmConfigHook;
+          # The `node` devDependency downloads a Node binary in its install script: not in the sandbox.
+          npmFlags = [ "--ignore-scripts" ];
+          dontNpmBuild = true;
+          nativeBuildInputs = [ pkgs.makeWrapper ];
+          # Node strips TypeScript types only outside node_modules, so the sources go to lib/, not to
+          # lib/node_modules/ where buildNpmPackage would put a package.
+          installPhase = ''
+            runHook preInstall
+            npm prune --omit=dev --ignore-scripts
+            mkdir -p $out/lib/effect-redis-server $out/bin
+            cp -r package.json src node_modules $out/lib/effect-redis-server/
+            makeWrapper ${pkgs.nodejs_24}/bin/node $out/bin/effect-redis-server \
+              --add-flags $out/lib/effect-redis-server/src/main.ts
+            runHook postInstall
+          '';
+          meta = {
+            description = "A Redis 7.0-compatible server in TypeScript on Effect v4";
+            mainProgram = "effect-redis-server";
+          };
+        };
+      });
+
+      apps = forAllSystems (pkgs: {
+        default = {
+          type = "app";
+          program = "${self.packages.${pkgs.stdenv.hostPlatform.system}.default}/bin/effect-redis-server";
+        };
+      });
+    };
+}
