@@ -90,19 +90,30 @@ const INFINITY = /^([+-]?)(?:inf|infinity)$/i
 
 /**
  * Redis's `string2d`/`getDoubleFromObject`: the whole string must be a strtod number, no leading
- * space, and not NaN. Returns undefined for "value is not a valid float".
+ * space, not NaN, and not out of range (strtod's ERANGE: overflow to infinity or underflow to zero;
+ * a literal "inf" is fine). Returns undefined for "value is not a valid float".
  */
 export const parseDouble = (s: string): number | undefined => {
   const len = s.length
   if (len === 0 || len > 5 * 1024) return undefined
   const c0 = s.charCodeAt(0)
   if (c0 === 32 || (c0 >= 9 && c0 <= 13)) return undefined
-  if (DECIMAL_FLOAT.test(s)) return Number.parseFloat(s)
-  const inf = INFINITY.exec(s)
-  if (inf !== null) return inf[1] === "-" ? -Infinity : Infinity
-  const hex = HEX_FLOAT.exec(s)
-  if (hex !== null) return parseHexFloat(hex[1]!, hex[2]!, hex[3])
-  return undefined
+  let value: number
+  let mantissa: string
+  if (DECIMAL_FLOAT.test(s)) {
+    value = Number.parseFloat(s)
+    mantissa = s.split(/[eE]/)[0]!
+  } else {
+    const inf = INFINITY.exec(s)
+    if (inf !== null) return inf[1] === "-" ? -Infinity : Infinity
+    const hex = HEX_FLOAT.exec(s)
+    if (hex === null) return undefined
+    value = parseHexFloat(hex[1]!, hex[2]!, hex[3])
+    mantissa = hex[2]!
+  }
+  if (!Number.isFinite(value)) return undefined // overflow (ERANGE, HUGE_VAL)
+  if (value === 0 && /[1-9a-fA-F]/.test(mantissa)) return undefined // underflow to zero (ERANGE)
+  return value
 }
 
 const parseHexFloat = (sign: string, mantissa: string, exponent: string | undefined): number => {
