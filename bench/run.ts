@@ -1,0 +1,334 @@
+/**
+ * `npm run bench`: this server and a real redis-server side by side in one run.
+ *
+ * Throughput: redis-benchmark (-c 50, -P 1 and -P 16) against each server alternately, several rounds,
+ * median req/s per server and the ratio ours/redis. Memory (`--memory`, or `npm run bench -- --memory`):
+ * RSS of each process after loading 1 million small keys of each type.
+ *
+ * Options: --rounds N (default 3), --requests N (per -P 1 run; -P 16 runs do 8x), --only a,b (test
+ * names), --memory (memory table only), --keys N (keys per type for the memory table), --markdown.
+ */
+import { type ChildProcess, execFileSync, spawn } from "node:child_process"
+import { readFileSync } from "node:fs"
+import * as Net from "node:net"
+import { fileURLToPath } from "node:url"
+import { encodeCommand, ReplyParser } from "../src/resp/ReplyParser.ts"
+
+const args = process.argv.slice(2)
+const option = (name: string, fallback: string): string => {
+  const i = args.indexOf(`--${name}`)
+  return i === -1 ? fallback : (args[i + 1] ?? fallback)
+}
+const flag = (name: string) => args.includes(`--${name}`)
+
+interface BenchCase {
+  /** Name in the table (redis-benchmark's test name for built-in tests). */
+  readonly name: string
+  /** `-t` test name, or a custom command line. */
+  readonly test?: string
+  readonly command?: ReadonlyArray<string>
+  /** Commands that prepare the data the case reads (sent once to each server before measuring). */
+  readonly setup?: () => ReadonlyArray<ReadonlyArray<string>>
+  /** The issue that set the target. */
+  readonly issue: number
+}
+
+const range = (n: number) => Array.from({ length: n }, (_, i) => i)
+
+const cases: ReadonlyArray<BenchCase> = [
+  { name: "SET", test: "set", issue: 2 },
+  { name: "GET", test: "get", issue: 2 },
+  { name: "INCR", test: "incr", issue: 2 },
+  { name: "MSET (10 keys)", test: "mset", issue: 2 },
+  { name: "LPUSH", test: "lpush", issue: 3 },
+  { name: "LPOP", test: "lpop", issue: 3 },
+  {
+    name: "LRANGE_100 (first 100 elements)",
+    command: ["LRANGE", "bench:list", "0", "99"],
+    setup: () => [["DEL", "bench:list"], ["RPUSH", "bench:list", ...range(600).map(() => "xxx")]],
+    issue: 3
+  },
+  { name: "HSET", test: "hset", issue: 3 },
+  { name: "SADD", test: "sadd", issue: 3 },
+  { name: "SPOP", test: "spop", issue: 3 },
+  { name: "ZADD", test: "zadd", issue: 4 },
+  {
+    name: "ZRANGE (100 elements)",
+    command: ["ZRANGE", "bench:zset", "0", "99"],
+    setup: () => [["DEL", "bench:zset"], ["ZADD", "bench:zset", ...range(1000).flatMap((i) => [String(i), `member:${i}`])]],
+    issue: 4
+  },
+  {
+    name: "ZRANK",
+    command: ["ZRANK", "bench:zset", "member:500"],
+    setup: () => [["DEL", "bench:zset"], ["ZADD", "bench:zset", ...range(1000).flatMap((i) => [String(i), `member:${i}`])]],
+    issue: 4
+  },
+  {
+    name: "GEOSEARCH (200 km, 10 nearest)",
+    command: ["GEOSEARCH", "bench:geo", "FROMLONLAT", "13.361389", "38.115556", "BYRADIUS", "200", "km", "ASC", "COUNT", "10"],
+    setup: () => [
+      ["DEL", "bench:geo"],
+      ["GEOADD", "bench:geo", ...range(1000).flatMap((i) => [String(12 + (i % 40) * 0.07), String(37 + Math.floor(i / 40) * 0.08), `place:${i}`])]
+    ],
+    issue: 4
+  },
+  { name: "XADD", test: "xadd", issue: 5 },
+  {
+    name: "XRANGE (10 entries)",
+    command: ["XRANGE", "bench:stream", "-", "+", "COUNT", "10"],
+    setup: () => [["DEL", "bench:stream"], ...range(1000).map((i) => ["XADD", "bench:stream", `${i + 1}-0`, "field", "value"])],
+    issue: 5
+  }
+]
+
+// --- processes -------------------------------------------------------------------------------------
+
+const freePort = (): Promise<number> =>
+  new Promise((resolve, reject) => {
+    const s = Net.createServer()
+    s.once("error", reject)
+    s.listen(0, "127.0.0.1", () => {
+      const a = s.address()
+      s.close(() => resolve(typeof a === "object" && a !== null ? a.port : 0))
+    })
+  })
+
+interface Server {
+  readonly name: string
+  readonly port: number
+  readonly process: ChildProcess
+}
+
+const waitForPort = async (port: number) => {
+  const deadline = Date.now() + 15_000
+  for (;;) {
+    const ok = await new Promise<boolean>((resolve) => {
+      const c = Net.connect(port, "127.0.0.1", () => {
+        c.end()
+        resolve(true)
+      })
+      c.once("error", () => resolve(false))
+    })
+    if (ok) return
+    if (Date.now() > deadline) throw new Error(`nothing listening on ${port}`)
+    await new Promise((r) => setTimeout(r, 50))
+  }
+}
+
+const root = fileURLToPath(new URL("..", import.meta.url))
+
+const startRedis = async (): Promise<Server> => {
+  const port = await freePort()
+  const child = spawn("redis-server", ["--port", String(port), "--bind", "127.0.0.1", "--save", "", "--appendonly", "no"], {
+    stdio: "ignore"
+  })
+  await waitForPort(port)
+  return { name: "redis-server", port, process: child }
+}
+
+const startOurs = async (): Promise<Server> => {
+  const port = await freePort()
+  const child = spawn(process.execPath, ["src/main.ts", "--port", String(port), "--bind", "127.0.0.1", "--save", "", "--appendonly", "no"], {
+    cwd: root,
+    stdio: "ignore"
+  })
+  await waitForPort(port)
+  return { name: "effect-redis-server", port, process: child }
+}
+
+const stop = (s: Server) =>
+  new Promise<void>((resolve) => {
+    if (s.process.exitCode !== null) return resolve()
+    s.process.once("exit", () => resolve())
+    s.process.kill("SIGTERM")
+    setTimeout(() => s.process.kill("SIGKILL"), 3000).unref()
+  })
+
+const rssBytes = (pid: number): number => {
+  const status = readFileSync(`/proc/${pid}/status`, "utf8")
+  const m = /VmRSS:\s+(\d+) kB/.exec(status)
+  return m === null ? 0 : Number(m[1]) * 1024
+}
+
+// --- a pipelining loader ------------------------------------------------------------------------------
+
+/** Sends commands pipelined in batches; returns the number of error replies. */
+const send = (port: number, commands: Iterable<ReadonlyArray<string>>, batch = 2000): Promise<number> =>
+  new Promise((resolve, reject) => {
+    const socket = Net.connect(port, "127.0.0.1")
+    const parser = new ReplyParser({ bulk: "latin1" })
+    const iterator = commands[Symbol.iterator]()
+    let inFlight = 0
+    let errors = 0
+    let done = false
+    const pump = () => {
+      const chunk: Buffer[] = []
+      while (chunk.length < batch) {
+        const next = iterator.next()
+        if (next.done === true) {
+          done = true
+          break
+        }
+        chunk.push(encodeCommand(next.value))
+      }
+      inFlight += chunk.length
+      if (chunk.length > 0) socket.write(Buffer.concat(chunk))
+      if (done && inFlight === 0) {
+        socket.end()
+        resolve(errors)
+      }
+    }
+    socket.on("connect", pump)
+    socket.on("error", reject)
+    socket.on("data", (data) => {
+      parser.feed(data)
+      for (let r = parser.next(); r !== undefined; r = parser.next()) {
+        if (r.value instanceof Error) errors++
+        inFlight--
+      }
+      if (inFlight === 0) pump()
+    })
+  })
+
+// --- throughput -----------------------------------------------------------------------------------------
+
+const benchmark = (port: number, c: BenchCase, pipeline: number, requests: number): number => {
+  const base = ["-p", String(port), "-h", "127.0.0.1", "-c", "50", "-P", String(pipeline), "-n", String(requests), "--csv"]
+  const argv = c.test !== undefined ? [...base, "-t", c.test] : [...base, ...c.command!]
+  const out = execFileSync("redis-benchmark", argv, { encoding: "utf8", stdio: ["ignore", "pipe", "ignore"] })
+  const rows = out.trim().split("\n").filter((l) => !l.startsWith("\"test\""))
+  const cells = rows.at(-1)?.split(",").map((v) => v.replace(/"/g, "")) ?? []
+  return Number(cells[1])
+}
+
+const median = (xs: ReadonlyArray<number>) => {
+  const s = [...xs].sort((a, b) => a - b)
+  return s.length % 2 === 1 ? s[(s.length - 1) / 2]! : (s[s.length / 2 - 1]! + s[s.length / 2]!) / 2
+}
+
+const fmt = (n: number) => (Number.isFinite(n) ? Math.round(n).toLocaleString("en-US") : "n/a")
+
+/** Whether the server accepts a case's command at all (families not implemented yet are skipped). */
+const supported = async (port: number, c: BenchCase): Promise<boolean> => {
+  const probe: ReadonlyArray<string> = c.command ?? {
+    set: ["SET", "bench:probe", "x"],
+    get: ["GET", "bench:probe"],
+    incr: ["INCR", "bench:probe:n"],
+    mset: ["MSET", "bench:probe", "x"],
+    lpush: ["LPUSH", "bench:probe:l", "x"],
+    lpop: ["LPOP", "bench:probe:l"],
+    hset: ["HSET", "bench:probe:h", "f", "v"],
+    sadd: ["SADD", "bench:probe:s", "m"],
+    spop: ["SPOP", "bench:probe:s"],
+    zadd: ["ZADD", "bench:probe:z", "1", "m"],
+    xadd: ["XADD", "bench:probe:x", "*", "f", "v"]
+  }[c.test!]!
+  const errors = await send(port, [...(c.setup?.() ?? []), probe])
+  return errors === 0
+}
+
+const throughput = async () => {
+  const rounds = Number(option("rounds", "3"))
+  const requests = Number(option("requests", "100000"))
+  const only = option("only", "").split(",").filter((s) => s.length > 0).map((s) => s.toLowerCase())
+  const selected = cases.filter((c) => only.length === 0 || only.some((o) => c.name.toLowerCase().startsWith(o)))
+  const [redis, ours] = [await startRedis(), await startOurs()]
+  const rows: Array<{ c: BenchCase; p: number; redis: number; ours: number }> = []
+  try {
+    for (const c of selected) {
+      if (!(await supported(ours.port, c))) {
+        console.error(`${c.name}: not supported by this server yet, skipped`)
+        continue
+      }
+      await send(redis.port, c.setup?.() ?? [])
+      for (const p of [1, 16]) {
+        const n = p === 1 ? requests : requests * 8
+        // an uncounted run first: the JIT of our server warms up, redis-server gets the same treatment
+        for (const s of [redis, ours]) benchmark(s.port, c, p, Math.ceil(n / 4))
+        const results = { redis: [] as number[], ours: [] as number[] }
+        for (let r = 0; r < rounds; r++) {
+          // alternate which server goes first, so drift on a shared machine hits both equally
+          const order = r % 2 === 0 ? [redis, ours] : [ours, redis]
+          for (const s of order) {
+            const rps = benchmark(s.port, c, p, n)
+            ;(s === redis ? results.redis : results.ours).push(rps)
+          }
+        }
+        const row = { c, p, redis: median(results.redis), ours: median(results.ours) }
+        rows.push(row)
+        console.error(`${c.name} -P ${p}: redis ${fmt(row.redis)}  ours ${fmt(row.ours)}  ratio ${(row.ours / row.redis).toFixed(2)}`)
+      }
+    }
+  } finally {
+    await Promise.all([stop(redis), stop(ours)])
+  }
+  const target = (p: number) => (p === 1 ? 0.9 : 0.5)
+  const lines = [
+    `redis-benchmark -c 50, median of ${rounds} alternating rounds, ${requests} requests at -P 1 and ${requests * 8} at -P 16`,
+    "",
+    "| test | -P | redis-server req/s | effect-redis-server req/s | ratio | target |",
+    "|---|---|---|---|---|---|",
+    ...rows.map((r) =>
+      `| ${r.c.name} | ${r.p} | ${fmt(r.redis)} | ${fmt(r.ours)} | ${(r.ours / r.redis).toFixed(2)}x | ${target(r.p) <= r.ours / r.redis ? ">=" : "<"} ${target(r.p)}x |`
+    )
+  ]
+  console.log(lines.join("\n"))
+}
+
+// --- memory -------------------------------------------------------------------------------------------------
+
+interface MemoryCase {
+  readonly type: string
+  readonly command: (i: number) => ReadonlyArray<string>
+}
+
+const memoryCases: ReadonlyArray<MemoryCase> = [
+  { type: "string", command: (i) => ["SET", `key:${i}`, `value:${i}`] },
+  { type: "list", command: (i) => ["RPUSH", `list:${i}`, "a", "b", "c"] },
+  { type: "hash", command: (i) => ["HSET", `hash:${i}`, "f1", "v1", "f2", "v2"] },
+  { type: "set", command: (i) => ["SADD", `set:${i}`, "a", "b", "c"] },
+  { type: "zset", command: (i) => ["ZADD", `zset:${i}`, "1", "a", "2", "b"] },
+  { type: "stream", command: (i) => ["XADD", `stream:${i}`, "1-1", "f", "v"] }
+]
+
+function* generate(c: MemoryCase, n: number): Generator<ReadonlyArray<string>> {
+  for (let i = 0; i < n; i++) yield c.command(i)
+}
+
+const memory = async () => {
+  const keys = Number(option("keys", "1000000"))
+  const rows: string[] = []
+  for (const c of memoryCases) {
+    const [redis, ours] = [await startRedis(), await startOurs()]
+    try {
+      const base = { redis: rssBytes(redis.process.pid!), ours: rssBytes(ours.process.pid!) }
+      if ((await send(ours.port, [c.command(-1)])) > 0) {
+        console.error(`${c.type}: not supported by this server yet, skipped`)
+        continue
+      }
+      const [e1, e2] = await Promise.all([send(redis.port, generate(c, keys)), send(ours.port, generate(c, keys))])
+      if (e1 + e2 > 0) throw new Error(`${c.type}: ${e1} errors from redis, ${e2} from ours`)
+      await new Promise((r) => setTimeout(r, 1000))
+      const after = { redis: rssBytes(redis.process.pid!), ours: rssBytes(ours.process.pid!) }
+      const mb = (b: number) => (b / 1024 / 1024).toFixed(0)
+      const ratio = after.ours / after.redis
+      rows.push(`| ${c.type} | ${mb(after.redis)} MB | ${mb(after.ours)} MB | ${ratio.toFixed(2)}x | ${mb(base.redis)} / ${mb(base.ours)} MB |`)
+      console.error(rows.at(-1))
+    } finally {
+      await Promise.all([stop(redis), stop(ours)])
+    }
+  }
+  console.log(
+    [
+      `RSS (VmRSS) after loading ${keys.toLocaleString("en-US")} small keys of each type (target <= 2.5x)`,
+      "",
+      "| type | redis-server | effect-redis-server | ratio | empty servers (redis / ours) |",
+      "|---|---|---|---|---|",
+      ...rows
+    ].join("\n")
+  )
+}
+
+if (flag("memory")) await memory()
+else await throughput()
