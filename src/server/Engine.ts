@@ -355,6 +355,8 @@ export class EngineState {
       this.txPropagation = outer
     }
     if (outer === undefined && tx.emitted) this.keyspace.propagate(client.db.id, ["EXEC"])
+    // EXEC itself is not a write: its queued commands were propagated, wrapped in MULTI/EXEC above
+    ctx.preventPropagation()
   }
 
   discard(client: Client): void {

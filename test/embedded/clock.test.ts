@@ -4,10 +4,10 @@ import { Effect } from "effect"
 import { TestClock } from "effect/testing"
 import { Keyspace } from "../../src/keyspace/Keyspace.ts"
 import { RedisClient } from "../../src/server/RedisClient.ts"
-import { EmbeddedRedis } from "../support/embedded.ts"
+import { embeddedRedis } from "../support/embedded.ts"
 
 describe("TestClock drives the engine", () => {
-  layer(EmbeddedRedis())((it) => {
+  layer(embeddedRedis())((it) => {
     it.effect("a key with a TTL disappears when TestClock passes it, without being read", () =>
       Effect.gen(function*() {
         const redis = yield* RedisClient

@@ -81,6 +81,14 @@ export const toComparable = (value: unknown): unknown => {
 
 const show = (c: Command) => c.map((a) => JSON.stringify(a)).join(" ")
 
+/** Replies that carry the connection's id (HELLO, CLIENT ID), which differs between two servers. */
+const maskConnectionIds = (command: Command, reply: RawReply): RawReply => {
+  const name = command[0]?.toLowerCase()
+  if (name === "hello") return { ...reply, raw: reply.raw.replace(/\$2\r\nid\r\n:\d+\r\n/, "$2\r\nid\r\n:<id>\r\n") }
+  if (name === "client" && command[1]?.toLowerCase() === "id") return { ...reply, raw: reply.raw.replace(/^:\d+/, ":<id>") }
+  return reply
+}
+
 /**
  * Sends each sequence to both servers (after RESET and FLUSHALL) and compares the replies.
  * `normalize` picks how each reply is compared (exact bytes by default).
@@ -103,8 +111,8 @@ export const checkSequences = async (
       const [a, b] = await Promise.all([servers.ours.pipeline(all), servers.theirs.pipeline(all)])
       for (let i = 0; i < all.length; i++) {
         const command = all[i]!
-        const ours = normalize(command, a[i]!)
-        const theirs = normalize(command, b[i]!)
+        const ours = normalize(command, maskConnectionIds(command, a[i]!))
+        const theirs = normalize(command, maskConnectionIds(command, b[i]!))
         if (JSON.stringify(toComparable(ours)) !== JSON.stringify(toComparable(theirs))) {
           throw new Error(
             `reply ${i} differs for ${show(command)}\n  ours:  ${JSON.stringify(a[i]!.raw)}\n  redis: ${JSON.stringify(b[i]!.raw)}\n` +

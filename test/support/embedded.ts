@@ -1,5 +1,5 @@
 /**
- * The in-process server for @effect/vitest tests: `layer(EmbeddedRedis())("...", (it) => ...)` gives
+ * The in-process server for @effect/vitest tests: `layer(embeddedRedis())("...", (it) => ...)` gives
  * tests a `RedisClient` (and the Engine/Keyspace services) whose time is the test's `TestClock`.
  */
 import { Layer } from "effect"
@@ -7,5 +7,5 @@ import { ServerConfig } from "../../src/config/ServerConfig.ts"
 import { CoreLive } from "../../src/layers.ts"
 import { RedisClient } from "../../src/server/RedisClient.ts"
 
-export const EmbeddedRedis = (config: Readonly<Record<string, string | ReadonlyArray<string>>> = {}) =>
+export const embeddedRedis = (config: Readonly<Record<string, string | ReadonlyArray<string>>> = {}) =>
   RedisClient.layer.pipe(Layer.provideMerge(CoreLive), Layer.provideMerge(ServerConfig.layer(config)))
