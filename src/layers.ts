@@ -1,6 +1,6 @@
 /** Composition of the server's Layers (the graph is drawn in docs/ARCHITECTURE.md). */
 import { Layer } from "effect"
-import type { ServerConfig } from "./config/ServerConfig.ts"
+import { ServerConfig } from "./config/ServerConfig.ts"
 import { ActiveExpiry } from "./keyspace/ActiveExpiry.ts"
 import { Keyspace } from "./keyspace/Keyspace.ts"
 import { BlockingWaiters } from "./server/BlockingWaiters.ts"
@@ -14,3 +14,13 @@ export const CoreLive: Layer.Layer<Engine | Keyspace | BlockingWaiters, never, S
   Layer.provideMerge(BlockingWaiters.layer),
   Layer.provideMerge(Keyspace.layer)
 )
+
+/**
+ * A whole server without a listener: configuration (defaults plus `config`, directives as in
+ * redis.conf), keyspace, engine and active expiry. Give it to `RedisClient.layer` for an in-process
+ * Redis, or to `RedisServer.listen` to serve TCP too.
+ */
+export const RedisCore = (
+  config: Readonly<Record<string, string | ReadonlyArray<string>>> = {}
+): Layer.Layer<Engine | Keyspace | BlockingWaiters | ServerConfig> =>
+  CoreLive.pipe(Layer.provideMerge(ServerConfig.layer(config)))

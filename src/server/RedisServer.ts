@@ -7,7 +7,7 @@ import type * as Net from "node:net"
 import { ServerConfig } from "../config/ServerConfig.ts"
 import type { Client } from "./Client.ts"
 import type { Keyspace } from "../keyspace/Keyspace.ts"
-import { CoreLive } from "../layers.ts"
+import { RedisCore } from "../layers.ts"
 import type { BlockingWaiters } from "./BlockingWaiters.ts"
 import { Engine, type EngineState } from "./Engine.ts"
 
@@ -135,10 +135,7 @@ export class RedisServer extends Context.Service<RedisServer, ListeningServer>()
   static readonly layer = (
     options: RedisServerOptions = {}
   ): Layer.Layer<RedisServer | Engine | Keyspace | BlockingWaiters | ServerConfig, SocketServer.SocketServerError> =>
-    RedisServer.listen(options).pipe(
-      Layer.provideMerge(CoreLive),
-      Layer.provideMerge(ServerConfig.layer(options.config))
-    )
+    RedisServer.listen(options).pipe(Layer.provideMerge(RedisCore(options.config)))
 
   /**
    * Only the listener: serves clients with the Engine until the Layer is released. Port and host come

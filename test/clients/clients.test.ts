@@ -2,7 +2,7 @@
  * Real client libraries against this server: ioredis 6 and node-redis 6 open their connections with
  * HELLO 3 (and CLIENT SETINFO), then pipeline, select databases and move binary values, in RESP2 and RESP3.
  */
-import Redis from "ioredis"
+import { Redis } from "ioredis"
 import { createClient, RESP_TYPES } from "redis"
 import { afterAll, beforeAll, describe, expect, it } from "vitest"
 import { startServer, type TestServer } from "../support/server.ts"

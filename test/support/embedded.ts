@@ -3,9 +3,8 @@
  * tests a `RedisClient` (and the Engine/Keyspace services) whose time is the test's `TestClock`.
  */
 import { Layer } from "effect"
-import { ServerConfig } from "../../src/config/ServerConfig.ts"
-import { CoreLive } from "../../src/layers.ts"
+import { RedisCore } from "../../src/layers.ts"
 import { RedisClient } from "../../src/server/RedisClient.ts"
 
 export const embeddedRedis = (config: Readonly<Record<string, string | ReadonlyArray<string>>> = {}) =>
-  RedisClient.layer.pipe(Layer.provideMerge(CoreLive), Layer.provideMerge(ServerConfig.layer(config)))
+  RedisClient.layer.pipe(Layer.provideMerge(RedisCore(config)))
