@@ -10,6 +10,9 @@ const MAX_NESTING = 1000
 
 const lower = (c: number): number => (c >= 65 && c <= 90 ? c + 32 : c)
 
+/** A byte as C's (signed) `char` on x86: ranges like `[a-\xff]` compare bytes >= 0x80 as negative. */
+const signedByte = (c: number): number => (c > 127 ? c - 256 : c)
+
 const matchAt = (
   p: string,
   pi: number,
@@ -56,10 +59,10 @@ const matchAt = (
             pi-- // unterminated class: stop at the last pattern char
             break
           } else if (pi + 2 < plen && p.charCodeAt(pi + 1) === 45 /* - */) {
-            let start = p.charCodeAt(pi)
-            let end = p.charCodeAt(pi + 2)
+            let start = signedByte(p.charCodeAt(pi))
+            let end = signedByte(p.charCodeAt(pi + 2))
             if (start > end) [start, end] = [end, start]
-            let x = c
+            let x = signedByte(c)
             if (nocase) {
               start = lower(start)
               end = lower(end)
