@@ -3,11 +3,11 @@
  * Only composes Layers and hands them to NodeRuntime.runMain; SIGINT/SIGTERM release them.
  */
 import { NodeFileSystem, NodeRuntime } from "@effect/platform-node"
-import { Effect, Layer, References } from "effect"
+import { Cause, Effect, Exit, Layer, References, Runtime } from "effect"
 import { ConfigLoadError, loadConfig } from "./config/load.ts"
 import { ServerConfig } from "./config/ServerConfig.ts"
 import { CoreLive } from "./layers.ts"
-import { minimumLevelFor, RedisLoggerLive } from "./server/log.ts"
+import { minimumLevelFor, RedisLoggerLive, writeLogLine } from "./server/log.ts"
 import { RedisServer } from "./server/RedisServer.ts"
 import { REDIS_VERSION, SERVER_VERSION } from "./version.ts"
 
@@ -43,7 +43,9 @@ const Announce = Layer.effectDiscard(
     yield* Effect.log(`Running mode=standalone, port=${server.port}.`)
     yield* Effect.log("Server initialized")
     yield* Effect.log("Ready to accept connections tcp")
-    yield* Effect.addFinalizer(() => Effect.log("Redis is now ready to exit, bye bye..."))
+    yield* Effect.addFinalizer(() =>
+      Effect.logWarning("User requested shutdown...").pipe(Effect.andThen(Effect.logWarning("Redis is now ready to exit, bye bye...")))
+    )
   })
 )
 
@@ -69,6 +71,10 @@ const program = Effect.gen(function*() {
         : "Configuration loaded"
     )
   }).pipe(Effect.provide(RedisLoggerLive(logfile)))
+  // NodeRuntime interrupts the program on these signals (finalizers run); say so like redis-server
+  for (const signal of ["SIGINT", "SIGTERM"] as const) {
+    process.prependOnceListener(signal, () => writeLogLine(logfile, "Warn", `Received ${signal} scheduling shutdown...`))
+  }
   return yield* Layer.launch(App).pipe(Effect.provideService(References.MinimumLogLevel, level))
 }).pipe(
   Effect.provide(NodeFileSystem.layer),
@@ -79,4 +85,8 @@ const program = Effect.gen(function*() {
     }))
 )
 
-NodeRuntime.runMain(program)
+/** A shutdown requested by a signal is a clean exit (status 0), as for redis-server. */
+const teardown: Runtime.Teardown = (exit, onExit) =>
+  Exit.isFailure(exit) && Cause.hasInterruptsOnly(exit.cause) ? onExit(0) : Runtime.defaultTeardown(exit, onExit)
+
+NodeRuntime.runMain(program, { teardown })

@@ -28,13 +28,18 @@ const levelChar = (level: LogLevel.LogLevel): string => {
 export const minimumLevelFor = (loglevel: string): LogLevel.LogLevel =>
   loglevel === "debug" ? "Debug" : loglevel === "warning" ? "Warn" : "Info"
 
-/** A Logger writing Redis-format lines to stdout, or appending to `logfile` when one is set. */
+/** Writes one Redis-format line to stdout, or appends it to `logfile` when one is set. */
+export const writeLogLine = (logfile: string, level: LogLevel.LogLevel, text: string, date = new Date()): void => {
+  const line = formatLogLine(process.pid, "M", date, levelChar(level), text) + "\n"
+  if (logfile === "") process.stdout.write(line)
+  else appendFileSync(logfile, line)
+}
+
+/** A Logger writing Redis-format lines (see `writeLogLine`). */
 export const redisLogger = (logfile: string): Logger.Logger<unknown, void> =>
   Logger.make(({ date, logLevel, message }) => {
     const text = (Array.isArray(message) ? message : [message]).map((m) => typeof m === "string" ? m : String(m)).join(" ")
-    const line = formatLogLine(process.pid, "M", date, levelChar(logLevel), text) + "\n"
-    if (logfile === "") process.stdout.write(line)
-    else appendFileSync(logfile, line)
+    writeLogLine(logfile, logLevel, text, date)
   })
 
 export const RedisLoggerLive = (logfile: string) => Logger.layer([redisLogger(logfile)])
