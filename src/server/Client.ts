@@ -73,6 +73,8 @@ export class Client {
   lastCommand = "NULL"
   /** Close once the pending reply is written (QUIT, protocol error, CLIENT KILL). */
   closeAfterReply = false
+  /** Why the server closed this client on its own, for the log (query buffer limit, ...). */
+  closeReason: string | undefined = undefined
   /** CLIENT REPLY ON|OFF|SKIP */
   replyMode: "on" | "off" | "skip" = "on"
   /** CLIENT NO-EVICT */

@@ -59,6 +59,7 @@ export class EngineState {
   /** MULTI/EXEC propagation: MULTI is emitted before the transaction's first write. */
   private txPropagation: { emitted: boolean; dbid: number } | undefined = undefined
   private readonly protoMaxBulkLen: { value: number }
+  private readonly queryBufferLimit = { value: 1024 * 1024 * 1024 }
 
   readonly keyspace: KeyspaceState
   readonly config: ConfigStore
@@ -82,6 +83,9 @@ export class EngineState {
     const limit = { value: 0 }
     config.watch("proto-max-bulk-len", (v) => {
       limit.value = Number(v)
+    })
+    config.watch("client-query-buffer-limit", (v) => {
+      this.queryBufferLimit.value = Number(v)
     })
     config.watch("lazyfree-lazy-expire", (v) => {
       keyspace.lazyExpire = v === "yes"
@@ -165,6 +169,12 @@ export class EngineState {
       client.parser.feed(chunk)
     }
     this.processInput(client)
+    if (client.parser.pending > this.queryBufferLimit.value && !client.closeAfterReply) {
+      // what is left is one incomplete command bigger than client-query-buffer-limit: drop the client
+      client.closeAfterReply = true
+      client.closeReason = `Closing client that reached max query buffer length: id=${client.id} addr=${client.addr} ` +
+        `laddr=${client.laddr} qbuf=${client.parser.pending}`
+    }
   }
 
   /** Executes buffered commands until none is complete, the client blocks, or it must close. */

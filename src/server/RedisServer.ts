@@ -114,6 +114,7 @@ const connection = (engine: EngineState, maxClients: () => number) => (socket: S
       const chunks = yield* pull
       engine.handleBatch(client, chunks)
       yield* flush
+      if (client.closeReason !== undefined) yield* Effect.logWarning(client.closeReason)
       while (client.blocked !== undefined && !client.closeAfterReply) {
         yield* waitWhileBlocked(client.blocked)
         engine.refreshTime()

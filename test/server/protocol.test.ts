@@ -97,3 +97,24 @@ describeDifferential("protocol", (servers) => {
     await good.close()
   })
 })
+
+describeDifferential(
+  "query buffer limit",
+  (servers) => {
+    it("a client whose pending command outgrows client-query-buffer-limit is closed without a reply", async () => {
+      const { server, oracle } = servers()
+      const [ours, theirs] = await Promise.all([RawConnection.connect(server.port), RawConnection.connect(oracle.port)])
+      const input = "PING\r\n*3\r\n$3\r\nSET\r\n$1\r\nk\r\n$3000000\r\n" + "x".repeat(1_500_000)
+      ours.write(input)
+      theirs.write(input)
+      const [a, b] = await Promise.all([ours.readUntilClose(), theirs.readUntilClose()])
+      expect(a.map((r) => r.raw)).toEqual(b.map((r) => r.raw))
+      expect(a.map((r) => r.raw)).toEqual(["+PONG\r\n"])
+      // the server itself is fine
+      const again = await RawConnection.connect(server.port)
+      expect((await again.call("PING")).raw).toBe("+PONG\r\n")
+      await again.close()
+    })
+  },
+  { config: { "client-query-buffer-limit": "1mb" }, oracleArgs: ["--client-query-buffer-limit", "1mb"] }
+)
