@@ -64,3 +64,10 @@ export const unknownSubcommand = (sub: string, container: string): string =>
   sanitizeErrorText(`ERR unknown subcommand '${sub.slice(0, 128)}'. Try ${container.toUpperCase()} HELP.`)
 
 export const invalidExpireTime = (command: string): string => `ERR invalid expire time in '${command}' command`
+
+export const EXPIRE_NX_INCOMPATIBLE = "ERR NX and XX, GT or LT options at the same time are not compatible"
+export const EXPIRE_GT_LT_INCOMPATIBLE = "ERR GT and LT options at the same time are not compatible"
+export const OBJECT_IDLETIME_LFU =
+  "ERR An LFU maxmemory policy is selected, idle time not tracked. Please note that when switching between policies at runtime LRU and LFU data will take some time to adjust."
+export const OBJECT_FREQ_NOT_LFU =
+  "ERR An LFU maxmemory policy is not selected, access frequency not tracked. Please note that when switching between policies at runtime LRU and LFU data will take some time to adjust."

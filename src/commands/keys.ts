@@ -1,4 +1,647 @@
-/** Generic key commands (db.c, expire.c): DEL, EXISTS, SCAN, RENAME, EXPIRE, TTL, ... */
-import type { CommandSpec } from "./CommandSpec.ts"
+/**
+ * Generic key commands (db.c, expire.c, object.c): DEL, UNLINK, EXISTS, TYPE, KEYS, SCAN, RENAME,
+ * RENAMENX, RANDOMKEY, COPY, MOVE, TOUCH, OBJECT, the EXPIRE family, TTL family and PERSIST.
+ */
+import { type Database, type Entry, NO_TOUCH } from "../keyspace/Database.ts"
+import { NotifyClass } from "../keyspace/Keyspace.ts"
+import { stringEncoding, typeOf, type Value } from "../keyspace/Value.ts"
+import type { CommandContext } from "../server/CommandContext.ts"
+import { globMatch } from "../util/glob.ts"
+import { INT64_MAX, INT64_MIN, parseLongLongBig } from "../util/numbers.ts"
+import { int32Arg, isOption, scanArgs } from "./args.ts"
+import { type CommandSpec, defineCommand } from "./CommandSpec.ts"
+import * as Errors from "./errors.ts"
 
-export const keyCommands: ReadonlyArray<CommandSpec> = []
+const group = "generic"
+
+// --- exact expiry times ----------------------------------------------------------------------------
+
+/**
+ * `Entry.expireAt` is a JS number, exact up to 2^53 ms (about 285,000 years from 1970). Redis takes
+ * any 64-bit unix-ms time and PEXPIRETIME/PTTL/GT/LT work on it exactly, so a time beyond that range
+ * keeps its exact value here. It only counts while `expireAt` still holds its rounded value: any
+ * other code that sets a new expiry on the entry makes it stale.
+ */
+const exactExpireAt = new WeakMap<Entry, bigint>()
+
+/** The expiry of an entry as Redis's getExpire: -1 without TTL, else absolute ms (exact). */
+export const expireTimeOf = (entry: Entry): number | bigint => {
+  if (entry.expireAt === 0) return -1
+  const exact = exactExpireAt.get(entry)
+  return exact !== undefined && Number(exact) === entry.expireAt ? exact : entry.expireAt
+}
+
+/** setExpire with a 64-bit time: the key must exist in `db` (expired or not). */
+export const setExpireTime = (db: Database, key: string, when: number | bigint): void => {
+  const at = Number(when)
+  db.setExpire(key, at)
+  if (typeof when === "bigint" && !Number.isSafeInteger(at)) {
+    const entry = db.entries.get(key)
+    if (entry !== undefined) exactExpireAt.set(entry, when)
+  }
+}
+
+/**
+ * String values COPY duplicated: Redis's copy of a shared small integer is a private object (OBJECT
+ * REFCOUNT 1). Valid while the entry still holds that same value.
+ */
+const privateCopies = new WeakMap<Entry, string>()
+
+/** Gives `key` in `db` the expiry `expire` had (getExpire's result, -1 for none). */
+const copyExpire = (db: Database, key: string, expire: number | bigint): void => {
+  if (expire !== -1) setExpireTime(db, key, expire)
+}
+
+// --- shared helpers --------------------------------------------------------------------------------
+
+/**
+ * RENAME and MOVE move the value object itself to a new entry: its access time (OBJECT IDLETIME)
+ * and identity go with it.
+ */
+const carryObject = (from: Entry, to: Entry): void => {
+  to.lru = from.lru
+  const copyOf = privateCopies.get(from)
+  if (copyOf !== undefined) privateCopies.set(to, copyOf)
+}
+
+/** signalKeyAsReady after dbAdd: only the types a client can block on wake waiters. */
+const signalAdded = (ctx: CommandContext, db: Database, key: string, value: Value): void => {
+  const type = typeOf(value)
+  if (type === "list" || type === "zset" || type === "stream") ctx.keyspace.keyReady(db, key)
+}
+
+/** The database of a DB index argument (selectDb), or undefined after replying with the error. */
+const targetDb = (ctx: CommandContext, arg: string): Database | undefined => {
+  const id = int32Arg(ctx.reply, arg)
+  if (id === undefined) return undefined
+  const db = ctx.keyspace.dbs[id]
+  if (db === undefined) ctx.reply.error(Errors.DB_INDEX_OUT_OF_RANGE)
+  return db
+}
+
+/** addReplyHelp: the help lines as status replies, after a title naming the command. */
+const replyHelp = (ctx: CommandContext, command: string, lines: ReadonlyArray<string>): void => {
+  ctx.reply.arrayHeader(lines.length + 3)
+  ctx.reply.simple(`${command} <subcommand> [<arg> [value] [opt] ...]. Subcommands are:`)
+  for (const line of lines) ctx.reply.simple(line)
+  ctx.reply.simple("HELP")
+  ctx.reply.simple("    Prints this help.")
+}
+
+// --- DEL, UNLINK, EXISTS, TOUCH, TYPE, RANDOMKEY ---------------------------------------------------
+
+const deleteKeys = (ctx: CommandContext, argv: ReadonlyArray<string>): void => {
+  let deleted = 0
+  for (let i = 1; i < argv.length; i++) {
+    const key = argv[i]!
+    // expireIfNeeded first: an expired key goes away as "expired" (and propagates as DEL) and does
+    // not count. On a replica it stays, and is deleted and counted here, as in Redis.
+    ctx.db.exists(key)
+    if (ctx.db.delete(key)) {
+      ctx.signalWrite(NotifyClass.generic, "del", key)
+      deleted++
+    }
+  }
+  ctx.reply.integer(deleted)
+}
+
+const typeName = (value: Value | undefined): string => (value === undefined ? "none" : typeOf(value))
+
+// --- KEYS, SCAN ------------------------------------------------------------------------------------
+
+const keysCommand = (ctx: CommandContext, argv: ReadonlyArray<string>): void => {
+  const pattern = argv[1]!
+  // A lone "*" matches everything, the empty key included (stringmatchlen does not match "" to "*").
+  const all = pattern === "*"
+  const db = ctx.db
+  const found: string[] = []
+  for (const key of db.keys()) {
+    // keysCommand uses keyIsExpired: expired keys are hidden, not deleted.
+    if ((all || globMatch(pattern, key)) && !db.isLogicallyExpired(key)) found.push(key)
+  }
+  ctx.reply.bulkArray(found)
+}
+
+const scanCommand = (ctx: CommandContext, argv: ReadonlyArray<string>): void => {
+  const options = scanArgs(ctx.reply, argv, 1, true)
+  if (options === undefined) return
+  const db = ctx.db
+  const cursor = options.cursor > BigInt(Number.MAX_SAFE_INTEGER) ? Number.MAX_SAFE_INTEGER : Number(options.cursor)
+  // Collect first, filter after: filtering may delete expired keys, which moves slots around.
+  const visited: string[] = []
+  const next = db.scan(cursor, options.count, (key) => visited.push(key))
+  const { pattern, type } = options
+  const keys: string[] = []
+  for (const key of visited) {
+    if (pattern !== undefined && !globMatch(pattern, key)) continue
+    if (type !== undefined) {
+      // Redis looks the key up for its type, which counts a hit or miss and expires it; an expired
+      // key then reads as "none", so TYPE none returns it (a 7.0 quirk kept on purpose).
+      if (typeName(db.lookupRead(key, NO_TOUCH)) !== type) continue
+    }
+    if (db.isLogicallyExpired(key)) {
+      db.exists(key)
+      continue
+    }
+    keys.push(key)
+  }
+  ctx.reply.arrayHeader(2)
+  ctx.reply.bulk(String(next))
+  ctx.reply.bulkArray(keys)
+}
+
+// --- RENAME, RENAMENX, MOVE, COPY ------------------------------------------------------------------
+
+const renameGeneric = (ctx: CommandContext, argv: ReadonlyArray<string>, nx: boolean): void => {
+  const from = argv[1]!
+  const to = argv[2]!
+  const db = ctx.db
+  const value = db.lookupWrite(from)
+  if (value === undefined) return ctx.reply.error(Errors.NO_SUCH_KEY)
+  if (from === to) return nx ? ctx.reply.integer(0) : ctx.reply.ok()
+  const source = db.entries.get(from)!
+  const expire = expireTimeOf(source)
+  if (db.lookupWrite(to) !== undefined) {
+    if (nx) return ctx.reply.integer(0)
+    db.delete(to)
+  }
+  // The value object moves, so its access time goes with it (OBJECT IDLETIME survives a rename).
+  carryObject(source, db.add(to, value))
+  copyExpire(db, to, expire)
+  db.delete(from)
+  signalAdded(ctx, db, to, value)
+  ctx.signalWrite(NotifyClass.generic, "rename_from", from)
+  ctx.touch(to)
+  ctx.notify(NotifyClass.generic, "rename_to", to)
+  if (nx) ctx.reply.integer(1)
+  else ctx.reply.ok()
+}
+
+const moveCommand = (ctx: CommandContext, argv: ReadonlyArray<string>): void => {
+  const key = argv[1]!
+  const src = ctx.db
+  const dst = targetDb(ctx, argv[2]!)
+  if (dst === undefined) return
+  if (src === dst) return ctx.reply.error(Errors.SAME_OBJECT)
+  const value = src.lookupWrite(key)
+  if (value === undefined) return ctx.reply.integer(0)
+  const source = src.entries.get(key)!
+  const expire = expireTimeOf(source)
+  if (dst.lookupWrite(key) !== undefined) return ctx.reply.integer(0)
+  carryObject(source, dst.add(key, value))
+  copyExpire(dst, key, expire)
+  src.delete(key)
+  signalAdded(ctx, dst, key, value)
+  ctx.signalWrite(NotifyClass.generic, "move_from", key, src)
+  ctx.touch(key, dst)
+  ctx.notify(NotifyClass.generic, "move_to", key, dst)
+  ctx.reply.integer(1)
+}
+
+const copyCommand = (ctx: CommandContext, argv: ReadonlyArray<string>): void => {
+  const src = ctx.db
+  let dst = src
+  let replace = false
+  for (let j = 3; j < argv.length; j++) {
+    const more = argv.length - j - 1
+    if (isOption(argv[j]!, "replace")) {
+      replace = true
+    } else if (isOption(argv[j]!, "db") && more >= 1) {
+      const db = targetDb(ctx, argv[++j]!)
+      if (db === undefined) return
+      dst = db
+    } else {
+      return ctx.reply.error(Errors.SYNTAX)
+    }
+  }
+  const key = argv[1]!
+  const newKey = argv[2]!
+  if (src === dst && key === newKey) return ctx.reply.error(Errors.SAME_OBJECT)
+  const value = src.lookupRead(key)
+  if (value === undefined) return ctx.reply.integer(0)
+  const expire = expireTimeOf(src.entries.get(key)!)
+  if (dst.lookupWrite(newKey) !== undefined) {
+    if (!replace) return ctx.reply.integer(0)
+    dst.delete(newKey)
+  }
+  // Strings are immutable JS strings and can be shared; aggregates are deep-copied.
+  const copy = typeof value === "string" ? value : value.clone()
+  const added = dst.add(newKey, copy)
+  if (typeof copy === "string") privateCopies.set(added, copy)
+  copyExpire(dst, newKey, expire)
+  signalAdded(ctx, dst, newKey, copy)
+  ctx.signalWrite(NotifyClass.generic, "copy_to", newKey, dst)
+  ctx.reply.integer(1)
+}
+
+// --- EXPIRE family, TTL family, PERSIST ------------------------------------------------------------
+
+/**
+ * expireGenericCommand. `basetime` is the current time for relative forms and 0 for the *AT forms;
+ * `seconds` says the argument's unit. The new expiry is computed in 64-bit integers, with Redis's
+ * overflow checks.
+ */
+const expireGeneric = (ctx: CommandContext, argv: ReadonlyArray<string>, basetime: number, seconds: boolean): void => {
+  const key = argv[1]!
+  let nx = false
+  let xx = false
+  let gt = false
+  let lt = false
+  for (let j = 3; j < argv.length; j++) {
+    const opt = argv[j]!
+    if (isOption(opt, "nx")) nx = true
+    else if (isOption(opt, "xx")) xx = true
+    else if (isOption(opt, "gt")) gt = true
+    else if (isOption(opt, "lt")) lt = true
+    else return ctx.reply.error(Errors.sanitizeErrorText(`ERR Unsupported option ${opt}`))
+  }
+  if (nx && (xx || gt || lt)) return ctx.reply.error(Errors.EXPIRE_NX_INCOMPATIBLE)
+  if (gt && lt) return ctx.reply.error(Errors.EXPIRE_GT_LT_INCOMPATIBLE)
+
+  const parsed = parseLongLongBig(argv[2]!)
+  if (parsed === undefined) return ctx.reply.error(Errors.NOT_INTEGER)
+  let when = parsed
+  if (seconds) {
+    if (when > INT64_MAX / 1000n || when < INT64_MIN / 1000n) {
+      return ctx.reply.error(Errors.invalidExpireTime(ctx.command.fullName))
+    }
+    when *= 1000n
+  }
+  const base = BigInt(basetime)
+  if (when > INT64_MAX - base) return ctx.reply.error(Errors.invalidExpireTime(ctx.command.fullName))
+  when += base
+
+  const db = ctx.db
+  if (db.lookupWrite(key) === undefined) return ctx.reply.integer(0)
+  if (nx || xx || gt || lt) {
+    const current = expireTimeOf(db.entries.get(key)!)
+    // No TTL counts as an infinite one: GT never beats it, LT always does.
+    if (nx && current !== -1) return ctx.reply.integer(0)
+    if (xx && current === -1) return ctx.reply.integer(0)
+    if (gt && (current === -1 || when <= current)) return ctx.reply.integer(0)
+    if (lt && current !== -1 && when >= current) return ctx.reply.integer(0)
+  }
+
+  // checkAlreadyExpired: a time not in the future deletes the key, except on a replica, which waits
+  // for the master's DEL.
+  if (when <= BigInt(ctx.now) && !ctx.keyspace.isReplica) {
+    db.delete(key)
+    ctx.rewriteArgv([ctx.keyspace.lazyExpire ? "UNLINK" : "DEL", key])
+    ctx.signalWrite(NotifyClass.generic, "del", key)
+    return ctx.reply.integer(1)
+  }
+  setExpireTime(db, key, when)
+  // Replicas and the AOF get the absolute time, so the expiry does not depend on when they apply it.
+  if (ctx.command.spec.name !== "pexpireat") {
+    ctx.rewriteArgv(["PEXPIREAT", key, when.toString(), ...argv.slice(3)])
+  }
+  ctx.signalWrite(NotifyClass.generic, "expire", key)
+  ctx.reply.integer(1)
+}
+
+/** ttlGenericCommand: relative or absolute, in ms or in seconds rounded to the nearest. */
+const ttlGeneric = (ctx: CommandContext, key: string, ms: boolean, absolute: boolean): void => {
+  const db = ctx.db
+  if (db.lookupRead(key, NO_TOUCH) === undefined) return ctx.reply.integer(-2)
+  const expire = expireTimeOf(db.entries.get(key)!)
+  if (expire === -1) return ctx.reply.integer(-1)
+  if (typeof expire === "number") {
+    const ttl = Math.max(0, absolute ? expire : expire - ctx.now)
+    return ctx.reply.integer(ms ? ttl : Math.floor((ttl + 500) / 1000))
+  }
+  let ttl = absolute ? expire : expire - BigInt(ctx.now)
+  if (ttl < 0n) ttl = 0n
+  ctx.reply.integer(ms ? ttl : (ttl + 500n) / 1000n)
+}
+
+// --- OBJECT ----------------------------------------------------------------------------------------
+
+/** Integers Redis shares as one object (OBJ_SHARED_INTEGERS), whose refcount reads as INT_MAX. */
+const SHARED_INTEGERS = 10000
+const SHARED_REFCOUNT = 2147483647
+const LFU_INIT_VAL = 5
+const LRU_CLOCK_MAX = 0xffffff
+
+const maxmemoryPolicy = (ctx: CommandContext): string => ctx.config.get("maxmemory-policy") ?? "noeviction"
+const isLfuPolicy = (ctx: CommandContext): boolean => maxmemoryPolicy(ctx).endsWith("-lfu")
+
+/**
+ * tryObjectEncoding stores small non-negative integers as shared objects unless an LRU/LFU policy
+ * with a memory limit needs per-object access data.
+ */
+const sharesIntegers = (ctx: CommandContext): boolean => {
+  const policy = maxmemoryPolicy(ctx)
+  return ctx.config.getNumber("maxmemory") === 0 || !(policy.endsWith("-lru") || policy.endsWith("-lfu"))
+}
+
+/** estimateObjectIdleTime in seconds: the LRU clock wraps at 24 bits. */
+const idleSeconds = (ctx: CommandContext, entry: Entry): number => {
+  const now = ctx.keyspace.lruClock
+  return now >= entry.lru ? now - entry.lru : now + (LRU_CLOCK_MAX - entry.lru)
+}
+
+/**
+ * The LFU counter is not tracked, so OBJECT FREQ reports the counter of a key never read since it
+ * was written (LFU_INIT_VAL), decayed by one per lfu-decay-time minutes of idleness as
+ * LFUDecrAndReturn does.
+ */
+const lfuCounter = (ctx: CommandContext, entry: Entry): number => {
+  const decayMinutes = Number(ctx.config.get("lfu-decay-time") ?? "1")
+  if (!(decayMinutes > 0)) return LFU_INIT_VAL
+  return Math.max(0, LFU_INIT_VAL - Math.floor(idleSeconds(ctx, entry) / 60 / decayMinutes))
+}
+
+/** objectCommandLookupOrReply: the live entry, or a null reply. Counts a keyspace hit or miss. */
+const objectLookup = (ctx: CommandContext, key: string): { value: Value; entry: Entry } | undefined => {
+  const value = ctx.db.lookupRead(key, NO_TOUCH)
+  if (value === undefined) {
+    ctx.reply.nullBulk()
+    return undefined
+  }
+  return { value, entry: ctx.db.entries.get(key)! }
+}
+
+const objectHelp = [
+  "ENCODING <key>",
+  "    Return the kind of internal representation used in order to store the value",
+  "    associated with a <key>.",
+  "FREQ <key>",
+  "    Return the access frequency index of the <key>. The returned integer is",
+  "    proportional to the logarithm of the recent access frequency of the key.",
+  "IDLETIME <key>",
+  "    Return the idle time of the <key>, that is the approximated number of",
+  "    seconds elapsed since the last access to the key.",
+  "REFCOUNT <key>",
+  "    Return the number of references of the value associated with the specified",
+  "    <key>."
+]
+
+const objectSubcommand = (
+  name: string,
+  summary: string,
+  since: string,
+  handler: (ctx: CommandContext, found: { value: Value; entry: Entry }) => void
+): CommandSpec =>
+  defineCommand({
+    name,
+    arity: 3,
+    flags: "readonly",
+    keys: [2, 2, 1],
+    acl: "@keyspace @read @slow",
+    tips: "nondeterministic_output",
+    docs: { summary, since, group, complexity: "O(1)" },
+    handler: (ctx, argv) => {
+      const found = objectLookup(ctx, argv[2]!)
+      if (found !== undefined) handler(ctx, found)
+    }
+  })
+
+const objectCommand = defineCommand({
+  name: "object",
+  arity: -2,
+  flags: "",
+  keys: [0, 0, 0],
+  acl: "@slow",
+  docs: { summary: "A container for object introspection commands", since: "2.2.3", group, complexity: "Depends on subcommand." },
+  subcommands: [
+    objectSubcommand("idletime", "Get the time since a Redis object was last accessed", "2.2.3", (ctx, { entry }) => {
+      if (isLfuPolicy(ctx)) return ctx.reply.error(Errors.OBJECT_IDLETIME_LFU)
+      ctx.reply.integer(idleSeconds(ctx, entry))
+    }),
+    objectSubcommand("refcount", "Get the number of references to the value of the key", "2.2.3", (ctx, { value, entry }) => {
+      const shared = typeof value === "string" && stringEncoding(value) === "int" && sharesIntegers(ctx) &&
+        Number(value) >= 0 && Number(value) < SHARED_INTEGERS && privateCopies.get(entry) !== value
+      ctx.reply.integer(shared ? SHARED_REFCOUNT : 1)
+    }),
+    objectSubcommand("encoding", "Inspect the internal encoding of a Redis object", "2.2.3", (ctx, { value }) => {
+      ctx.reply.bulk(typeof value === "string" ? stringEncoding(value) : value.encoding())
+    }),
+    defineCommand({
+      name: "help",
+      arity: 2,
+      flags: "loading stale",
+      keys: [0, 0, 0],
+      acl: "@keyspace @slow",
+      docs: { summary: "Show helpful text about the different subcommands", since: "6.2.0", group, complexity: "O(1)" },
+      handler: (ctx) => replyHelp(ctx, "OBJECT", objectHelp)
+    }),
+    objectSubcommand("freq", "Get the logarithmic access frequency counter of a Redis object", "4.0.0", (ctx, { entry }) => {
+      if (!isLfuPolicy(ctx)) return ctx.reply.error(Errors.OBJECT_FREQ_NOT_LFU)
+      ctx.reply.integer(lfuCounter(ctx, entry))
+    })
+  ]
+})
+
+// --- the table -------------------------------------------------------------------------------------
+
+const expireCommand = (name: string, summary: string, since: string, relative: boolean, seconds: boolean) =>
+  defineCommand({
+    name,
+    arity: -3,
+    flags: "write fast",
+    keys: [1, 1, 1],
+    acl: "@keyspace @write @fast",
+    docs: { summary, since, group, complexity: "O(1)" },
+    handler: (ctx, argv) => expireGeneric(ctx, argv, relative ? ctx.now : 0, seconds)
+  })
+
+const ttlCommand = (name: string, summary: string, since: string, ms: boolean, absolute: boolean) =>
+  defineCommand({
+    name,
+    arity: 2,
+    flags: "readonly fast",
+    keys: [1, 1, 1],
+    acl: "@keyspace @read @fast",
+    ...(absolute ? {} : { tips: "nondeterministic_output" }),
+    docs: { summary, since, group, complexity: "O(1)" },
+    handler: (ctx, argv) => ttlGeneric(ctx, argv[1]!, ms, absolute)
+  })
+
+export const keyCommands: ReadonlyArray<CommandSpec> = [
+  defineCommand({
+    name: "del",
+    arity: -2,
+    flags: "write",
+    keys: [1, -1, 1],
+    acl: "@keyspace @write @slow",
+    tips: "request_policy:multi_shard response_policy:agg_sum",
+    docs: {
+      summary: "Delete a key",
+      since: "1.0.0",
+      group,
+      complexity:
+        "O(N) where N is the number of keys that will be removed. When a key to remove holds a value other than a string, the individual complexity for this key is O(M) where M is the number of elements in the list, set, sorted set or hash. Removing a single key that holds a string value is O(1)."
+    },
+    handler: deleteKeys
+  }),
+  defineCommand({
+    name: "unlink",
+    arity: -2,
+    flags: "write fast",
+    keys: [1, -1, 1],
+    acl: "@keyspace @write @fast",
+    tips: "request_policy:multi_shard response_policy:agg_sum",
+    docs: {
+      summary: "Delete a key asynchronously in another thread. Otherwise it is just as DEL, but non blocking.",
+      since: "4.0.0",
+      group,
+      complexity:
+        "O(1) for each key removed regardless of its size. Then the command does O(N) work in a different thread in order to reclaim memory, where N is the number of allocations the deleted objects where composed of."
+    },
+    handler: deleteKeys
+  }),
+  defineCommand({
+    name: "exists",
+    arity: -2,
+    flags: "readonly fast",
+    keys: [1, -1, 1],
+    acl: "@keyspace @read @fast",
+    tips: "request_policy:multi_shard response_policy:agg_sum",
+    docs: { summary: "Determine if a key exists", since: "1.0.0", group, complexity: "O(N) where N is the number of keys to check." },
+    handler: (ctx, argv) => {
+      let count = 0
+      for (let i = 1; i < argv.length; i++) if (ctx.db.lookupRead(argv[i]!, NO_TOUCH) !== undefined) count++
+      ctx.reply.integer(count)
+    }
+  }),
+  defineCommand({
+    name: "type",
+    arity: 2,
+    flags: "readonly fast",
+    keys: [1, 1, 1],
+    acl: "@keyspace @read @fast",
+    docs: { summary: "Determine the type stored at key", since: "1.0.0", group, complexity: "O(1)" },
+    handler: (ctx, argv) => ctx.reply.simple(typeName(ctx.db.lookupRead(argv[1]!, NO_TOUCH)))
+  }),
+  defineCommand({
+    name: "keys",
+    arity: 2,
+    flags: "readonly",
+    keys: [0, 0, 0],
+    acl: "@keyspace @read @slow @dangerous",
+    tips: "request_policy:all_shards nondeterministic_output_order",
+    docs: {
+      summary: "Find all keys matching the given pattern",
+      since: "1.0.0",
+      group,
+      complexity:
+        "O(N) with N being the number of keys in the database, under the assumption that the key names in the database and the given pattern have limited length."
+    },
+    handler: keysCommand
+  }),
+  defineCommand({
+    name: "scan",
+    arity: -2,
+    flags: "readonly",
+    keys: [0, 0, 0],
+    acl: "@keyspace @read @slow",
+    tips: "nondeterministic_output request_policy:special",
+    docs: {
+      summary: "Incrementally iterate the keys space",
+      since: "2.8.0",
+      group,
+      complexity:
+        "O(1) for every call. O(N) for a complete iteration, including enough command calls for the cursor to return back to 0. N is the number of elements inside the collection."
+    },
+    handler: scanCommand
+  }),
+  defineCommand({
+    name: "rename",
+    arity: 3,
+    flags: "write",
+    keys: [1, 2, 1],
+    acl: "@keyspace @write @slow",
+    docs: { summary: "Rename a key", since: "1.0.0", group, complexity: "O(1)" },
+    handler: (ctx, argv) => renameGeneric(ctx, argv, false)
+  }),
+  defineCommand({
+    name: "renamenx",
+    arity: 3,
+    flags: "write fast",
+    keys: [1, 2, 1],
+    acl: "@keyspace @write @fast",
+    docs: { summary: "Rename a key, only if the new key does not exist", since: "1.0.0", group, complexity: "O(1)" },
+    handler: (ctx, argv) => renameGeneric(ctx, argv, true)
+  }),
+  defineCommand({
+    name: "randomkey",
+    arity: 1,
+    flags: "readonly",
+    keys: [0, 0, 0],
+    acl: "@keyspace @read @slow",
+    tips: "request_policy:all_shards nondeterministic_output",
+    docs: { summary: "Return a random key from the keyspace", since: "1.0.0", group, complexity: "O(1)" },
+    handler: (ctx) => ctx.reply.bulkOrNull(ctx.db.randomKey())
+  }),
+  defineCommand({
+    name: "copy",
+    arity: -3,
+    flags: "write denyoom",
+    keys: [1, 2, 1],
+    acl: "@keyspace @write @slow",
+    docs: {
+      summary: "Copy a key",
+      since: "6.2.0",
+      group,
+      complexity: "O(N) worst case for collections, where N is the number of nested items. O(1) for string values."
+    },
+    handler: copyCommand
+  }),
+  defineCommand({
+    name: "move",
+    arity: 3,
+    flags: "write fast",
+    keys: [1, 1, 1],
+    acl: "@keyspace @write @fast",
+    docs: { summary: "Move a key to another database", since: "1.0.0", group, complexity: "O(1)" },
+    handler: moveCommand
+  }),
+  defineCommand({
+    name: "touch",
+    arity: -2,
+    flags: "readonly fast",
+    keys: [1, -1, 1],
+    acl: "@keyspace @read @fast",
+    tips: "request_policy:multi_shard response_policy:agg_sum",
+    docs: {
+      summary: "Alters the last access time of a key(s). Returns the number of existing keys specified.",
+      since: "3.2.1",
+      group,
+      complexity: "O(N) where N is the number of keys that will be touched."
+    },
+    handler: (ctx, argv) => {
+      let touched = 0
+      for (let i = 1; i < argv.length; i++) if (ctx.db.lookupRead(argv[i]!) !== undefined) touched++
+      ctx.reply.integer(touched)
+    }
+  }),
+  expireCommand("expire", "Set a key's time to live in seconds", "1.0.0", true, true),
+  expireCommand("pexpire", "Set a key's time to live in milliseconds", "2.6.0", true, false),
+  expireCommand("expireat", "Set the expiration for a key as a UNIX timestamp", "1.2.0", false, true),
+  expireCommand(
+    "pexpireat",
+    "Set the expiration for a key as a UNIX timestamp specified in milliseconds",
+    "2.6.0",
+    false,
+    false
+  ),
+  ttlCommand("ttl", "Get the time to live for a key in seconds", "1.0.0", false, false),
+  ttlCommand("pttl", "Get the time to live for a key in milliseconds", "2.6.0", true, false),
+  ttlCommand("expiretime", "Get the expiration Unix timestamp for a key", "7.0.0", false, true),
+  ttlCommand("pexpiretime", "Get the expiration Unix timestamp for a key in milliseconds", "7.0.0", true, true),
+  defineCommand({
+    name: "persist",
+    arity: 2,
+    flags: "write fast",
+    keys: [1, 1, 1],
+    acl: "@keyspace @write @fast",
+    docs: { summary: "Remove the expiration from a key", since: "2.2.0", group, complexity: "O(1)" },
+    handler: (ctx, argv) => {
+      const key = argv[1]!
+      if (ctx.db.lookupWrite(key) === undefined || !ctx.db.persist(key)) return ctx.reply.integer(0)
+      ctx.signalWrite(NotifyClass.generic, "persist", key)
+      ctx.reply.integer(1)
+    }
+  }),
+  objectCommand
+]
