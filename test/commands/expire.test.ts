@@ -1,0 +1,180 @@
+/**
+ * EXPIRE, PEXPIRE, EXPIREAT, PEXPIREAT (NX/XX/GT/LT), TTL, PTTL, EXPIRETIME, PEXPIRETIME and PERSIST
+ * against a real redis-server. Both servers read the same wall clock a few ms apart, so remaining
+ * times are compared with a tolerance and every other reply byte for byte.
+ */
+import fc from "fast-check"
+import { it } from "vitest"
+import { anyCase, intArg } from "../support/arbitraries.ts"
+import { type Command, checkSequences, describeDifferential, type Servers } from "../support/differential.ts"
+import type { RawReply } from "../support/raw.ts"
+
+const key = fc.constantFrom("k1", "k2")
+
+/** Remaining-time replies: equal when negative (-1, -2), else within `slack` of each other. */
+const timeReplies: Readonly<Record<string, bigint>> = { ttl: 1n, expiretime: 1n, pttl: 250n, pexpiretime: 250n }
+
+const tolerate = (command: Command, ours: RawReply, theirs: RawReply): boolean => {
+  const slack = timeReplies[command[0]!.toLowerCase()]
+  const [a, b] = [ours.value, theirs.value]
+  if (slack === undefined || (typeof a !== "number" && typeof a !== "bigint") || (typeof b !== "number" && typeof b !== "bigint")) return false
+  const [x, y] = [BigInt(a), BigInt(b)]
+  if (x < 0n || y < 0n) return false
+  const diff = x > y ? x - y : y - x
+  return diff <= slack
+}
+
+/**
+ * Relative times are whole seconds, or milliseconds that are not whole seconds: the two servers apply
+ * them a few ms apart, so a GT/LT between two relative times could differ; the sequences use GT/LT
+ * with absolute times only, which are far from now on both servers.
+ */
+const seconds = fc.oneof(
+  fc.integer({ min: -3, max: 100 }).map(String),
+  intArg,
+  fc.constantFrom("9223372036854775", "9223372036854776", "-9223372036854775", "-9223372036854776", "4611686018427387")
+)
+const millis = fc.oneof(
+  fc.integer({ min: -3, max: 0 }).map(String),
+  fc.integer({ min: 1, max: 90 }).map((n) => String(n * 1000 + 500)),
+  intArg.filter((s) => !/^[1-9]\d?$/.test(s)), // no small positive ms: the key would expire mid-sequence
+  fc.constantFrom("9223372036854775807", "-9223372036854775808", "4611686018427387904")
+)
+const unixSeconds = fc.oneof(
+  fc.constantFrom("0", "1", "-1", "1000000000", "4102444800", "4102444801", "32503680000"),
+  fc.constantFrom("9223372036854775", "9223372036854776", "-9223372036854775", "abc", "1.5", "")
+)
+const unixMillis = fc.constantFrom(
+  "0",
+  "-5",
+  "1000000000000",
+  "4102444800000",
+  "4102444800500",
+  "32503680000000",
+  "9223372036854775807",
+  "-9223372036854775808",
+  "4611686018427387904",
+  "x"
+)
+const relativeOptions = fc.constantFrom<ReadonlyArray<string>>([], [], ["NX"], ["XX"], ["nx"], ["NX", "XX"], ["GT", "LT"], ["foo"], ["NX", "GT"], ["XX", "XX"])
+const absoluteOptions = fc.constantFrom<ReadonlyArray<string>>([], ["NX"], ["XX"], ["GT"], ["LT"], ["gt"], ["XX", "GT"], ["XX", "LT"], ["LT", "GT"], ["NX", "LT"], ["bar"])
+
+const command: fc.Arbitrary<Command> = fc.oneof(
+  fc.tuple(anyCase("set"), key, fc.constant("v")),
+  fc.tuple(anyCase("expire"), key, seconds, relativeOptions).map(([c, k, t, o]) => [c, k, t, ...o]),
+  fc.tuple(anyCase("pexpire"), key, millis, relativeOptions).map(([c, k, t, o]) => [c, k, t, ...o]),
+  fc.tuple(anyCase("expireat"), key, unixSeconds, absoluteOptions).map(([c, k, t, o]) => [c, k, t, ...o]),
+  fc.tuple(anyCase("pexpireat"), key, unixMillis, absoluteOptions).map(([c, k, t, o]) => [c, k, t, ...o]),
+  fc.tuple(fc.constantFrom("TTL", "PTTL", "EXPIRETIME", "PEXPIRETIME", "ttl", "pexpiretime"), key),
+  fc.tuple(anyCase("persist"), key),
+  fc.tuple(anyCase("get"), key),
+  fc.tuple(anyCase("exists"), key),
+  fc.tuple(anyCase("del"), key),
+  fc.tuple(anyCase("rename"), key, key),
+  fc.tuple(anyCase("copy"), key, key, fc.constant("REPLACE")),
+  fc.tuple(anyCase("dbsize"))
+)
+
+const check = (servers: Servers, commands: ReadonlyArray<Command>) =>
+  checkSequences(servers, fc.constant(commands), { tolerate, numRuns: 1 })
+
+describeDifferential("expiry commands", (servers) => {
+  it("option and argument errors match Redis", () =>
+    check(servers(), [
+      ["SET", "a", "1"],
+      ["EXPIRE", "a"],
+      ["EXPIRE", "a", "x"],
+      ["EXPIRE", "a", "1.5"],
+      ["EXPIRE", "a", "10", "NX", "XX"],
+      ["EXPIRE", "a", "10", "NX", "GT"],
+      ["EXPIRE", "a", "10", "NX", "LT"],
+      ["EXPIRE", "a", "10", "GT", "LT"],
+      ["EXPIRE", "a", "10", "XX", "GT", "LT"],
+      ["EXPIRE", "a", "10", "foo"],
+      ["EXPIRE", "a", "10", "nx", "foo\r\nbar"],
+      ["EXPIRE", "a", "x", "foo"], // options are parsed before the time
+      ["EXPIRE", "a", "x", "NX", "XX"],
+      ["EXPIRE", "nokey", "10", "NX", "XX"],
+      ["EXPIRE", "nokey", "x"],
+      ["EXPIRE", "a", "9223372036854775"], // overflows once the current time is added
+      ["EXPIRE", "a", "9223372036854776"], // overflows seconds -> ms
+      ["EXPIRE", "a", "-9223372036854776"],
+      ["PEXPIRE", "a", "9223372036854775807"],
+      ["EXPIREAT", "a", "9223372036854776"],
+      ["PTTL", "a"],
+      ["PEXPIRETIME", "a"],
+      ["EXPIRE", "nokey", "10"],
+      ["PEXPIRE", "nokey", "10"],
+      ["EXPIREAT", "nokey", "10"],
+      ["PEXPIREAT", "nokey", "10"],
+      ["TTL", "nokey"],
+      ["PTTL", "nokey"],
+      ["EXPIRETIME", "nokey"],
+      ["PEXPIRETIME", "nokey"],
+      ["TTL", "a"],
+      ["PTTL", "a"],
+      ["EXPIRETIME", "a"],
+      ["PEXPIRETIME", "a"],
+      ["TTL"],
+      ["TTL", "a", "b"],
+      ["PERSIST"],
+      ["PERSIST", "a"],
+      ["PERSIST", "nokey"]
+    ]))
+
+  it("NX, XX, GT and LT compare with the current expiry as Redis does", () =>
+    check(servers(), [
+      ["SET", "a", "1"],
+      ["PEXPIREAT", "a", "4102444800000", "XX"], // no TTL yet: XX fails
+      ["PEXPIREAT", "a", "4102444800000", "GT"], // no TTL counts as infinite: GT fails
+      ["PEXPIREAT", "a", "4102444800000", "LT"], // ... and LT succeeds
+      ["PEXPIRETIME", "a"],
+      ["PEXPIREAT", "a", "4102444800001", "NX"],
+      ["PEXPIREAT", "a", "4102444800000", "GT"], // equal is not greater
+      ["PEXPIREAT", "a", "4102444800001", "GT"],
+      ["PEXPIREAT", "a", "4102444800001", "LT"], // equal is not less
+      ["PEXPIREAT", "a", "4102444800000", "xx", "lt"],
+      ["PEXPIRETIME", "a"],
+      ["EXPIRETIME", "a"],
+      ["EXPIREAT", "a", "4102444801", "GT"],
+      ["PEXPIRETIME", "a"],
+      ["EXPIRE", "a", "100", "XX"],
+      ["TTL", "a"],
+      ["PERSIST", "a"],
+      ["PERSIST", "a"],
+      ["TTL", "a"],
+      ["EXPIRE", "a", "100", "NX"],
+      ["EXPIRE", "a", "200", "NX"],
+      ["TTL", "a"],
+      ["PEXPIREAT", "a", "1", "LT"], // a time in the past deletes the key
+      ["EXISTS", "a"],
+      ["SET", "b", "1"],
+      ["EXPIREAT", "b", "9223372036854775"], // the largest time in seconds that fits
+      ["PEXPIRETIME", "b"],
+      ["EXPIRETIME", "b"],
+      ["PEXPIREAT", "b", "9223372036854775807"],
+      ["PEXPIRETIME", "b"],
+      ["PEXPIREAT", "b", "9223372036854775806", "GT"],
+      ["PEXPIREAT", "b", "9223372036854775806", "LT"],
+      ["PEXPIRETIME", "b"],
+      ["PTTL", "b"],
+      ["TTL", "b"],
+      ["RENAME", "b", "c"], // the TTL moves with the key
+      ["PEXPIRETIME", "c"],
+      ["COPY", "c", "d"],
+      ["PEXPIRETIME", "d"],
+      ["SET", "d", "again"], // SET clears the TTL
+      ["PEXPIRETIME", "d"],
+      ["EXPIRE", "c", "0"],
+      ["EXISTS", "c"],
+      ["SET", "e", "1"],
+      ["EXPIRE", "e", "-9223372036854775"],
+      ["EXISTS", "e"]
+    ]))
+
+  it("random expiry sequences behave like Redis (RESP2 and RESP3)", async () => {
+    const sequences = fc.array(command, { maxLength: 20 })
+    await checkSequences(servers(), sequences, { tolerate, numRuns: 200 })
+    await checkSequences(servers(), sequences, { tolerate, numRuns: 100, setup: [["HELLO", "3"]] })
+  })
+})
