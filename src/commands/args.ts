@@ -4,7 +4,7 @@
  * `const n = intArg(ctx.reply, argv[2]); if (n === undefined) return`.
  */
 import type { ReplyWriter } from "../resp/ReplyWriter.ts"
-import { parseDouble, parseLongLong } from "../util/numbers.ts"
+import { parseDouble, parseLongLong, parseLongLongBig } from "../util/numbers.ts"
 import * as Errors from "./errors.ts"
 
 /** A 64-bit integer argument (getLongLongFromObjectOrReply). */
@@ -163,3 +163,41 @@ export const scanArgs = (
   }
   return { cursor, count, pattern, type }
 }
+
+/**
+ * A 64-bit integer argument with its exact value (getLongLongFromObjectOrReply where the command does
+ * 64-bit arithmetic, e.g. HINCRBY): a number within 2^53, a bigint beyond.
+ */
+export const longLongArg = (
+  reply: ReplyWriter,
+  s: string,
+  message: string = Errors.NOT_INTEGER
+): number | bigint | undefined => {
+  if (s.length < 16) return intArg(reply, s, message)
+  const n = parseLongLongBig(s)
+  if (n === undefined) {
+    reply.error(message)
+    return undefined
+  }
+  return Number.isSafeInteger(Number(n)) ? Number(n) : n
+}
+
+/**
+ * The count of HRANDFIELD/SRANDMEMBER/ZRANDMEMBER (getRangeLongFromObjectOrReply in
+ * [-LONG_MAX, LONG_MAX]), exact at the bounds: a negative count asks for repeats.
+ */
+export const randomCountArg = (reply: ReplyWriter, s: string): number | undefined => {
+  const n = longLongArg(reply, s)
+  if (n === undefined) return undefined
+  if (typeof n === "bigint" && n < -9223372036854775807n) {
+    reply.error(Errors.RANDOM_COUNT_OUT_OF_RANGE)
+    return undefined
+  }
+  return Number(n)
+}
+
+/**
+ * Largest reply a negative random count may ask for. Redis 7.0 would try to emit any count (and stall
+ * the server building it); beyond this many elements the command answers "value is out of range".
+ */
+export const MAX_RANDOM_REPLY = 10_000_000

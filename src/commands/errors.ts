@@ -71,3 +71,12 @@ export const OBJECT_IDLETIME_LFU =
   "ERR An LFU maxmemory policy is selected, idle time not tracked. Please note that when switching between policies at runtime LRU and LFU data will take some time to adjust."
 export const OBJECT_FREQ_NOT_LFU =
   "ERR An LFU maxmemory policy is not selected, access frequency not tracked. Please note that when switching between policies at runtime LRU and LFU data will take some time to adjust."
+
+export const HASH_VALUE_NOT_INTEGER = "ERR hash value is not an integer"
+export const HASH_VALUE_NOT_FLOAT = "ERR hash value is not a float"
+export const NAN_OR_INFINITY_ARG = "ERR value is NaN or Infinity"
+export const VALUE_OUT_OF_RANGE = "ERR value is out of range"
+export const LIMIT_NEGATIVE = "ERR LIMIT can't be negative"
+export const NUMKEYS_GREATER_THAN_ARGS = "ERR Number of keys can't be greater than number of args"
+export const RANDOM_COUNT_OUT_OF_RANGE =
+  "ERR value is out of range, value must between -9223372036854775807 and 9223372036854775807"
