@@ -80,3 +80,10 @@ export const LIMIT_NEGATIVE = "ERR LIMIT can't be negative"
 export const NUMKEYS_GREATER_THAN_ARGS = "ERR Number of keys can't be greater than number of args"
 export const RANDOM_COUNT_OUT_OF_RANGE =
   "ERR value is out of range, value must between -9223372036854775807 and 9223372036854775807"
+
+// Lists (t_list.c)
+export const COUNT_POSITIVE = "ERR count should be greater than 0"
+export const LPOS_RANK_ZERO =
+  "ERR RANK can't be zero: use 1 to start from the first match, 2 from the second ... or use negative to start from the end of the list"
+export const LPOS_COUNT_NEGATIVE = "ERR COUNT can't be negative"
+export const LPOS_MAXLEN_NEGATIVE = "ERR MAXLEN can't be negative"
