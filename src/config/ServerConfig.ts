@@ -1,5 +1,35 @@
 import { Context, Layer } from "effect"
-import { type Directive, directives, IMMUTABLE } from "./directives.ts"
+import {
+  ACCUMULATE,
+  type ApplyFn,
+  asciiLower,
+  type Directive,
+  type DirectiveResult,
+  directives,
+  IMMUTABLE,
+  MULTI_ARG,
+  type ParseContext,
+  PROTECTED
+} from "./directives.ts"
+
+/**
+ * A name CONFIG GET and CONFIG SET know: a directive under its own name or under its alias. Redis
+ * registers aliases as configs of their own, so each is a distinct entry (CONFIG GET * lists both,
+ * CONFIG SET does not see `alias x primary y` as a duplicate).
+ */
+export interface ConfigEntry {
+  /** The lower-case name of this entry (the alias for an alias entry). */
+  readonly name: string
+  readonly directive: Directive
+  readonly isAlias: boolean
+}
+
+/** A `rename-command` line of the config file, applied to the command table by the engine. */
+export interface CommandRename {
+  readonly from: string
+  /** "" removes the command. */
+  readonly to: string
+}
 
 /**
  * The live configuration: every directive's current value in canonical text form (what CONFIG GET
@@ -7,22 +37,45 @@ import { type Directive, directives, IMMUTABLE } from "./directives.ts"
  * value on their hot path (parser limits, notify flags, hz) see CONFIG SET.
  */
 export class ConfigStore {
-  private readonly byName = new Map<string, Directive>()
+  private readonly table: ReadonlyArray<Directive>
+  private readonly byName = new Map<string, ConfigEntry>()
+  private readonly entryList: Array<ConfigEntry> = []
   private readonly values = new Map<string, string>()
   private readonly listeners = new Map<string, Array<(value: string) => void>>()
   /** Absolute path of the config file the server started from (CONFIG REWRITE target), if any. */
   configFile: string | undefined = undefined
+  /**
+   * Set by the config loader while it reads a file (Redis's reading_config_file): a directive flagged
+   * ACCUMULATE (`save`) then adds to what earlier lines set instead of replacing it.
+   */
+  readingConfigFile = false
+  private readonly accumulating = new Set<string>()
+  /** `rename-command` lines, in file order. */
+  readonly commandRenames: Array<CommandRename> = []
+  /** `user` lines (name and ACL rules), in file order, for the ACL subsystem and CONFIG REWRITE. */
+  readonly users: Array<ReadonlyArray<string>> = []
 
   constructor(table: ReadonlyArray<Directive> = directives) {
+    this.table = table
     for (const d of table) {
-      this.byName.set(d.name, d)
-      if (d.alias !== undefined) this.byName.set(d.alias, d)
-      this.values.set(d.name, d.default)
+      this.addEntry({ name: d.name, directive: d, isAlias: false })
+      if (d.alias !== undefined) this.addEntry({ name: d.alias, directive: d, isAlias: true })
+      this.values.set(d.name, d.initial?.() ?? d.default)
     }
   }
 
+  private addEntry(entry: ConfigEntry): void {
+    this.byName.set(entry.name, entry)
+    this.entryList.push(entry)
+  }
+
+  /** The CONFIG GET/SET entry for a name, any case. */
+  entry(name: string): ConfigEntry | undefined {
+    return this.byName.get(asciiLower(name))
+  }
+
   directive(name: string): Directive | undefined {
-    return this.byName.get(name.toLowerCase())
+    return this.entry(name)?.directive
   }
 
   /** Current canonical value; undefined for an unknown directive. */
@@ -31,12 +84,45 @@ export class ConfigStore {
     return d === undefined ? undefined : this.values.get(d.name)
   }
 
+  /** A plain integer directive as a number (not for percentages or octal values). */
   getNumber(name: string): number {
     return Number(this.get(name))
   }
 
   getBool(name: string): boolean {
     return this.get(name) === "yes"
+  }
+
+  /**
+   * Validates a value for a directive against its current value, without changing anything. The
+   * arguments are the words of a config line (CONFIG SET splits MULTI_ARG values on spaces first).
+   */
+  prepare(directive: Directive, args: ReadonlyArray<string>, current?: string): DirectiveResult {
+    if ((directive.flags & MULTI_ARG) === 0 && args.length !== 1) return { error: "wrong number of arguments" }
+    return directive.parse(args, this.parseContext(directive, current ?? this.values.get(directive.name)!))
+  }
+
+  private parseContext(directive: Directive, current: string): ParseContext {
+    return {
+      current,
+      accumulate: this.readingConfigFile && this.accumulating.has(directive.name),
+      get: (name) => this.get(name) ?? "",
+      configFile: this.configFile
+    }
+  }
+
+  /** Stores canonical values, then tells the listeners of those that changed. */
+  commit(changes: ReadonlyArray<readonly [Directive, string]>): void {
+    const changed: Array<readonly [Directive, string]> = []
+    for (const [d, value] of changes) {
+      if (this.readingConfigFile && (d.flags & ACCUMULATE) !== 0) this.accumulating.add(d.name)
+      if (this.values.get(d.name) === value) continue
+      this.values.set(d.name, value)
+      changed.push([d, value])
+    }
+    for (const [d, value] of changed) {
+      for (const fn of this.listeners.get(d.name) ?? []) fn(value)
+    }
   }
 
   /**
@@ -47,13 +133,9 @@ export class ConfigStore {
     const d = this.directive(name)
     if (d === undefined) return "unknown directive"
     if (!startup && (d.flags & IMMUTABLE) !== 0) return "can't set immutable config"
-    const result = d.parse(args)
+    const result = this.prepare(d, args)
     if ("error" in result) return result.error
-    const previous = this.values.get(d.name)
-    this.values.set(d.name, result.ok)
-    if (previous !== result.ok) {
-      for (const fn of this.listeners.get(d.name) ?? []) fn(result.ok)
-    }
+    this.commit([[d, result.ok]])
     return undefined
   }
 
@@ -69,21 +151,92 @@ export class ConfigStore {
 
   /** Every directive with its current value, in table order. */
   entries(): ReadonlyArray<readonly [Directive, string]> {
-    const out: Array<readonly [Directive, string]> = []
-    for (const [name, value] of this.values) out.push([this.byName.get(name)!, value])
-    return out
+    return this.table.map((d) => [d, this.values.get(d.name)!] as const)
+  }
+
+  /** Every name CONFIG GET knows (aliases included), in table order. */
+  configEntries(): ReadonlyArray<ConfigEntry> {
+    return this.entryList
   }
 }
 
+/** What CONFIG SET refused, in Redis's words. */
+export type ConfigSetError =
+  | { readonly _tag: "Unknown"; readonly name: string }
+  | { readonly _tag: "Failed"; readonly name: string; readonly reason: string }
+
+/**
+ * CONFIG SET's algorithm (configSetCommand): every name is checked first (unknown, immutable,
+ * protected, duplicate), then every value is parsed in order against the values set before it, then
+ * Redis's apply functions run once each; the first failure leaves the configuration untouched.
+ * `allowProtected` is `enable-protected-configs` as it applies to the calling client.
+ */
+export const configSet = (
+  store: ConfigStore,
+  pairs: ReadonlyArray<readonly [string, string]>,
+  allowProtected: boolean
+): ConfigSetError | undefined => {
+  const entries: Array<ConfigEntry> = []
+  for (let i = 0; i < pairs.length; i++) {
+    const name = pairs[i]![0]
+    const entry = store.entry(name)
+    if (entry === undefined) return { _tag: "Unknown", name }
+    const flags = entry.directive.flags
+    if ((flags & IMMUTABLE) !== 0) return { _tag: "Failed", name, reason: "can't set immutable config" }
+    if ((flags & PROTECTED) !== 0 && !allowProtected) {
+      return { _tag: "Failed", name, reason: "can't set protected config" }
+    }
+    if (entries.includes(entry)) return { _tag: "Failed", name, reason: "duplicate parameter" }
+    entries.push(entry)
+  }
+  const pending = new Map<string, string>()
+  const applies: Array<readonly [ApplyFn, string]> = []
+  for (let i = 0; i < entries.length; i++) {
+    const { directive, name } = entries[i]!
+    const value = pairs[i]![1]
+    // performInterfaceSet: a MULTI_ARG value is split on single spaces ("" gives no word at all)
+    const args = (directive.flags & MULTI_ARG) !== 0 ? (value === "" ? [] : value.split(" ")) : [value]
+    const current = pending.get(directive.name) ?? store.get(directive.name)!
+    const result = directive.parse(args, {
+      current,
+      accumulate: false,
+      get: (n) => pending.get(store.directive(n)?.name ?? n) ?? store.get(n) ?? "",
+      configFile: store.configFile
+    })
+    if ("error" in result) return { _tag: "Failed", name, reason: result.error }
+    if (result.ok !== current && directive.apply !== undefined && !applies.some(([fn]) => fn === directive.apply)) {
+      applies.push([directive.apply, name])
+    }
+    pending.set(directive.name, result.ok)
+  }
+  const get = (n: string) => pending.get(store.directive(n)?.name ?? n) ?? store.get(n) ?? ""
+  for (const [apply, name] of applies) {
+    const failure = apply(get)
+    if (failure !== undefined) return { _tag: "Failed", name, reason: failure }
+  }
+  store.commit(entries.map(({ directive }) => {
+    const value = pending.get(directive.name)!
+    // like an apply function, only for a value that changed
+    const adjusted = value === store.get(directive.name) ? value : directive.adjust?.(value) ?? value
+    return [directive, adjusted] as const
+  }))
+  return undefined
+}
+
 export class ServerConfig extends Context.Service<ServerConfig, ConfigStore>()("effect-redis-server/ServerConfig") {
-  /** Defaults overridden by `overrides` (directive name -> arguments), validated like a config file. */
+  /**
+   * Defaults overridden by `overrides` (directive name -> arguments), validated like the lines of a
+   * config file (so `save` values given as several words accumulate like `save` lines do).
+   */
   static readonly layer = (overrides: Readonly<Record<string, string | ReadonlyArray<string>>> = {}) =>
     Layer.sync(ServerConfig, () => {
       const store = new ConfigStore()
+      store.readingConfigFile = true
       for (const [name, value] of Object.entries(overrides)) {
         const error = store.set(name, typeof value === "string" ? [value] : value, true)
         if (error !== undefined) throw new Error(`invalid config ${name}: ${error}`)
       }
+      store.readingConfigFile = false
       return store
     })
 

@@ -1,6 +1,20 @@
-import { Data, Effect, FileSystem } from "effect"
+/**
+ * redis-server's configuration sources: the command line (main()), config files (loadServerConfig /
+ * loadServerConfigFromString, with `include`), and CONFIG REWRITE (rewriteConfig), with Redis 7.0's
+ * syntax, precedence and error reports.
+ *
+ * Config files are read and written with synchronous node:fs calls: loading happens once before the
+ * server listens, and CONFIG REWRITE is synchronous in Redis too (the command path here is as well).
+ */
+import { createHash, randomBytes } from "node:crypto"
+import { closeSync, fsyncSync, globSync, openSync, readFileSync, renameSync, unlinkSync, writeSync } from "node:fs"
+import { resolve } from "node:path"
+import { Data, Effect } from "effect"
+import { allCommands } from "../commands/index.ts"
 import { splitInlineArgs } from "../resp/RequestParser.ts"
+import { formatLogLine } from "../server/log.ts"
 import { REDIS_VERSION } from "../version.ts"
+import { asciiLower, quoteRepr, strerror } from "./directives.ts"
 import { ConfigStore } from "./ServerConfig.ts"
 
 /** A config file or command line Redis would refuse to start with; `message` is Redis's report. */
@@ -14,27 +28,11 @@ export interface CommandLine {
   readonly options: string
 }
 
-/** sdscatrepr: a quoted, escaped form that splitInlineArgs reads back as the same bytes. */
-const quote = (s: string): string => {
-  let out = "\""
-  for (const ch of s) {
-    const c = ch.charCodeAt(0)
-    if (ch === "\\" || ch === "\"") out += "\\" + ch
-    else if (ch === "\n") out += "\\n"
-    else if (ch === "\r") out += "\\r"
-    else if (ch === "\t") out += "\\t"
-    else if (ch === "\x07") out += "\\a"
-    else if (ch === "\b") out += "\\b"
-    else if (c < 32 || c === 127) out += "\\x" + c.toString(16).padStart(2, "0")
-    else out += ch
-  }
-  return out + "\""
-}
-
 /**
  * redis-server's argument rules: a first argument not starting with "-" is the config file; "-" as the
  * first or last argument reads the config from stdin; every `--name` starts a config line and the
- * words after it (up to the next `--name`) are its arguments. `--save` with no value means `save ""`.
+ * words after it (up to the next `--name`) are its arguments, quoted. `--save` with no value means
+ * `save ""`; `--sentinel` takes no value.
  */
 export const parseCommandLine = (argv: ReadonlyArray<string>): CommandLine => {
   let j = 0
@@ -45,78 +43,230 @@ export const parseCommandLine = (argv: ReadonlyArray<string>): CommandLine => {
   let handledLastArg = true
   for (; j < argv.length; j++) {
     const arg = argv[j]!
-    if (arg === "-" && (j === 0 || j === argv.length - 1)) {
+    const last = j === argv.length - 1
+    if (arg === "-" && (j === 0 || last)) {
       configFromStdin = true
     } else if (handledLastArg && arg.startsWith("--")) {
       if (options.length > 0) options += "\n"
       options += arg.slice(2) + " "
       const words = splitInlineArgs(arg) ?? []
       if (words.length === 1) {
+        // only a name, like "--port": its value comes in the next arguments
         handledLastArg = false
-        const nextIsOption = j !== argv.length - 1 && argv[j + 1]!.startsWith("--")
-        const isSave = arg.toLowerCase() === "--save"
-        if (isSave && (nextIsOption || j === argv.length - 1)) {
+        const nextIsOption = !last && argv[j + 1]!.startsWith("--")
+        const lower = asciiLower(arg)
+        if (lower === "--save" && (nextIsOption || last)) {
           options += "\"\""
           handledLastArg = nextIsOption
+        } else if (lower === "--sentinel" && nextIsOption) {
+          handledLastArg = true
         }
       } else {
         handledLastArg = true
       }
     } else {
-      options += quote(arg) + " "
+      options += quoteRepr(arg) + " "
       handledLastArg = true
     }
   }
   return { configFile, configFromStdin, options }
 }
 
-const fatal = (lineNumber: number | undefined, line: string | undefined, reason: string): ConfigLoadError =>
+/** The "*** FATAL CONFIG FILE ERROR ***" report, with the offending line when there is one. */
+const fatal = (reason: string, at?: { readonly lineNumber: number; readonly line: string }): ConfigLoadError =>
   new ConfigLoadError({
     message: `\n*** FATAL CONFIG FILE ERROR (Redis ${REDIS_VERSION}) ***\n` +
-      (lineNumber === undefined ? "" : `Reading the configuration file, at line ${lineNumber}\n>>> '${line}'\n`) +
+      (at === undefined ? "" : `Reading the configuration file, at line ${at.lineNumber}\n>>> '${at.line}'\n`) +
       reason
   })
 
+/** Errors Redis logs (serverLog) rather than reporting as a config file error. */
+const logged = (...messages: ReadonlyArray<string>): ConfigLoadError =>
+  new ConfigLoadError({
+    message: messages.map((m) => formatLogLine(process.pid, "C", new Date(), "#", m)).join("\n")
+  })
+
+/** Directives Redis 7.0 still accepts and ignores, with the argument count it accepts them with. */
+const DEPRECATED = new Set(["list-max-ziplist-entries", "list-max-ziplist-value", "lua-replicate-commands"])
+
+/** sdstrim(line, " \t\r\n"): only these, not every Unicode space. */
+const trimLine = (s: string): string => s.replace(/^[ \t\r\n]+|[ \t\r\n]+$/g, "")
+
 /**
- * loadServerConfigFromString: applies config text line by line to `store`. Directives that may appear
- * several times accumulate (`save`), the last value wins otherwise.
+ * The state of one load: the store being filled plus what only a config file can say (modules, the
+ * command names `rename-command` edits as it goes).
  */
-export const applyConfigText = (store: ConfigStore, text: string): ConfigLoadError | undefined => {
-  const lines = text.split("\n")
-  for (let i = 0; i < lines.length; i++) {
-    const line = lines[i]!.trim()
-    if (line.length === 0 || line.startsWith("#")) continue
-    const words = splitInlineArgs(line)
-    if (words === undefined) return fatal(i + 1, line, "Unbalanced quotes in configuration line")
-    if (words.length === 0) continue
-    const name = words[0]!.toLowerCase()
-    const directive = store.directive(name)
-    if (directive === undefined) return fatal(i + 1, line, "Bad directive or wrong number of arguments")
-    const error = store.set(name, words.slice(1), true)
-    if (error !== undefined) return fatal(i + 1, line, error)
+class ConfigLoader {
+  readonly modules: Array<string> = []
+  readonly moduleConfigs: Array<string> = []
+  private readonly commandNames = new Set(allCommands.map((c) => c.name))
+  readonly store: ConfigStore
+
+  constructor(store: ConfigStore) {
+    this.store = store
   }
-  return undefined
+
+  /** loadServerConfigFromString: every line, then the checks Redis makes once the text is read. */
+  applyText(text: string): ConfigLoadError | undefined {
+    const store = this.store
+    store.readingConfigFile = true
+    const lines = text.split("\n")
+    for (let i = 0; i < lines.length; i++) {
+      const line = trimLine(lines[i]!)
+      if (line.length === 0 || line.startsWith("#")) continue
+      const at = { lineNumber: i + 1, line }
+      const argv = splitInlineArgs(line)
+      if (argv === undefined) return fatal("Unbalanced quotes in configuration line", at)
+      if (argv.length === 0) continue
+      const name = asciiLower(argv[0]!)
+      const error = this.applyLine(name, argv)
+      if (error instanceof ConfigLoadError) return error
+      if (error !== undefined) return fatal(error, at)
+    }
+    store.readingConfigFile = false
+    const logfile = store.get("logfile")!
+    if (logfile !== "") {
+      try {
+        closeSync(openSync(resolve(store.get("dir")!, logfile), "a"))
+      } catch (e) {
+        return fatal(`Can't open the log file: ${strerror(e)}`)
+      }
+    }
+    if (store.get("cluster-enabled") === "yes" && store.get("replicaof") !== "") {
+      return fatal("replicaof directive not allowed in cluster mode")
+    }
+    return undefined
+  }
+
+  /** One config line: a directive, or one of the lines only a config file has. */
+  private applyLine(name: string, argv: ReadonlyArray<string>): string | ConfigLoadError | undefined {
+    const store = this.store
+    const argc = argv.length
+    const directive = store.directive(name)
+    if (directive !== undefined) {
+      const result = store.prepare(directive, argv.slice(1))
+      if ("error" in result) return result.error
+      store.commit([[directive, result.ok]])
+      return undefined
+    }
+    if (DEPRECATED.has(name) && argc === 2) return undefined
+    if (name === "include" && argc === 2) return this.include(argv[1]!)
+    if (name === "rename-command" && argc === 3) return this.renameCommand(argv[1]!, argv[2]!)
+    if (name === "user" && argc >= 2) {
+      store.users.push(argv.slice(1))
+      return undefined
+    }
+    if (name === "loadmodule" && argc >= 2) {
+      this.modules.push(argv[1]!)
+      return undefined
+    }
+    if (name.includes(".")) {
+      if (argc !== 2) return "Module config specified without value"
+      this.moduleConfigs.push(name)
+      return undefined
+    }
+    if (name === "sentinel") return argc === 1 ? undefined : "sentinel directive while not in sentinel mode"
+    return "Bad directive or wrong number of arguments"
+  }
+
+  /**
+   * `include path`: the file is loaded on its own (its own line numbers in errors), relative paths from
+   * the current `dir`. A pattern with * ? [ loads every match, in order, as one text, and matching
+   * nothing is fine; a plain path that cannot be read stops the server.
+   */
+  private include(path: string): ConfigLoadError | undefined {
+    const absolute = resolve(this.store.get("dir")!, path)
+    const files = /[*?[]/.test(path) ? [...globSync(absolute)].sort() : [absolute]
+    let text = ""
+    for (const file of files) {
+      const content = readConfigFile(file)
+      if (content instanceof ConfigLoadError) return content
+      text += content
+    }
+    if (files.length === 0) return undefined
+    return this.applyText(text)
+  }
+
+  /** `rename-command old new`: checked against the command table as earlier renames left it. */
+  private renameCommand(from: string, to: string): string | undefined {
+    const source = asciiLower(from)
+    if (!this.commandNames.has(source)) return "No such command in rename-command"
+    this.commandNames.delete(source)
+    if (to !== "") {
+      const target = asciiLower(to)
+      if (this.commandNames.has(target)) return "Target command name already exists"
+      this.commandNames.add(target)
+    }
+    this.store.commandRenames.push({ from: source, to: asciiLower(to) })
+    return undefined
+  }
+
+  /** What main() does after loading: modules cannot be loaded here, so a config asking for one fails. */
+  checkModules(): ConfigLoadError | undefined {
+    const module = this.modules[0]
+    if (module !== undefined) {
+      return logged(
+        `Module ${module} failed to load: modules are not supported by effect-redis-server`,
+        `Can't load module from ${module}: server aborting`
+      )
+    }
+    if (this.moduleConfigs.length > 0) {
+      return logged("Module Configuration detected without loadmodule directive or no ApplyConfig call: aborting")
+    }
+    return undefined
+  }
 }
 
-/** Builds the configuration from the command line: defaults, then the file, then `--name value`. */
-export const loadConfig = Effect.fnUntraced(function*(argv: ReadonlyArray<string>) {
+/** A config file's bytes as latin1 text, or the error redis-server logs before exiting. */
+const readConfigFile = (path: string): string | ConfigLoadError => {
+  try {
+    return readFileSync(path).toString("latin1")
+  } catch (e) {
+    return logged(`Fatal error, can't open config file '${path}': ${strerror(e)}`)
+  }
+}
+
+/**
+ * loadServerConfigFromString: applies config text line by line to `store`. Directives flagged
+ * ACCUMULATE (`save`) add up line after line, the last line wins otherwise; `include` loads other files.
+ */
+export const applyConfigText = (store: ConfigStore, text: string): ConfigLoadError | undefined => {
+  const loader = new ConfigLoader(store)
+  return loader.applyText(text) ?? loader.checkModules()
+}
+
+export interface LoadOptions {
+  /**
+   * Follow `dir` with the process's working directory, as redis-server's chdir does (default true:
+   * what the standalone server wants; tests and embedders that share the process pass false).
+   */
+  readonly chdir?: boolean
+  /** Reads the config text given on stdin ("-"). */
+  readonly stdin?: () => Promise<string>
+}
+
+/** Builds the configuration from the command line: defaults, then the file, then stdin, then `--name value`. */
+export const loadConfig = Effect.fnUntraced(function*(argv: ReadonlyArray<string>, options: LoadOptions = {}) {
   const commandLine = parseCommandLine(argv)
   const store = new ConfigStore()
   let text = ""
   if (commandLine.configFile !== undefined) {
-    const fs = yield* FileSystem.FileSystem
-    const path = commandLine.configFile
-    text = yield* fs.readFileString(path).pipe(
-      Effect.mapError(() => new ConfigLoadError({ message: `Fatal error, can't open config file '${path}': No such file or directory` }))
-    )
+    // getAbsolutePath: CONFIG REWRITE must find the file after `dir` moved the working directory
+    const path = resolve(commandLine.configFile)
     store.configFile = path
+    const content = readConfigFile(path)
+    if (content instanceof ConfigLoadError) return yield* content
+    text = content
   }
   if (commandLine.configFromStdin) {
-    text += "\n" + (yield* Effect.promise(() => readStdin()))
+    // appended as is: a file without a final newline runs into the first stdin line, as in Redis
+    text += yield* Effect.promise(options.stdin ?? readStdin)
   }
   text += "\n" + commandLine.options
-  const error = applyConfigText(store, text)
+  const loader = new ConfigLoader(store)
+  const error = loader.applyText(text) ?? loader.checkModules()
   if (error !== undefined) return yield* error
+  if (options.chdir !== false) store.watch("dir", (dir) => process.chdir(dir))
   return { store, commandLine }
 })
 
@@ -127,3 +277,162 @@ const readStdin = (): Promise<string> =>
     process.stdin.on("data", (chunk) => (data += chunk))
     process.stdin.on("end", () => resolve(data))
   })
+
+// --- CONFIG REWRITE ------------------------------------------------------------------------------------
+
+const SIGNATURE = "# Generated by CONFIG REWRITE"
+
+/** Lines of the old file that are not directives but that rewriting keeps as they are. */
+const FILE_ONLY = new Set(["include", "rename-command", "user", "loadmodule", "sentinel"])
+
+/** rewriteConfigState: the file's lines, and for each directive the lines that mention it. */
+class RewriteState {
+  readonly lines: Array<string> = []
+  readonly optionToLines = new Map<string, Array<number>>()
+  readonly rewritten = new Set<string>()
+  needsSignature = true
+
+  /** rewriteConfigRewriteLine: reuse the option's next old line, else append when forced. */
+  rewriteLine(option: string, line: string, force: boolean): void {
+    this.rewritten.add(option)
+    const old = this.optionToLines.get(option)
+    if (old === undefined) {
+      if (!force) return
+      if (this.needsSignature) {
+        this.lines.push(SIGNATURE)
+        this.needsSignature = false
+      }
+      this.lines.push(line)
+      return
+    }
+    const index = old.shift()!
+    if (old.length === 0) this.optionToLines.delete(option)
+    this.lines[index] = line
+  }
+
+  /** rewriteConfigRemoveOrphaned: old lines of rewritten options that were not reused become blank. */
+  removeOrphaned(): void {
+    for (const [option, indexes] of this.optionToLines) {
+      if (!this.rewritten.has(option)) continue
+      for (const index of indexes) this.lines[index] = ""
+    }
+  }
+
+  /** rewriteConfigGetContentFromState: one newline per line, runs of blank lines collapsed. */
+  content(): string {
+    let out = ""
+    let wasEmpty = false
+    for (const line of this.lines) {
+      if (line.length === 0) {
+        if (wasEmpty) continue
+        wasEmpty = true
+      } else {
+        wasEmpty = false
+      }
+      out += line + "\n"
+    }
+    return out
+  }
+}
+
+/** rewriteConfigReadOldFile: unknown or unparsable lines are kept as "# ??? " comments. */
+const readOldFile = (store: ConfigStore, text: string): RewriteState => {
+  const state = new RewriteState()
+  if (text.length === 0) return state
+  for (const raw of text.split("\n")) {
+    const line = trimLine(raw)
+    if (line.length === 0 || line.startsWith("#")) {
+      if (state.needsSignature && line === SIGNATURE) state.needsSignature = false
+      state.lines.push(line)
+      continue
+    }
+    const argv = splitInlineArgs(line)
+    const name = argv === undefined || argv.length === 0 ? undefined : asciiLower(argv[0]!)
+    const entry = name === undefined ? undefined : store.entry(name)
+    if (name === undefined || (entry === undefined && !FILE_ONLY.has(name))) {
+      state.lines.push("# ??? " + line)
+      continue
+    }
+    // alias lines (slaveof, hash-max-ziplist-entries, ...) count as lines of their directive
+    const option = entry?.directive.name ?? name
+    const indexes = state.optionToLines.get(option) ?? []
+    indexes.push(state.lines.length)
+    state.optionToLines.set(option, indexes)
+    state.lines.push(line)
+  }
+  return state
+}
+
+/**
+ * The `user` lines: those of the config file, then the default user (from requirepass) unless the file
+ * declares it, by name. Redis writes ACLDescribeUser's normalized rules; without an ACL subsystem the
+ * rules are written as given.
+ */
+const userLines = (store: ConfigStore): ReadonlyArray<string> => {
+  const users = new Map<string, Array<string>>()
+  for (const [name, ...rules] of store.users) users.set(name!, [...(users.get(name!) ?? []), ...rules])
+  if (!users.has("default")) {
+    const pass = store.get("requirepass")!
+    const hash = createHash("sha256").update(Buffer.from(pass, "latin1")).digest("hex")
+    users.set("default", ["on", pass === "" ? "nopass" : `#${hash}`, "~*", "&*", "+@all"])
+  }
+  return [...users.keys()].sort().map((name) => ["user", name, ...users.get(name)!].join(" "))
+}
+
+/**
+ * rewriteConfig: keeps comments and lines it does not own, replaces each directive's old lines in
+ * place, blanks the ones left over, and appends (after a signature comment) directives that differ
+ * from their defaults. Written to a temporary file, fsynced and renamed over the old one. Returns
+ * undefined on success or the strerror text of the failure.
+ */
+export const rewriteConfig = (store: ConfigStore, path: string): string | undefined => {
+  let text: string
+  try {
+    text = readFileSync(path).toString("latin1")
+  } catch (e) {
+    if (typeof e !== "object" || e === null || !("code" in e) || e.code !== "ENOENT") return strerror(e)
+    text = ""
+  }
+  const state = readOldFile(store, text)
+  for (const [directive, value] of store.entries()) {
+    for (const { line, force } of directive.rewrite(value)) state.rewriteLine(directive.name, line, force)
+    state.rewritten.add(directive.name)
+  }
+  if (store.get("aclfile") === "") for (const line of userLines(store)) state.rewriteLine("user", line, true)
+  state.rewritten.add("user")
+  state.rewritten.add("loadmodule")
+  state.removeOrphaned()
+  return overwriteFile(path, state.content())
+}
+
+/** rewriteConfigOverwriteFile: a temporary file beside the target, then an atomic rename. */
+const overwriteFile = (path: string, content: string): string | undefined => {
+  const tmp = `${path}.${randomBytes(4).toString("hex").slice(0, 6)}`
+  let fd: number
+  try {
+    // mode 0644 less the umask, as Redis's fchmod(0644 & ~umask)
+    fd = openSync(tmp, "wx", 0o644)
+  } catch (e) {
+    return strerror(e)
+  }
+  try {
+    const bytes = Buffer.from(content, "latin1")
+    for (let offset = 0; offset < bytes.length;) offset += writeSync(fd, bytes, offset)
+    fsyncSync(fd)
+    closeSync(fd)
+    renameSync(tmp, path)
+    return undefined
+  } catch (e) {
+    try {
+      closeSync(fd)
+    } catch {
+      // already closed
+    }
+    try {
+      unlinkSync(tmp)
+    } catch {
+      // nothing to clean up
+    }
+    return strerror(e)
+  }
+}

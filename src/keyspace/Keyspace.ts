@@ -1,4 +1,5 @@
 import { Clock, Context, Effect, Layer } from "effect"
+import { keyspaceEventsToFlags } from "../config/directives.ts"
 import { ServerConfig } from "../config/ServerConfig.ts"
 import { Database, type DatabaseHost } from "./Database.ts"
 
@@ -140,6 +141,9 @@ export class Keyspace extends Context.Service<Keyspace, KeyspaceState>()("effect
       const clock = yield* Clock.Clock
       const keyspace = new KeyspaceState(config.getNumber("databases"))
       keyspace.setTime(clock.currentTimeMillisUnsafe())
+      config.watch("notify-keyspace-events", (classes) => {
+        keyspace.notifyFlags = keyspaceEventsToFlags(classes)
+      })
       return keyspace
     })
   )

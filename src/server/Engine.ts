@@ -78,6 +78,7 @@ export class EngineState {
     this.waiters = waiters
     this.clock = clock
     for (const spec of commands) this.register(spec)
+    for (const { from, to } of config.commandRenames) this.renameCommand(from, to)
     this.ctx = new CommandContext(this, keyspace, config)
     this.startedAt = clock.currentTimeMillisUnsafe()
     const limit = { value: 0 }
@@ -97,6 +98,37 @@ export class EngineState {
     const command = new RuntimeCommand(spec, spec.name, undefined)
     this.commands.set(spec.name, command)
     this.commands.set(spec.name.toUpperCase(), command)
+  }
+
+  /** rename-command (config file): the command answers to its new name only, or to none for "". */
+  private renameCommand(from: string, to: string): void {
+    const command = this.lookup(from)
+    if (command === undefined) return
+    this.commands.delete(from.toLowerCase())
+    this.commands.delete(from.toUpperCase())
+    if (to === "") return
+    this.commands.set(to.toLowerCase(), command)
+    this.commands.set(to.toUpperCase(), command)
+  }
+
+  /** CONFIG RESETSTAT: server counters, per-command counters and keyspace hits/misses/expiry stats. */
+  resetStats(): void {
+    this.stats.reset()
+    const reset = (command: RuntimeCommand): void => {
+      command.calls = 0
+      command.usec = 0
+      command.rejectedCalls = 0
+      command.failedCalls = 0
+      for (const sub of command.subcommands?.values() ?? []) reset(sub)
+    }
+    for (const command of this.commands.values()) reset(command)
+    const ks = this.keyspace.stats
+    ks.hits = 0
+    ks.misses = 0
+    ks.expiredKeys = 0
+    ks.expiredStalePerc = 0
+    ks.expiredTimeCapReached = 0
+    ks.evictedKeys = 0
   }
 
   /** Command by name, any case. */
@@ -197,6 +229,8 @@ export class EngineState {
     const reply = client.reply
     reply.resp = client.resp
     const mark = reply.mark()
+    // CLIENT REPLY SKIP asked to skip this command's reply: the skip lasts until it has run
+    if (client.replyMode === "skip") client.replyMode = "skipping"
     const skip = client.replyMode !== "on"
     let command = this.lookup(argv[0]!)
     if (command === undefined) {
@@ -213,11 +247,10 @@ export class EngineState {
       }
       if (command !== undefined) this.checkAndCall(client, command, argv)
     }
-    if (skip && client.blocked === undefined) {
-      // CLIENT REPLY OFF/SKIP: the command ran, its reply is dropped
-      reply.truncate(mark)
-      if (client.replyMode === "skip") client.replyMode = "on"
-    }
+    // CLIENT REPLY OFF/SKIP: the command ran, its reply is dropped, unless the command turned replies
+    // back on (CLIENT REPLY ON, RESET): Redis clears the flag before that command replies.
+    if (skip && client.blocked === undefined && client.replyMode !== "on") reply.truncate(mark)
+    if (client.replyMode === "skipping") client.replyMode = "on"
   }
 
   private checkAndCall(client: Client, command: RuntimeCommand, argv: ReadonlyArray<string>): void {
