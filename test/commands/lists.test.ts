@@ -297,8 +297,9 @@ const mpopArgs = (
 
 /** One list command (or a type-changing write that makes WRONGTYPE paths reachable). */
 const listCommand: fc.Arbitrary<Command> = fc.oneof(
-  { arbitrary: fc.tuple(anyCase("lpush"), listKey, elements).map(([c, k, es]) => [c, k, ...es]), weight: 4 },
-  { arbitrary: fc.tuple(anyCase("rpush"), listKey, elements).map(([c, k, es]) => [c, k, ...es]), weight: 4 },
+  // pushes dominate so that the lists grow long enough for the other commands to find elements
+  { arbitrary: fc.tuple(anyCase("lpush"), listKey, elements).map(([c, k, es]) => [c, k, ...es]), weight: 10 },
+  { arbitrary: fc.tuple(anyCase("rpush"), listKey, elements).map(([c, k, es]) => [c, k, ...es]), weight: 10 },
   { arbitrary: fc.tuple(fc.constantFrom("LPUSHX", "rpushx"), listKey, elements).map(([c, k, es]) => [c, k, ...es]), weight: 1 },
   { arbitrary: fc.tuple(fc.constantFrom("LPOP", "RPOP", "lpop"), listKey), weight: 2 },
   { arbitrary: fc.tuple(fc.constantFrom("LPOP", "RPOP"), listKey, count), weight: 2 },
@@ -347,8 +348,9 @@ const transaction: fc.Arbitrary<ReadonlyArray<Command>> = fc
   .map((cs) => [["MULTI"], ...cs, ["EXEC"]])
 
 const sequences = fc
-  .array(fc.oneof({ arbitrary: listCommand.map((c) => [c]), weight: 12 }, { arbitrary: transaction, weight: 1 }), {
-    maxLength: 18
+  .array(fc.oneof({ arbitrary: listCommand.map((c) => [c]), weight: 20 }, { arbitrary: transaction, weight: 1 }), {
+    maxLength: 40,
+    size: "medium"
   })
   .map((groups) => groups.flat())
 
@@ -370,9 +372,12 @@ describeDifferential("list commands", (servers) => {
       servers(),
       fc.array(
         fc.oneof(
-          fc.tuple(fc.constantFrom("LPUSH", "RPUSH"), fc.constant("big"), fc.array(element, { minLength: 1, maxLength: 60 }))
-            .map(([c, k, es]) => [c, k, ...es]),
-          fc.tuple(fc.constantFrom("LPOP", "RPOP"), fc.constant("big"), fc.integer({ min: 1, max: 50 }).map(String)),
+          fc.tuple(
+            fc.constantFrom("LPUSH", "RPUSH"),
+            fc.constant("big"),
+            fc.array(element, { minLength: 1, maxLength: 100, size: "max" })
+          ).map(([c, k, es]) => [c, k, ...es]),
+          fc.tuple(fc.constantFrom("LPOP", "RPOP"), fc.constant("big"), fc.integer({ min: 1, max: 30 }).map(String)),
           fc.tuple(fc.constant("LTRIM"), fc.constant("big"), fc.integer({ min: -80, max: 80 }).map(String), fc.integer({ min: -80, max: 80 }).map(String)),
           fc.tuple(fc.constant("LINSERT"), fc.constant("big"), fc.constantFrom("BEFORE", "AFTER"), element, element),
           fc.tuple(fc.constant("LREM"), fc.constant("big"), fc.integer({ min: -5, max: 5 }).map(String), element),
@@ -381,7 +386,7 @@ describeDifferential("list commands", (servers) => {
           fc.tuple(fc.constant("LMOVE"), fc.constant("big"), fc.constant("big"), side, side),
           fc.tuple(fc.constant("LRANGE"), fc.constant("big"), fc.constant("0"), fc.constant("-1"))
         ),
-        { maxLength: 40 }
+        { minLength: 5, maxLength: 40, size: "max" }
       ),
       { numRuns: 100 }
     ))
