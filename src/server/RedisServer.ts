@@ -94,7 +94,9 @@ const connection = (engine: EngineState, maxClients: () => number) => (socket: S
           const timeout = state.timeoutAt === 0
             ? Effect.never
             : Effect.sleep(Math.max(0, state.timeoutAt - clock.currentTimeMillisUnsafe()))
-          const outcome = yield* Effect.raceAll([
+          // raceAllFirst, not raceAll: raceAll ignores a failure while the others still run, so EOF
+          // (a failed pull) would leave a disconnected client blocked, and served, forever.
+          const outcome = yield* Effect.raceAllFirst([
             Deferred.await(state.done).pipe(Effect.as("done" as const)),
             timeout.pipe(Effect.as("timeout" as const)),
             pull
