@@ -87,3 +87,28 @@ export const LPOS_RANK_ZERO =
   "ERR RANK can't be zero: use 1 to start from the first match, 2 from the second ... or use negative to start from the end of the list"
 export const LPOS_COUNT_NEGATIVE = "ERR COUNT can't be negative"
 export const LPOS_MAXLEN_NEGATIVE = "ERR MAXLEN can't be negative"
+
+// Server and introspection commands (networking.c, server.c, debug.c)
+/** addReplySubcommandSyntaxError: `sub` and `container` as the client typed them. */
+export const subcommandSyntaxError = (sub: string, container: string): string =>
+  sanitizeErrorText(
+    `ERR unknown subcommand or wrong number of arguments for '${sub.slice(0, 128)}'. Try ${container.toUpperCase()} HELP.`
+  )
+export const NO_SUCH_CLIENT = "ERR No such client"
+export const INVALID_CLIENT_ID = "ERR Invalid client ID"
+export const CLIENT_ID_NOT_POSITIVE = "ERR client-id should be greater than 0"
+export const UNBLOCK_REASON = "ERR CLIENT UNBLOCK reason should be TIMEOUT or ERROR"
+export const unknownClientType = (type: string): string => sanitizeErrorText(`ERR Unknown client type '${type}'`)
+export const noSuchUser = (user: string): string => sanitizeErrorText(`ERR No such user '${user}'`)
+export const unrecognizedOption = (option: string): string => sanitizeErrorText(`ERR Unrecognized option '${option}'`)
+export const invalidClientAttribute = (attribute: string): string =>
+  sanitizeErrorText(`ERR ${attribute} cannot contain spaces, newlines or special characters.`)
+export const INVALID_COMMAND = "ERR Invalid command specified"
+export const COMMAND_HAS_NO_KEYS = "ERR The command has no key arguments"
+export const INVALID_COMMAND_ARITY = "ERR Invalid number of arguments specified for command"
+export const INVALID_COMMAND_ARGUMENTS = "ERR Invalid arguments specified for command"
+export const DEBUG_NOT_ALLOWED =
+  "ERR DEBUG command not allowed. If the enable-debug-command option is set to \"local\", you can run it from a local connection, otherwise you need to set this option in the configuration file, and then restart the server."
+export const DEBUG_PROTOCOL_TYPE =
+  "ERR Wrong protocol type name. Please use one of the following: string|integer|double|bignum|null|array|set|map|attrib|push|verbatim|true|false"
+export const RESP2_NOT_SUPPORTED = "ERR RESP2 is not supported by this command"

@@ -32,6 +32,11 @@ export class ReplyWriter {
     return this.pos - this.start
   }
 
+  /** Size of the reply buffer (CLIENT LIST rbs=). */
+  get capacity(): number {
+    return this.buf.length
+  }
+
   /** The bytes written since the last take, or undefined when there are none. */
   take(): Buffer | undefined {
     if (this.pos === this.start) return undefined

@@ -75,8 +75,8 @@ export class Client {
   closeAfterReply = false
   /** Why the server closed this client on its own, for the log (query buffer limit, ...). */
   closeReason: string | undefined = undefined
-  /** CLIENT REPLY ON|OFF|SKIP */
-  replyMode: "on" | "off" | "skip" = "on"
+  /** CLIENT REPLY ON|OFF|SKIP; "skipping" while the command after SKIP runs. */
+  replyMode: "on" | "off" | "skip" | "skipping" = "on"
   /** CLIENT NO-EVICT */
   noEvict = false
   /** Queued commands while in MULTI, undefined otherwise. */
