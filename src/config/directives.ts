@@ -122,6 +122,12 @@ export const cstr = (s: string): string => {
   return nul === -1 ? s : s.slice(0, nul)
 }
 
+/** A path held as latin1 text (one char per byte) in the form node:fs takes bytes: a Buffer. */
+export const fsPath = (latin1: string): Buffer => Buffer.from(latin1, "latin1")
+
+/** The working directory as latin1 text (Node gives it decoded from UTF-8). */
+export const cwdText = (): string => Buffer.from(process.cwd(), "utf8").toString("latin1")
+
 /** ASCII-only lower case (sdstolower, strcasecmp): latin1 bytes above 127 stay as they are. */
 export const asciiLower = (s: string): string => s.replace(/[A-Z]+/g, (m) => m.toLowerCase())
 
@@ -840,16 +846,16 @@ const dirDirective: Directive = {
   flags: PROTECTED | DENY_LOADING,
   default: "",
   type: { kind: "special" },
-  initial: () => process.cwd(),
+  initial: cwdText,
   parse: (args, context) => {
     const arg = oneArg(args)
     if (arg === undefined) return err(WRONG_ARGS)
     const v = cstr(arg)
     if (v === "") return err(STRERROR.ENOENT!)
-    const path = resolve(context.current === "" ? process.cwd() : context.current, v)
+    const path = fsPath(resolve(context.current, v))
     try {
       if (!statSync(path).isDirectory()) return err(STRERROR.ENOTDIR!)
-      return ok(realpathSync(path))
+      return ok(realpathSync(path, { encoding: "latin1" }))
     } catch (e) {
       return err(strerror(e))
     }

@@ -14,7 +14,7 @@ import { allCommands } from "../commands/index.ts"
 import { splitInlineArgs } from "../resp/RequestParser.ts"
 import { formatLogLine } from "../server/log.ts"
 import { REDIS_VERSION } from "../version.ts"
-import { asciiLower, quoteRepr, strerror } from "./directives.ts"
+import { asciiLower, cwdText, fsPath, quoteRepr, strerror } from "./directives.ts"
 import { ConfigStore } from "./ServerConfig.ts"
 
 /** A config file or command line Redis would refuse to start with; `message` is Redis's report. */
@@ -127,7 +127,7 @@ class ConfigLoader {
     const logfile = store.get("logfile")!
     if (logfile !== "") {
       try {
-        closeSync(openSync(resolve(store.get("dir")!, logfile), "a"))
+        closeSync(openSync(fsPath(resolve(store.get("dir")!, logfile)), "a"))
       } catch (e) {
         return fatal(`Can't open the log file: ${strerror(e)}`)
       }
@@ -161,7 +161,7 @@ class ConfigLoader {
       return undefined
     }
     if (name.includes(".")) {
-      if (argc !== 2) return "Module config specified without value"
+      if (argc < 2) return "Module config specified without value"
       this.moduleConfigs.push(name)
       return undefined
     }
@@ -176,7 +176,9 @@ class ConfigLoader {
    */
   private include(path: string): ConfigLoadError | undefined {
     const absolute = resolve(this.store.get("dir")!, path)
-    const files = /[*?[]/.test(path) ? [...globSync(absolute)].sort() : [absolute]
+    const files = /[*?[]/.test(path)
+      ? [...globSync(Buffer.from(absolute, "latin1").toString("utf8"))].sort().map((f) => Buffer.from(f, "utf8").toString("latin1"))
+      : [absolute]
     let text = ""
     for (const file of files) {
       const content = readConfigFile(file)
@@ -220,7 +222,7 @@ class ConfigLoader {
 /** A config file's bytes as latin1 text, or the error redis-server logs before exiting. */
 const readConfigFile = (path: string): string | ConfigLoadError => {
   try {
-    return readFileSync(path).toString("latin1")
+    return readFileSync(fsPath(path)).toString("latin1")
   } catch (e) {
     return logged(`Fatal error, can't open config file '${path}': ${strerror(e)}`)
   }
@@ -247,12 +249,13 @@ export interface LoadOptions {
 
 /** Builds the configuration from the command line: defaults, then the file, then stdin, then `--name value`. */
 export const loadConfig = Effect.fnUntraced(function*(argv: ReadonlyArray<string>, options: LoadOptions = {}) {
-  const commandLine = parseCommandLine(argv)
+  // Node decodes process.argv as UTF-8; redis-server sees the bytes, which values here are (latin1)
+  const commandLine = parseCommandLine(argv.map((arg) => Buffer.from(arg, "utf8").toString("latin1")))
   const store = new ConfigStore()
   let text = ""
   if (commandLine.configFile !== undefined) {
     // getAbsolutePath: CONFIG REWRITE must find the file after `dir` moved the working directory
-    const path = resolve(commandLine.configFile)
+    const path = resolve(cwdText(), commandLine.configFile)
     store.configFile = path
     const content = readConfigFile(path)
     if (content instanceof ConfigLoadError) return yield* content
@@ -266,7 +269,7 @@ export const loadConfig = Effect.fnUntraced(function*(argv: ReadonlyArray<string
   const loader = new ConfigLoader(store)
   const error = loader.applyText(text) ?? loader.checkModules()
   if (error !== undefined) return yield* error
-  if (options.chdir !== false) store.watch("dir", (dir) => process.chdir(dir))
+  if (options.chdir !== false) store.watch("dir", (dir) => process.chdir(Buffer.from(dir, "latin1").toString("utf8")))
   return { store, commandLine }
 })
 
@@ -388,7 +391,7 @@ const userLines = (store: ConfigStore): ReadonlyArray<string> => {
 export const rewriteConfig = (store: ConfigStore, path: string): string | undefined => {
   let text: string
   try {
-    text = readFileSync(path).toString("latin1")
+    text = readFileSync(fsPath(path)).toString("latin1")
   } catch (e) {
     if (typeof e !== "object" || e === null || !("code" in e) || e.code !== "ENOENT") return strerror(e)
     text = ""
@@ -411,7 +414,7 @@ const overwriteFile = (path: string, content: string): string | undefined => {
   let fd: number
   try {
     // mode 0644 less the umask, as Redis's fchmod(0644 & ~umask)
-    fd = openSync(tmp, "wx", 0o644)
+    fd = openSync(fsPath(tmp), "wx", 0o644)
   } catch (e) {
     return strerror(e)
   }
@@ -420,7 +423,7 @@ const overwriteFile = (path: string, content: string): string | undefined => {
     for (let offset = 0; offset < bytes.length;) offset += writeSync(fd, bytes, offset)
     fsyncSync(fd)
     closeSync(fd)
-    renameSync(tmp, path)
+    renameSync(fsPath(tmp), fsPath(path))
     return undefined
   } catch (e) {
     try {
@@ -429,7 +432,7 @@ const overwriteFile = (path: string, content: string): string | undefined => {
       // already closed
     }
     try {
-      unlinkSync(tmp)
+      unlinkSync(fsPath(tmp))
     } catch {
       // nothing to clean up
     }
