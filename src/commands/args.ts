@@ -246,3 +246,12 @@ export const randomCountArg = (reply: ReplyWriter, s: string): number | undefine
  * the server building it); beyond this many elements the command answers "value is out of range".
  */
 export const MAX_RANDOM_REPLY = 10_000_000
+
+/**
+ * An option word as Redis compares it (`strcasecmp(c->argv[j]->ptr, "nx")`): a C string, so only the
+ * bytes before the first NUL count ("nx\0junk" is NX), lower-cased. Compare with lower-case names.
+ */
+export const optionName = (arg: string): string => {
+  const nul = arg.indexOf("\0")
+  return (nul === -1 ? arg : arg.slice(0, nul)).toLowerCase()
+}

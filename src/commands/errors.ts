@@ -112,3 +112,11 @@ export const DEBUG_NOT_ALLOWED =
 export const DEBUG_PROTOCOL_TYPE =
   "ERR Wrong protocol type name. Please use one of the following: string|integer|double|bignum|null|array|set|map|attrib|push|verbatim|true|false"
 export const RESP2_NOT_SUPPORTED = "ERR RESP2 is not supported by this command"
+
+// Strings (t_string.c)
+export const DECREMENT_OVERFLOW = "ERR decrement would overflow"
+export const LCS_NOT_STRINGS = "ERR The specified keys must contain string values"
+export const LCS_LEN_AND_IDX = "ERR If you want both the length and indexes, please just use IDX."
+export const LCS_TOO_LONG = "ERR String too long for LCS"
+export const LCS_EXCEEDS_PROTO_MAX_BULK_LEN =
+  "ERR Insufficient memory, transient memory for LCS exceeds proto-max-bulk-len"
