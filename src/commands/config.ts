@@ -3,24 +3,12 @@ import { HIDDEN } from "../config/directives.ts"
 import { rewriteConfig } from "../config/load.ts"
 import { type ConfigEntry, configSet } from "../config/ServerConfig.ts"
 import type { CommandContext } from "../server/CommandContext.ts"
-import type { ReplyWriter } from "../resp/ReplyWriter.ts"
 import { globMatch } from "../util/glob.ts"
 import { type CommandSpec, defineCommand } from "./CommandSpec.ts"
 import * as Errors from "./errors.ts"
+import { replyHelp } from "./help.ts"
 
 const group = "server"
-
-/**
- * addReplyHelp: the usage header for the container as typed (upper-cased), the lines, then HELP's own
- * entry, all as status replies.
- */
-export const replyHelp = (reply: ReplyWriter, container: string, lines: ReadonlyArray<string>): void => {
-  reply.arrayHeader(lines.length + 3)
-  reply.simple(`${container.toUpperCase()} <subcommand> [<arg> [value] [opt] ...]. Subcommands are:`)
-  for (const line of lines) reply.simple(line)
-  reply.simple("HELP")
-  reply.simple("    Prints this help.")
-}
 
 const HELP = [
   "GET <pattern>",

@@ -270,7 +270,16 @@ for (const resp of [2, 3] as const) {
         ["CONFIG", "SET", "Hash-Max-Listpack-Value", "x"],
         ["CONFIG", "SET", "slaveof", "no one"],
         ["CONFIG", "SET", "maxmemory\r\nx", "1"],
-        ["CONFIG", "SET", "hash-max-listpack-entries", "512"]
+        ["CONFIG", "SET", "hash-max-listpack-entries", "512"],
+        // RESETSTAT clears the error counters INFO shows
+        ["GET"],
+        ["CONFIG", "RESETSTAT"],
+        ["INFO", "errorstats"],
+        ["SET"],
+        ["SET", "k"],
+        ["INFO", "errorstats"],
+        ["CONFIG", "RESETSTAT"],
+        ["INFO", "errorstats"]
       ], configGetPairs))
 
     it("SET of every directive type: valid, invalid, and the directives only examples cover", () =>
