@@ -258,12 +258,12 @@ export class EngineState {
     const arity = spec.arity
     if ((arity > 0 && argv.length !== arity) || argv.length < -arity) {
       command.rejectedCalls++
-      this.rejectCommand(client, Errors.wrongArity(command.fullName))
+      this.rejectCommand(client, Errors.wrongArity(command.fullName), command)
       return
     }
     if (!client.authenticated && !spec.flags.includes("no_auth")) {
       command.rejectedCalls++
-      this.rejectCommand(client, Errors.NOAUTH)
+      this.rejectCommand(client, Errors.NOAUTH, command)
       return
     }
     if (client.multi !== undefined) {
@@ -282,9 +282,17 @@ export class EngineState {
     if (this.waiters.hasReady && this.inCall === 0) this.serveReadyKeys()
   }
 
-  /** An error before execution: inside MULTI it also dooms the transaction (flagTransaction). */
-  private rejectCommand(client: Client, message: string): void {
+  /**
+   * An error before execution: inside MULTI it also dooms the transaction (flagTransaction). A rejected
+   * EXEC discards the transaction and says why (execCommandAbort), in or out of MULTI.
+   */
+  private rejectCommand(client: Client, message: string, command?: RuntimeCommand): void {
     if (client.multi !== undefined) client.multiDirty = true
+    if (command !== undefined && command.parent === undefined && command.spec.name === "exec") {
+      this.discard(client)
+      client.reply.error(`EXECABORT Transaction discarded because of: ${message.replace(/^ERR /, "")}`)
+      return
+    }
     client.reply.error(message)
   }
 
