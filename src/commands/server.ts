@@ -374,9 +374,10 @@ const debug = (ctx: CommandContext, argv: ReadonlyArray<string>): void => {
         writeLogLine(ctx.config.get("logfile") ?? "", "Warn", `DEBUG LOG: ${arg}`)
         return ctx.reply.ok()
       case "sleep": {
-        // Redis converts to whole microseconds and nanosleeps; a negative or non-finite time does not sleep.
-        const ms = Math.trunc(strtodPrefix(arg) * 1e6) / 1000
-        if (Number.isFinite(ms) && ms > 0) Atomics.wait(sleepCell, 0, 0, ms)
+        // Redis converts to whole microseconds (a long long) and nanosleeps: a negative time, or one
+        // beyond 64 bits (LLONG_MIN after the conversion on x86), does not sleep.
+        const micros = Math.trunc(strtodPrefix(arg) * 1e6)
+        if (micros > 0 && micros < 2 ** 63) Atomics.wait(sleepCell, 0, 0, micros / 1000)
         return ctx.reply.ok()
       }
       case "set-active-expire":
