@@ -71,7 +71,7 @@ export class ConfigStore {
 
   /** The CONFIG GET/SET entry for a name, any case. */
   entry(name: string): ConfigEntry | undefined {
-    return this.byName.get(asciiLower(name))
+    return this.byName.get(name) ?? this.byName.get(asciiLower(name))
   }
 
   directive(name: string): Directive | undefined {
