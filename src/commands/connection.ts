@@ -161,7 +161,7 @@ export const connectionCommands = [
       ctx.reply.resp = 2
       client.name = ""
       client.replyMode = "on"
-      client.noEvict = false
+      // CLIENT NO-EVICT survives RESET in Redis 7.0 (7.2 started clearing it)
       resetAuth(ctx)
       ctx.engine.resetConnectionState(client)
       ctx.reply.raw("+RESET\r\n")

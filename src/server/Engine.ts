@@ -52,6 +52,8 @@ export class EngineState {
   readonly clients = new Map<number, Client>()
   readonly stats = new ServerStats()
   readonly startedAt: number
+  /** The TCP port the listener is bound to (INFO tcp_port), once RedisServer.listen has bound it. */
+  listeningPort: number | undefined = undefined
   readonly ctx: CommandContext
   private nextClientId = 1
   /** Subsystems that keep per-client state (pub/sub, tracking) clear it on RESET and on disconnect. */

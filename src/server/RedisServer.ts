@@ -39,8 +39,11 @@ export const bindHost = (bind: string): string | undefined => {
 
 const peerAddress = (raw: Net.Socket | undefined): { addr: string; laddr: string; fd: number } => {
   if (raw === undefined) return { addr: "", laddr: "", fd: -1 }
-  const fmt = (host: string | undefined, port: number | undefined) =>
-    `${(host ?? "").replace(/^::ffff:/, "")}:${port ?? 0}`
+  // Redis writes IPv6 peers in brackets ([::1]:port); IPv4-mapped addresses as plain IPv4
+  const fmt = (host: string | undefined, port: number | undefined) => {
+    const address = (host ?? "").replace(/^::ffff:(?=\d+\.)/, "")
+    return `${address.includes(":") ? `[${address}]` : address}:${port ?? 0}`
+  }
   const handle = (raw as unknown as { _handle?: { fd?: number } })._handle
   return {
     addr: fmt(raw.remoteAddress, raw.remotePort),
@@ -166,6 +169,7 @@ export class RedisServer extends Context.Service<RedisServer, ListeningServer>()
         const bound = address._tag === "UnixPathAddress"
           ? { host: address.path, port: 0 }
           : { host: NetAddress.formatIp(address.address), port: address.port }
+        engine.listeningPort = bound.port
         yield* Effect.forkScoped(server.run(connection(engine, () => config.getNumber("maxclients"))))
         return bound
       })

@@ -222,7 +222,7 @@ const serverSection = (engine: EngineState): Array<InfoField> => {
     ["process_id", process.pid],
     ["process_supervised", "no"],
     ["run_id", state.runId],
-    ["tcp_port", engine.config.get("port") ?? "6379"],
+    ["tcp_port", String(engine.listeningPort ?? engine.config.get("port") ?? "6379")],
     ["server_time_usec", now * 1000],
     ["uptime_in_seconds", uptime],
     ["uptime_in_days", Math.floor(uptime / 86400)],

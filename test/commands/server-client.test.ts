@@ -154,7 +154,6 @@ describeDifferential("CLIENT", (servers) => {
     await ours.call("HELLO", "2")
   })
 
-  // RESET is left out: it clears NO-EVICT here, which Redis 7.0 keeps (see the it.fails below).
   it("random SETNAME/GETNAME/NO-EVICT/SELECT/WATCH sequences leave the same CLIENT INFO state, RESP2 and RESP3", async () => {
     const name = fc.constantFrom("", "a", "conn-1", "x y", "caf\u00e9", "UPPER", "!~")
     const op: fc.Arbitrary<Command> = fc.oneof(
@@ -165,7 +164,8 @@ describeDifferential("CLIENT", (servers) => {
       fc.constantFrom("k1", "k2").map((k) => ["WATCH", k]),
       fc.constant(["UNWATCH"]),
       fc.constantFrom("k1", "k2").map((k) => ["SET", k, "v"]),
-      fc.constant(["CLIENT", "INFO"])
+      fc.constant(["CLIENT", "INFO"]),
+      fc.constant(["RESET"])
     )
     const sequence = fc.array(op, { maxLength: 15 }).map((ops) => [...ops, ["CLIENT", "INFO"]])
     // each run starts with RESET, which does not clear NO-EVICT in Redis 7.0: clear it explicitly
@@ -174,9 +174,8 @@ describeDifferential("CLIENT", (servers) => {
     }
   })
 
-  // Known difference, in connection.ts (RESET): Redis 7.0's RESET keeps CLIENT NO-EVICT (7.2 clears it).
-  // This fails until RESET leaves the flag alone; then drop `.fails`.
-  it.fails("RESET keeps CLIENT NO-EVICT, as in Redis 7.0", () =>
+  // Redis 7.0's RESET keeps CLIENT NO-EVICT (7.2 clears it).
+  it("RESET keeps CLIENT NO-EVICT, as in Redis 7.0", () =>
     checkCommands(servers(), [["CLIENT", "NO-EVICT", "on"], ["RESET"], ["CLIENT", "INFO"], ["CLIENT", "NO-EVICT", "off"]], clientState))
 
   it("CLIENT REPLY ON/OFF/SKIP drop the same replies as Redis", async () => {
@@ -358,8 +357,7 @@ describe("CLIENT (in-process)", () => {
 /** A model of what CLIENT reports about a connection, checked through the in-process client. */
 interface ClientModel {
   name: string
-  /** undefined after RESET (see above) until the next CLIENT NO-EVICT. */
-  noEvict: boolean | undefined
+  noEvict: boolean
   db: number
   resp: 2 | 3
 }
@@ -385,6 +383,7 @@ describe("CLIENT state against a model", () => {
         const redis = yield* RedisClient
         for (const run of runs) {
           yield* redis.command("RESET")
+          yield* redis.command("CLIENT", "NO-EVICT", "off") // RESET keeps it
           const model: ClientModel = { name: "", noEvict: false, db: 0, resp: 2 }
           for (const command of run) {
             const result = yield* Effect.result(redis.command(...command))
@@ -405,8 +404,8 @@ describe("CLIENT state against a model", () => {
               assert.strictEqual(ok, sub !== "4")
               if (sub !== "4") model.resp = Number(sub) as 2 | 3
             } else if (cmd === "RESET") {
-              // NO-EVICT after RESET: Redis 7.0 keeps it, this server clears it (known, see the RESET test)
-              Object.assign(model, { name: "", noEvict: undefined, db: 0, resp: 2 })
+              // NO-EVICT survives RESET, as in Redis 7.0
+              Object.assign(model, { name: "", db: 0, resp: 2 })
             } else if (ok) {
               assert.strictEqual(result.success, model.name === "" ? null : model.name)
             }
@@ -415,7 +414,7 @@ describe("CLIENT state against a model", () => {
           const info = fieldsOf((yield* redis.command("CLIENT", "INFO")) as string)
           assert.strictEqual(info.get("name"), model.name)
           assert.strictEqual(info.get("db"), String(model.db))
-          if (model.noEvict !== undefined) assert.strictEqual(info.get("flags"), model.noEvict ? "e" : "N")
+          assert.strictEqual(info.get("flags"), model.noEvict ? "e" : "N")
           assert.strictEqual(info.get("resp"), String(model.resp))
         }
       }))
