@@ -4,6 +4,7 @@ import { type HashLimits, HashValue } from "../keyspace/HashValue.ts"
 import { NotifyClass } from "../keyspace/Keyspace.ts"
 import type { CommandContext } from "../server/CommandContext.ts"
 import { globMatch } from "../util/glob.ts"
+import { addLongDouble, formatLongDouble, parseLongDouble, ZERO } from "../util/longdouble.ts"
 import { addLongLong, formatLongLong, parseLongLong, parseLongLongBig } from "../util/numbers.ts"
 import { isOption, longLongArg, MAX_RANDOM_REPLY, randomCountArg, scanArgs, scanCursorArg } from "./args.ts"
 import { type CommandSpec, defineCommand } from "./CommandSpec.ts"
@@ -359,6 +360,41 @@ export const hashCommands: ReadonlyArray<CommandSpec> = [
       if (isNew) ctx.db.add(key, hash)
       ctx.reply.integer(result)
       ctx.signalWrite(NotifyClass.hash, "hincrby", key)
+    }
+  }),
+  defineCommand({
+    name: "hincrbyfloat",
+    arity: 4,
+    flags: "write denyoom fast",
+    keys: [1, 1, 1],
+    acl: "@write @hash @fast",
+    docs: {
+      summary: "Increment the float value of a hash field by the given amount",
+      since: "2.6.0",
+      group,
+      complexity: "O(1)"
+    },
+    handler: (ctx, argv) => {
+      const increment = parseLongDouble(argv[3]!)
+      if (increment === undefined) return ctx.reply.error(Errors.NOT_FLOAT)
+      if (increment.kind !== "finite") return ctx.reply.error(Errors.NAN_OR_INFINITY_ARG)
+      const key = argv[1]!
+      const field = argv[2]!
+      const target = writeOrNewHash(ctx, key)
+      if (target === null) return
+      const { hash, isNew } = target
+      const stored = hash.get(field)
+      const current = stored === undefined ? ZERO : parseLongDouble(stored)
+      if (current === undefined) return ctx.reply.error(Errors.HASH_VALUE_NOT_FLOAT)
+      const sum = addLongDouble(current, increment)
+      if (sum.kind !== "finite") return ctx.reply.error(Errors.NAN_OR_INFINITY)
+      const result = formatLongDouble(sum)
+      hash.set(field, result, hashLimits(ctx.config))
+      if (isNew) ctx.db.add(key, hash)
+      ctx.reply.bulk(result)
+      ctx.signalWrite(NotifyClass.hash, "hincrbyfloat", key)
+      // Replicas and the AOF get the result, not the increment: float formatting may differ there.
+      ctx.rewriteArgv(["HSET", key, field, result])
     }
   }),
   defineCommand({

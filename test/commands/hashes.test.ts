@@ -6,7 +6,7 @@ import { describe, expect, it } from "vitest"
 import { HashValue } from "../../src/keyspace/HashValue.ts"
 import { Keyspace, NotifyClass } from "../../src/keyspace/Keyspace.ts"
 import { RedisClient } from "../../src/server/RedisClient.ts"
-import { anyCase, intArg, value } from "../support/arbitraries.ts"
+import { anyCase, floatArg, intArg, value } from "../support/arbitraries.ts"
 import { type Command, checkCommands, checkSequences, describeDifferential, type Normalize, toComparable } from "../support/differential.ts"
 import { embeddedRedis } from "../support/embedded.ts"
 import type { RawReply } from "../support/raw.ts"
@@ -171,6 +171,45 @@ describeDifferential("hash commands", (servers) => {
       ])
     ))
 
+  it("HINCRBYFLOAT: long double sums, formatting and errors match Redis", () =>
+    checkCommands(
+      servers(),
+      bothProtocols([
+        ["HINCRBYFLOAT", "h", "f", "10.5"],
+        ["HINCRBYFLOAT", "h", "f", "0.1"],
+        ["HINCRBYFLOAT", "h", "g", "0.1"],
+        ["HINCRBYFLOAT", "h", "g", "0.2"],
+        ["HINCRBYFLOAT", "h", "f", "-10.6"],
+        ["HINCRBYFLOAT", "h", "f", "1e308"],
+        ["HINCRBYFLOAT", "h", "f", "1e308"],
+        ["HINCRBYFLOAT", "h", "e", "5.0e3"],
+        ["HINCRBYFLOAT", "h", "e", "0x10"],
+        ["HINCRBYFLOAT", "h", "e", "-5016"],
+        ["HINCRBYFLOAT", "h", "x", "inf"],
+        ["HINCRBYFLOAT", "h", "x", "-inf"],
+        ["HINCRBYFLOAT", "h", "x", "nan"],
+        ["HINCRBYFLOAT", "h", "x", "abc"],
+        ["HINCRBYFLOAT", "h", "x", ""],
+        ["HINCRBYFLOAT", "h", "x", " 1"],
+        ["HINCRBYFLOAT", "nokey", "x", "abc"],
+        ["DBSIZE"],
+        ["HSET", "h", "s", "abc", "i", "9223372036854775807", "sp", "1 ", "inf", "inf", "lead0", "007"],
+        ["HINCRBYFLOAT", "h", "s", "1"],
+        ["HINCRBYFLOAT", "h", "sp", "1"],
+        ["HINCRBYFLOAT", "h", "i", "1"],
+        ["HINCRBYFLOAT", "h", "inf", "1"],
+        ["HINCRBYFLOAT", "h", "lead0", "1"],
+        ["HINCRBYFLOAT", "h", "i", "-9223372036854775808"],
+        ["HINCRBYFLOAT", "h", "tiny", "1e-20"],
+        ["HINCRBYFLOAT", "h", "neg0", "-0"],
+        ["HGETALL", "h"],
+        ["SET", "str", "1"],
+        ["HINCRBYFLOAT", "str", "f", "1"],
+        ["HINCRBYFLOAT", "str", "f", "x"]
+      ]),
+      hashNormalize // the 309-digit value makes "h" a hashtable: HGETALL's order is its own
+    ))
+
   it("HRANDFIELD: argument errors, empty and whole-hash replies match Redis", () =>
     checkCommands(
       servers(),
@@ -260,6 +299,7 @@ describeDifferential("hash commands", (servers) => {
     fc.tuple(anyCase("hvals"), hashKey),
     fc.tuple(anyCase("hgetall"), hashKey),
     fc.tuple(anyCase("hincrby"), hashKey, field, intArg),
+    fc.tuple(anyCase("hincrbyfloat"), hashKey, field, floatArg),
     fc.tuple(anyCase("hrandfield"), hashKey),
     fc.tuple(anyCase("hrandfield"), hashKey, intArg),
     fc.tuple(anyCase("hrandfield"), hashKey, intArg, fc.constantFrom("WITHVALUES", "withvalues", "x")),
@@ -292,6 +332,7 @@ describeDifferential(
       fc.tuple(fc.constant("HSETNX"), hashKey, field, shortOrLong),
       fc.tuple(fc.constant("HDEL"), hashKey, field),
       fc.tuple(fc.constant("HINCRBY"), hashKey, field, fc.constantFrom("1", "100000")),
+      fc.tuple(fc.constant("HINCRBYFLOAT"), hashKey, field, fc.constantFrom("1.5", "0.1", "1e10")),
       fc.tuple(fc.constant("HGETALL"), hashKey),
       fc.tuple(fc.constant("HSCAN"), hashKey, fc.constant("0")),
       fc.tuple(fc.constant("OBJECT"), fc.constant("ENCODING"), hashKey)
@@ -373,7 +414,7 @@ describe("HashValue encodings (Redis 7.0 thresholds)", () => {
   })
 })
 
-effectDescribe("hash writes signal themselves", () => {
+effectDescribe("hash writes signal and propagate themselves", () => {
   layer(embeddedRedis())((it) => {
     it.effect("keyspace events, and HDEL emptying a hash deletes the key with a del event", () =>
       Effect.gen(function*() {
@@ -389,12 +430,28 @@ effectDescribe("hash writes signal themselves", () => {
         yield* redis.command("HSETNX", "ev", "a", "x") // no change, no event
         yield* redis.command("HSETNX", "ev", "c", "3")
         yield* redis.command("HINCRBY", "ev", "n", "2")
+        yield* redis.command("HINCRBYFLOAT", "ev", "n", "0.5")
         yield* redis.command("HDEL", "ev", "zz") // nothing deleted, no event
         yield* redis.command("HDEL", "ev", "a", "b", "c", "n")
         unsubscribe()
         keyspace.notifyFlags = flagsBefore
-        assert.deepStrictEqual(events, ["hset:ev", "hset:ev", "hincrby:ev", "hdel:ev", "del:ev"])
+        assert.deepStrictEqual(events, ["hset:ev", "hset:ev", "hincrby:ev", "hincrbyfloat:ev", "hdel:ev", "del:ev"])
         assert.strictEqual(yield* redis.command("DBSIZE"), 0)
+      }))
+
+    it.effect("HINCRBYFLOAT propagates as HSET of the result; no-op writes do not propagate", () =>
+      Effect.gen(function*() {
+        const redis = yield* RedisClient
+        const keyspace = yield* Keyspace
+        const propagated: Array<ReadonlyArray<string>> = []
+        const unsubscribe = keyspace.onPropagate((_db, argv) => propagated.push(argv))
+        yield* redis.command("HINCRBYFLOAT", "p", "f", "10.5")
+        yield* redis.command("HINCRBYFLOAT", "p", "f", "0.1")
+        yield* redis.command("HSETNX", "p", "f", "x")
+        yield* redis.command("HDEL", "p", "nope")
+        yield* redis.command("HDEL", "p", "f")
+        unsubscribe()
+        assert.deepStrictEqual(propagated, [["HSET", "p", "f", "10.5"], ["HSET", "p", "f", "10.6"], ["HDEL", "p", "f"]])
       }))
   })
 })
