@@ -54,10 +54,7 @@ const copyExpire = (db: Database, key: string, expire: number | bigint): void =>
 
 // --- shared helpers --------------------------------------------------------------------------------
 
-/**
- * RENAME and MOVE move the value object itself to a new entry: its access time (OBJECT IDLETIME)
- * and identity go with it.
- */
+/** RENAME and MOVE move the value object itself to a new entry: its access time and identity go with it. */
 const carryObject = (from: Entry, to: Entry): void => {
   to.lru = from.lru
   const copyOf = privateCopies.get(from)
