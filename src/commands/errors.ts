@@ -120,3 +120,36 @@ export const LCS_LEN_AND_IDX = "ERR If you want both the length and indexes, ple
 export const LCS_TOO_LONG = "ERR String too long for LCS"
 export const LCS_EXCEEDS_PROTO_MAX_BULK_LEN =
   "ERR Insufficient memory, transient memory for LCS exceeds proto-max-bulk-len"
+
+// Sorted sets (t_zset.c)
+export const ZADD_XX_AND_NX = "ERR XX and NX options at the same time are not compatible"
+export const ZADD_GT_LT_NX = "ERR GT, LT, and/or NX options at the same time are not compatible"
+export const ZADD_INCR_SINGLE_PAIR = "ERR INCR option supports a single increment-element pair"
+export const ZADD_SCORE_NAN = "ERR resulting score is not a number (NaN)"
+export const ZRANGE_LIMIT_NEEDS_BY =
+  "ERR syntax error, LIMIT is only supported in combination with either BYSCORE or BYLEX"
+export const ZRANGE_WITHSCORES_BYLEX = "ERR syntax error, WITHSCORES not supported in combination with BYLEX"
+export const WEIGHT_NOT_FLOAT = "ERR weight value is not a float"
+/** zunionInterDiffGenericCommand with numkeys < 1; `command` is the command's full name, lower case. */
+export const atLeastOneInputKey = (command: string): string => `ERR at least 1 input key is needed for '${command}' command`
+
+// Geo (geo.c)
+export const GEO_UNSUPPORTED_UNIT = "ERR unsupported unit provided. please use M, KM, FT, MI"
+export const GEO_NEED_NUMERIC_RADIUS = "ERR need numeric radius"
+export const GEO_RADIUS_NEGATIVE = "ERR radius cannot be negative"
+export const GEO_NEED_NUMERIC_WIDTH = "ERR need numeric width"
+export const GEO_NEED_NUMERIC_HEIGHT = "ERR need numeric height"
+export const GEO_BOX_NEGATIVE = "ERR height or width cannot be negative"
+export const GEO_MEMBER_NOT_DECODED = "ERR could not decode requested zset member"
+export const GEO_COUNT_NOT_POSITIVE = "ERR COUNT must be > 0"
+export const GEO_ANY_NEEDS_COUNT = "ERR the ANY argument requires COUNT argument"
+/** `option` is "GEOSEARCHSTORE" or "STORE option in GEORADIUS". */
+export const geoStoreIncompatible = (option: string): string =>
+  `ERR ${option} is not compatible with WITHDIST, WITHHASH and WITHCOORD options`
+/** `command` is argv[0] as the client typed it. */
+export const geoNeedsOneFrom = (command: string): string =>
+  sanitizeErrorText(`ERR exactly one of FROMMEMBER or FROMLONLAT can be specified for ${command}`)
+export const geoNeedsOneBy = (command: string): string =>
+  sanitizeErrorText(`ERR exactly one of BYRADIUS and BYBOX can be specified for ${command}`)
+/** extractLongLatOrReply: the pair printed with %f. */
+export const geoInvalidLonLat = (lonLat: string): string => `ERR invalid longitude,latitude pair ${lonLat}`
