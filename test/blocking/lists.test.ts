@@ -291,6 +291,25 @@ describeDifferential("blocking list commands with several connections", (servers
     })
   })
 
+  it("a list that appears through RENAME, COPY or MOVE serves the clients waiting on its new name", async () => {
+    await compare(async (s) => {
+      const [pusher, a, b, c] = await s.connect(4)
+      await s.block(a!, "BLPOP", "renamed", "0")
+      await s.block(b!, "BRPOP", "copied", "0")
+      await c!.call("SELECT", "2")
+      await s.block(c!, "BLMPOP", "0", "1", "moved", "LEFT", "COUNT", "5")
+      s.record("pusher", await pusher!.call("RPUSH", "src", "1", "2", "3"))
+      s.record("pusher", await pusher!.call("RENAME", "src", "renamed"))
+      s.record("a", await a!.read())
+      s.record("pusher", await pusher!.call("COPY", "renamed", "copied"))
+      s.record("b", await b!.read())
+      s.record("pusher", await pusher!.call("RENAME", "copied", "moved"))
+      s.record("pusher", await pusher!.call("MOVE", "moved", "2"))
+      s.record("c", await c!.read())
+      for (const k of ["renamed", "copied", "moved"]) s.record("pusher", await pusher!.call("LRANGE", k, "0", "-1"))
+    })
+  })
+
   it("one push serves as many BLMPOP waiters as it has elements", async () => {
     await compare(async (s) => {
       const [pusher, a, b, c] = await s.connect(4)
