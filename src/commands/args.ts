@@ -86,6 +86,23 @@ export const timeoutArg = (reply: ReplyWriter, s: string, now: number): number |
 }
 
 /**
+ * A blocking timeout in whole milliseconds, 0 = forever (getTimeoutFromObjectOrReply with
+ * UNIT_MILLISECONDS, XREAD BLOCK). Returns the absolute deadline in ms (0 for none) given the time.
+ */
+export const timeoutMsArg = (reply: ReplyWriter, s: string, now: number): number | undefined => {
+  const ms = parseLongLong(s)
+  if (ms === undefined) {
+    reply.error(Errors.TIMEOUT_NOT_INTEGER)
+    return undefined
+  }
+  if (ms < 0) {
+    reply.error(Errors.TIMEOUT_NEGATIVE)
+    return undefined
+  }
+  return ms === 0 ? 0 : now + ms
+}
+
+/**
  * log10 and log2 of the largest x87 80-bit long double and of half the smallest subnormal (below
  * which strtold underflows to 0 with ERANGE): the range of strtold.
  */

@@ -113,6 +113,58 @@ export const DEBUG_PROTOCOL_TYPE =
   "ERR Wrong protocol type name. Please use one of the following: string|integer|double|bignum|null|array|set|map|attrib|push|verbatim|true|false"
 export const RESP2_NOT_SUPPORTED = "ERR RESP2 is not supported by this command"
 
+// Streams (t_stream.c)
+export const TIMEOUT_NOT_INTEGER = "ERR timeout is not an integer or out of range"
+export const INVALID_STREAM_ID = "ERR Invalid stream ID specified as stream command argument"
+export const INVALID_START_ID = "ERR invalid start ID for the interval"
+export const INVALID_END_ID = "ERR invalid end ID for the interval"
+export const XADD_ID_ZERO = "ERR The ID specified in XADD must be greater than 0-0"
+export const XADD_ID_TOO_SMALL = "ERR The ID specified in XADD is equal or smaller than the target stream top item"
+export const STREAM_EXHAUSTED = "ERR The stream has exhausted the last possible ID, unable to add more items"
+export const STREAM_ELEMENTS_TOO_LARGE = "ERR Elements are too large to be stored"
+export const TRIM_STRATEGIES_INCOMPATIBLE =
+  "ERR syntax error, MAXLEN and MINID options at the same time are not compatible"
+export const MAXLEN_NEGATIVE = "ERR The MAXLEN argument must be >= 0."
+export const TRIM_LIMIT_NEGATIVE = "ERR The LIMIT argument must be >= 0."
+export const LIMIT_WITHOUT_STRATEGY = "ERR syntax error, LIMIT cannot be used without specifying a trimming strategy"
+export const XTRIM_WITHOUT_STRATEGY = "ERR syntax error, XTRIM must be called with a trimming strategy"
+export const LIMIT_WITHOUT_APPROX = "ERR syntax error, LIMIT cannot be used without the special ~ option"
+export const XSETID_ENTRIES_ADDED_NEGATIVE = "ERR entries_added must be positive"
+export const XSETID_BELOW_MAX_DELETED = "ERR The ID specified in XSETID is smaller than the provided max_deleted_entry_id"
+export const XSETID_BELOW_TOP = "ERR The ID specified in XSETID is smaller than the target stream top item"
+export const XSETID_ENTRIES_ADDED_BELOW_LENGTH =
+  "ERR The entries_added specified in XSETID is smaller than the target stream length"
+export const XREAD_UNBALANCED =
+  "ERR Unbalanced XREAD list of streams: for each stream key an ID or '$' must be specified."
+export const XREAD_GROUP_OPTION = "ERR The GROUP option is only supported by XREADGROUP. You called XREAD instead."
+export const XREAD_NOACK_OPTION = "ERR The NOACK option is only supported by XREADGROUP. You called XREAD instead."
+export const XREADGROUP_MISSING_GROUP = "ERR Missing GROUP option for XREADGROUP"
+export const XREADGROUP_DOLLAR_ID =
+  "ERR The $ ID is meaningless in the context of XREADGROUP: you want to read the history of this consumer by specifying a proper ID, or use the > ID to get new messages. The $ ID would just return an empty result set."
+export const XREAD_GREATER_ID =
+  "ERR The > ID can be specified only when calling XREADGROUP using the GROUP <group> <consumer> option."
+export const xreadgroupNoGroup = (key: string, group: string): string =>
+  sanitizeErrorText(`NOGROUP No such key '${key}' or consumer group '${group}' in XREADGROUP with GROUP option`)
+export const noSuchKeyOrGroup = (key: string, group: string): string =>
+  sanitizeErrorText(`NOGROUP No such key '${key}' or consumer group '${group}'`)
+export const noSuchGroupForKey = (group: string, key: string): string =>
+  sanitizeErrorText(`NOGROUP No such consumer group '${group}' for key name '${key}'`)
+export const BLOCKED_STREAM_DELETED = "UNBLOCKED the stream key no longer exists"
+export const BLOCKED_GROUP_DESTROYED = "NOGROUP the consumer group this client was blocked on no longer exists"
+export const XGROUP_KEY_REQUIRED =
+  "ERR The XGROUP subcommand requires the key to exist. Note that for CREATE you may want to use the MKSTREAM option to create an empty stream automatically."
+export const BUSYGROUP = "BUSYGROUP Consumer Group name already exists"
+export const ENTRIESREAD_INVALID = "ERR value for ENTRIESREAD must be positive or -1"
+export const XCLAIM_MIN_IDLE_INVALID = "ERR Invalid min-idle-time argument for XCLAIM"
+export const XCLAIM_IDLE_INVALID = "ERR Invalid IDLE option argument for XCLAIM"
+export const XCLAIM_TIME_INVALID = "ERR Invalid TIME option argument for XCLAIM"
+export const XCLAIM_RETRYCOUNT_INVALID = "ERR Invalid RETRYCOUNT option argument for XCLAIM"
+export const unrecognizedXclaimOption = (option: string): string =>
+  sanitizeErrorText(`ERR Unrecognized XCLAIM option '${option}'`)
+export const XAUTOCLAIM_MIN_IDLE_INVALID = "ERR Invalid min-idle-time argument for XAUTOCLAIM"
+export const XAUTOCLAIM_COUNT_INVALID = "ERR COUNT must be > 0"
+export const XAUTOCLAIM_COUNT_TOO_HIGH = "ERR Insufficient memory, failed allocating transient memory, COUNT too high."
+
 // Strings (t_string.c)
 export const DECREMENT_OVERFLOW = "ERR decrement would overflow"
 export const LCS_NOT_STRINGS = "ERR The specified keys must contain string values"

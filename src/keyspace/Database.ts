@@ -12,6 +12,10 @@ export interface DatabaseHost {
   expireKey(db: Database, key: string): void
   hit(): void
   miss(): void
+  /** signalKeyAsReady: clients blocked on the key may be served (or, for a deleted stream, released). */
+  keyReady(db: Database, key: string): void
+  /** Keys of the database that clients are blocked on. */
+  blockedKeys(db: Database): ReadonlyArray<string>
 }
 
 /** One key's slot in a database. */
@@ -124,6 +128,7 @@ export class Database {
   set(key: string, value: Value, keepTtl = false): Entry {
     const entry = this.live(key)
     if (entry === undefined) return this.add(key, value)
+    this.streamGone(key, entry.value)
     entry.value = value
     entry.lru = this.host.lruClock
     if (!keepTtl && entry.expireAt !== 0) {
@@ -143,6 +148,7 @@ export class Database {
   delete(key: string): boolean {
     const entry = this.entries.get(key)
     if (entry === undefined) return false
+    this.streamGone(key, entry.value)
     this.entries.delete(key)
     if (entry.expireAt !== 0) this.expires.delete(key)
     const last = this.slots.pop()!
@@ -227,6 +233,7 @@ export class Database {
 
   /** Empties the database (FLUSHDB); returns the number of keys removed. */
   clear(): number {
+    this.blockedStreamsGone()
     const n = this.entries.size
     this.entries = new Map()
     this.expires = new Map()
@@ -238,12 +245,31 @@ export class Database {
 
   /** Swaps contents with another database (SWAPDB); watched keys stay with their database number. */
   swapContents(other: Database): void {
+    this.blockedStreamsGone()
+    other.blockedStreamsGone()
     ;[this.entries, other.entries] = [other.entries, this.entries]
     ;[this.expires, other.expires] = [other.expires, this.expires]
     ;[this.slots, other.slots] = [other.slots, this.slots]
     ;[this.avgTtl, other.avgTtl] = [other.avgTtl, this.avgTtl]
     this.expiryCursor = undefined
     other.expiryCursor = undefined
+  }
+
+  /**
+   * signalDeletedKeyAsReady: when a stream leaves the keyspace (deleted, overwritten, flushed,
+   * swapped away), clients blocked on it in XREADGROUP must be released: Redis 7.0 answers them
+   * with an error.
+   */
+  private streamGone(key: string, value: Value): void {
+    if (typeof value !== "string" && value.type === "stream") this.host.keyReady(this, key)
+  }
+
+  /** scanDatabaseForDeletedStreams, before the whole contents go (FLUSHDB, FLUSHALL, SWAPDB). */
+  private blockedStreamsGone(): void {
+    for (const key of this.host.blockedKeys(this)) {
+      const entry = this.entries.get(key)
+      if (entry !== undefined) this.streamGone(key, entry.value)
+    }
   }
 
   // --- WATCH: per-key versions for the keys some client watches -----------------------------------

@@ -50,6 +50,8 @@ export class KeyspaceState implements DatabaseHost {
   private notifyListeners: Array<NotifyFn> = []
   /** Set by the blocking-waiters service: called when a key some client blocks on may have data. */
   onKeyReady: KeyReadyFn | undefined = undefined
+  /** Set by the blocking-waiters service: the keys of a database that clients are blocked on. */
+  onBlockedKeys: ((db: Database) => ReadonlyArray<string>) | undefined = undefined
 
   constructor(databases: number) {
     const dbs: Array<Database> = []
@@ -112,6 +114,10 @@ export class KeyspaceState implements DatabaseHost {
   /** signalKeyAsReady: a list/zset/stream key received data; wakes clients blocked on it. */
   keyReady(db: Database, key: string): void {
     if (this.onKeyReady !== undefined) this.onKeyReady(db, key)
+  }
+
+  blockedKeys(db: Database): ReadonlyArray<string> {
+    return this.onBlockedKeys === undefined ? [] : this.onBlockedKeys(db)
   }
 
   flushAll(): number {

@@ -104,6 +104,7 @@ export class BlockingWaiters extends Context.Service<BlockingWaiters, WaiterRegi
       const keyspace = yield* Keyspace
       const registry = new WaiterRegistry()
       keyspace.onKeyReady = (db, key) => registry.keyReady(db, key)
+      keyspace.onBlockedKeys = (db) => registry.blockedKeys(db)
       return registry
     })
   )

@@ -1,0 +1,713 @@
+/**
+ * The stream type (t_stream.c): entries in blocks shaped like Redis's listpack nodes, plus consumer
+ * groups with their pending entries lists.
+ *
+ * Entry IDs are 128-bit unsigned numbers held in one bigint (`ms << 64 | seq`), so they compare with
+ * `<`, sort like Redis's big-endian rax keys, and `id + 1n` is streamIncrID.
+ *
+ * The blocks follow Redis's node boundaries exactly (a new node when the tail listpack would reach
+ * stream-node-max-bytes or holds stream-node-max-entries entries, deleted ones included) because
+ * they are observable: `MAXLEN ~`/`MINID ~` only drop whole nodes, and XINFO STREAM reports the
+ * number of nodes (radix-tree-keys) and of rax nodes (radix-tree-nodes). Deleted entries stay in
+ * their node as tombstones, as in Redis, until the whole node goes. Lookups are a binary search over
+ * the nodes and then inside one node; appends touch the tail node only; trimming drops nodes from the
+ * front.
+ */
+import { isLongLong } from "../util/numbers.ts"
+import type { ObjectValue } from "./Value.ts"
+
+export type StreamId = bigint
+
+export const U64_MAX = 0xffff_ffff_ffff_ffffn
+export const MIN_ID: StreamId = 0n
+export const MAX_ID: StreamId = (1n << 128n) - 1n
+
+export const makeId = (ms: bigint, seq: bigint): StreamId => (ms << 64n) | seq
+export const idMs = (id: StreamId): bigint => id >> 64n
+export const idSeq = (id: StreamId): bigint => id & U64_MAX
+/** `<ms>-<seq>`, as Redis replies IDs. */
+export const formatId = (id: StreamId): string => `${id >> 64n}-${id & U64_MAX}`
+
+/** SCG_INVALID_ENTRIES_READ: a group whose read counter is unknown. */
+export const INVALID_ENTRIES_READ = -1n
+
+/** One entry: its ID, its field-value pairs (flat), and the tombstone flag of XDEL/XTRIM. */
+export class StreamEntry {
+  readonly id: StreamId
+  /** The ID as replied, computed once (every entry is replied at least by XADD). */
+  readonly idText: string
+  readonly pairs: ReadonlyArray<string>
+  deleted = false
+
+  constructor(id: StreamId, idText: string, pairs: ReadonlyArray<string>) {
+    this.id = id
+    this.idText = idText
+    this.pairs = pairs
+  }
+}
+
+// --- listpack sizes ------------------------------------------------------------------------------
+// A node's byte size decides when Redis opens a new node, so it is tracked exactly: every listpack
+// element is its encoding plus a back-length of 1-5 bytes; strings that parse as integers are stored
+// as integers (lpStringToInt64 has string2ll's syntax).
+
+/** Listpack header (total bytes + element count) and end byte. */
+const LISTPACK_OVERHEAD = 7
+
+const backlenSize = (encoded: number): number =>
+  encoded <= 127 ? 1 : encoded < 16383 ? 2 : encoded < 2097151 ? 3 : encoded < 268435455 ? 4 : 5
+
+/** Bytes of an integer element (lpEncodeIntegerGetType); its encoding is at most 9 bytes, backlen 1. */
+const integerElementSize = (v: number | bigint): number => {
+  if (v >= 0 && v <= 127) return 2
+  if (v >= -4096 && v <= 4095) return 3
+  if (v >= -32768 && v <= 32767) return 4
+  if (v >= -8388608 && v <= 8388607) return 5
+  if (v >= -2147483648 && v <= 2147483647) return 6
+  return 10
+}
+
+const stringElementSize = (s: string): number => {
+  // Number() is exact enough here: only the size class matters, and its bounds are below 2^31
+  if (isLongLong(s)) return integerElementSize(Number(s))
+  const len = s.length
+  const encoded = len < 64 ? 1 + len : len < 4096 ? 2 + len : 5 + len
+  return encoded + backlenSize(encoded)
+}
+
+/** STREAM_LISTPACK_MAX_SIZE: the node size cap whatever stream-node-max-bytes says. */
+const LISTPACK_MAX_SIZE = 2 ** 30
+
+/** The node limits from the configuration (stream-node-max-bytes, stream-node-max-entries). */
+export interface NodeLimits {
+  readonly maxBytes: number
+  readonly maxEntries: number
+}
+
+/** A node of the stream: one of Redis's listpacks, keyed in the rax by its master (first) ID. */
+class StreamNode {
+  readonly master: StreamId
+  readonly masterFields: ReadonlyArray<string>
+  readonly entries: Array<StreamEntry> = []
+  /** Live entries (the listpack's "count"). */
+  live = 0
+  /** Tombstones (the listpack's "deleted"). */
+  dead = 0
+  /** Bytes of every element except the header, the end byte, and the count and deleted elements. */
+  body: number
+
+  constructor(master: StreamId, masterFields: ReadonlyArray<string>) {
+    this.master = master
+    this.masterFields = masterFields
+    let body = integerElementSize(masterFields.length) + integerElementSize(0)
+    for (const field of masterFields) body += stringElementSize(field)
+    this.body = body
+  }
+
+  /** lpBytes(): the listpack's total size. */
+  get bytes(): number {
+    return LISTPACK_OVERHEAD + integerElementSize(this.live) + integerElementSize(this.dead) + this.body
+  }
+
+  /** The last entry's ID, tombstones included (lpGetEdgeStreamID). */
+  get lastId(): StreamId {
+    return this.entries[this.entries.length - 1]!.id
+  }
+
+  /** Bytes one entry adds: flags, ID deltas, [field count and fields], values, lp-count. */
+  entrySize(id: StreamId, pairs: ReadonlyArray<string>, sameFields: boolean): number {
+    const fields = pairs.length / 2
+    let size = integerElementSize(sameFields ? 2 : 0)
+    // the deltas are unsigned differences stored as int64 (lpAppendInteger)
+    size += integerElementSize(BigInt.asIntN(64, idMs(id) - idMs(this.master)))
+    size += integerElementSize(BigInt.asIntN(64, idSeq(id) - idSeq(this.master)))
+    if (!sameFields) size += integerElementSize(fields)
+    for (let i = 0; i < pairs.length; i += 2) {
+      if (!sameFields) size += stringElementSize(pairs[i]!)
+      size += stringElementSize(pairs[i + 1]!)
+    }
+    return size + integerElementSize(fields + 3 + (sameFields ? 0 : fields + 1))
+  }
+
+  hasMasterFields(pairs: ReadonlyArray<string>): boolean {
+    const fields = this.masterFields
+    if (fields.length * 2 !== pairs.length) return false
+    for (let i = 0; i < fields.length; i++) if (fields[i] !== pairs[i * 2]) return false
+    return true
+  }
+
+  /** First index whose ID is >= id (entries.length if none). */
+  lowerBound(id: StreamId): number {
+    const entries = this.entries
+    let lo = 0
+    let hi = entries.length
+    while (lo < hi) {
+      const mid = (lo + hi) >>> 1
+      if (entries[mid]!.id < id) lo = mid + 1
+      else hi = mid
+    }
+    return lo
+  }
+
+  clone(): StreamNode {
+    const copy = new StreamNode(this.master, this.masterFields)
+    for (const e of this.entries) {
+      const entry = new StreamEntry(e.id, e.idText, e.pairs)
+      entry.deleted = e.deleted
+      copy.entries.push(entry)
+    }
+    copy.live = this.live
+    copy.dead = this.dead
+    copy.body = this.body
+    return copy
+  }
+}
+
+// --- sorted maps keyed by ID (pending entries lists) -------------------------------------------------
+
+const MAX_BLOCK = 256
+
+interface IdBlock<V> {
+  keys: Array<StreamId>
+  values: Array<V>
+}
+
+const lowerBoundIds = (keys: ReadonlyArray<StreamId>, id: StreamId): number => {
+  let lo = 0
+  let hi = keys.length
+  while (lo < hi) {
+    const mid = (lo + hi) >>> 1
+    if (keys[mid]! < id) lo = mid + 1
+    else hi = mid
+  }
+  return lo
+}
+
+/**
+ * A map ordered by ID (the PELs, Redis rax trees keyed by IDs): sorted blocks of at most 256 keys,
+ * so lookups are two binary searches and inserting at the end (the common case) is a push.
+ */
+export class IdMap<V> {
+  private blocks: Array<IdBlock<V>> = []
+  size = 0
+
+  /** Index of the first block whose last key is >= id; blocks.length if none. */
+  private blockFor(id: StreamId): number {
+    const blocks = this.blocks
+    let lo = 0
+    let hi = blocks.length
+    while (lo < hi) {
+      const mid = (lo + hi) >>> 1
+      const keys = blocks[mid]!.keys
+      if (keys[keys.length - 1]! < id) lo = mid + 1
+      else hi = mid
+    }
+    return lo
+  }
+
+  get(id: StreamId): V | undefined {
+    const b = this.blockFor(id)
+    if (b === this.blocks.length) return undefined
+    const block = this.blocks[b]!
+    const i = lowerBoundIds(block.keys, id)
+    return block.keys[i] === id ? block.values[i] : undefined
+  }
+
+  /** Inserts or replaces. */
+  set(id: StreamId, value: V): void {
+    const blocks = this.blocks
+    if (blocks.length === 0) {
+      blocks.push({ keys: [id], values: [value] })
+      this.size++
+      return
+    }
+    const b = Math.min(this.blockFor(id), blocks.length - 1)
+    const block = blocks[b]!
+    const i = lowerBoundIds(block.keys, id)
+    if (block.keys[i] === id) {
+      block.values[i] = value
+      return
+    }
+    if (i === block.keys.length) {
+      block.keys.push(id)
+      block.values.push(value)
+    } else {
+      block.keys.splice(i, 0, id)
+      block.values.splice(i, 0, value)
+    }
+    this.size++
+    if (block.keys.length > MAX_BLOCK) {
+      const half = block.keys.length >>> 1
+      blocks.splice(b + 1, 0, { keys: block.keys.splice(half), values: block.values.splice(half) })
+    }
+  }
+
+  /** Removes a key; returns its value if it was present. */
+  delete(id: StreamId): V | undefined {
+    const b = this.blockFor(id)
+    if (b === this.blocks.length) return undefined
+    const block = this.blocks[b]!
+    const i = lowerBoundIds(block.keys, id)
+    if (block.keys[i] !== id) return undefined
+    const value = block.values[i]!
+    block.keys.splice(i, 1)
+    block.values.splice(i, 1)
+    if (block.keys.length === 0) this.blocks.splice(b, 1)
+    this.size--
+    return value
+  }
+
+  /** The smallest key >= id (raxSeek ">="), or undefined. */
+  ceiling(id: StreamId): StreamId | undefined {
+    const b = this.blockFor(id)
+    if (b === this.blocks.length) return undefined
+    const keys = this.blocks[b]!.keys
+    return keys[lowerBoundIds(keys, id)]
+  }
+
+  firstKey(): StreamId | undefined {
+    return this.blocks[0]?.keys[0]
+  }
+
+  lastKey(): StreamId | undefined {
+    const last = this.blocks[this.blocks.length - 1]
+    return last?.keys[last.keys.length - 1]
+  }
+
+  /** Visits entries with key >= start in order until `visit` returns false. */
+  forEachFrom(start: StreamId, visit: (id: StreamId, value: V) => boolean | void): void {
+    const blocks = this.blocks
+    let b = this.blockFor(start)
+    if (b === blocks.length) return
+    let i = lowerBoundIds(blocks[b]!.keys, start)
+    for (; b < blocks.length; b++, i = 0) {
+      const block = blocks[b]!
+      for (; i < block.keys.length; i++) {
+        if (visit(block.keys[i]!, block.values[i]!) === false) return
+      }
+    }
+  }
+}
+
+// --- consumer groups -----------------------------------------------------------------------------
+
+/** streamNACK: a delivered, not yet acknowledged entry, shared by the group's and its consumer's PEL. */
+export class PendingEntry {
+  /** Unix ms of the last delivery. */
+  deliveryTime: number
+  /** uint64 in Redis, replied as a long long: kept exact. */
+  deliveryCount: bigint
+  /** Undefined only while XCLAIM FORCE creates the entry. */
+  consumer: Consumer | undefined
+
+  constructor(consumer: Consumer | undefined, deliveryTime: number) {
+    this.consumer = consumer
+    this.deliveryTime = deliveryTime
+    this.deliveryCount = 1n
+  }
+}
+
+export class Consumer {
+  readonly name: string
+  /** Last time the consumer was used (XINFO CONSUMERS idle). */
+  seenTime: number
+  readonly pel = new IdMap<PendingEntry>()
+
+  constructor(name: string, seenTime: number) {
+    this.name = name
+    this.seenTime = seenTime
+  }
+}
+
+/** Byte order of latin1 strings (rax order of names). */
+const byName = (a: { readonly name: string }, b: { readonly name: string }): number =>
+  a.name < b.name ? -1 : a.name > b.name ? 1 : 0
+
+export class ConsumerGroup {
+  readonly name: string
+  lastId: StreamId
+  /** The logical read counter (entries_read), INVALID_ENTRIES_READ when unknown. */
+  entriesRead: bigint
+  readonly pel = new IdMap<PendingEntry>()
+  readonly consumers = new Map<string, Consumer>()
+
+  constructor(name: string, lastId: StreamId, entriesRead: bigint) {
+    this.name = name
+    this.lastId = lastId
+    this.entriesRead = entriesRead
+  }
+
+  /** Consumers in name order, as Redis's rax lists them. */
+  sortedConsumers(): Array<Consumer> {
+    return [...this.consumers.values()].sort(byName)
+  }
+
+  /** streamDelConsumer: removes the consumer and its pending entries from the group. */
+  deleteConsumer(consumer: Consumer): void {
+    consumer.pel.forEachFrom(MIN_ID, (id) => {
+      this.pel.delete(id)
+    })
+    this.consumers.delete(consumer.name)
+  }
+}
+
+// --- the stream ----------------------------------------------------------------------------------
+
+/** How XADD/XTRIM trim (streamAddTrimArgs without the XADD-only fields). */
+export interface TrimSpec {
+  readonly strategy: "maxlen" | "minid"
+  readonly maxlen: number
+  readonly minid: StreamId
+  readonly approx: boolean
+  /** Most entries to remove; 0 = no limit. */
+  readonly limit: number
+}
+
+export class StreamValue implements ObjectValue {
+  readonly type = "stream" as const
+  private nodes: Array<StreamNode> = []
+  /** Live entries. */
+  length = 0
+  lastId: StreamId = MIN_ID
+  /** First live entry's ID (recorded-first-entry-id); 0-0 when empty. */
+  firstId: StreamId = MIN_ID
+  maxDeletedId: StreamId = MIN_ID
+  /** uint64 in Redis: kept exact. */
+  entriesAdded = 0n
+  /** Created on demand, as Redis does. */
+  groups: Map<string, ConsumerGroup> | undefined = undefined
+
+  /**
+   * The number of entries. Unlike the other types, an empty stream is a valid value (XADD MAXLEN 0,
+   * XGROUP CREATE MKSTREAM): stream commands never delete the key because this is 0.
+   */
+  get size(): number {
+    return this.length
+  }
+
+  encoding(): string {
+    return "stream"
+  }
+
+  /** Number of nodes (raxSize of the stream's rax: XINFO radix-tree-keys). */
+  get nodeCount(): number {
+    return this.nodes.length
+  }
+
+  memoryUsage(): number {
+    let bytes = 64 + this.nodes.length * 48
+    for (const node of this.nodes) bytes += node.bytes
+    for (const group of this.groups?.values() ?? []) {
+      bytes += 96 + group.name.length + group.pel.size * 64
+      for (const consumer of group.consumers.values()) bytes += 64 + consumer.name.length + consumer.pel.size * 24
+    }
+    return bytes
+  }
+
+  clone(): StreamValue {
+    const copy = new StreamValue()
+    copy.nodes = this.nodes.map((node) => node.clone())
+    copy.length = this.length
+    copy.lastId = this.lastId
+    copy.firstId = this.firstId
+    copy.maxDeletedId = this.maxDeletedId
+    copy.entriesAdded = this.entriesAdded
+    if (this.groups !== undefined) {
+      copy.groups = new Map()
+      for (const [name, group] of this.groups) {
+        const g = new ConsumerGroup(name, group.lastId, group.entriesRead)
+        const nacks = new Map<PendingEntry, PendingEntry>()
+        group.pel.forEachFrom(MIN_ID, (id, nack) => {
+          const n = new PendingEntry(undefined, nack.deliveryTime)
+          n.deliveryCount = nack.deliveryCount
+          nacks.set(nack, n)
+          g.pel.set(id, n)
+        })
+        for (const consumer of group.consumers.values()) {
+          const c = new Consumer(consumer.name, consumer.seenTime)
+          consumer.pel.forEachFrom(MIN_ID, (id, nack) => {
+            const n = nacks.get(nack)!
+            n.consumer = c
+            c.pel.set(id, n)
+          })
+          g.consumers.set(c.name, c)
+        }
+        copy.groups.set(name, g)
+      }
+    }
+    return copy
+  }
+
+  // --- entries -----------------------------------------------------------------------------------
+
+  /**
+   * streamAppendItem's storage part: appends an entry whose ID is known to be greater than lastId,
+   * opening a new node where Redis would.
+   */
+  append(id: StreamId, pairs: ReadonlyArray<string>, limits: NodeLimits): StreamEntry {
+    const entry = new StreamEntry(id, formatId(id), pairs)
+    let node: StreamNode | undefined = this.nodes[this.nodes.length - 1]
+    if (node !== undefined) {
+      const maxBytes = limits.maxBytes === 0 || limits.maxBytes > LISTPACK_MAX_SIZE ? LISTPACK_MAX_SIZE : limits.maxBytes
+      if (node.bytes + pairsLength(pairs) >= maxBytes) node = undefined
+      else if (limits.maxEntries !== 0 && node.live + node.dead >= limits.maxEntries) node = undefined
+    }
+    let sameFields: boolean
+    if (node === undefined) {
+      const fields: Array<string> = []
+      for (let i = 0; i < pairs.length; i += 2) fields.push(pairs[i]!)
+      node = new StreamNode(id, fields)
+      this.nodes.push(node)
+      sameFields = true
+    } else {
+      sameFields = node.hasMasterFields(pairs)
+    }
+    node.body += node.entrySize(id, pairs, sameFields)
+    node.entries.push(entry)
+    node.live++
+    this.length++
+    this.entriesAdded++
+    this.lastId = id
+    if (this.length === 1) this.firstId = id
+    return entry
+  }
+
+  /** Index of the last node whose master ID is <= id, or -1 (raxSeek "<="). */
+  private floorNode(id: StreamId): number {
+    const nodes = this.nodes
+    let lo = 0
+    let hi = nodes.length
+    while (lo < hi) {
+      const mid = (lo + hi) >>> 1
+      if (nodes[mid]!.master <= id) lo = mid + 1
+      else hi = mid
+    }
+    return lo - 1
+  }
+
+  /** The live entry with this ID (streamEntryExists), or undefined. */
+  get(id: StreamId): StreamEntry | undefined {
+    const n = this.floorNode(id)
+    if (n < 0) return undefined
+    const node = this.nodes[n]!
+    const entry = node.entries[node.lowerBound(id)]
+    return entry !== undefined && entry.id === id && !entry.deleted ? entry : undefined
+  }
+
+  /**
+   * Live entries with start <= ID <= end, ascending (or descending when `rev`), at most `count`
+   * (0 = all): streamIteratorStart/GetID.
+   */
+  range(start: StreamId, end: StreamId, count: number, rev = false): Array<StreamEntry> {
+    const out: Array<StreamEntry> = []
+    const nodes = this.nodes
+    if (start > end || nodes.length === 0) return out
+    if (!rev) {
+      for (let n = Math.max(0, this.floorNode(start)), first = true; n < nodes.length; n++, first = false) {
+        const entries = nodes[n]!.entries
+        for (let i = first ? nodes[n]!.lowerBound(start) : 0; i < entries.length; i++) {
+          const entry = entries[i]!
+          if (entry.id > end) return out
+          if (entry.deleted) continue
+          out.push(entry)
+          if (out.length === count) return out
+        }
+      }
+    } else {
+      for (let n = this.floorNode(end), first = true; n >= 0; n--, first = false) {
+        const node = nodes[n]!
+        const entries = node.entries
+        for (let i = first ? node.lowerBound(end + 1n) - 1 : entries.length - 1; i >= 0; i--) {
+          const entry = entries[i]!
+          if (entry.id < start) return out
+          if (entry.deleted) continue
+          out.push(entry)
+          if (out.length === count) return out
+        }
+      }
+    }
+    return out
+  }
+
+  /** The last live entry's ID (streamLastValidID); 0-0 when empty. */
+  lastValidId(): StreamId {
+    const last = this.range(MIN_ID, MAX_ID, 1, true)[0]
+    return last === undefined ? MIN_ID : last.id
+  }
+
+  /** The first entry's ID, tombstones included; MAX_ID when there is none (streamGetEdgeID(s,1,0)). */
+  firstIdWithTombstones(): StreamId {
+    return this.nodes.length === 0 ? MAX_ID : this.nodes[0]!.entries[0]!.id
+  }
+
+  private refreshFirstId(): void {
+    const first = this.range(MIN_ID, MAX_ID, 1)[0]
+    this.firstId = first === undefined ? MIN_ID : first.id
+  }
+
+  /** Turns a live entry into a tombstone, or drops its node if it was the node's last live entry. */
+  private removeAt(n: number, entry: StreamEntry): void {
+    const node = this.nodes[n]!
+    if (node.live === 1) {
+      this.nodes.splice(n, 1)
+    } else {
+      entry.deleted = true
+      node.live--
+      node.dead++
+    }
+    this.length--
+  }
+
+  /** XDEL: deletes the live entries among `ids`; returns how many. Tracks the first and max deleted IDs. */
+  deleteEntries(ids: ReadonlyArray<StreamId>): number {
+    let deleted = 0
+    let firstDeleted = false
+    for (const id of ids) {
+      const n = this.floorNode(id)
+      if (n < 0) continue
+      const node = this.nodes[n]!
+      const entry = node.entries[node.lowerBound(id)]
+      if (entry === undefined || entry.id !== id || entry.deleted) continue
+      this.removeAt(n, entry)
+      if (id === this.firstId) firstDeleted = true
+      if (id > this.maxDeletedId) this.maxDeletedId = id
+      deleted++
+    }
+    if (deleted > 0) {
+      if (this.length === 0) this.firstId = MIN_ID
+      else if (firstDeleted) this.refreshFirstId()
+    }
+    return deleted
+  }
+
+  /** streamTrim: removes entries from the head; returns how many. */
+  trim(spec: TrimSpec): number {
+    const nodes = this.nodes
+    const byLength = spec.strategy === "maxlen"
+    let deleted = 0
+    let dropped = 0
+    while (dropped < nodes.length) {
+      if (byLength && this.length <= spec.maxlen) break
+      const node = nodes[dropped]!
+      const entries = node.live
+      if (spec.limit !== 0 && deleted + entries > spec.limit) break
+      const dropNode = byLength ? this.length - entries >= spec.maxlen : node.lastId < spec.minid
+      if (dropNode) {
+        dropped++
+        this.length -= entries
+        deleted += entries
+        continue
+      }
+      if (spec.approx) break
+      // mark entries of this node as deleted until the condition holds
+      for (const entry of node.entries) {
+        if (byLength ? this.length <= spec.maxlen : entry.id >= spec.minid) break
+        if (!entry.deleted) {
+          entry.deleted = true
+          node.live--
+          node.dead++
+          this.length--
+          deleted++
+        }
+      }
+      break
+    }
+    if (dropped > 0) nodes.splice(0, dropped)
+    if (this.length === 0) this.firstId = MIN_ID
+    else if (deleted > 0) this.refreshFirstId()
+    return deleted
+  }
+
+  // --- counters of consumer groups (lag) -----------------------------------------------------------
+
+  /** streamRangeHasTombstones: whether a deleted entry may lie in [start, end]. */
+  rangeHasTombstones(start: StreamId, end: StreamId = MAX_ID): boolean {
+    if (this.length === 0 || this.maxDeletedId === MIN_ID) return false
+    if (this.firstId > this.maxDeletedId) return false
+    return start <= this.maxDeletedId && this.maxDeletedId <= end
+  }
+
+  /**
+   * streamEstimateDistanceFromFirstEverEntry: the logical read counter of `id`, or
+   * INVALID_ENTRIES_READ when tombstones or the position of `id` make it unknowable.
+   */
+  estimateEntriesRead(id: StreamId): bigint {
+    if (this.entriesAdded === 0n) return 0n
+    if (this.length === 0 && id <= this.lastId) return this.entriesAdded
+    if (id === this.lastId) return this.entriesAdded
+    if (id > this.lastId) return INVALID_ENTRIES_READ
+    if (this.maxDeletedId === MIN_ID || this.maxDeletedId < this.firstId) {
+      if (id < this.firstId) return this.entriesAdded - BigInt(this.length)
+      if (id === this.firstId) return this.entriesAdded - BigInt(this.length) + 1n
+    }
+    return INVALID_ENTRIES_READ
+  }
+
+  /** streamReplyWithCGLag: entries not yet delivered to the group, or undefined when unknown. */
+  groupLag(group: ConsumerGroup): bigint | undefined {
+    if (this.entriesAdded === 0n) return 0n
+    if (group.entriesRead !== INVALID_ENTRIES_READ && !this.rangeHasTombstones(group.lastId)) {
+      return BigInt.asIntN(64, this.entriesAdded - group.entriesRead)
+    }
+    const read = this.estimateEntriesRead(group.lastId)
+    return read === INVALID_ENTRIES_READ ? undefined : BigInt.asIntN(64, this.entriesAdded - read)
+  }
+
+  /**
+   * The number of nodes of Redis's rax holding the stream (rax->numnodes, XINFO radix-tree-nodes).
+   * The rax is a radix tree over 16-byte big-endian keys (the nodes' master IDs) whose shape depends
+   * only on the set of keys: the head, one node per branching position, one per key, and one per
+   * compressed chain below the head or a branching node. Counted from the longest common prefixes of
+   * neighbouring keys, like building a compacted trie from sorted keys with a stack.
+   */
+  raxNodeCount(): number {
+    const nodes = this.nodes
+    const n = nodes.length
+    if (n === 0) return 1
+    const keyDepth = 16
+    let branches = 0
+    let chains = 0
+    const edge = (parentDepth: number, childDepth: number): void => {
+      if (childDepth - parentDepth > 1) chains++
+    }
+    const stack: Array<number> = []
+    let top = keyDepth
+    for (let i = 0; i < n; i++) {
+      let pending = keyDepth
+      const lcp = i + 1 < n ? commonPrefixBytes(nodes[i]!.master, nodes[i + 1]!.master) : -1
+      while (stack.length > 0 && stack[stack.length - 1]! > lcp) {
+        const parent = stack.pop()!
+        edge(parent, pending)
+        pending = parent
+      }
+      if (lcp < 0) {
+        top = pending
+        break
+      }
+      if (stack.length > 0 && stack[stack.length - 1] === lcp) {
+        edge(lcp, pending)
+      } else {
+        branches++
+        edge(lcp, pending)
+        stack.push(lcp)
+      }
+    }
+    return branches + n + chains + (top > 0 ? 1 : 0)
+  }
+}
+
+const pairsLength = (pairs: ReadonlyArray<string>): number => {
+  let total = 0
+  for (let i = 0; i < pairs.length; i++) total += pairs[i]!.length
+  return total
+}
+
+/** Length in bytes of the common prefix of two IDs as 16-byte big-endian keys. */
+const commonPrefixBytes = (a: StreamId, b: StreamId): number => {
+  const diff = a ^ b
+  if (diff === 0n) return 16
+  return (128 - diff.toString(2).length) >> 3
+}
+
+/** Whether a value is a stream (for code that only has a Value). */
+export const isStream = (value: unknown): value is StreamValue => value instanceof StreamValue
