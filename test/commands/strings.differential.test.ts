@@ -83,9 +83,9 @@ const lcsSequence: fc.Arbitrary<ReadonlyArray<Command>> = fc
   .map(([a, b, options]) => [["MSET", "a", a, "b", b], ["LCS", "a", "b", ...options], ["LCS", "b", "a", ...options], ["LCS", "a", "b", "IDX", "WITHMATCHLEN"]])
 
 describeDifferential("string commands: random sequences against Redis", (servers) => {
-  it("RESP2", () => checkSequences(servers(), sequences, { numRuns: 250 }))
+  it("RESP2", () => checkSequences(servers(), sequences, { numRuns: 500 }))
 
-  it("RESP3", () => checkSequences(servers(), sequences, { numRuns: 150, setup: [["HELLO", "3"]] }))
+  it("RESP3", () => checkSequences(servers(), sequences, { numRuns: 300, setup: [["HELLO", "3"]] }))
 
   it("LCS picks the same subsequence and ranges (RESP2 and RESP3)", async () => {
     await checkSequences(servers(), lcsSequence, { numRuns: 150 })

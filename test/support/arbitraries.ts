@@ -41,3 +41,35 @@ export const floatArg = fc.oneof(
 /** Case variations of a command or option name, as clients may send them. */
 export const anyCase = (word: string) =>
   fc.constantFrom(word.toLowerCase(), word.toUpperCase(), word[0]!.toUpperCase() + word.slice(1).toLowerCase())
+
+/** The exact decimal expansion of k / 2^j (every binary fraction has a finite one). */
+const dyadicDecimal = (k: bigint, j: number): string => {
+  const negative = k < 0n
+  const digits = ((negative ? -k : k) * 5n ** BigInt(j)).toString().padStart(j + 1, "0")
+  const text = j === 0 ? digits : `${digits.slice(0, digits.length - j)}.${digits.slice(digits.length - j)}`
+  return negative ? `-${text}` : text
+}
+
+/**
+ * Numbers as INCRBYFLOAT/HINCRBYFLOAT receive them (strtold syntax), aimed at long double corners:
+ * many significant digits, exponents near the format's limits, hexadecimal floats, values just
+ * beyond 64 bits, binary fractions whose 17-decimal rounding is an exact tie, and invalid text.
+ */
+export const longDoubleText: fc.Arbitrary<string> = fc.oneof(
+  fc.tuple(
+    fc.constantFrom("", "-", "+"),
+    fc.stringMatching(/^[0-9]{0,22}$/),
+    fc.option(fc.stringMatching(/^[0-9]{0,22}$/), { nil: undefined }),
+    fc.option(fc.integer({ min: -40, max: 40 }), { nil: undefined })
+  ).map(([sign, whole, fraction, exponent]) =>
+    `${sign}${whole.length === 0 && (fraction ?? "").length === 0 ? "0" : whole}${fraction === undefined ? "" : "." + fraction}${exponent === undefined ? "" : "e" + exponent}`
+  ),
+  fc.double({ noNaN: true }).map(String),
+  fc.tuple(fc.integer({ min: 1, max: 99999 }), fc.constantFrom(-4955, -4951, -4950, -4940, 4925, 4931, 4932, 4933))
+    .map(([d, e]) => `${d}e${e}`),
+  fc.bigInt({ min: -(2n ** 66n), max: 2n ** 66n }).map(String),
+  fc.tuple(fc.bigInt({ min: -(2n ** 70n), max: 2n ** 70n }), fc.integer({ min: 0, max: 80 })).map(([k, j]) => dyadicDecimal(k, j)),
+  fc.tuple(fc.constantFrom("", "-"), fc.stringMatching(/^[0-9a-f]{0,20}$/), fc.stringMatching(/^[0-9a-f]{0,6}$/), fc.integer({ min: -16500, max: 16400 }))
+    .map(([sign, whole, fraction, p]) => `${sign}0x${whole.length === 0 ? "1" : whole}${fraction.length === 0 ? "" : "." + fraction}p${p}`),
+  fc.constantFrom("inf", "-inf", "Infinity", "nan", "", " 1", "1 ", "0x", "1e", ".", "-", "abc", "1.5.2", "0e-99999", "1e-99999", "1e99999")
+)
