@@ -173,7 +173,7 @@ describeDifferential("expiry commands", (servers) => {
     ]))
 
   it("random expiry sequences behave like Redis (RESP2 and RESP3)", async () => {
-    const sequences = fc.array(command, { maxLength: 20 })
+    const sequences = fc.array(command, { maxLength: 25, size: "max" })
     await checkSequences(servers(), sequences, { tolerate, numRuns: 200 })
     await checkSequences(servers(), sequences, { tolerate, numRuns: 100, setup: [["HELLO", "3"]] })
   })
