@@ -63,8 +63,7 @@ const setPairs = (ctx: CommandContext, argv: ReadonlyArray<string>, replyFn: (cr
   const { hash, isNew } = target
   const limits = hashLimits(ctx.config)
   hash.prepareWrite(argv, 2, argv.length - 1, limits)
-  let created = 0
-  for (let i = 2; i < argv.length; i += 2) if (hash.set(argv[i]!, argv[i + 1]!, limits)) created++
+  const created = hash.setPairs(argv, 2, limits)
   if (isNew) ctx.db.add(key, hash)
   replyFn(created)
   ctx.signalWrite(NotifyClass.hash, "hset", key)
@@ -93,11 +92,11 @@ const replyAll = (ctx: CommandContext, argv: ReadonlyArray<string>, fields: bool
   })
 }
 
-/** One field (with its value when `withValues`) of a HRANDFIELD reply; RESP3 pairs are arrays of two. */
-const replyRandomPair = (ctx: CommandContext, hash: HashValue, i: number, withValues: boolean): void => {
+/** Pair `i` of `pairs` in a HRANDFIELD reply: the field, and its value when `withValues` (RESP3 nests the pair). */
+const replyRandomPair = (ctx: CommandContext, pairs: ReadonlyArray<string>, i: number, withValues: boolean): void => {
   if (withValues && ctx.reply.resp === 3) ctx.reply.arrayHeader(2)
-  ctx.reply.bulk(hash.fieldAt(i))
-  if (withValues) ctx.reply.bulk(hash.valueAt(i))
+  ctx.reply.bulk(pairs[2 * i]!)
+  if (withValues) ctx.reply.bulk(pairs[2 * i + 1]!)
 }
 
 /** hrandfieldWithCountCommand */
@@ -106,23 +105,24 @@ const randomFields = (ctx: CommandContext, key: string, count: number, withValue
   if (hash === null) return
   const reply = ctx.reply
   if (hash === undefined || count === 0) return reply.emptyArray()
-  const size = hash.size
+  const pairs = hash.pairs()
+  const size = pairs.length / 2
   const pairHeader = (n: number) => reply.arrayHeader(withValues && reply.resp === 2 ? n * 2 : n)
   if (count < 0) {
     // Repeats allowed: independent picks.
     const n = -count
     if (n > MAX_RANDOM_REPLY) return reply.error(Errors.VALUE_OUT_OF_RANGE)
     pairHeader(n)
-    for (let k = 0; k < n; k++) replyRandomPair(ctx, hash, Math.floor(Math.random() * size), withValues)
+    for (let k = 0; k < n; k++) replyRandomPair(ctx, pairs, Math.floor(Math.random() * size), withValues)
     return
   }
   if (count >= size) {
     pairHeader(size)
-    for (let i = 0; i < size; i++) replyRandomPair(ctx, hash, i, withValues)
+    for (let i = 0; i < size; i++) replyRandomPair(ctx, pairs, i, withValues)
     return
   }
   pairHeader(count)
-  for (const i of distinctPositions(size, count)) replyRandomPair(ctx, hash, i, withValues)
+  for (const i of distinctPositions(size, count)) replyRandomPair(ctx, pairs, i, withValues)
 }
 
 /** `count` distinct positions in [0, size), uniformly chosen (partial Fisher-Yates on a sparse permutation). */
@@ -429,7 +429,8 @@ export const hashCommands: ReadonlyArray<CommandSpec> = [
       const hash = readHash(ctx, argv[1]!)
       if (hash === null) return
       if (hash === undefined) return ctx.reply.nullBulk()
-      ctx.reply.bulk(hash.fieldAt(Math.floor(Math.random() * hash.size)))
+      const pairs = hash.pairs()
+      ctx.reply.bulk(pairs[2 * Math.floor((Math.random() * pairs.length) / 2)]!)
     }
   }),
   defineCommand({
@@ -464,9 +465,8 @@ export const hashCommands: ReadonlyArray<CommandSpec> = [
       const collect = (field: string, value: string) => {
         if (pattern === undefined || globMatch(pattern, field)) found.push(field, value)
       }
-      let next = 0
-      if (hash.isListpack) hash.forEach(collect)
-      else next = hash.scan(Number(options.cursor), options.count, collect)
+      // A listpack is returned whole with cursor 0, whatever the cursor and COUNT, as Redis does.
+      const next = hash.scan(Number(options.cursor), options.count, collect)
       reply.arrayHeader(2)
       reply.bulk(String(next))
       reply.bulkArray(found)

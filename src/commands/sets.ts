@@ -105,7 +105,8 @@ const intersect = (
   if (mode.cardinality === true) {
     const limit = mode.limit ?? 0
     let n = 0
-    for (let i = 0; i < smallest.size && (limit === 0 || n < limit); i++) if (inAll(smallest.at(i))) n++
+    const candidates = smallest.members()
+    for (let i = 0; i < candidates.length && (limit === 0 || n < limit); i++) if (inAll(candidates[i]!)) n++
     return ctx.reply.integer(n)
   }
   const result = new SetValue()
@@ -170,17 +171,18 @@ const randomMembers = (ctx: CommandContext, key: string, count: number): void =>
   if (set === null) return
   const reply = ctx.reply
   if (set === undefined || count === 0) return reply.emptyArray()
-  const size = set.size
+  const members = set.members()
+  const size = members.length
   if (count < 0) {
     const n = -count
     if (n > MAX_RANDOM_REPLY) return reply.error(Errors.VALUE_OUT_OF_RANGE)
     reply.arrayHeader(n)
-    for (let k = 0; k < n; k++) reply.bulk(set.at(Math.floor(Math.random() * size)))
+    for (let k = 0; k < n; k++) reply.bulk(members[Math.floor(Math.random() * size)]!)
     return
   }
-  if (count >= size) return reply.bulkArray(set.toArray())
+  if (count >= size) return reply.bulkArray(members)
   reply.arrayHeader(count)
-  for (const i of distinctPositions(size, count)) reply.bulk(set.at(i))
+  for (const i of distinctPositions(size, count)) reply.bulk(members[i]!)
 }
 
 /** SINTERCARD numkeys key [key ...] [LIMIT limit]: positions of the keys, for COMMAND GETKEYS and WATCH. */
@@ -371,7 +373,8 @@ export const setCommands: ReadonlyArray<CommandSpec> = [
       const set = readSet(ctx, argv[1]!)
       if (set === null) return
       if (set === undefined) return ctx.reply.nullBulk()
-      ctx.reply.bulk(set.at(Math.floor(Math.random() * set.size)))
+      const members = set.members()
+      ctx.reply.bulk(members[Math.floor(Math.random() * members.length)]!)
     }
   }),
   defineCommand({

@@ -1,12 +1,13 @@
 /**
  * The hash type (Redis's t_hash.c data side). Fields and values are latin1 strings.
  *
- * Both encodings keep the pairs in one flat array `[field0, value0, field1, value1, ...]`, the
- * cheapest layout V8 has for a few strings (one array, no per-pair object):
- * - "listpack" (small hashes): the array in insertion order, searched linearly like Redis's listpack;
- *   deletion keeps the order, so HGETALL lists fields in the order Redis's listpack does.
- * - "hashtable": the same array kept dense (deletion moves the last pair into the hole) plus, beyond a
- *   few pairs, a field -> position index. Dense positions give O(1) random picks (HRANDFIELD) and a
+ * - "listpack" (small hashes): every pair packed into ONE latin1 string, `[field0, value0, field1,
+ *   value1, ...]` in insertion order, read by a linear scan and rewritten on each change, like Redis's
+ *   listpack. One flat string per hash instead of an array and two strings per pair is what keeps a
+ *   million small hashes within a small multiple of Redis's memory. Deletion keeps the order, so
+ *   HGETALL lists fields in the order Redis's listpack does.
+ * - "hashtable": a dense flat array of pairs (deletion moves the last pair into the hole) plus, beyond
+ *   a few pairs, a field -> position index. Dense positions give O(1) random picks (HRANDFIELD) and a
  *   scan cursor that never misses a pair present for the whole scan, the two things a JS Map lacks.
  *
  * Conversion follows Redis 7.0: listpack -> hashtable when a field or value longer than
@@ -21,21 +22,116 @@ export interface HashLimits {
   readonly maxListpackValue: number
 }
 
+// --- packed strings: a list of byte strings in one latin1 string -------------------------------------
+//
+// Layout: varint(item count), then for each item varint(length) followed by its bytes. A varint holds
+// 7 bits per char, low bits first, the high bit set on every char but the last.
+
+/** Position just after the last varint read by `readVarint` (a scratch register, to avoid tuples). */
+let after = 0
+
+const readVarint = (packed: string, i: number): number => {
+  let n = 0
+  let scale = 1
+  let c: number
+  do {
+    c = packed.charCodeAt(i++)
+    n += (c & 0x7f) * scale
+    scale *= 128
+  } while (c >= 0x80)
+  after = i
+  return n
+}
+
+const varint = (n: number): string => {
+  if (n < 0x80) return String.fromCharCode(n)
+  let s = ""
+  while (n >= 0x80) {
+    s += String.fromCharCode((n % 128) | 0x80)
+    n = Math.floor(n / 128)
+  }
+  return s + String.fromCharCode(n)
+}
+
+/** The packed form of `items` (a flat string: `join` builds it in one piece). */
+export const pack = (items: ReadonlyArray<string>): string => {
+  const parts: Array<string> = [varint(items.length)]
+  for (let k = 0; k < items.length; k++) parts.push(varint(items[k]!.length), items[k]!)
+  return parts.join("")
+}
+
+export const EMPTY_PACKED = pack([])
+
+/** Number of items in a packed string. */
+export const packedCount = (packed: string): number => readVarint(packed, 0)
+
+/** Every item of a packed string. */
+export const unpack = (packed: string): Array<string> => {
+  const n = readVarint(packed, 0)
+  let i = after
+  const items = new Array<string>(n)
+  for (let k = 0; k < n; k++) {
+    const len = readVarint(packed, i)
+    i = after
+    items[k] = packed.slice(i, i + len)
+    i += len
+  }
+  return items
+}
+
+/** Calls `fn` with each item and its index. */
+export const packedForEach = (packed: string, fn: (item: string, k: number) => void): void => {
+  const n = readVarint(packed, 0)
+  let i = after
+  for (let k = 0; k < n; k++) {
+    const len = readVarint(packed, i)
+    i = after
+    fn(packed.slice(i, i + len), k)
+    i += len
+  }
+}
+
+/**
+ * Index of the first item equal to `item` among the items at indexes that are multiples of `stride`
+ * (2 to search the fields of a pair list), or -1. On success `after` is the offset of the next item.
+ */
+export const packedFind = (packed: string, item: string, stride: number): number => {
+  const n = readVarint(packed, 0)
+  let i = after
+  const len = item.length
+  for (let k = 0; k < n; k++) {
+    const itemLen = readVarint(packed, i)
+    i = after
+    if (itemLen === len && k % stride === 0 && packed.startsWith(item, i)) {
+      after = i + itemLen
+      return k
+    }
+    i += itemLen
+  }
+  return -1
+}
+
+/** The item starting at offset `i` (after `packedFind`). */
+const itemAt = (packed: string, i: number): string => {
+  const len = readVarint(packed, i)
+  return packed.slice(after, after + len)
+}
+
+// --- the hash -----------------------------------------------------------------------------------------
+
 /** Below this many pairs a hashtable-encoded hash is searched linearly instead of keeping an index. */
 const INDEX_THRESHOLD = 16
 
 export class HashValue implements ObjectValue {
-  /** Flat pairs: data[2i] is a field, data[2i + 1] its value. */
-  private data: Array<string>
+  /** listpack: packed pairs; hashtable: dense flat pairs (data[2i] a field, data[2i + 1] its value). */
+  private data: string | Array<string>
   /** Field -> position of the field in `data`; only for hashtable encoding with many pairs. */
   private index: Map<string, number> | undefined
-  private listpack: boolean
 
-  constructor(data: Array<string> = [], listpack = true) {
+  constructor(data: string | Array<string> = EMPTY_PACKED) {
     this.data = data
-    this.listpack = listpack
     this.index = undefined
-    if (!listpack) this.buildIndexIfLarge()
+    if (typeof data !== "string") this.buildIndexIfLarge()
   }
 
   get type(): "hash" {
@@ -43,52 +139,52 @@ export class HashValue implements ObjectValue {
   }
 
   get size(): number {
-    return this.data.length >> 1
+    return (typeof this.data === "string" ? packedCount(this.data) : this.data.length) >> 1
   }
 
   encoding(): string {
-    return this.listpack ? "listpack" : "hashtable"
+    return typeof this.data === "string" ? "listpack" : "hashtable"
   }
 
   get isListpack(): boolean {
-    return this.listpack
+    return typeof this.data === "string"
   }
 
   clone(): HashValue {
-    return new HashValue(this.data.slice(), this.listpack)
+    return new HashValue(typeof this.data === "string" ? this.data : this.data.slice())
   }
 
   memoryUsage(): number {
-    let bytes = 48 + 16 + this.data.length * 8
-    for (let i = 0; i < this.data.length; i++) bytes += 16 + this.data[i]!.length
+    if (typeof this.data === "string") return 48 + 24 + this.data.length
+    let bytes = 48 + 32 + this.data.length * 8
+    for (let i = 0; i < this.data.length; i++) bytes += 24 + this.data[i]!.length
     if (this.index !== undefined) bytes += 32 + this.index.size * 24
     return bytes
   }
 
-  /** Position of `field` in `data`, or -1. */
-  private find(field: string): number {
+  /** Position of `field` in the hashtable array, or -1. */
+  private find(data: Array<string>, field: string): number {
     if (this.index !== undefined) return this.index.get(field) ?? -1
-    const data = this.data
     for (let i = 0; i < data.length; i += 2) if (data[i] === field) return i
     return -1
   }
 
   get(field: string): string | undefined {
-    const i = this.find(field)
-    return i === -1 ? undefined : this.data[i + 1]
+    const data = this.data
+    if (typeof data === "string") return packedFind(data, field, 2) === -1 ? undefined : itemAt(data, after)
+    const i = this.find(data, field)
+    return i === -1 ? undefined : data[i + 1]
   }
 
   has(field: string): boolean {
-    return this.find(field) !== -1
+    const data = this.data
+    if (typeof data === "string") return packedFind(data, field, 2) !== -1
+    return this.find(data, field) !== -1
   }
 
-  /** Field and value of the pair at position `i` in [0, size): random picks and scans. */
-  fieldAt(i: number): string {
-    return this.data[2 * i]!
-  }
-
-  valueAt(i: number): string {
-    return this.data[2 * i + 1]!
+  /** Every pair, flat (field, value, ...), in encoding order. Read-only, and only until the next write. */
+  pairs(): ReadonlyArray<string> {
+    return typeof this.data === "string" ? unpack(this.data) : this.data
   }
 
   /**
@@ -96,10 +192,10 @@ export class HashValue implements ObjectValue {
    * a string longer than hash-max-listpack-value.
    */
   prepareWrite(argv: ReadonlyArray<string>, from: number, to: number, limits: HashLimits): void {
-    if (!this.listpack) return
+    if (typeof this.data !== "string") return
     for (let i = from; i <= to; i++) {
       if (argv[i]!.length > limits.maxListpackValue) {
-        this.convert()
+        this.convert(unpack(this.data))
         return
       }
     }
@@ -107,36 +203,74 @@ export class HashValue implements ObjectValue {
 
   /** hashTypeSet: sets a field; true if the field is new. */
   set(field: string, value: string, limits: HashLimits): boolean {
-    // HINCRBY/HINCRBYFLOAT write without prepareWrite, so a long field converts here (as in 7.0).
-    if (this.listpack && (field.length > limits.maxListpackValue || value.length > limits.maxListpackValue)) {
-      this.convert()
+    return this.setPairs([field, value], 0, limits) === 1
+  }
+
+  /** Sets the pairs argv[from], argv[from + 1], ... (HSET); returns how many fields were new. */
+  setPairs(argv: ReadonlyArray<string>, from: number, limits: HashLimits): number {
+    let created = 0
+    let k = from
+    if (typeof this.data === "string") {
+      // One unpack and one pack for the whole command, as long as the hash stays a listpack.
+      const items = unpack(this.data)
+      for (; k < argv.length; k += 2) {
+        const field = argv[k]!
+        const value = argv[k + 1]!
+        // HINCRBY/HINCRBYFLOAT write without prepareWrite, so a long field converts here (as in 7.0).
+        if (field.length > limits.maxListpackValue || value.length > limits.maxListpackValue) break
+        let at = -1
+        for (let i = 0; i < items.length; i += 2) {
+          if (items[i] === field) {
+            at = i
+            break
+          }
+        }
+        if (at !== -1) {
+          items[at + 1] = value
+          continue
+        }
+        items.push(field, value)
+        created++
+        if (items.length > 2 * limits.maxListpackEntries) {
+          k += 2
+          break
+        }
+      }
+      if (k >= argv.length && items.length <= 2 * limits.maxListpackEntries) {
+        this.data = pack(items)
+        return created
+      }
+      this.convert(items)
     }
-    const i = this.find(field)
-    if (i !== -1) {
-      this.data[i + 1] = value
-      return false
+    const data = this.data as Array<string>
+    for (; k < argv.length; k += 2) {
+      const field = argv[k]!
+      const i = this.find(data, field)
+      if (i !== -1) {
+        data[i + 1] = argv[k + 1]!
+        continue
+      }
+      data.push(field, argv[k + 1]!)
+      created++
+      if (this.index !== undefined) this.index.set(field, data.length - 2)
+      else if (data.length > 2 * INDEX_THRESHOLD) this.buildIndexIfLarge()
     }
-    const at = this.data.length
-    this.data.push(field, value)
-    if (this.listpack) {
-      if (this.size > limits.maxListpackEntries) this.convert()
-    } else if (this.index !== undefined) {
-      this.index.set(field, at)
-    } else if (this.size > INDEX_THRESHOLD) {
-      this.buildIndexIfLarge()
-    }
-    return true
+    return created
   }
 
   /** Removes a field; true if it existed. */
   delete(field: string): boolean {
-    const i = this.find(field)
-    if (i === -1) return false
     const data = this.data
-    if (this.listpack) {
-      data.splice(i, 2)
+    if (typeof data === "string") {
+      const k = packedFind(data, field, 2)
+      if (k === -1) return false
+      const items = unpack(data)
+      items.splice(k, 2)
+      this.data = pack(items)
       return true
     }
+    const i = this.find(data, field)
+    if (i === -1) return false
     const last = data.length - 2
     if (i !== last) {
       data[i] = data[last]!
@@ -151,6 +285,14 @@ export class HashValue implements ObjectValue {
   /** Calls `fn` for every pair, in encoding order. */
   forEach(fn: (field: string, value: string) => void): void {
     const data = this.data
+    if (typeof data === "string") {
+      let field = ""
+      packedForEach(data, (item, k) => {
+        if (k % 2 === 0) field = item
+        else fn(field, item)
+      })
+      return
+    }
     for (let i = 0; i < data.length; i += 2) fn(data[i]!, data[i + 1]!)
   }
 
@@ -161,24 +303,30 @@ export class HashValue implements ObjectValue {
    * present for the whole scan is visited at least once.
    */
   scan(cursor: number, count: number, visit: (field: string, value: string) => void): number {
-    const n = this.size
+    const data = this.data
+    if (typeof data === "string") {
+      this.forEach(visit)
+      return 0
+    }
+    const n = data.length >> 1
     let position = cursor === 0 ? n - 1 : Math.min(cursor - 1, n - 1)
     for (let examined = 0; position >= 0 && examined < count; examined++, position--) {
-      visit(this.data[2 * position]!, this.data[2 * position + 1]!)
+      visit(data[2 * position]!, data[2 * position + 1]!)
     }
     return position < 0 ? 0 : position + 1
   }
 
-  /** hashTypeConvert(listpack -> hashtable). */
-  private convert(): void {
-    this.listpack = false
+  /** hashTypeConvert(listpack -> hashtable), from the listpack's pairs. */
+  private convert(items: Array<string>): void {
+    this.data = items
     this.buildIndexIfLarge()
   }
 
   private buildIndexIfLarge(): void {
-    if (this.size <= INDEX_THRESHOLD) return
+    const data = this.data as Array<string>
+    if (data.length <= 2 * INDEX_THRESHOLD) return
     const index = new Map<string, number>()
-    for (let i = 0; i < this.data.length; i += 2) index.set(this.data[i]!, i)
+    for (let i = 0; i < data.length; i += 2) index.set(data[i]!, i)
     this.index = index
   }
 }

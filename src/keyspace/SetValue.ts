@@ -1,30 +1,33 @@
 /**
  * The set type (Redis's t_set.c data side). Members are latin1 strings.
  *
- * - "intset": every member is the canonical text of a 64-bit integer and there are at most
- *   `set-max-intset-entries` of them. Kept as a sorted array of integers (numbers when exactly
- *   representable, bigints beyond 2^53), so members list in ascending order like Redis's intset, and
- *   a small integer set costs 8 bytes a member.
- * - "hashtable": a dense array of member strings (deletion moves the last member into the hole) plus,
- *   beyond a few members, a member -> position index. Dense positions give O(1) random picks (SPOP,
- *   SRANDMEMBER) and a scan cursor that never misses a member present for the whole scan.
+ * OBJECT ENCODING follows Redis 7.0 (which has no listpack sets): "intset" while every member is the
+ * canonical text of a 64-bit integer and there are at most `set-max-intset-entries` of them,
+ * "hashtable" from the first other member or the first member too many; never back.
  *
- * Conversion follows Redis 7.0 (which has no listpack sets): intset -> hashtable when a non-integer
- * member is added or the set grows beyond set-max-intset-entries; never back.
+ * Internally a set takes one of three forms, chosen for memory first:
+ * - small (up to SMALL_SET members, either encoding): every member packed into one latin1 string
+ *   (see HashValue's `pack`). An intset keeps its members in ascending numeric order, as Redis's
+ *   intset lists them; a hashtable-encoded one deletes by moving the last member into the hole, like
+ *   the dense array below, so that its SSCAN cursor keeps the same guarantee.
+ * - large intset: a sorted array of integers (numbers when exact, bigints beyond 2^53).
+ * - large hashtable: a dense array of members (deletion moves the last member into the hole) and a
+ *   member -> position index. Dense positions give O(1) random picks (SPOP, SRANDMEMBER) and a scan
+ *   cursor that never misses a member present for the whole scan.
  */
 import { isLongLong } from "../util/numbers.ts"
+import { EMPTY_PACKED, pack, packedCount, packedFind, unpack } from "./HashValue.ts"
 import type { ObjectValue } from "./Value.ts"
 
 /** An intset member: exact 64-bit integer (number within 2^53, bigint beyond). */
 type IntMember = number | bigint
 
-/** Below this many members a hashtable-encoded set is searched linearly instead of keeping an index. */
-const INDEX_THRESHOLD = 16
+/** Sets up to this size are packed into one string. */
+const SMALL_SET = 32
 
 /** The integer an intset would store for `s` (isSdsRepresentableAsLongLong), or undefined. */
 const asIntMember = (s: string): IntMember | undefined => {
   if (!isLongLong(s)) return undefined
-  if (s.length < 16) return Number(s)
   const n = Number(s)
   return Number.isSafeInteger(n) ? n : BigInt(s)
 }
@@ -46,27 +49,27 @@ const searchInts = (ints: ReadonlyArray<IntMember>, n: IntMember): number => {
   return -lo - 1
 }
 
+/** Removes items[i] by moving the last item into its place (hashtable order, scan-safe). */
+const swapRemove = <A>(items: Array<A>, i: number): A => {
+  const removed = items[i]!
+  const last = items.pop()!
+  if (i < items.length) items[i] = last
+  return removed
+}
+
 export class SetValue implements ObjectValue {
-  /** Sorted integers while an intset; dense member strings as a hashtable. */
-  private ints: Array<IntMember> | undefined
-  private members: Array<string> | undefined
-  /** Member -> position in `members`; only for large hashtable sets. */
+  /** Packed members (small), sorted integers (large intset) or dense members (large hashtable). */
+  private data: string | Array<IntMember> | Array<string>
+  private intset: boolean
+  /** Member -> position in `data`: large hashtables only. */
   private index: Map<string, number> | undefined
 
   /** An empty intset, as Redis's createIntsetObject; `add` converts as members arrive. */
-  constructor() {
-    this.ints = []
-    this.members = undefined
+  constructor(data: string | Array<IntMember> | Array<string> = EMPTY_PACKED, intset = true) {
+    this.data = data
+    this.intset = intset
     this.index = undefined
-  }
-
-  /** A hashtable-encoded set of distinct members (cloning, tests). */
-  static hashtable(members: Array<string>): SetValue {
-    const set = new SetValue()
-    set.ints = undefined
-    set.members = members
-    set.buildIndexIfLarge()
-    return set
+    if (!intset && typeof data !== "string") this.buildIndex()
   }
 
   get type(): "set" {
@@ -74,111 +77,134 @@ export class SetValue implements ObjectValue {
   }
 
   get size(): number {
-    return this.ints !== undefined ? this.ints.length : this.members!.length
+    return typeof this.data === "string" ? packedCount(this.data) : this.data.length
   }
 
   encoding(): string {
-    return this.ints !== undefined ? "intset" : "hashtable"
+    return this.intset ? "intset" : "hashtable"
   }
 
   get isIntset(): boolean {
-    return this.ints !== undefined
+    return this.intset
   }
 
   clone(): SetValue {
-    if (this.ints !== undefined) {
-      const copy = new SetValue()
-      copy.ints = this.ints.slice()
-      return copy
-    }
-    return SetValue.hashtable(this.members!.slice())
+    return new SetValue(typeof this.data === "string" ? this.data : this.data.slice() as Array<string>, this.intset)
   }
 
   memoryUsage(): number {
-    if (this.ints !== undefined) return 48 + 16 + this.ints.length * 8
-    let bytes = 48 + 16 + this.members!.length * 8
-    for (const m of this.members!) bytes += 16 + m.length
-    if (this.index !== undefined) bytes += 32 + this.index.size * 24
+    const data = this.data
+    if (typeof data === "string") return 48 + 24 + data.length
+    if (this.intset) return 48 + 32 + data.length * 8
+    let bytes = 48 + 32 + data.length * 8 + 32 + data.length * 24
+    for (const m of data as Array<string>) bytes += 24 + m.length
     return bytes
   }
 
-  private findMember(member: string): number {
-    if (this.index !== undefined) return this.index.get(member) ?? -1
-    return this.members!.indexOf(member)
-  }
-
   has(member: string): boolean {
-    if (this.ints !== undefined) {
-      const n = asIntMember(member)
-      return n !== undefined && searchInts(this.ints, n) >= 0
-    }
-    return this.findMember(member) !== -1
+    const data = this.data
+    // An intset holds only canonical integers: anything else cannot be a member.
+    if (this.intset && !isLongLong(member)) return false
+    if (typeof data === "string") return packedFind(data, member, 1) !== -1
+    if (this.intset) return searchInts(data as Array<IntMember>, asIntMember(member)!) >= 0
+    return this.index!.has(member)
   }
 
   /** setTypeAdd: true if the member is new. `maxIntsetEntries` is set-max-intset-entries now. */
   add(member: string, maxIntsetEntries: number): boolean {
-    if (this.ints !== undefined) {
+    const data = this.data
+    if (typeof data === "string") {
+      if (packedFind(data, member, 1) !== -1) return false
+      const items = unpack(data)
+      if (this.intset) {
+        const n = asIntMember(member)
+        if (n === undefined) {
+          this.intset = false
+          items.push(member)
+        } else {
+          let at = 0
+          while (at < items.length && asIntMember(items[at]!)! < n) at++
+          items.splice(at, 0, member)
+          if (items.length > maxIntsetEntries) this.intset = false
+        }
+      } else {
+        items.push(member)
+      }
+      if (items.length <= SMALL_SET) this.data = pack(items)
+      else if (this.intset) this.data = items.map((m) => asIntMember(m)!)
+      else this.toHashtable(items)
+      return true
+    }
+    if (this.intset) {
+      const ints = data as Array<IntMember>
       const n = asIntMember(member)
       if (n !== undefined) {
-        const at = searchInts(this.ints, n)
+        const at = searchInts(ints, n)
         if (at >= 0) return false
-        this.ints.splice(-at - 1, 0, n)
-        if (this.ints.length > maxIntsetEntries) this.convert()
+        ints.splice(-at - 1, 0, n)
+        if (ints.length > maxIntsetEntries) this.toHashtable(ints.map(intText))
         return true
       }
-      this.convert()
+      this.toHashtable(ints.map(intText))
     }
-    if (this.findMember(member) !== -1) return false
-    const members = this.members!
+    const index = this.index!
+    if (index.has(member)) return false
+    const members = this.data as Array<string>
+    index.set(member, members.length)
     members.push(member)
-    if (this.index !== undefined) this.index.set(member, members.length - 1)
-    else if (members.length > INDEX_THRESHOLD) this.buildIndexIfLarge()
     return true
   }
 
   /** setTypeRemove: true if the member was there. */
   delete(member: string): boolean {
-    if (this.ints !== undefined) {
-      const n = asIntMember(member)
-      if (n === undefined) return false
-      const at = searchInts(this.ints, n)
-      if (at < 0) return false
-      this.ints.splice(at, 1)
+    const data = this.data
+    if (typeof data === "string") {
+      const k = packedFind(data, member, 1)
+      if (k === -1) return false
+      this.removeAt(k)
       return true
     }
-    const i = this.findMember(member)
-    if (i === -1) return false
+    if (this.intset) {
+      const n = asIntMember(member)
+      if (n === undefined) return false
+      const at = searchInts(data as Array<IntMember>, n)
+      if (at < 0) return false
+      data.splice(at, 1)
+      return true
+    }
+    const i = this.index!.get(member)
+    if (i === undefined) return false
     this.removeAt(i)
     return true
   }
 
-  /** The member at position `i` in [0, size): random picks and scans. */
-  at(i: number): string {
-    return this.ints !== undefined ? intText(this.ints[i]!) : this.members![i]!
+  /** Every member, in encoding order (ascending for an intset). Read-only, and only until the next write. */
+  members(): ReadonlyArray<string> {
+    const data = this.data
+    if (typeof data === "string") return unpack(data)
+    return this.intset ? (data as Array<IntMember>).map(intText) : (data as Array<string>)
   }
 
-  /** Removes and returns the member at position `i` (SPOP). */
+  /** Removes and returns the member at position `i` of `members()` (SPOP). */
   removeAt(i: number): string {
-    if (this.ints !== undefined) return intText(this.ints.splice(i, 1)[0]!)
-    const members = this.members!
-    const removed = members[i]!
-    const last = members.pop()!
-    if (i < members.length) {
-      members[i] = last
-      this.index?.set(last, i)
+    const data = this.data
+    if (typeof data === "string") {
+      const items = unpack(data)
+      const removed = this.intset ? items.splice(i, 1)[0]! : swapRemove(items, i)
+      this.data = pack(items)
+      return removed
     }
-    this.index?.delete(removed)
+    if (this.intset) return intText((data as Array<IntMember>).splice(i, 1)[0]!)
+    const members = data as Array<string>
+    const removed = swapRemove(members, i)
+    if (i < members.length) this.index!.set(members[i]!, i)
+    this.index!.delete(removed)
     return removed
   }
 
-  /** Every member, in encoding order (ascending for an intset). */
-  toArray(): Array<string> {
-    return this.ints !== undefined ? this.ints.map(intText) : this.members!.slice()
-  }
-
   forEach(fn: (member: string) => void): void {
-    if (this.ints !== undefined) for (const n of this.ints) fn(intText(n))
-    else for (const m of this.members!) fn(m)
+    const members = this.members()
+    for (let i = 0; i < members.length; i++) fn(members[i]!)
   }
 
   /**
@@ -186,22 +212,26 @@ export class SetValue implements ObjectValue {
    * returns the next cursor, 0 when done. Same guarantee as HashValue.scan.
    */
   scan(cursor: number, count: number, visit: (member: string) => void): number {
-    const n = this.size
+    const members = this.members()
+    const n = members.length
     let position = cursor === 0 ? n - 1 : Math.min(cursor - 1, n - 1)
-    for (let examined = 0; position >= 0 && examined < count; examined++, position--) visit(this.at(position))
+    for (let examined = 0; position >= 0 && examined < count; examined++, position--) visit(members[position]!)
     return position < 0 ? 0 : position + 1
   }
 
-  /** setTypeConvert(intset -> hashtable). */
-  private convert(): void {
-    this.members = this.ints!.map(intText)
-    this.ints = undefined
-    this.buildIndexIfLarge()
+  /** setTypeConvert(intset -> hashtable) for a set too large to stay packed. */
+  private toHashtable(members: Array<string>): void {
+    this.intset = false
+    if (members.length <= SMALL_SET) {
+      this.data = pack(members)
+      return
+    }
+    this.data = members
+    this.buildIndex()
   }
 
-  private buildIndexIfLarge(): void {
-    const members = this.members!
-    if (members.length <= INDEX_THRESHOLD) return
+  private buildIndex(): void {
+    const members = this.data as Array<string>
     const index = new Map<string, number>()
     for (let i = 0; i < members.length; i++) index.set(members[i]!, i)
     this.index = index

@@ -323,7 +323,7 @@ describe("SetValue encodings (Redis 7.0 rules)", () => {
     const s = new SetValue()
     for (const m of ["10", "-3", "9223372036854775807", "-9223372036854775808", "4503599627370497", "0"]) s.add(m, 512)
     expect(s.encoding()).toBe("intset")
-    expect(s.toArray()).toEqual(["-9223372036854775808", "-3", "0", "10", "4503599627370497", "9223372036854775807"])
+    expect(s.members()).toEqual(["-9223372036854775808", "-3", "0", "10", "4503599627370497", "9223372036854775807"])
     expect(s.has("4503599627370497")).toBe(true)
     expect(s.has("4503599627370496")).toBe(false)
     expect(s.has("010")).toBe(false)
@@ -359,7 +359,7 @@ describe("SetValue encodings (Redis 7.0 rules)", () => {
         (size, count, changes) => {
           const s = new SetValue()
           for (let i = 0; i < size; i++) s.add(`m${i}`, 0)
-          const initial = s.toArray()
+          const initial = [...s.members()]
           const removed = new Set<string>()
           const seen = new Set<string>()
           let cursor = 0
