@@ -282,6 +282,35 @@ describeDifferential("hash commands", (servers) => {
       hashNormalize
     ))
 
+  it("large hashes (past hash-max-listpack-entries) match Redis as sets of pairs", () => {
+    const pairs = Array.from({ length: 600 }, (_, i) => [`field:${i}`, String(i)]).flat()
+    return checkCommands(
+      servers(),
+      bothProtocols([
+        ["HSET", "big", ...pairs.slice(0, 1024)],
+        ["OBJECT", "ENCODING", "big"],
+        ["HSET", "big", ...pairs.slice(1000)],
+        ["OBJECT", "ENCODING", "big"],
+        ["HLEN", "big"],
+        ["HGET", "big", "field:599"],
+        ["HMGET", "big", "field:0", "field:600", "field:300"],
+        ["HINCRBY", "big", "field:10", "5"],
+        ["HINCRBYFLOAT", "big", "field:11", "0.5"],
+        ["HDEL", "big", ...pairs.filter((_, i) => i % 4 === 0)],
+        ["HLEN", "big"],
+        ["HGETALL", "big"],
+        ["HKEYS", "big"],
+        ["HVALS", "big"],
+        ["HEXISTS", "big", "field:2"],
+        ["HSTRLEN", "big", "field:11"],
+        ["OBJECT", "ENCODING", "big"],
+        ["HSET", "small", "a", "1", "b", "2"],
+        ["OBJECT", "ENCODING", "small"]
+      ]),
+      hashNormalize
+    )
+  })
+
   const field = fc.constantFrom("f1", "f2", "f3", "", "n", "a\r\nb", "\u00ff")
   const pairs = fc.array(fc.tuple(field, value), { minLength: 1, maxLength: 3 }).map((ps) => ps.flat())
   const hashKey = fc.constantFrom("h1", "h2", "s1")

@@ -251,6 +251,46 @@ describeDifferential("set commands", (servers) => {
       setNormalize
     ))
 
+  it("large sets (past set-max-intset-entries, and past the packed size) match Redis as multisets", () => {
+    const ints = Array.from({ length: 600 }, (_, i) => String(i * 3))
+    const evens = Array.from({ length: 300 }, (_, i) => String(i * 2))
+    const words = Array.from({ length: 100 }, (_, i) => `w${i}`)
+    return checkCommands(
+      servers(),
+      bothProtocols([
+        ["SADD", "big", ...ints],
+        ["OBJECT", "ENCODING", "big"],
+        ["SADD", "mid", ...evens],
+        ["OBJECT", "ENCODING", "mid"],
+        ["SADD", "words", ...words, ...evens.slice(0, 50)],
+        ["OBJECT", "ENCODING", "words"],
+        ["SCARD", "big"],
+        ["SINTER", "big", "mid"],
+        ["SINTERCARD", "2", "big", "mid"],
+        ["SINTERCARD", "2", "big", "mid", "LIMIT", "7"],
+        ["SUNION", "big", "mid", "words"],
+        ["SDIFF", "big", "mid"],
+        ["SDIFF", "words", "mid", "big"],
+        ["SINTERSTORE", "d1", "words", "mid"],
+        ["OBJECT", "ENCODING", "d1"],
+        ["SUNIONSTORE", "d2", "mid", "words"],
+        ["OBJECT", "ENCODING", "d2"],
+        ["SDIFFSTORE", "d3", "big", "mid"],
+        ["OBJECT", "ENCODING", "d3"],
+        ["SMEMBERS", "d3"],
+        ["SREM", "big", ...ints.slice(0, 590)],
+        ["SMEMBERS", "big"],
+        ["OBJECT", "ENCODING", "big"],
+        ["SMISMEMBER", "words", "w1", "w99", "w100", "0", "2", "1"],
+        ["SMOVE", "words", "big", "w5"],
+        ["SISMEMBER", "big", "w5"],
+        ["SPOP", "words", "1000"],
+        ["DBSIZE"]
+      ]),
+      setNormalize
+    )
+  })
+
   for (const protocol of [2, 3] as const) {
     it(`random set command sequences behave like Redis (RESP${protocol})`, () =>
       checkSequences(servers(), fc.array(command, { maxLength: 25 }), {
