@@ -125,6 +125,37 @@ const randomFields = (ctx: CommandContext, key: string, count: number, withValue
   for (const i of distinctPositions(size, count)) replyRandomPair(ctx, pairs, i, withValues)
 }
 
+/**
+ * HDEL and SREM: removes argv[2..] from the collection at `key`, replies with how many were there, and
+ * deletes the key as soon as it is empty (Redis stops there, the rest of the arguments unexamined).
+ */
+export const removeElements = (
+  ctx: CommandContext,
+  key: string,
+  collection: { delete(element: string): boolean; readonly size: number },
+  argv: ReadonlyArray<string>,
+  type: number,
+  event: string
+): void => {
+  let deleted = 0
+  let keyRemoved = false
+  for (let i = 2; i < argv.length; i++) {
+    if (!collection.delete(argv[i]!)) continue
+    deleted++
+    if (collection.size === 0) {
+      ctx.db.delete(key)
+      keyRemoved = true
+      break
+    }
+  }
+  if (deleted > 0) {
+    ctx.signalWrite(type, event, key)
+    if (keyRemoved) ctx.notify(NotifyClass.generic, "del", key)
+    ctx.addDirty(deleted - 1)
+  }
+  ctx.reply.integer(deleted)
+}
+
 /** `count` distinct positions in [0, size), uniformly chosen (partial Fisher-Yates on a sparse permutation). */
 export const distinctPositions = (size: number, count: number): Array<number> => {
   const swapped = new Map<number, number>()
@@ -237,23 +268,7 @@ export const hashCommands: ReadonlyArray<CommandSpec> = [
       const hash = writeHash(ctx, key)
       if (hash === null) return
       if (hash === undefined) return ctx.reply.integer(0)
-      let deleted = 0
-      let keyRemoved = false
-      for (let i = 2; i < argv.length; i++) {
-        if (!hash.delete(argv[i]!)) continue
-        deleted++
-        if (hash.size === 0) {
-          ctx.db.delete(key)
-          keyRemoved = true
-          break
-        }
-      }
-      if (deleted > 0) {
-        ctx.signalWrite(NotifyClass.hash, "hdel", key)
-        if (keyRemoved) ctx.notify(NotifyClass.generic, "del", key)
-        ctx.addDirty(deleted - 1)
-      }
-      ctx.reply.integer(deleted)
+      removeElements(ctx, key, hash, argv, NotifyClass.hash, "hdel")
     }
   }),
   defineCommand({

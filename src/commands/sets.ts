@@ -8,7 +8,7 @@ import { parseLongLong } from "../util/numbers.ts"
 import { MAX_RANDOM_REPLY, randomCountArg, rangeIntArg, scanArgs, scanCursorArg } from "./args.ts"
 import { type CommandSpec, defineCommand } from "./CommandSpec.ts"
 import * as Errors from "./errors.ts"
-import { distinctPositions } from "./hashes.ts"
+import { distinctPositions, removeElements } from "./hashes.ts"
 
 const group = "set"
 const LONG_MAX = 9223372036854775807
@@ -243,23 +243,7 @@ export const setCommands: ReadonlyArray<CommandSpec> = [
       const set = writeSet(ctx, key)
       if (set === null) return
       if (set === undefined) return ctx.reply.integer(0)
-      let deleted = 0
-      let keyRemoved = false
-      for (let i = 2; i < argv.length; i++) {
-        if (!set.delete(argv[i]!)) continue
-        deleted++
-        if (set.size === 0) {
-          ctx.db.delete(key)
-          keyRemoved = true
-          break
-        }
-      }
-      if (deleted > 0) {
-        ctx.signalWrite(NotifyClass.set, "srem", key)
-        if (keyRemoved) ctx.notify(NotifyClass.generic, "del", key)
-        ctx.addDirty(deleted - 1)
-      }
-      ctx.reply.integer(deleted)
+      removeElements(ctx, key, set, argv, NotifyClass.set, "srem")
     }
   }),
   defineCommand({
