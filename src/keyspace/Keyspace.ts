@@ -90,8 +90,43 @@ export class KeyspaceState implements DatabaseHost {
     }
   }
 
+  /** Commands propagated by the current top-level command, or undefined outside one. */
+  private pendingPropagation: Array<readonly [number, ReadonlyArray<string>]> | undefined = undefined
+
+  /**
+   * Sends a write in its deterministic form to the listeners. Inside a propagation unit (one top-level
+   * command, see `beginPropagation`) it is collected first, as Redis's alsoPropagate does.
+   */
   propagate(dbid: number, argv: ReadonlyArray<string>): void {
+    if (this.propagateListeners.length === 0) return
+    if (this.pendingPropagation !== undefined) this.pendingPropagation.push([dbid, argv])
+    else this.emit(dbid, argv)
+  }
+
+  private emit(dbid: number, argv: ReadonlyArray<string>): void {
     for (const fn of this.propagateListeners) fn(dbid, argv)
+  }
+
+  /** Opens a propagation unit; false when one is already open (a nested call joins it). */
+  beginPropagation(): boolean {
+    if (this.pendingPropagation !== undefined) return false
+    this.pendingPropagation = []
+    return true
+  }
+
+  /**
+   * propagatePendingCommands: what the unit collected goes out as one atomic step: a single command
+   * as is, several wrapped in MULTI/EXEC (a transaction's writes, or a lazy expiry's DEL before the
+   * write that found the key expired), exactly as Redis 7.0 writes them to the AOF and replicas.
+   */
+  endPropagation(): void {
+    const ops = this.pendingPropagation
+    this.pendingPropagation = undefined
+    if (ops === undefined || ops.length === 0) return
+    if (ops.length === 1) return this.emit(ops[0]![0], ops[0]![1])
+    this.emit(ops[0]![0], ["MULTI"])
+    for (const [dbid, argv] of ops) this.emit(dbid, argv)
+    this.emit(ops.at(-1)![0], ["EXEC"])
   }
 
   get hasPropagationListeners(): boolean {

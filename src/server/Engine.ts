@@ -58,8 +58,6 @@ export class EngineState {
   private nextClientId = 1
   /** Subsystems that keep per-client state (pub/sub, tracking) clear it on RESET and on disconnect. */
   readonly onClientReset: Array<(client: Client) => void> = []
-  /** MULTI/EXEC propagation: MULTI is emitted before the transaction's first write. */
-  private txPropagation: { emitted: boolean; dbid: number } | undefined = undefined
   private readonly protoMaxBulkLen: { value: number }
   private readonly queryBufferLimit = { value: 1024 * 1024 * 1024 }
 
@@ -319,39 +317,35 @@ export class EngineState {
     const dirtyBefore = this.keyspace.dirty
     const failedBefore = this.failed
     this.failed = false
+    // a top-level command is one propagation unit: what it propagates goes out together at its end
+    const unit = this.inCall === 0 && this.keyspace.beginPropagation()
     this.inCall++
-    const started = performance.now()
-    let result: void | Blocked
     try {
-      result = command.spec.handler!(ctx, argv)
+      const started = performance.now()
+      const result = command.spec.handler!(ctx, argv)
+      const usec = Math.round((performance.now() - started) * 1000)
+      client.lastCommand = command.fullName
+      if (result !== BLOCKED) {
+        command.calls++
+        command.usec += usec
+        if (this.failed) command.failedCalls++
+        this.stats.totalCommands++
+      }
+      const wrote = this.keyspace.dirty !== dirtyBefore && !command.spec.flags.includes("readonly")
+      if ((wrote || ctx.propagationForced) && !ctx.propagationPrevented) {
+        this.propagate(ctx.db.id, ctx.rewritten ?? argv)
+      }
+      return result
     } finally {
       this.inCall--
+      if (unit) this.keyspace.endPropagation()
+      this.failed = failedBefore
+      ctx.restore(saved)
     }
-    const usec = Math.round((performance.now() - started) * 1000)
-    client.lastCommand = command.fullName
-    if (result !== BLOCKED) {
-      command.calls++
-      command.usec += usec
-      if (this.failed) command.failedCalls++
-      this.stats.totalCommands++
-    }
-    const wrote = this.keyspace.dirty !== dirtyBefore && !command.spec.flags.includes("readonly")
-    if ((wrote || ctx.propagationForced) && !ctx.propagationPrevented) {
-      this.propagate(ctx.db.id, ctx.rewritten ?? argv)
-    }
-    this.failed = failedBefore
-    ctx.restore(saved)
-    return result
   }
 
   /** Sends a write in its deterministic form to the propagation listeners (AOF, replicas). */
   propagate(dbid: number, argv: ReadonlyArray<string>): void {
-    if (!this.keyspace.hasPropagationListeners) return
-    const tx = this.txPropagation
-    if (tx !== undefined && !tx.emitted) {
-      tx.emitted = true
-      this.keyspace.propagate(dbid, ["MULTI"])
-    }
     this.keyspace.propagate(dbid, argv)
   }
 
@@ -397,18 +391,14 @@ export class EngineState {
     reply.arrayHeader(queue.length)
     const ctx = this.ctx
     const denyBefore = ctx.denyBlocking
-    const outer = this.txPropagation
-    const tx = outer ?? { emitted: false, dbid: client.db.id }
-    this.txPropagation = tx
     ctx.denyBlocking = true
     try {
       for (const { argv, command } of queue) this.call(client, command, argv)
     } finally {
       ctx.denyBlocking = denyBefore
-      this.txPropagation = outer
     }
-    if (outer === undefined && tx.emitted) this.keyspace.propagate(client.db.id, ["EXEC"])
-    // EXEC itself is not a write: its queued commands were propagated, wrapped in MULTI/EXEC above
+    // EXEC itself is not propagated: the queued writes are, in EXEC's propagation unit, which wraps
+    // them in MULTI/EXEC when there are several
     ctx.preventPropagation()
   }
 
@@ -461,14 +451,17 @@ export class EngineState {
     ctx.rewritten = undefined
     ctx.propagationPrevented = false
     const dirtyBefore = this.keyspace.dirty
+    const unit = this.inCall === 0 && this.keyspace.beginPropagation()
     this.inCall++
     try {
-      return f(state)
-    } finally {
-      this.inCall--
+      const result = f(state)
       if (this.keyspace.dirty !== dirtyBefore && ctx.rewritten !== undefined && !ctx.propagationPrevented) {
         this.propagate(state.db.id, ctx.rewritten)
       }
+      return result
+    } finally {
+      this.inCall--
+      if (unit) this.keyspace.endPropagation()
       ctx.restore(saved)
     }
   }

@@ -7,7 +7,8 @@ import { expect, it } from "vitest"
 import { Keyspace } from "../../src/keyspace/Keyspace.ts"
 import { RedisClient } from "../../src/server/RedisClient.ts"
 import { anyCase } from "../support/arbitraries.ts"
-import { checkCommands, checkSequences, describeDifferential } from "../support/differential.ts"
+import { checkCommands, checkSequences, type Command, describeDifferential } from "../support/differential.ts"
+import { describeEffects } from "../support/effects.ts"
 import { embeddedRedis } from "../support/embedded.ts"
 import { RawConnection } from "../support/raw.ts"
 
@@ -134,3 +135,37 @@ effectDescribe("transactions in the embedded server", () => {
       }))
   })
 })
+
+describeEffects(
+  "transactions: propagation as in Redis's AOF",
+  (servers, effects) => {
+    const run = (commands: ReadonlyArray<Command>) =>
+      effects.compare(async () => {
+        const { ours, theirs } = servers()
+        await Promise.all([ours.pipeline(commands), theirs.pipeline(commands)])
+      })
+
+    it("one write in a transaction goes out bare, several in MULTI/EXEC, reads not at all", async () => {
+      await run([["FLUSHALL"], ["MULTI"], ["SET", "a", "1"], ["EXEC"]])
+      await run([["MULTI"], ["SET", "b", "1"], ["GET", "a"], ["SET", "c", "1"], ["EXEC"]])
+      await run([["MULTI"], ["GET", "a"], ["EXEC"]])
+      await run([["MULTI"], ["SELECT", "2"], ["SET", "a", "1"], ["SELECT", "0"], ["SET", "a", "2"], ["EXEC"]])
+    })
+
+    it("a write that finds its key expired propagates the DEL and the write as one MULTI/EXEC", async () => {
+      const { ours, theirs } = servers()
+      await Promise.all([ours.call("DEBUG", "SET-ACTIVE-EXPIRE", "0"), theirs.call("DEBUG", "SET-ACTIVE-EXPIRE", "0")])
+      await run([["SET", "e", "1", "PX", "1"], ["SET", "f", "1", "PX", "1"]])
+      await new Promise((r) => setTimeout(r, 20))
+      await run([["SET", "e", "2"], ["GET", "f"]])
+      await Promise.all([ours.call("DEBUG", "SET-ACTIVE-EXPIRE", "1"), theirs.call("DEBUG", "SET-ACTIVE-EXPIRE", "1")])
+    })
+
+    it("random transactions propagate what Redis writes to its AOF", () =>
+      fc.assert(
+        fc.asyncProperty(fc.array(command, { maxLength: 20 }), (sequence) => run([["RESET"], ["FLUSHALL"], ...sequence])),
+        { numRuns: 100 }
+      ))
+  },
+  { notify: "KEA", config: { "enable-debug-command": "yes" } }
+)
