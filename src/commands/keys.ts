@@ -11,6 +11,7 @@ import { INT64_MAX, INT64_MIN, parseLongLongBig } from "../util/numbers.ts"
 import { int32Arg, isOption, scanArgs } from "./args.ts"
 import { type CommandSpec, defineCommand } from "./CommandSpec.ts"
 import * as Errors from "./errors.ts"
+import { replyHelp } from "./help.ts"
 
 const group = "generic"
 
@@ -61,8 +62,9 @@ const carryObject = (from: Entry, to: Entry): void => {
   if (copyOf !== undefined) privateCopies.set(to, copyOf)
 }
 
-/** signalKeyAsReady after dbAdd: only the types a client can block on wake waiters. */
+/** What dbAdd does besides adding: the "new" event, and signalKeyAsReady for the types clients block on. */
 const signalAdded = (ctx: CommandContext, db: Database, key: string, value: Value): void => {
+  ctx.notify(NotifyClass.new, "new", key, db)
   const type = typeOf(value)
   if (type === "list" || type === "zset" || type === "stream") ctx.keyspace.keyReady(db, key)
 }
@@ -74,15 +76,6 @@ const targetDb = (ctx: CommandContext, arg: string): Database | undefined => {
   const db = ctx.keyspace.dbs[id]
   if (db === undefined) ctx.reply.error(Errors.DB_INDEX_OUT_OF_RANGE)
   return db
-}
-
-/** addReplyHelp: the help lines as status replies, after a title naming the command. */
-const replyHelp = (ctx: CommandContext, command: string, lines: ReadonlyArray<string>): void => {
-  ctx.reply.arrayHeader(lines.length + 3)
-  ctx.reply.simple(`${command} <subcommand> [<arg> [value] [opt] ...]. Subcommands are:`)
-  for (const line of lines) ctx.reply.simple(line)
-  ctx.reply.simple("HELP")
-  ctx.reply.simple("    Prints this help.")
 }
 
 // --- DEL, UNLINK, EXISTS, TOUCH, TYPE, RANDOMKEY ---------------------------------------------------
@@ -420,7 +413,7 @@ const objectCommand = defineCommand({
       keys: [0, 0, 0],
       acl: "@keyspace @slow",
       docs: { summary: "Show helpful text about the different subcommands", since: "6.2.0", group, complexity: "O(1)" },
-      handler: (ctx) => replyHelp(ctx, "OBJECT", objectHelp)
+      handler: (ctx, argv) => replyHelp(ctx.reply, argv[0]!, objectHelp)
     }),
     objectSubcommand("freq", "Get the logarithmic access frequency counter of a Redis object", "4.0.0", (ctx, { entry }) => {
       if (!isLfuPolicy(ctx)) return ctx.reply.error(Errors.OBJECT_FREQ_NOT_LFU)

@@ -260,12 +260,17 @@ describe("expiry with TestClock", () => {
         ["UNLINK", "nokey"]
       )
       const g = NotifyClass.generic
+      const n = NotifyClass.new
+      // as Redis 7.0 sends them (checked with a __keyevent@*__ subscriber): dbAdd's "new" comes first
       assert.deepStrictEqual(events, [
         `0:expire:a:${g}`,
         `0:persist:a:${g}`,
+        `0:new:c:${n}`,
         `0:rename_from:a:${g}`,
         `0:rename_to:c:${g}`,
+        `2:new:d:${n}`,
         `2:copy_to:d:${g}`,
+        `1:new:c:${n}`,
         `0:move_from:c:${g}`,
         `1:move_to:c:${g}`,
         `0:del:b:${g}`
