@@ -15,7 +15,7 @@ const group = "hash"
 const limitsByConfig = new WeakMap<ConfigStore, HashLimits>()
 
 /** hash-max-listpack-entries/-value as they are now: cached per config store, kept current by CONFIG SET. */
-export const hashLimits = (config: ConfigStore): HashLimits => {
+const hashLimits = (config: ConfigStore): HashLimits => {
   let limits = limitsByConfig.get(config)
   if (limits === undefined) {
     const current = { maxListpackEntries: 0, maxListpackValue: 0 }
