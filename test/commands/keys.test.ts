@@ -268,3 +268,30 @@ describeDifferential("generic key commands", (servers) => {
     )
   })
 })
+
+describeDifferential("OBJECT under an LFU maxmemory policy", (servers) => {
+  it("IDLETIME refuses, FREQ reports a new key's counter", () =>
+    checkCommands(servers(), [
+      ["SET", "s", "hello"],
+      ["OBJECT", "IDLETIME", "s"],
+      ["OBJECT", "IDLETIME", "nokey"],
+      ["OBJECT", "FREQ", "s"],
+      ["OBJECT", "FREQ", "nokey"],
+      ["COPY", "s", "c"],
+      ["OBJECT", "FREQ", "c"]
+    ]))
+}, { config: { "maxmemory-policy": "allkeys-lfu" }, oracleArgs: ["--maxmemory-policy", "allkeys-lfu"] })
+
+describeDifferential("OBJECT REFCOUNT with a memory limit and an LRU policy", (servers) => {
+  it("small integers are not shared, so their refcount is 1", () =>
+    checkCommands(servers(), [
+      ["SET", "n", "1"],
+      ["SET", "m", "9999"],
+      ["OBJECT", "REFCOUNT", "n"],
+      ["OBJECT", "REFCOUNT", "m"],
+      ["OBJECT", "ENCODING", "n"]
+    ]))
+}, {
+  config: { "maxmemory-policy": "allkeys-lru", maxmemory: "1gb" },
+  oracleArgs: ["--maxmemory-policy", "allkeys-lru", "--maxmemory", "1gb"]
+})
