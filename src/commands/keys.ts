@@ -55,6 +55,9 @@ const copyExpire = (db: Database, key: string, expire: number | bigint): void =>
 
 // --- shared helpers --------------------------------------------------------------------------------
 
+/** The command's time as whole ms (mstime): a TestClock may be moved by fractions of a millisecond. */
+const nowMs = (ctx: CommandContext): number => Math.floor(ctx.now)
+
 /** RENAME and MOVE move the value object itself to a new entry: its access time and identity go with it. */
 const carryObject = (from: Entry, to: Entry): void => {
   to.lru = from.lru
@@ -274,7 +277,7 @@ const expireGeneric = (ctx: CommandContext, argv: ReadonlyArray<string>, basetim
 
   // checkAlreadyExpired: a time not in the future deletes the key, except on a replica, which waits
   // for the master's DEL.
-  if (when <= BigInt(ctx.now) && !ctx.keyspace.isReplica) {
+  if (when <= BigInt(nowMs(ctx)) && !ctx.keyspace.isReplica) {
     db.delete(key)
     ctx.rewriteArgv([ctx.keyspace.lazyExpire ? "UNLINK" : "DEL", key])
     ctx.signalWrite(NotifyClass.generic, "del", key)
@@ -296,10 +299,10 @@ const ttlGeneric = (ctx: CommandContext, key: string, ms: boolean, absolute: boo
   const expire = expireTimeOf(db.entries.get(key)!)
   if (expire === -1) return ctx.reply.integer(-1)
   if (typeof expire === "number") {
-    const ttl = Math.max(0, absolute ? expire : expire - ctx.now)
+    const ttl = Math.max(0, absolute ? expire : expire - nowMs(ctx))
     return ctx.reply.integer(ms ? ttl : Math.floor((ttl + 500) / 1000))
   }
-  let ttl = absolute ? expire : expire - BigInt(ctx.now)
+  let ttl = absolute ? expire : expire - BigInt(nowMs(ctx))
   if (ttl < 0n) ttl = 0n
   ctx.reply.integer(ms ? ttl : (ttl + 500n) / 1000n)
 }
@@ -432,7 +435,7 @@ const expireCommand = (name: string, summary: string, since: string, relative: b
     keys: [1, 1, 1],
     acl: "@keyspace @write @fast",
     docs: { summary, since, group, complexity: "O(1)" },
-    handler: (ctx, argv) => expireGeneric(ctx, argv, relative ? ctx.now : 0, seconds)
+    handler: (ctx, argv) => expireGeneric(ctx, argv, relative ? nowMs(ctx) : 0, seconds)
   })
 
 const ttlCommand = (name: string, summary: string, since: string, ms: boolean, absolute: boolean) =>

@@ -62,6 +62,16 @@ describe("expiry with TestClock", () => {
       assert.deepStrictEqual(yield* run(["PTTL", "k"], ["TTL", "k"], ["GET", "k"], ["EXISTS", "k"]), [-2, -2, null, 0])
     })))
 
+  it.effect("a clock between two milliseconds counts as the earlier one", () =>
+    withServer(Effect.gen(function*() {
+      yield* TestClock.adjust("1500 micros")
+      assert.deepStrictEqual(
+        yield* run(["SET", "k", "v"], ["PEXPIRE", "k", "100"], ["PEXPIRETIME", "k"], ["PTTL", "k"], ["PEXPIREAT", "k", String(T0 + 1)]),
+        ["OK", 1, T0 + 101, 100, 1]
+      )
+      assert.deepStrictEqual(yield* run(["EXISTS", "k"]), [0])
+    })))
+
   it.effect("EXPIRETIME rounds the absolute time to the nearest second", () =>
     withServer(Effect.gen(function*() {
       yield* run(["SET", "k", "v"])
