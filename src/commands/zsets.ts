@@ -36,6 +36,7 @@ import { distinctPositions } from "./hashes.ts"
 
 const group = "sorted-set"
 const LONG_MAX = 9223372036854775807
+const HALF_LONG_MAX = 4611686018427387903n
 
 // --- lookups and limits -----------------------------------------------------------------------
 
@@ -880,7 +881,7 @@ const zrandmemberWithCount = (ctx: CommandContext, key: string, count: number, w
 
 /** A score as ZSCAN shows it: a listpack keeps integral scores as integers, the rest as %.17g. */
 const scanScoreText = (zset: ZSetValue, score: number): string =>
-  zset.isListpack && isListpackIntegerScore(score) ? String(score) : formatDouble(score)
+  zset.isListpack && isListpackIntegerScore(score) ? BigInt(score).toString() : formatDouble(score)
 
 /** ZSCAN key cursor [MATCH pattern] [COUNT count]. */
 const zscan = (ctx: CommandContext, argv: ReadonlyArray<string>): void => {
@@ -1465,7 +1466,12 @@ export const zsetCommands: ReadonlyArray<CommandSpec> = [
         if (argv.length > 4 || (argv.length === 4 && optionName(argv[3]!) !== "withscores")) {
           return ctx.reply.error(Errors.SYNTAX)
         }
-        return zrandmemberWithCount(ctx, argv[1]!, count, argv.length === 4)
+        const withScores = argv.length === 4
+        // pairs double the reply: counts beyond LONG_MAX/2 are refused (exactly, hence the bigint)
+        if (withScores && (BigInt(argv[2]!) > HALF_LONG_MAX || BigInt(argv[2]!) < -HALF_LONG_MAX)) {
+          return ctx.reply.error(Errors.VALUE_OUT_OF_RANGE)
+        }
+        return zrandmemberWithCount(ctx, argv[1]!, count, withScores)
       }
       const zset = readZSet(ctx, argv[1]!)
       if (zset === null) return
