@@ -424,7 +424,7 @@ describe("SetValue encodings (Redis 7.0 rules)", () => {
 
 effectDescribe("set writes signal and propagate themselves", () => {
   layer(embeddedRedis())((it) => {
-    it.effect("SPOP propagates as SREM, SPOP with a count as SREMs or DEL; events as Redis names them", () =>
+    it.effect("SPOP propagates as SREM, SPOP with a count as SREMs in MULTI/EXEC or DEL; events as Redis names them", () =>
       Effect.gen(function*() {
         const redis = yield* RedisClient
         const keyspace = yield* Keyspace
@@ -448,8 +448,11 @@ effectDescribe("set writes signal and propagate themselves", () => {
         assert.deepStrictEqual(propagated, [
           ["SADD", "p", "a", "b", "c", "d"],
           ["SREM", "p", one],
+          // Several SREMs for one command go out as one unit, as Redis 7.0 wraps them.
+          ["MULTI"],
           ["SREM", "p", some[0]!],
           ["SREM", "p", some[1]!],
+          ["EXEC"],
           ["DEL", "p"],
           ["SADD", "q", "x"],
           ["SMOVE", "q", "r", "x"],
