@@ -405,6 +405,17 @@ describe("activeExpireCycle", () => {
       assert.strictEqual(keyspace.dbs[0]!.size, 0)
     }).pipe((body) => withServer(body)))
 
+  it.effect("a fast cycle runs only after a cycle that ran out of time", () =>
+    Effect.gen(function*() {
+      const keyspace = yield* Keyspace
+      keyspace.activeExpireEnabled = false
+      fill(keyspace, 0, 100_000, 0)
+      assert.strictEqual(activeExpireCycle(keyspace, 10, 1, "fast"), 0)
+      assert.strictEqual(keyspace.dbs[0]!.size, 100_000)
+      assert.isBelow(activeExpireCycle(keyspace, 500), 100_000)
+      assert.isAbove(activeExpireCycle(keyspace, 10, 1, "fast"), 0)
+    }).pipe((body) => withServer(body)))
+
   it.effect("visits every database, resuming after the last one visited", () =>
     Effect.gen(function*() {
       const keyspace = yield* Keyspace
