@@ -311,6 +311,24 @@ describeDifferential("hash commands", (servers) => {
     )
   })
 
+  it("CONFIG SET of the listpack limits applies to the next write, like Redis", () =>
+    checkCommands(servers(), [
+      ["HSET", "h", "a", "1", "b", "2", "c", "3"],
+      ["CONFIG", "SET", "hash-max-listpack-entries", "2"],
+      ["OBJECT", "ENCODING", "h"],
+      ["HSET", "h", "a", "x"],
+      ["OBJECT", "ENCODING", "h"],
+      ["HSET", "h", "d", "4"],
+      ["OBJECT", "ENCODING", "h"],
+      ["CONFIG", "SET", "hash-max-listpack-entries", "512"],
+      ["CONFIG", "SET", "hash-max-listpack-value", "3"],
+      ["HSET", "v", "f", "abc"],
+      ["OBJECT", "ENCODING", "v"],
+      ["HSET", "v", "f", "abcd"],
+      ["OBJECT", "ENCODING", "v"],
+      ["CONFIG", "SET", "hash-max-listpack-value", "64"]
+    ]))
+
   const field = fc.constantFrom("f1", "f2", "f3", "", "n", "a\r\nb", "\u00ff")
   const pairs = fc.array(fc.tuple(field, value), { minLength: 1, maxLength: 3 }).map((ps) => ps.flat())
   const hashKey = fc.constantFrom("h1", "h2", "s1")

@@ -291,6 +291,22 @@ describeDifferential("set commands", (servers) => {
     )
   })
 
+  it("CONFIG SET set-max-intset-entries applies to the next write, like Redis", () =>
+    checkCommands(servers(), [
+      ["SADD", "s", "1", "2", "3"],
+      ["CONFIG", "SET", "set-max-intset-entries", "2"],
+      ["OBJECT", "ENCODING", "s"],
+      ["SADD", "s", "1"],
+      ["OBJECT", "ENCODING", "s"],
+      ["SADD", "s", "4"],
+      ["OBJECT", "ENCODING", "s"],
+      ["SADD", "t", "1", "2"],
+      ["OBJECT", "ENCODING", "t"],
+      ["CONFIG", "SET", "set-max-intset-entries", "512"],
+      ["SADD", "t", "3"],
+      ["OBJECT", "ENCODING", "t"]
+    ]))
+
   for (const protocol of [2, 3] as const) {
     it(`random set command sequences behave like Redis (RESP${protocol})`, () =>
       checkSequences(servers(), fc.array(command, { maxLength: 25 }), {
