@@ -64,7 +64,7 @@ const deliverNew = (
   for (const entry of entries) {
     const id = entry.id
     if (id > group.lastId) {
-      if (group.entriesRead !== INVALID_ENTRIES_READ && !stream.rangeHasTombstones(group.lastId)) {
+      if (group.entriesRead !== INVALID_ENTRIES_READ && !stream.rangeHasTombstones(id)) {
         group.entriesRead++
       } else if (stream.entriesAdded !== 0n) {
         group.entriesRead = stream.estimateEntriesRead(id)

@@ -803,11 +803,11 @@ const withIds = (commands: ReadonlyArray<Command>, prefix: ReadonlyArray<Command
 }
 
 /** One sequence in five starts from an empty database, the others from `populated`. */
-const sequences = fc.tuple(fc.integer({ min: 0, max: 4 }), fc.array(streamCommand, { minLength: 1, maxLength: 35 })).map((
+const sequences = fc.tuple(fc.integer({ min: 0, max: 4 }), fc.array(streamCommand, { minLength: 10, maxLength: 35 })).map((
   [start, commands]
 ) => withIds(commands, start === 0 ? [] : populated))
 
-const groupSequences = fc.array(groupCommand, { minLength: 5, maxLength: 40 }).map((commands) => withIds(commands, populated))
+const groupSequences = fc.array(groupCommand, { minLength: 15, maxLength: 40 }).map((commands) => withIds(commands, populated))
 
 const suite = (protocol: 2 | 3) => {
   const setup: ReadonlyArray<Command> = protocol === 3 ? [["HELLO", "3"]] : []
