@@ -127,8 +127,17 @@ class SkipList {
     return this.header.forward[0]!
   }
 
-  /** zslInsert (the member must be absent). */
+  /** zslInsert (the member must be absent), with the member added to the dict and the slots. */
   insert(score: number, member: string): SkipNode {
+    const node = this.link(score, member)
+    node.slot = this.slots.length
+    this.slots.push(node)
+    this.dict.set(member, node)
+    return node
+  }
+
+  /** zslInsert proper: a new node in the skiplist only. */
+  private link(score: number, member: string): SkipNode {
     const update: Array<SkipNode> = []
     const rank: Array<number> = []
     let x = this.header
@@ -165,14 +174,22 @@ class SkipList {
     if (next !== null) next.backward = node
     else this.tail = node
     this.length++
-    node.slot = this.slots.length
-    this.slots.push(node)
-    this.dict.set(member, node)
     return node
   }
 
   /** zslDeleteNode, plus removing the member from the dict and the slots. */
   private unlink(x: SkipNode, update: ReadonlyArray<SkipNode>): void {
+    this.unlinkNode(x, update)
+    this.dict.delete(x.member)
+    const last = this.slots.pop()!
+    if (x.slot < this.slots.length) {
+      this.slots[x.slot] = last
+      last.slot = x.slot
+    }
+  }
+
+  /** zslDeleteNode proper: the node out of the skiplist only. */
+  private unlinkNode(x: SkipNode, update: ReadonlyArray<SkipNode>): void {
     for (let i = 0; i < this.level; i++) {
       const u = update[i]!
       if (u.forward[i] === x) {
@@ -187,12 +204,6 @@ class SkipList {
     else this.tail = x.backward
     while (this.level > 1 && this.header.forward[this.level - 1] === null) this.level--
     this.length--
-    this.dict.delete(x.member)
-    const last = this.slots.pop()!
-    if (x.slot < this.slots.length) {
-      this.slots[x.slot] = last
-      last.slot = x.slot
-    }
   }
 
   /** The update vector for the position of (score, member). */
@@ -215,7 +226,10 @@ class SkipList {
     this.unlink(node, this.path(node.score, node.member))
   }
 
-  /** zslUpdateScore: in place when the order does not change, else delete and re-insert. */
+  /**
+   * zslUpdateScore: in place when the order does not change, else unlinked and linked again. The
+   * member keeps its slot, as it keeps its dict entry in Redis: a scan in progress still finds it.
+   */
   updateScore(node: SkipNode, newScore: number): void {
     const prev = node.backward
     const next = node.forward[0]!
@@ -223,9 +237,11 @@ class SkipList {
       node.score = newScore
       return
     }
-    const member = node.member
-    this.delete(node)
-    this.insert(newScore, member)
+    this.unlinkNode(node, this.path(node.score, node.member))
+    const moved = this.link(newScore, node.member)
+    moved.slot = node.slot
+    this.slots[node.slot] = moved
+    this.dict.set(node.member, moved)
   }
 
   /** zslGetRank: 1-based rank of a present node. */
