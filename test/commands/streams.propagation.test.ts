@@ -4,36 +4,13 @@
  * keyspace events they emit (Redis's `__keyevent@*__` messages against our `onNotify`). Covers
  * Redis's rewrites: XADD's generated IDs, `~` trimming turned exact, XREADGROUP/XCLAIM/XAUTOCLAIM as
  * XCLAIM ... FORCE JUSTID LASTID, NOACK reads as XGROUP SETID/CREATECONSUMER, and waiters served
- * later. Two normalizations: XCLAIM's TIME (each server's clock), and the MULTI/EXEC that Redis 7.0
- * wraps around the several commands one command propagates (the engine does not yet).
+ * later, with the MULTI/EXEC that wraps the several commands one command propagates.
  */
 import fc from "fast-check"
-import { readdirSync, readFileSync, rmSync } from "node:fs"
-import { afterAll, beforeAll, expect, it } from "vitest"
-import { NotifyClass } from "../../src/keyspace/Keyspace.ts"
-import { ReplyParser } from "../../src/resp/ReplyParser.ts"
-import { type Command, describeDifferential } from "../support/differential.ts"
+import { expect, it } from "vitest"
+import type { Command } from "../support/differential.ts"
+import { describeEffects } from "../support/effects.ts"
 import { encode, RawConnection } from "../support/raw.ts"
-
-const aofDir = `effect-redis-streams-aof-${process.pid}-${Date.now()}`
-const aofPath = `/tmp/${aofDir}`
-
-/** Every command in Redis's incremental AOF file so far. */
-const readAof = (): Array<ReadonlyArray<string>> => {
-  const file = readdirSync(aofPath).find((f) => f.endsWith(".incr.aof"))
-  if (file === undefined) return []
-  const parser = new ReplyParser({ bulk: "latin1" })
-  parser.feed(readFileSync(`${aofPath}/${file}`))
-  const out: Array<ReadonlyArray<string>> = []
-  for (let r = parser.next(); r !== undefined; r = parser.next()) out.push(r.value as ReadonlyArray<string>)
-  return out
-}
-
-/** Masks XCLAIM's delivery time and drops MULTI/EXEC (see the header). */
-const comparable = (commands: ReadonlyArray<ReadonlyArray<string>>): Array<ReadonlyArray<string>> =>
-  commands
-    .filter((c) => c[0] !== "MULTI" && c[0] !== "EXEC")
-    .map((c) => (c[0]?.toUpperCase() === "XCLAIM" && c[6] === "TIME" ? c.map((a, i) => (i === 7 ? "<time>" : a)) : c))
 
 const key = fc.constantFrom("s1", "s2")
 const ms = fc.integer({ min: 1, max: 9 })
@@ -109,56 +86,16 @@ const start: ReadonlyArray<Command> = ["s1", "s2"].flatMap((k) => [
   ["XGROUP", "CREATE", k, "g2", "0"]
 ])
 
-const sequences = fc.array(write, { maxLength: 25, size: "medium" }).map((commands) => [...start, ...commands])
+/** Commands alone, or a few in MULTI/EXEC (one propagation unit with what each propagates). */
+const sequences = fc.array(
+  fc.oneof(
+    { weight: 8, arbitrary: write.map((c) => [c]) },
+    { weight: 1, arbitrary: fc.array(write, { minLength: 1, maxLength: 3 }).map((cs) => [["MULTI"], ...cs, ["EXEC"]]) }
+  ),
+  { maxLength: 25, size: "medium" }
+).map((groups) => [...start, ...groups.flat()])
 
-describeDifferential("stream commands: propagation and keyspace events", (servers) => {
-  /** Our propagated commands, with SELECT inserted where the database changes, as the AOF has them. */
-  const propagated: Array<ReadonlyArray<string>> = []
-  const events: Array<ReadonlyArray<string>> = []
-  let subscriber: RawConnection
-  let lastDb = -1
-
-  beforeAll(async () => {
-    const { server, oracle } = servers()
-    const keyspace = server.engine.keyspace
-    keyspace.onPropagate((dbid, argv) => {
-      if (dbid !== lastDb) propagated.push(["SELECT", String(dbid)])
-      lastDb = dbid
-      propagated.push(argv)
-    })
-    keyspace.notifyFlags = NotifyClass.keyevent | NotifyClass.stream | NotifyClass.generic | NotifyClass.new
-    keyspace.onNotify((_type, event, key, dbid) => events.push([`__keyevent@${dbid}__:${event}`, key]))
-    subscriber = await RawConnection.connect(oracle.port)
-    await subscriber.call("PSUBSCRIBE", "__keyevent@*__:*")
-  })
-  afterAll(async () => {
-    await subscriber?.close()
-    rmSync(aofPath, { recursive: true, force: true })
-  })
-
-  /** Redis's events since the last call: everything its subscriber received before a PING's reply. */
-  const redisEvents = async (): Promise<Array<ReadonlyArray<string>>> => {
-    subscriber.write(encode(["PING"]))
-    const out: Array<ReadonlyArray<string>> = []
-    for (;;) {
-      const [reply] = await subscriber.read(1)
-      const value = reply!.value as ReadonlyArray<string>
-      if (value[0] === "pong") return out
-      out.push([value[2]!, value[3]!])
-    }
-  }
-
-  /** Runs `body`, then compares what both servers propagated and notified meanwhile. */
-  const compareEffects = async (body: () => Promise<void>): Promise<void> => {
-    const aofBefore = readAof().length
-    await redisEvents()
-    propagated.length = 0
-    events.length = 0
-    await body()
-    expect(comparable(propagated)).toEqual(comparable(readAof().slice(aofBefore)))
-    expect(events).toEqual(await redisEvents())
-  }
-
+describeEffects("stream commands: propagation and keyspace events", (servers, { compare: compareEffects, propagated }) => {
   it("random sequences propagate the same commands and emit the same events as Redis", async () => {
     const { ours, theirs } = servers()
     let claims = 0
@@ -217,17 +154,4 @@ describeDifferential("stream commands: propagation and keyspace events", (server
     })
     expect(replies[0]).toBe(replies[1])
   })
-}, {
-  oracleArgs: [
-    "--hz",
-    "100",
-    "--appendonly",
-    "yes",
-    "--appenddirname",
-    aofDir,
-    "--appendfsync",
-    "always",
-    "--notify-keyspace-events",
-    "Etgn"
-  ]
-})
+}, { notify: "Etgn" })

@@ -9,11 +9,16 @@ import { ReplyParser } from "../../src/resp/ReplyParser.ts"
 import { type Command, describeDifferential, type Servers } from "./differential.ts"
 import { encode, RawConnection } from "./raw.ts"
 
-/** Positions of absolute times that each server derives from its own clock (SET ... PXAT t, PEXPIREAT k t). */
+/**
+ * Positions of absolute times that each server derives from its own clock (SET ... PXAT t,
+ * PEXPIREAT k t, XCLAIM ... TIME t).
+ */
 const clockPosition = (argv: Command): number | undefined => {
   const name = argv[0]!.toUpperCase()
   if (name === "SET" && argv.length >= 5 && argv[3]!.toUpperCase() === "PXAT") return 4
   if (name === "PEXPIREAT") return 2
+  // the delivery time of the XCLAIM that stream consumer-group reads and claims propagate
+  if (name === "XCLAIM" && argv[6]?.toUpperCase() === "TIME") return 7
   return undefined
 }
 
