@@ -82,8 +82,14 @@ export const writeZSet = (ctx: CommandContext, key: string): ZSetValue | undefin
 export const storeZSet = (ctx: CommandContext, key: string, zset: ZSetValue, event: string): void => {
   const existed = ctx.db.exists(key)
   ctx.db.set(key, zset)
-  if (!existed) ctx.keyspace.keyReady(ctx.db, key)
+  if (!existed) keyCreated(ctx, key)
   ctx.signalWrite(NotifyClass.zset, event, key)
+}
+
+/** What dbAdd does besides adding: the "new" event, and waking clients blocked on the key. */
+const keyCreated = (ctx: CommandContext, key: string): void => {
+  ctx.notify(NotifyClass.new, "new", key)
+  ctx.keyspace.keyReady(ctx.db, key)
 }
 
 /** An empty *STORE result: deletes the destination (with a "del" event when it existed). */
@@ -228,7 +234,7 @@ export const zadd = (ctx: CommandContext, argv: ReadonlyArray<string>, incrComma
     if (xx) return incr ? reply.nullBulk() : reply.integer(0)
     zset = ZSetValue.forFirstMember(argv[scoreIndex + 1]!, limits)
     ctx.db.add(key, zset)
-    ctx.keyspace.keyReady(ctx.db, key)
+    keyCreated(ctx, key)
   }
   let resultIsNaN = false
   for (let j = 0; j < elements; j++) {

@@ -181,3 +181,45 @@ describeDifferential("sorted set commands: propagation and keyspace events", (se
     expect(replies[0]).toBe(replies[1])
   })
 }, { oracleArgs: ["--hz", "100", "--appendonly", "yes", "--appenddirname", aofDir, "--appendfsync", "always", "--notify-keyspace-events", "Egz"] })
+
+describeDifferential("sorted set commands: the \"new\" event of created keys", (servers) => {
+  it("keys created by ZADD, GEOADD and the STORE commands emit \"new\" before their own event, as Redis does", async () => {
+    const { server, oracle, ours, theirs } = servers()
+    const keyspace = server.engine.keyspace
+    const events: Array<ReadonlyArray<string>> = []
+    keyspace.notifyFlags = NotifyClass.keyevent | NotifyClass.zset | NotifyClass.generic | NotifyClass.new
+    keyspace.onNotify((_type, event, key, dbid) => events.push([`__keyevent@${dbid}__:${event}`, key]))
+    const subscriber = await RawConnection.connect(oracle.port)
+    await subscriber.call("PSUBSCRIBE", "__keyevent@*__:*")
+    const commands: ReadonlyArray<Command> = [
+      ["ZADD", "a", "1", "x"],
+      ["ZADD", "a", "2", "y"],
+      ["ZADD", "b", "XX", "1", "x"],
+      ["ZINCRBY", "b", "1", "x"],
+      ["GEOADD", "g", "11", "41", "rome"],
+      ["ZUNIONSTORE", "u", "2", "a", "b"],
+      ["ZUNIONSTORE", "u", "1", "a"],
+      ["ZRANGESTORE", "r", "a", "0", "0"],
+      ["ZINTERSTORE", "empty", "2", "a", "none"],
+      ["GEOSEARCHSTORE", "gs", "g", "FROMLONLAT", "11", "41", "BYRADIUS", "1", "km"],
+      ["GEORADIUS", "g", "11", "41", "1", "km", "STORE", "gr"],
+      ["ZPOPMIN", "b"],
+      ["PING"]
+    ]
+    await ours.pipeline(commands)
+    await theirs.pipeline(commands)
+    const redisEvents: Array<ReadonlyArray<string>> = []
+    for (;;) {
+      const [reply] = await subscriber.read(1)
+      const value = reply!.value as ReadonlyArray<string>
+      redisEvents.push([value[2]!, value[3]!])
+      if (value[2] === "__keyevent@0__:zpopmin") break
+    }
+    // Redis's "del" of the emptied key follows the pop
+    const [last] = await subscriber.read(1)
+    redisEvents.push([(last!.value as ReadonlyArray<string>)[2]!, (last!.value as ReadonlyArray<string>)[3]!])
+    await subscriber.close()
+    expect(events.filter(([e]) => e!.endsWith(":new")).length).toBeGreaterThan(5)
+    expect(events).toEqual(redisEvents)
+  })
+}, { oracleArgs: ["--notify-keyspace-events", "Egzn"] })
