@@ -5,8 +5,7 @@
 import { NotifyClass } from "../keyspace/Keyspace.ts"
 import {
   type Consumer,
-  type ConsumerGroup,
-  ConsumerGroup as Group,
+  ConsumerGroup,
   formatId,
   INVALID_ENTRIES_READ,
   MAX_ID,
@@ -31,6 +30,7 @@ import {
   propagateClaim,
   propagateGroupId,
   readStream,
+  replyCounter,
   replyEntry,
   strictIdArg,
   writeStream
@@ -90,6 +90,15 @@ const groupTarget = (
   return { key, groupName, stream, group: found, mkstream, entriesRead }
 }
 
+/** A group's position: "$" for the stream's last ID (0-0 before MKSTREAM creates it), or an ID. */
+const groupIdArg = (
+  ctx: CommandContext,
+  arg: string,
+  stream: StreamValue | undefined,
+  strict: boolean
+): StreamId | undefined =>
+  cString(arg) === "$" ? stream?.lastId ?? MIN_ID : parseStreamId(ctx.reply, arg, 0n, strict)?.id
+
 const XGROUP_HELP = [
   "CREATE <key> <groupname> <id|$> [option]",
   "    Create a new consumer group. Options are:",
@@ -111,14 +120,8 @@ const xgroupCreate = (ctx: CommandContext, argv: ReadonlyArray<string>): void =>
   const target = groupTarget(ctx, argv, "create")
   if (target === undefined) return
   if (argv.length > 8) return ctx.reply.error(Errors.subcommandSyntaxError(argv[1]!, argv[0]!))
-  let id: StreamId
-  if (cString(argv[4]!) === "$") {
-    id = target.stream?.lastId ?? MIN_ID
-  } else {
-    const parsed = strictIdArg(ctx.reply, argv[4]!)
-    if (parsed === undefined) return
-    id = parsed
-  }
+  const id = groupIdArg(ctx, argv[4]!, target.stream, true)
+  if (id === undefined) return
   let stream = target.stream
   if (stream === undefined) {
     stream = createStream(ctx, target.key)
@@ -126,7 +129,7 @@ const xgroupCreate = (ctx: CommandContext, argv: ReadonlyArray<string>): void =>
   }
   stream.groups ??= new Map()
   if (stream.groups.has(target.groupName)) return ctx.reply.error(Errors.BUSYGROUP)
-  stream.groups.set(target.groupName, new Group(target.groupName, id, target.entriesRead))
+  stream.groups.set(target.groupName, new ConsumerGroup(target.groupName, id, target.entriesRead))
   ctx.reply.ok()
   ctx.addDirty()
   ctx.notify(NotifyClass.stream, "xgroup-create", target.key)
@@ -136,14 +139,8 @@ const xgroupSetId = (ctx: CommandContext, argv: ReadonlyArray<string>): void => 
   const target = groupTarget(ctx, argv, "setid")
   if (target === undefined) return
   if (argv.length !== 5 && argv.length !== 7) return ctx.reply.error(Errors.subcommandSyntaxError(argv[1]!, argv[0]!))
-  let id: StreamId
-  if (cString(argv[4]!) === "$") {
-    id = target.stream!.lastId
-  } else {
-    const parsed = parseStreamId(ctx.reply, argv[4]!, 0n, false)
-    if (parsed === undefined) return
-    id = parsed.id
-  }
+  const id = groupIdArg(ctx, argv[4]!, target.stream, false)
+  if (id === undefined) return
   const found = target.group!
   found.lastId = id
   found.entriesRead = target.entriesRead
@@ -374,7 +371,7 @@ const xpending = (ctx: CommandContext, argv: ReadonlyArray<string>): void => {
     reply.bulk(formatId(id))
     reply.bulk(nack.consumer!.name)
     reply.integer(Math.max(0, now - nack.deliveryTime))
-    reply.integer(BigInt.asIntN(64, nack.deliveryCount))
+    replyCounter(reply, nack.deliveryCount)
   }
 }
 

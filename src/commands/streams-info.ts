@@ -1,5 +1,15 @@
 /** XINFO STREAM [FULL [COUNT n]], XINFO GROUPS, XINFO CONSUMERS with Redis 7.0's fields. */
-import { formatId, MAX_ID, MIN_ID, type StreamValue } from "../keyspace/StreamValue.ts"
+import {
+  type ConsumerGroup,
+  formatId,
+  type IdMap,
+  INVALID_ENTRIES_READ,
+  MAX_ID,
+  MIN_ID,
+  type PendingEntry,
+  type StreamId,
+  type StreamValue
+} from "../keyspace/StreamValue.ts"
 import type { ReplyWriter } from "../resp/ReplyWriter.ts"
 import type { CommandContext } from "../server/CommandContext.ts"
 import { intArg, isOption } from "./args.ts"
@@ -21,15 +31,31 @@ const infoStream = (ctx: CommandContext, argv: ReadonlyArray<string>): StreamVal
   return stream
 }
 
-/** A lag, or null when the tombstones make it unknowable. */
-const replyLag = (reply: ReplyWriter, lag: bigint | undefined): void => {
-  if (lag === undefined) reply.nullBulk()
-  else reply.integer(lag)
+/** The first `count` pending entries (all for 0), as XINFO STREAM FULL lists them. */
+const pelHead = (pel: IdMap<PendingEntry>, count: number): Array<readonly [StreamId, PendingEntry]> => {
+  const out: Array<readonly [StreamId, PendingEntry]> = []
+  pel.forEachFrom(MIN_ID, (id, nack) => {
+    if (count !== 0 && out.length >= count) return false
+    out.push([id, nack])
+  })
+  return out
 }
 
-const replyEntriesRead = (reply: ReplyWriter, entriesRead: bigint): void => {
-  if (entriesRead === -1n) reply.nullBulk()
-  else reply.integer(entriesRead)
+/** Groups in name order, as Redis's rax lists them. */
+const sortedGroups = (stream: StreamValue): Array<ConsumerGroup> =>
+  [...(stream.groups?.values() ?? [])].sort((a, b) => (a.name < b.name ? -1 : a.name > b.name ? 1 : 0))
+
+/** last-delivered-id, entries-read and lag: where a group is, for XINFO GROUPS and STREAM FULL. */
+const replyGroupProgress = (reply: ReplyWriter, stream: StreamValue, g: ConsumerGroup): void => {
+  reply.bulk("last-delivered-id")
+  reply.bulk(formatId(g.lastId))
+  reply.bulk("entries-read")
+  if (g.entriesRead === INVALID_ENTRIES_READ) reply.nullBulk()
+  else reply.integer(g.entriesRead)
+  reply.bulk("lag")
+  const lag = stream.groupLag(g)
+  if (lag === undefined) reply.nullBulk()
+  else reply.integer(lag)
 }
 
 /** The fields XINFO STREAM and XINFO STREAM FULL share, in Redis's order. */
@@ -84,35 +110,24 @@ const xinfoStream = (ctx: CommandContext, argv: ReadonlyArray<string>): void => 
   reply.bulk("entries")
   replyEntries(reply, stream.range(MIN_ID, MAX_ID, count))
   reply.bulk("groups")
-  const groups = [...(stream.groups?.values() ?? [])].sort((a, b) => (a.name < b.name ? -1 : 1))
+  const groups = sortedGroups(stream)
   reply.arrayHeader(groups.length)
   for (const g of groups) {
     reply.mapHeader(7)
     reply.bulk("name")
     reply.bulk(g.name)
-    reply.bulk("last-delivered-id")
-    reply.bulk(formatId(g.lastId))
-    reply.bulk("entries-read")
-    replyEntriesRead(reply, g.entriesRead)
-    reply.bulk("lag")
-    replyLag(reply, stream.groupLag(g))
+    replyGroupProgress(reply, stream, g)
     reply.bulk("pel-count")
     reply.integer(g.pel.size)
     reply.bulk("pending")
-    const pending: Array<string | number | bigint> = []
-    let rows = 0
-    g.pel.forEachFrom(MIN_ID, (id, nack) => {
-      if (count !== 0 && rows >= count) return false
-      rows++
-      pending.push(formatId(id), nack.consumer!.name, nack.deliveryTime, BigInt.asIntN(64, nack.deliveryCount))
-    })
-    reply.arrayHeader(rows)
-    for (let i = 0; i < pending.length; i += 4) {
+    const pending = pelHead(g.pel, count)
+    reply.arrayHeader(pending.length)
+    for (const [id, nack] of pending) {
       reply.arrayHeader(4)
-      reply.bulk(pending[i] as string)
-      reply.bulk(pending[i + 1] as string)
-      reply.integer(pending[i + 2] as number)
-      reply.integer(pending[i + 3] as bigint)
+      reply.bulk(formatId(id))
+      reply.bulk(nack.consumer!.name)
+      reply.integer(nack.deliveryTime)
+      replyCounter(reply, nack.deliveryCount)
     }
     reply.bulk("consumers")
     const consumers = g.sortedConsumers()
@@ -126,17 +141,13 @@ const xinfoStream = (ctx: CommandContext, argv: ReadonlyArray<string>): void => 
       reply.bulk("pel-count")
       reply.integer(c.pel.size)
       reply.bulk("pending")
-      const own: Array<readonly [string, number, bigint]> = []
-      c.pel.forEachFrom(MIN_ID, (id, nack) => {
-        if (count !== 0 && own.length >= count) return false
-        own.push([formatId(id), nack.deliveryTime, BigInt.asIntN(64, nack.deliveryCount)])
-      })
+      const own = pelHead(c.pel, count)
       reply.arrayHeader(own.length)
-      for (const [id, time, deliveries] of own) {
+      for (const [id, nack] of own) {
         reply.arrayHeader(3)
-        reply.bulk(id)
-        reply.integer(time)
-        reply.integer(deliveries)
+        reply.bulk(formatId(id))
+        reply.integer(nack.deliveryTime)
+        replyCounter(reply, nack.deliveryCount)
       }
     }
   }
@@ -146,7 +157,7 @@ const xinfoGroups = (ctx: CommandContext, argv: ReadonlyArray<string>): void => 
   const stream = infoStream(ctx, argv)
   if (stream === undefined) return
   const reply = ctx.reply
-  const groups = [...(stream.groups?.values() ?? [])].sort((a, b) => (a.name < b.name ? -1 : 1))
+  const groups = sortedGroups(stream)
   reply.arrayHeader(groups.length)
   for (const g of groups) {
     reply.mapHeader(6)
@@ -156,12 +167,7 @@ const xinfoGroups = (ctx: CommandContext, argv: ReadonlyArray<string>): void => 
     reply.integer(g.consumers.size)
     reply.bulk("pending")
     reply.integer(g.pel.size)
-    reply.bulk("last-delivered-id")
-    reply.bulk(formatId(g.lastId))
-    reply.bulk("entries-read")
-    replyEntriesRead(reply, g.entriesRead)
-    reply.bulk("lag")
-    replyLag(reply, stream.groupLag(g))
+    replyGroupProgress(reply, stream, g)
   }
 }
 

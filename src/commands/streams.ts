@@ -28,7 +28,6 @@ import {
   nodeLimits,
   parseStreamId,
   readStream,
-  replyCounter,
   replyEntries,
   strictIdArg,
   writeStream

@@ -708,6 +708,3 @@ const commonPrefixBytes = (a: StreamId, b: StreamId): number => {
   if (diff === 0n) return 16
   return (128 - diff.toString(2).length) >> 3
 }
-
-/** Whether a value is a stream (for code that only has a Value). */
-export const isStream = (value: unknown): value is StreamValue => value instanceof StreamValue
