@@ -550,8 +550,7 @@ const xautoclaim = (ctx: CommandContext, argv: ReadonlyArray<string>): void => {
     cursor = id === MAX_ID ? undefined : found.pel.ceiling(id + 1n)
     const entry = stream.get(id)
     if (entry === undefined) {
-      const idText = formatId(id)
-      propagateClaim(ctx, key, groupName, found, idText, nack)
+      propagateClaim(ctx, key, groupName, found, formatId(id), nack)
       ctx.addDirty()
       found.pel.delete(id)
       nack.consumer?.pel.delete(id)
@@ -566,7 +565,7 @@ const xautoclaim = (ctx: CommandContext, argv: ReadonlyArray<string>): void => {
     if (!justId) nack.deliveryCount++
     claimed.push(justId ? id : entry)
     count--
-    propagateClaim(ctx, key, groupName, found, entry.idText, nack)
+    propagateClaim(ctx, key, groupName, found, formatId(id), nack)
     ctx.addDirty()
   }
   reply.arrayHeader(3)

@@ -86,7 +86,7 @@ const deliverNew = (
       nack.deliveryCount = 1n
     }
     consumer.pel.set(id, nack)
-    propagateClaim(ctx, key, read.groupName, group, entry.idText, nack)
+    propagateClaim(ctx, key, read.groupName, group, formatId(id), nack)
     propagated++
   }
   if (propagateLastId) {

@@ -151,7 +151,7 @@ export const createStream = (ctx: CommandContext, key: string): StreamValue => {
 /** An entry as Redis replies it: [id, [field, value, ...]]. */
 export const replyEntry = (reply: ReplyWriter, entry: StreamEntry): void => {
   reply.arrayHeader(2)
-  reply.bulk(entry.idText)
+  reply.bulk(formatId(entry.id))
   reply.bulkArray(entry.pairs)
 }
 

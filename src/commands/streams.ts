@@ -193,8 +193,9 @@ const xadd = (ctx: CommandContext, argv: ReadonlyArray<string>): void => {
   let total = 0
   for (let i = fieldsAt; i < argv.length; i++) total += argv[i]!.length
   if (total > 2 ** 30) return reply.error(Errors.STREAM_ELEMENTS_TOO_LARGE)
-  const entry = stream.append(id, argv.slice(fieldsAt), nodeLimits(ctx.config))
-  reply.bulk(entry.idText)
+  stream.append(id, argv.slice(fieldsAt), nodeLimits(ctx.config))
+  const idText = formatId(id)
+  reply.bulk(idText)
   ctx.notify(NotifyClass.stream, "xadd", key)
   ctx.addDirty()
   let propagated: Array<string> | undefined
@@ -208,7 +209,7 @@ const xadd = (ctx: CommandContext, argv: ReadonlyArray<string>): void => {
   ctx.touch(key)
   if (!args.idGiven || !args.seqGiven) {
     propagated ??= [...argv]
-    propagated[args.idIndex] = entry.idText
+    propagated[args.idIndex] = idText
   }
   if (propagated !== undefined) ctx.rewriteArgv(propagated)
   // streams wake their readers on every new entry, not only when the key is created

@@ -31,17 +31,17 @@ export const formatId = (id: StreamId): string => `${id >> 64n}-${id & U64_MAX}`
 /** SCG_INVALID_ENTRIES_READ: a group whose read counter is unknown. */
 export const INVALID_ENTRIES_READ = -1n
 
-/** One entry: its ID, its field-value pairs (flat), and the tombstone flag of XDEL/XTRIM. */
+/**
+ * One entry: its ID, its field-value pairs (flat), and the tombstone flag of XDEL/XTRIM. Kept small
+ * (no cached ID text): a big stream is millions of these, and formatting an ID is cheap.
+ */
 export class StreamEntry {
   readonly id: StreamId
-  /** The ID as replied, computed once (every entry is replied at least by XADD). */
-  readonly idText: string
   readonly pairs: ReadonlyArray<string>
   deleted = false
 
-  constructor(id: StreamId, idText: string, pairs: ReadonlyArray<string>) {
+  constructor(id: StreamId, pairs: ReadonlyArray<string>) {
     this.id = id
-    this.idText = idText
     this.pairs = pairs
   }
 }
@@ -152,7 +152,7 @@ class StreamNode {
   clone(): StreamNode {
     const copy = new StreamNode(this.master, this.masterFields)
     for (const e of this.entries) {
-      const entry = new StreamEntry(e.id, e.idText, e.pairs)
+      const entry = new StreamEntry(e.id, e.pairs)
       entry.deleted = e.deleted
       copy.entries.push(entry)
     }
@@ -445,7 +445,7 @@ export class StreamValue implements ObjectValue {
    * opening a new node where Redis would.
    */
   append(id: StreamId, pairs: ReadonlyArray<string>, limits: NodeLimits): StreamEntry {
-    const entry = new StreamEntry(id, formatId(id), pairs)
+    const entry = new StreamEntry(id, pairs)
     let node: StreamNode | undefined = this.nodes[this.nodes.length - 1]
     if (node !== undefined) {
       const maxBytes = limits.maxBytes === 0 || limits.maxBytes > LISTPACK_MAX_SIZE ? LISTPACK_MAX_SIZE : limits.maxBytes

@@ -172,6 +172,19 @@ const scenarios: ReadonlyArray<readonly [string, ReadonlyArray<Step>]> = [
     send("p", "FLUSHALL"),
     read("c")
   ]],
+  ["SWAPDB releases XREADGROUP waiters whose stream is swapped away, and serves those given data", [
+    send("p", ...group("s1")),
+    send("p", ...group("s2")),
+    send("p", "SELECT", "1"),
+    send("p", "XADD", "s2", "1-0", "f", "from db 1"),
+    send("p", "XGROUP", "CREATE", "s2", "g", "0"),
+    send("p", "SELECT", "0"),
+    blocks("a", ...readGroup("c", "s1", ">")),
+    blocks("b", ...readGroup("c", "s2", ">")),
+    send("p", "SWAPDB", "0", "1"),
+    read("a"),
+    read("b")
+  ]],
   ["destroying the group releases its waiters with NOGROUP", [
     send("p", ...group("s")),
     send("p", "XGROUP", "CREATE", "s", "other", "$"),
