@@ -85,6 +85,13 @@ export const isListpackIntegerScore = (score: number): boolean =>
 const MAX_LEVEL = 32
 const LEVEL_P = 0.25
 
+/**
+ * Scratch vectors of the skiplist walks (zslInsert's update[] and rank[]), allocated once: every
+ * walk fills the levels it uses before reading them, and walks never nest.
+ */
+const UPDATE: Array<SkipNode> = []
+const RANK: Array<number> = []
+
 const randomLevel = (): number => {
   let level = 1
   while (Math.random() < LEVEL_P && level < MAX_LEVEL) level++
@@ -138,8 +145,8 @@ class SkipList {
 
   /** zslInsert proper: a new node in the skiplist only. */
   private link(score: number, member: string): SkipNode {
-    const update: Array<SkipNode> = []
-    const rank: Array<number> = []
+    const update = UPDATE
+    const rank = RANK
     let x = this.header
     for (let i = this.level - 1; i >= 0; i--) {
       rank[i] = i === this.level - 1 ? 0 : rank[i + 1]!
@@ -208,7 +215,7 @@ class SkipList {
 
   /** The update vector for the position of (score, member). */
   private path(score: number, member: string): Array<SkipNode> {
-    const update: Array<SkipNode> = []
+    const update = UPDATE
     let x = this.header
     for (let i = this.level - 1; i >= 0; i--) {
       let next = x.forward[i]!
@@ -297,7 +304,7 @@ class SkipList {
 
   /** zslDeleteRangeByRank (1-based, inclusive). */
   deleteRankRange(start: number, end: number): number {
-    const update: Array<SkipNode> = []
+    const update = UPDATE
     let traversed = 0
     let x = this.header
     for (let i = this.level - 1; i >= 0; i--) {
@@ -324,7 +331,7 @@ class SkipList {
 
   /** zslDeleteRangeByScore / zslDeleteRangeByLex: from the first node not below the range, while in it. */
   deleteWhile(belowMin: (node: SkipNode) => boolean, withinMax: (node: SkipNode) => boolean): number {
-    const update: Array<SkipNode> = []
+    const update = UPDATE
     const [x] = this.descend(belowMin, update)
     let node = x.forward[0]!
     let removed = 0
@@ -342,7 +349,10 @@ class SkipList {
 
 /** A sorted set: listpack-encoded arrays or a skiplist, switching as Redis does. */
 export class ZSetValue implements ObjectValue {
-  readonly type = "zset" as const
+  get type(): "zset" {
+    return "zset"
+  }
+
   /** Listpack encoding: members and scores in order; both null in skiplist encoding. */
   private members: Array<string> | null
   private scores: Array<number> | null
@@ -427,16 +437,18 @@ export class ZSetValue implements ObjectValue {
       if (before(stored, member, scores[mid]!, members[mid]!)) hi = mid
       else lo = mid + 1
     }
-    members.splice(lo, 0, member)
-    scores.splice(lo, 0, stored)
+    // toSpliced allocates exactly the new length, where an in-place splice grows the backing store
+    // by half: a million small sets would pay for the slack.
+    this.members = members.toSpliced(lo, 0, member)
+    this.scores = scores.toSpliced(lo, 0, stored)
   }
 
   /** Changes the score of a member that is in the set. */
   setScore(member: string, score: number): void {
     if (this.members !== null) {
       const i = this.members.indexOf(member)
-      this.members.splice(i, 1)
-      this.scores!.splice(i, 1)
+      this.members = this.members.toSpliced(i, 1)
+      this.scores = this.scores!.toSpliced(i, 1)
       this.listpackInsert(member, score)
       return
     }
@@ -448,8 +460,8 @@ export class ZSetValue implements ObjectValue {
     if (this.members !== null) {
       const i = this.members.indexOf(member)
       if (i === -1) return false
-      this.members.splice(i, 1)
-      this.scores!.splice(i, 1)
+      this.members = this.members.toSpliced(i, 1)
+      this.scores = this.scores!.toSpliced(i, 1)
       return true
     }
     const node = this.list!.dict.get(member)
@@ -587,8 +599,8 @@ export class ZSetValue implements ObjectValue {
   /** Removes the elements of 0-based ranks start..end (valid, inclusive); returns how many. */
   deleteRankRange(start: number, end: number): number {
     if (this.members !== null) {
-      this.members.splice(start, end - start + 1)
-      this.scores!.splice(start, end - start + 1)
+      this.members = this.members.toSpliced(start, end - start + 1)
+      this.scores = this.scores!.toSpliced(start, end - start + 1)
       return end - start + 1
     }
     return this.list!.deleteRankRange(start + 1, end + 1)
