@@ -68,7 +68,11 @@ export class WaiterRegistry {
     if (this.readySet.has(id)) return
     this.readySet.add(id)
     this.ready.push([db, key])
+    if (this.onSignal !== undefined) this.onSignal()
   }
+
+  /** Set by the engine: told of every key signalled ready (to serve those signalled outside commands). */
+  onSignal: (() => void) | undefined = undefined
 
   get hasReady(): boolean {
     return this.ready.length > 0

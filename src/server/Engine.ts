@@ -92,6 +92,17 @@ export class EngineState {
       keyspace.lazyExpire = v === "yes"
     })
     this.protoMaxBulkLen = limit
+    // A key signalled outside any command (active expiry deleting a stream that XREADGROUP waits on)
+    // is served as soon as the current step ends, as Redis serves ready keys in beforeSleep.
+    let scheduled = false
+    waiters.onSignal = () => {
+      if (this.inCall !== 0 || scheduled) return
+      scheduled = true
+      queueMicrotask(() => {
+        scheduled = false
+        if (this.inCall === 0) this.serveReadyKeys()
+      })
+    }
   }
 
   private register(spec: CommandSpec): void {

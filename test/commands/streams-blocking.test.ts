@@ -185,6 +185,12 @@ const scenarios: ReadonlyArray<readonly [string, ReadonlyArray<Step>]> = [
     read("a"),
     read("b")
   ]],
+  ["a stream that expires releases its XREADGROUP waiters without any other command", [
+    send("p", ...group("s")),
+    blocks("a", ...readGroup("c", "s", ">")),
+    send("p", "PEXPIRE", "s", "50"),
+    read("a")
+  ]],
   ["destroying the group releases its waiters with NOGROUP", [
     send("p", ...group("s")),
     send("p", "XGROUP", "CREATE", "s", "other", "$"),
@@ -451,6 +457,24 @@ effectDescribe("streams on TestClock", () => {
           ["name", "c", "seen-time", t0, "pel-count", 1, "pending", [["1-0", t0, 1]]],
           ["name", "d", "seen-time", t0 + 250, "pel-count", 0, "pending", []]
         ])
+      }))
+
+    it.effect("active expiry of a stream releases its XREADGROUP waiter with UNBLOCKED", () =>
+      Effect.gen(function*() {
+        const engine = yield* Engine
+        const [a, p] = yield* Effect.all([RedisClient.connect, RedisClient.connect])
+        yield* p.command("XGROUP", "CREATE", "t8", "g", "$", "MKSTREAM")
+        yield* p.command("PEXPIRE", "t8", "1000")
+        const fiber = yield* Effect.forkChild(a.command("XREADGROUP", "GROUP", "g", "c", "BLOCK", "0", "STREAMS", "t8", ">"))
+        yield* settle
+        yield* TestClock.adjust(999)
+        yield* settle
+        assert.isUndefined(fiber.pollUnsafe())
+        // no command runs: the background expiry cycle deletes the key, the engine serves the waiter
+        yield* TestClock.adjust(200)
+        const error = yield* Fiber.join(fiber).pipe(Effect.flip)
+        assert.strictEqual(error.message, "UNBLOCKED the stream key no longer exists")
+        assert.strictEqual(engine.waiters.blockedClients, 0)
       }))
 
     it.effect("a deleted stream releases a blocked XREADGROUP with UNBLOCKED, keyspace intact", () =>
