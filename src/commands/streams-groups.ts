@@ -90,6 +90,15 @@ const groupTarget = (
   return { key, groupName, stream, group: found, mkstream, entriesRead }
 }
 
+/**
+ * A change to consumer groups: counted (so it propagates) and notified, but not signalled to WATCH,
+ * which in Redis only sees changes to the entries.
+ */
+const groupChanged = (ctx: CommandContext, event: string, key: string): void => {
+  ctx.addDirty()
+  ctx.notify(NotifyClass.stream, event, key)
+}
+
 /** A group's position: "$" for the stream's last ID (0-0 before MKSTREAM creates it), or an ID. */
 const groupIdArg = (
   ctx: CommandContext,
@@ -131,8 +140,7 @@ const xgroupCreate = (ctx: CommandContext, argv: ReadonlyArray<string>): void =>
   if (stream.groups.has(target.groupName)) return ctx.reply.error(Errors.BUSYGROUP)
   stream.groups.set(target.groupName, new ConsumerGroup(target.groupName, id, target.entriesRead))
   ctx.reply.ok()
-  ctx.addDirty()
-  ctx.notify(NotifyClass.stream, "xgroup-create", target.key)
+  groupChanged(ctx, "xgroup-create", target.key)
 }
 
 const xgroupSetId = (ctx: CommandContext, argv: ReadonlyArray<string>): void => {
@@ -145,8 +153,7 @@ const xgroupSetId = (ctx: CommandContext, argv: ReadonlyArray<string>): void => 
   found.lastId = id
   found.entriesRead = target.entriesRead
   ctx.reply.ok()
-  ctx.addDirty()
-  ctx.notify(NotifyClass.stream, "xgroup-setid", target.key)
+  groupChanged(ctx, "xgroup-setid", target.key)
 }
 
 const xgroupDestroy = (ctx: CommandContext, argv: ReadonlyArray<string>): void => {
@@ -155,8 +162,7 @@ const xgroupDestroy = (ctx: CommandContext, argv: ReadonlyArray<string>): void =
   if (target.group === undefined) return ctx.reply.integer(0)
   target.stream!.groups!.delete(target.groupName)
   ctx.reply.integer(1)
-  ctx.addDirty()
-  ctx.notify(NotifyClass.stream, "xgroup-destroy", target.key)
+  groupChanged(ctx, "xgroup-destroy", target.key)
   // XREADGROUP waiters on this group are released with an error
   ctx.keyspace.keyReady(ctx.db, target.key)
 }
@@ -178,8 +184,7 @@ const xgroupDelConsumer = (ctx: CommandContext, argv: ReadonlyArray<string>): vo
   if (consumer === undefined) return ctx.reply.integer(0)
   const pending = consumer.pel.size
   found.deleteConsumer(consumer)
-  ctx.addDirty()
-  ctx.notify(NotifyClass.stream, "xgroup-delconsumer", target.key)
+  groupChanged(ctx, "xgroup-delconsumer", target.key)
   ctx.reply.integer(pending)
 }
 
