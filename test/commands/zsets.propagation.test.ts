@@ -1,32 +1,16 @@
 /**
- * What sorted set and geo commands tell the rest of the system, compared with a real redis-server:
- * the commands they propagate (Redis's AOF, read back from its file, against our `onPropagate`
- * stream) and the keyspace events they emit (Redis's `__keyevent@*__` messages against our
- * `onNotify`). Covers the rewrites: BZPOPMIN -> ZPOPMIN, BZMPOP/ZMPOP -> ZPOPMIN key n, GEOADD ->
- * zadd, both when the command finds data at once and when a waiter is served later.
+ * What sorted set and geo commands tell the rest of the system, compared with a real redis-server
+ * (through the shared describeEffects): the commands they propagate against Redis's AOF, and the
+ * keyspace events they emit against its `__keyevent@*__` messages. Covers the rewrites: BZPOPMIN ->
+ * ZPOPMIN, BZMPOP/ZMPOP -> ZPOPMIN key n, GEOADD -> zadd, both when the command finds data at once
+ * and when a waiter is served later, inside and outside transactions.
  */
 import fc from "fast-check"
-import { readdirSync, readFileSync, rmSync } from "node:fs"
-import { afterAll, beforeAll, expect, it } from "vitest"
-import { NotifyClass } from "../../src/keyspace/Keyspace.ts"
-import { ReplyParser } from "../../src/resp/ReplyParser.ts"
+import { expect, it } from "vitest"
 import { anyCase } from "../support/arbitraries.ts"
-import { type Command, describeDifferential } from "../support/differential.ts"
+import type { Command } from "../support/differential.ts"
+import { describeEffects } from "../support/effects.ts"
 import { encode, RawConnection } from "../support/raw.ts"
-
-const aofDir = `effect-redis-zsets-aof-${process.pid}-${Date.now()}`
-const aofPath = `/tmp/${aofDir}`
-
-/** Every command in Redis's incremental AOF file so far. */
-const readAof = (): Array<ReadonlyArray<string>> => {
-  const file = readdirSync(aofPath).find((f) => f.endsWith(".incr.aof"))
-  if (file === undefined) return []
-  const parser = new ReplyParser({ bulk: "latin1" })
-  parser.feed(readFileSync(`${aofPath}/${file}`))
-  const out: Array<ReadonlyArray<string>> = []
-  for (let r = parser.next(); r !== undefined; r = parser.next()) out.push(r.value as ReadonlyArray<string>)
-  return out
-}
 
 const key = fc.constantFrom("a", "b", "c")
 const member = fc.constantFrom("x", "y", "z", "")
@@ -74,58 +58,15 @@ const write: fc.Arbitrary<Command> = fc.oneof(
   { weight: 1, arbitrary: fc.tuple(fc.constant("DEL"), key) }
 )
 
-// No MULTI: Redis 7.0 propagates a transaction with a single write without MULTI/EXEC, which the
-// engine does not do (a transactions matter; see the served-waiter case with MULTI).
-const sequences = fc.array(write, { maxLength: 25, size: "medium" })
+const sequences = fc.array(
+  fc.oneof(
+    { weight: 8, arbitrary: write.map((c) => [c]) },
+    { weight: 1, arbitrary: fc.array(write, { minLength: 1, maxLength: 3 }).map((cs) => [["MULTI"], ...cs, ["EXEC"]]) }
+  ),
+  { maxLength: 25, size: "medium" }
+).map((groups) => groups.flat())
 
-describeDifferential("sorted set commands: propagation and keyspace events", (servers) => {
-  /** Our propagated commands, with SELECT inserted where the database changes, as the AOF has them. */
-  const propagated: Array<ReadonlyArray<string>> = []
-  const events: Array<ReadonlyArray<string>> = []
-  let subscriber: RawConnection
-  let lastDb = -1
-
-  beforeAll(async () => {
-    const { server, oracle } = servers()
-    const keyspace = server.engine.keyspace
-    keyspace.onPropagate((dbid, argv) => {
-      if (dbid !== lastDb) propagated.push(["SELECT", String(dbid)])
-      lastDb = dbid
-      propagated.push(argv)
-    })
-    keyspace.notifyFlags = NotifyClass.keyevent | NotifyClass.zset | NotifyClass.generic
-    keyspace.onNotify((_type, event, key, dbid) => events.push([`__keyevent@${dbid}__:${event}`, key]))
-    subscriber = await RawConnection.connect(oracle.port)
-    await subscriber.call("PSUBSCRIBE", "__keyevent@*__:*")
-  })
-  afterAll(async () => {
-    await subscriber?.close()
-    rmSync(aofPath, { recursive: true, force: true })
-  })
-
-  /** Redis's events since the last call: everything its subscriber received before a PING's reply. */
-  const redisEvents = async (): Promise<Array<ReadonlyArray<string>>> => {
-    subscriber.write(encode(["PING"]))
-    const out: Array<ReadonlyArray<string>> = []
-    for (;;) {
-      const [reply] = await subscriber.read(1)
-      const value = reply!.value as ReadonlyArray<string>
-      if (value[0] === "pong") return out
-      out.push([value[2]!, value[3]!])
-    }
-  }
-
-  /** Runs `body`, then compares what both servers propagated and notified meanwhile. */
-  const compareEffects = async (body: () => Promise<void>): Promise<void> => {
-    const aofBefore = readAof().length
-    await redisEvents()
-    propagated.length = 0
-    events.length = 0
-    await body()
-    expect(propagated).toEqual(readAof().slice(aofBefore))
-    expect(events).toEqual(await redisEvents())
-  }
-
+describeEffects("sorted set commands: propagation and keyspace events", (servers, { compare: compareEffects, propagated }) => {
   it("random sequences propagate the same commands and emit the same events as Redis", async () => {
     const { ours, theirs } = servers()
     let nonEmpty = 0
@@ -180,18 +121,13 @@ describeDifferential("sorted set commands: propagation and keyspace events", (se
     })
     expect(replies[0]).toBe(replies[1])
   })
-}, { oracleArgs: ["--hz", "100", "--appendonly", "yes", "--appenddirname", aofDir, "--appendfsync", "always", "--notify-keyspace-events", "Egz"] })
+}, { notify: "Egz" })
 
-describeDifferential("sorted set commands: the \"new\" event of created keys", (servers) => {
+describeEffects("sorted set commands: the \"new\" event of created keys", (servers, { compare: compareEffects }) => {
   it("keys created by ZADD, GEOADD and the STORE commands emit \"new\" before their own event, as Redis does", async () => {
-    const { server, oracle, ours, theirs } = servers()
-    const keyspace = server.engine.keyspace
-    const events: Array<ReadonlyArray<string>> = []
-    keyspace.notifyFlags = NotifyClass.keyevent | NotifyClass.zset | NotifyClass.generic | NotifyClass.new
-    keyspace.onNotify((_type, event, key, dbid) => events.push([`__keyevent@${dbid}__:${event}`, key]))
-    const subscriber = await RawConnection.connect(oracle.port)
-    await subscriber.call("PSUBSCRIBE", "__keyevent@*__:*")
+    const { ours, theirs } = servers()
     const commands: ReadonlyArray<Command> = [
+      ["FLUSHALL"],
       ["ZADD", "a", "1", "x"],
       ["ZADD", "a", "2", "y"],
       ["ZADD", "b", "XX", "1", "x"],
@@ -203,23 +139,10 @@ describeDifferential("sorted set commands: the \"new\" event of created keys", (
       ["ZINTERSTORE", "empty", "2", "a", "none"],
       ["GEOSEARCHSTORE", "gs", "g", "FROMLONLAT", "11", "41", "BYRADIUS", "1", "km"],
       ["GEORADIUS", "g", "11", "41", "1", "km", "STORE", "gr"],
-      ["ZPOPMIN", "b"],
-      ["PING"]
+      ["ZPOPMIN", "b"]
     ]
-    await ours.pipeline(commands)
-    await theirs.pipeline(commands)
-    const redisEvents: Array<ReadonlyArray<string>> = []
-    for (;;) {
-      const [reply] = await subscriber.read(1)
-      const value = reply!.value as ReadonlyArray<string>
-      redisEvents.push([value[2]!, value[3]!])
-      if (value[2] === "__keyevent@0__:zpopmin") break
-    }
-    // Redis's "del" of the emptied key follows the pop
-    const [last] = await subscriber.read(1)
-    redisEvents.push([(last!.value as ReadonlyArray<string>)[2]!, (last!.value as ReadonlyArray<string>)[3]!])
-    await subscriber.close()
-    expect(events.filter(([e]) => e!.endsWith(":new")).length).toBeGreaterThan(5)
-    expect(events).toEqual(redisEvents)
+    await compareEffects(async () => {
+      await Promise.all([ours.pipeline(commands), theirs.pipeline(commands)])
+    })
   })
-}, { oracleArgs: ["--notify-keyspace-events", "Egzn"] })
+}, { notify: "Egzn" })
