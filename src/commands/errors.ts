@@ -172,6 +172,7 @@ export const LCS_LEN_AND_IDX = "ERR If you want both the length and indexes, ple
 export const LCS_TOO_LONG = "ERR String too long for LCS"
 export const LCS_EXCEEDS_PROTO_MAX_BULK_LEN =
   "ERR Insufficient memory, transient memory for LCS exceeds proto-max-bulk-len"
+export const LCS_ALLOCATION_FAILED = "ERR Insufficient memory, failed allocating transient memory for LCS"
 
 // Sorted sets (t_zset.c)
 export const ZADD_XX_AND_NX = "ERR XX and NX options at the same time are not compatible"

@@ -258,11 +258,10 @@ interface LcsMatch {
  * which of several equally long subsequences is reported and how its ranges are split: on a
  * mismatch it moves in the string whose shorter prefix keeps the longer LCS, preferring the second.
  */
-const longestCommonSubsequence = (a: string, b: string, minMatchLen: number, wantMatches: boolean) => {
+const longestCommonSubsequence = (table: Uint32Array, a: string, b: string, minMatchLen: number, wantMatches: boolean) => {
   const alen = a.length
   const blen = b.length
   const width = blen + 1
-  const table = new Uint32Array((alen + 1) * width)
   for (let i = 1; i <= alen; i++) {
     const ca = a.charCodeAt(i - 1)
     const row = i * width
@@ -353,7 +352,14 @@ const lcs = (ctx: CommandContext, argv: ReadonlyArray<string>): void => {
   if ((a.length + 1) * (b.length + 1) * 4 > ctx.config.getNumber("proto-max-bulk-len")) {
     return ctx.reply.error(Errors.LCS_EXCEEDS_PROTO_MAX_BULK_LEN)
   }
-  const result = longestCommonSubsequence(a, b, minMatchLen, getIdx)
+  let table: Uint32Array
+  try {
+    table = new Uint32Array((a.length + 1) * (b.length + 1))
+  } catch {
+    // a proto-max-bulk-len raised beyond what this process can allocate
+    return ctx.reply.error(Errors.LCS_ALLOCATION_FAILED)
+  }
+  const result = longestCommonSubsequence(table, a, b, minMatchLen, getIdx)
   if (getIdx) {
     const reply = ctx.reply
     reply.mapHeader(2)
