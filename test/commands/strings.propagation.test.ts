@@ -10,27 +10,10 @@
  * touches them, at the same point of the sequence on both sides.
  */
 import fc from "fast-check"
-import { readdirSync, readFileSync, rmSync } from "node:fs"
-import { afterAll, beforeAll, expect, it } from "vitest"
-import { NotifyClass } from "../../src/keyspace/Keyspace.ts"
-import { ReplyParser } from "../../src/resp/ReplyParser.ts"
+import { beforeAll, expect, it } from "vitest"
 import { anyCase, floatArg, intArg, key, value } from "../support/arbitraries.ts"
-import { type Command, describeDifferential } from "../support/differential.ts"
-import { encode, RawConnection } from "../support/raw.ts"
-
-const aofDir = `effect-redis-strings-aof-${process.pid}-${Date.now()}`
-const aofPath = `/tmp/${aofDir}`
-
-/** Every command in Redis's incremental AOF file so far. */
-const readAof = (): Array<ReadonlyArray<string>> => {
-  const file = readdirSync(aofPath).find((f) => f.endsWith(".incr.aof"))
-  if (file === undefined) return []
-  const parser = new ReplyParser({ bulk: "latin1" })
-  parser.feed(readFileSync(`${aofPath}/${file}`))
-  const out: Array<ReadonlyArray<string>> = []
-  for (let r = parser.next(); r !== undefined; r = parser.next()) out.push(r.value as ReadonlyArray<string>)
-  return out
-}
+import type { Command } from "../support/differential.ts"
+import { describeEffects } from "../support/effects.ts"
 
 /** Relative times (propagated as absolute ones computed from each server's clock) and absolute ones. */
 const relative = fc.constantFrom("100", "5000", "0", "abc")
@@ -84,96 +67,45 @@ const write: fc.Arbitrary<Command> = fc.oneof(
   { weight: 1, arbitrary: fc.tuple(fc.constant("LCS"), key, key) }
 )
 
-const sequences = fc.array(write, { minLength: 1, maxLength: 25 })
+/** Sequences of writes, some in MULTI/EXEC (several writes of one command or transaction go out wrapped). */
+const sequences = fc
+  .array(
+    fc.oneof(
+      { weight: 6, arbitrary: write.map((c) => [c]) },
+      { weight: 1, arbitrary: fc.array(write, { maxLength: 3 }).map((cs) => [["MULTI"], ...cs, ["EXEC"]]) }
+    ),
+    { minLength: 1, maxLength: 20 }
+  )
+  .map((groups) => groups.flat())
 
-/** Positions of absolute times that each server derives from its own clock, by command shape. */
-const clockPosition = (argv: ReadonlyArray<string>): number | undefined => {
-  const name = argv[0]!.toUpperCase()
-  if (name === "SET" && argv.length === 5 && argv[3] === "PXAT") return 4
-  if (name === "PEXPIREAT") return 2
-  return undefined
-}
-
-/**
- * The same commands, except that a time computed from a relative expire may differ by the distance
- * between the two servers' clocks (well under a second here).
- */
-const sameCommands = (ours: ReadonlyArray<ReadonlyArray<string>>, theirs: ReadonlyArray<ReadonlyArray<string>>): boolean => {
-  if (ours.length !== theirs.length) return false
-  return ours.every((a, i) => {
-    const b = theirs[i]!
-    if (a.length !== b.length) return false
-    const at = clockPosition(a)
-    return a.every((arg, j) => arg === b[j] || (j === at && Math.abs(Number(arg) - Number(b[j])) < 1000))
-  })
-}
-
-describeDifferential(
+describeEffects(
   "string commands: propagation and keyspace events",
-  (servers) => {
-    /** Our propagated commands, with SELECT inserted where the database changes, as the AOF has them. */
-    const propagated: Array<ReadonlyArray<string>> = []
-    const events: Array<ReadonlyArray<string>> = []
-    let subscriber: RawConnection
-    let lastDb = -1
-
+  (servers, effects) => {
     beforeAll(async () => {
-      const { server, oracle, theirs } = servers()
-      const keyspace = server.engine.keyspace
-      keyspace.activeExpireEnabled = false
-      await theirs.call("DEBUG", "SET-ACTIVE-EXPIRE", "0")
-      keyspace.onPropagate((dbid, argv) => {
-        if (dbid !== lastDb) propagated.push(["SELECT", String(dbid)])
-        lastDb = dbid
-        propagated.push(argv)
+      servers().server.engine.keyspace.activeExpireEnabled = false
+      await servers().theirs.call("DEBUG", "SET-ACTIVE-EXPIRE", "0")
+    })
+
+    const runBoth = (commands: ReadonlyArray<Command>): Promise<void> =>
+      effects.compare(async () => {
+        const { ours, theirs } = servers()
+        const [a, b] = await Promise.all([ours.pipeline(commands), theirs.pipeline(commands)])
+        expect(a.map((r) => r.raw)).toEqual(b.map((r) => r.raw))
       })
-      keyspace.notifyFlags = NotifyClass.keyevent | NotifyClass.string | NotifyClass.generic | NotifyClass.expired
-      keyspace.onNotify((_type, event, key, dbid) => events.push([`__keyevent@${dbid}__:${event}`, key]))
-      subscriber = await RawConnection.connect(oracle.port)
-      await subscriber.call("PSUBSCRIBE", "__keyevent@*__:*")
-    })
-    afterAll(async () => {
-      await subscriber?.close()
-      rmSync(aofPath, { recursive: true, force: true })
-    })
-
-    /** Redis's events since the last call: everything its subscriber received before a PING's reply. */
-    const redisEvents = async (): Promise<Array<ReadonlyArray<string>>> => {
-      subscriber.write(encode(["PING"]))
-      const out: Array<ReadonlyArray<string>> = []
-      for (;;) {
-        const [reply] = await subscriber.read(1)
-        const message = reply!.value as ReadonlyArray<string>
-        if (message[0] === "pong") return out
-        out.push([message[2]!, message[3]!])
-      }
-    }
-
-    const runBoth = async (commands: ReadonlyArray<Command>): Promise<void> => {
-      const aofBefore = readAof().length
-      await redisEvents()
-      propagated.length = 0
-      events.length = 0
-      const { ours, theirs } = servers()
-      const [a, b] = await Promise.all([ours.pipeline(commands), theirs.pipeline(commands)])
-      expect(a.map((r) => r.raw)).toEqual(b.map((r) => r.raw))
-      // Redis 7.0 wraps a write that first deleted an expired key in MULTI/EXEC with that DEL; the
-      // engine propagates the two commands unwrapped (an engine matter, reported), so compare without.
-      const aof = readAof().slice(aofBefore).filter((argv) => argv.length !== 1 || (argv[0] !== "MULTI" && argv[0] !== "EXEC"))
-      if (!sameCommands(propagated, aof)) expect(propagated).toEqual(aof)
-      expect(events).toEqual(await redisEvents())
-    }
 
     it("random writes propagate the same commands and emit the same events as Redis", async () => {
       let rewritten = 0
       await fc.assert(
         fc.asyncProperty(sequences, async (sequence) => {
           await runBoth([["FLUSHALL"], ...sequence])
-          if (propagated.some((argv) => clockPosition(argv) !== undefined || argv[0] === "DEL")) rewritten++
+          const rewrites = effects.propagated.filter((argv) =>
+            argv[0] === "PEXPIREAT" || argv[0] === "DEL" || (argv[0] === "SET" && argv.length >= 4 && argv[3] !== "KEEPTTL")
+          )
+          if (rewrites.length > 0) rewritten++
         }),
         { numRuns: 300 }
       )
-      // meaningful only if many sequences exercised the rewrites with times
+      // meaningful only if many sequences exercised the rewrites
       expect(rewritten).toBeGreaterThan(100)
     })
 
@@ -190,19 +122,38 @@ describeDifferential(
       ["SELECT", [["SELECT", "3"], ["SET", "k", "v", "EX", "100"], ["SELECT", "0"], ["INCR", "n"]]]
     ])("%s", async (_, commands) => {
       await runBoth([["FLUSHALL"], ...commands])
-      expect(propagated.length).toBeGreaterThan(1)
+      expect(effects.propagated.length).toBeGreaterThan(1)
     })
   },
+  { notify: "E$gx" }
+)
+
+describeEffects(
+  "string commands: propagation with lazyfree-lazy-user-del and lazyfree-lazy-expire",
+  (servers, effects) => {
+    it("GETDEL, GETEX of a past time and a key found expired propagate UNLINK", () =>
+      effects.compare(async () => {
+        const commands: ReadonlyArray<Command> = [
+          ["FLUSHALL"],
+          ["MSET", "a", "1", "b", "2"],
+          ["GETDEL", "a"],
+          ["GETEX", "b", "PXAT", "1"],
+          ["SET", "c", "v", "PXAT", "1"],
+          ["MULTI"],
+          ["INCR", "c"],
+          ["GETDEL", "c"],
+          ["EXEC"]
+        ]
+        const { ours, theirs } = servers()
+        const [a, b] = await Promise.all([ours.pipeline(commands), theirs.pipeline(commands)])
+        expect(a.map((r) => r.raw)).toEqual(b.map((r) => r.raw))
+        // a, b, c found expired by INCR, and c again deleted by GETDEL
+        expect(effects.propagated.filter((argv) => argv[0] === "UNLINK")).toHaveLength(4)
+      }))
+  },
   {
-    oracleArgs: [
-      "--appendonly",
-      "yes",
-      "--appenddirname",
-      aofDir,
-      "--appendfsync",
-      "always",
-      "--notify-keyspace-events",
-      "E$gx"
-    ]
+    notify: "E$gx",
+    config: { "lazyfree-lazy-user-del": "yes", "lazyfree-lazy-expire": "yes" },
+    oracleArgs: ["--lazyfree-lazy-user-del", "yes", "--lazyfree-lazy-expire", "yes"]
   }
 )
