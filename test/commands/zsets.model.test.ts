@@ -66,19 +66,23 @@ type Op =
   | { readonly t: "deleteScores"; readonly range: ScoreRange }
   | { readonly t: "pop"; readonly max: boolean }
 
-const op = (scores: fc.Arbitrary<number>): fc.Arbitrary<Op> =>
+const op = (scores: fc.Arbitrary<number>, members: fc.Arbitrary<string> = member): fc.Arbitrary<Op> =>
   fc.oneof(
-    { weight: 8, arbitrary: fc.record({ t: fc.constant("set" as const), member, score: scores }) },
-    { weight: 2, arbitrary: fc.record({ t: fc.constant("remove" as const), member }) },
+    { weight: 8, arbitrary: fc.record({ t: fc.constant("set" as const), member: members, score: scores }) },
+    { weight: 2, arbitrary: fc.record({ t: fc.constant("remove" as const), member: members }) },
     { weight: 1, arbitrary: fc.record({ t: fc.constant("deleteRanks" as const), start: fc.nat(40), end: fc.nat(40) }) },
     { weight: 1, arbitrary: fc.record({ t: fc.constant("deleteScores" as const), range: scoreRange }) },
     { weight: 1, arbitrary: fc.record({ t: fc.constant("pop" as const), max: fc.boolean() }) }
   )
 
-/** The encodings under test: listpack only, skiplist only, and a listpack that converts early. */
+/**
+ * The encodings under test: listpack only, the skiplist encoding's tree (also with 3-entry nodes, so
+ * that leaves and inner nodes split, empty and collapse all the time), and a listpack that converts.
+ */
 const setups: ReadonlyArray<readonly [string, () => ZSetValue, ListpackLimits]> = [
   ["listpack", () => ZSetValue.listpack(), { entries: 1_000_000, value: 1_000_000 }],
   ["skiplist", () => ZSetValue.skiplist(), { entries: 0, value: 0 }],
+  ["skiplist with 3-entry tree nodes", () => ZSetValue.skiplist(3), { entries: 0, value: 0 }],
   ["converting", () => ZSetValue.listpack(), { entries: 6, value: 2 }]
 ]
 
@@ -147,7 +151,7 @@ describe("ZSetValue against a sorted-array model", () => {
   for (const [name, create, limits] of setups) {
     it(`${name}: ranks, ranges, scores and deletions agree with the model after every step`, () => {
       fc.assert(
-        fc.property(fc.array(op(score), { maxLength: 80 }), fc.array(scoreRange, { maxLength: 4 }), (ops, ranges) => {
+        fc.property(fc.array(op(score), { maxLength: 120 }), fc.array(scoreRange, { maxLength: 4 }), (ops, ranges) => {
           const zset = create()
           const model = new Map<string, number>()
           for (const o of ops) {
@@ -182,6 +186,23 @@ describe("ZSetValue against a sorted-array model", () => {
     })
   }
 
+  it("a tree of 3-entry nodes stays consistent over long random histories of a few hundred members", () => {
+    const many = fc.integer({ min: 0, max: 400 }).map((i) => `k${i}`)
+    fc.assert(
+      fc.property(fc.array(op(fc.integer({ min: -20, max: 20 }), many), { minLength: 200, maxLength: 600 }), (ops) => {
+        const zset = ZSetValue.skiplist(3)
+        const model = new Map<string, number>()
+        const limits = { entries: 0, value: 0 }
+        ops.forEach((o, i) => {
+          apply(zset, model, o, limits)
+          if (i % 50 === 49) check(zset, model, [{ min: -5, max: 5, minex: false, maxex: true }])
+        })
+        check(zset, model, [])
+      }),
+      { numRuns: 30 }
+    )
+  })
+
   it("a listpack keeps -0 as 0 (like Redis's integer encoding); a skiplist keeps -0", () => {
     const [[, listpack, listpackLimits], [, skiplist, skiplistLimits]] = setups
     const small = listpack()
@@ -198,7 +219,7 @@ describe("ZSetValue against a sorted-array model", () => {
         fc.uniqueArray(member, { minLength: 1, maxLength: 40 }),
         fc.array(fc.tuple(fc.integer({ min: 1, max: 7 }), fc.option(op(score), { nil: undefined })), { maxLength: 30 }),
         (members, steps) => {
-          const zset = ZSetValue.skiplist()
+          const zset = ZSetValue.skiplist(3)
           const limits = { entries: 0, value: 0 }
           const model = new Map<string, number>()
           for (const m of members) {
