@@ -330,6 +330,12 @@ const examples: ReadonlyArray<Command> = [
   ["ZDIFFSTORE", "s", "2", "z1", "z1"],
   ["EXISTS", "s"],
   ["SET", "s", "string"],
+  // COPY gives an independent set of the same encoding
+  ["COPY", "z1", "zcopy"],
+  ["ZADD", "zcopy", "9", "new"],
+  ["ZRANGE", "zcopy", "0", "-1", "WITHSCORES"],
+  ["ZCARD", "z1"],
+  ["OBJECT", "ENCODING", "zcopy"],
   // ZRANDMEMBER: the count, then the syntax, then the key; counts beyond the set return it all
   ["ZRANDMEMBER", "z1", "abc"],
   ["ZRANDMEMBER", "z1", "1", "x"],
@@ -638,6 +644,11 @@ describeDifferential(
         ["ZUNIONSTORE", "u", "2", "big", "part", "WEIGHTS", "1", "0.5"],
         ["ZRANGE", "u", "0", "-1", "WITHSCORES"],
         ["ZRANDMEMBER", "big", "1000", "WITHSCORES"],
+        ["COPY", "big", "bigcopy"],
+        ["ZREM", "bigcopy", "m1", "m2"],
+        ["ZRANGE", "bigcopy", "0", "-1", "WITHSCORES"],
+        ["ZCARD", "big"],
+        ["OBJECT", "ENCODING", "bigcopy"],
         ["ZREMRANGEBYRANK", "big", "0", "-1"],
         ["EXISTS", "big"]
       ]
