@@ -4,6 +4,7 @@
  * `const n = intArg(ctx.reply, argv[2]); if (n === undefined) return`.
  */
 import type { ReplyWriter } from "../resp/ReplyWriter.ts"
+import { ceilLongDouble, parseLongDouble, scaleLongDouble } from "../util/longdouble.ts"
 import { parseDouble, parseLongLong, parseLongLongBig } from "../util/numbers.ts"
 import * as Errors from "./errors.ts"
 
@@ -68,21 +69,20 @@ export const floatArg = (reply: ReplyWriter, s: string, message: string = Errors
  * UNIT_SECONDS). Returns the absolute deadline in ms (0 for none) given the current time.
  */
 export const timeoutArg = (reply: ReplyWriter, s: string, now: number): number | undefined => {
-  const seconds = parseDouble(s) ?? beyondDoubleRange(s)
+  const seconds = parseLongDouble(s)
   if (seconds === undefined) {
     reply.error(Errors.TIMEOUT_NOT_FLOAT)
     return undefined
   }
-  // Redis rounds up to whole ms (ceill) before checking the sign: "0.0001" waits 1 ms, "-0.0001"
-  // becomes 0 (forever), not negative. Values beyond the 64-bit range (inf included) become
-  // LLONG_MIN in the cast to long long on x86, hence "negative".
-  const ms = Math.ceil(seconds * 1000)
-  if (ms < 0 || !(Math.abs(ms) < 2 ** 63)) {
+  // (long long) ceill(ftval * 1000.0), in long double: "0.0001" waits 1 ms, "-0.0001" is 0 (forever)
+  // rather than negative. inf, and values beyond the 64-bit range, become LLONG_MIN in that cast
+  // on x86, hence "timeout is negative".
+  const ms = ceilLongDouble(scaleLongDouble(seconds, 1000n))
+  if (ms === undefined || ms < 0n || ms >= 2n ** 63n) {
     reply.error(Errors.TIMEOUT_NEGATIVE)
     return undefined
   }
-  if (ms === 0) return 0
-  return now + ms
+  return ms === 0n ? 0 : now + Number(ms)
 }
 
 /**
@@ -102,49 +102,6 @@ export const timeoutMsArg = (reply: ReplyWriter, s: string, now: number): number
   return ms === 0 ? 0 : now + ms
 }
 
-/**
- * log10 and log2 of the largest x87 80-bit long double and of half the smallest subnormal (below
- * which strtold underflows to 0 with ERANGE): the range of strtold.
- */
-const LONG_DOUBLE_MAX_LOG10 = 4932.0754489798
-const LONG_DOUBLE_UNDERFLOW_LOG10 = -4950.7393
-const LONG_DOUBLE_MAX_LOG2 = 16384
-const LONG_DOUBLE_UNDERFLOW_LOG2 = -16446
-const DECIMAL_PARTS = /^([+-]?)(\d*)\.?(\d*)[eE]([+-]?\d+)$/
-const HEX_PARTS = /^([+-]?)0[xX]([0-9a-fA-F]*)\.?([0-9a-fA-F]*)[pP]([+-]?\d+)$/
-
-/**
- * Timeouts are parsed as long doubles (getLongDoubleFromObject, strtold), whose range is far wider
- * than a double's. For a literal that overflows or underflows a double but not a long double this
- * returns a stand-in with the same effect on the timeout: +-Infinity for a huge value (the ms cast
- * then overflows), +-MIN_VALUE for a tiny one (1 ms, or 0 = forever when negative). Undefined when
- * strtold would fail too (syntax, or ERANGE beyond the long double range).
- */
-const beyondDoubleRange = (s: string): number | undefined => {
-  if (s.length > 5 * 1024) return undefined
-  const decimal = DECIMAL_PARTS.exec(s)
-  const parts = decimal ?? HEX_PARTS.exec(s)
-  if (parts === null) return undefined
-  const [, sign, whole, fraction, exponent] = parts
-  if (whole!.length === 0 && fraction!.length === 0) return undefined
-  const digits = whole! + fraction!
-  const first = digits.search(/[1-9a-fA-F]/)
-  if (first === -1) return undefined // zero fits a double: parseDouble would have taken it
-  const radix = decimal !== null ? 10 : 16
-  // the value is lead * radix^(position of the leading digit) * base^exponent, lead in [1, radix)
-  const leadDigits = digits.slice(first, first + 12)
-  const lead = Number.parseInt(leadDigits, radix) / radix ** (leadDigits.length - 1)
-  const position = whole!.length - first - 1
-  const magnitude = decimal !== null
-    ? position + Number(exponent) + Math.log10(lead)
-    : 4 * position + Number(exponent) + Math.log2(lead)
-  const max = decimal !== null ? LONG_DOUBLE_MAX_LOG10 : LONG_DOUBLE_MAX_LOG2
-  const min = decimal !== null ? LONG_DOUBLE_UNDERFLOW_LOG10 : LONG_DOUBLE_UNDERFLOW_LOG2
-  if (magnitude >= max || magnitude <= min) return undefined
-  const negative = sign === "-"
-  if (magnitude > 0) return negative ? -Infinity : Infinity
-  return negative ? -Number.MIN_VALUE : Number.MIN_VALUE
-}
 
 /** Case-insensitive option match (`strcasecmp(arg, "nx") == 0`); `name` is lower case. */
 export const isOption = (arg: string, name: string): boolean =>

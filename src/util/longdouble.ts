@@ -168,6 +168,28 @@ export const addLongDouble = (a: LongDouble, b: LongDouble): LongDouble => {
   return sum < 0n ? round(true, -sum, e, false) : round(false, sum, e, false)
 }
 
+/** `x * factor` for an integer factor, in long double arithmetic (exact product, rounded once). */
+export const scaleLongDouble = (x: LongDouble, factor: bigint): LongDouble => {
+  if (x.kind !== "finite") return x
+  const negative = x.negative !== factor < 0n
+  const m = x.mantissa * (factor < 0n ? -factor : factor)
+  return m === 0n ? finite(negative, 0n, 0) : round(negative, m, x.exponent, false)
+}
+
+/** `ceill(x)` of a finite value as an exact integer; undefined for infinities and NaN. */
+export const ceilLongDouble = (x: LongDouble): bigint | undefined => {
+  if (x.kind !== "finite") return undefined
+  if (x.exponent >= 0) {
+    const n = x.mantissa << BigInt(x.exponent)
+    return x.negative ? -n : n
+  }
+  const shift = BigInt(-x.exponent)
+  const whole = x.mantissa >> shift
+  const exact = whole << shift === x.mantissa
+  // ceil rounds a positive fraction up and a negative one towards zero
+  return x.negative ? -whole : exact ? whole : whole + 1n
+}
+
 /**
  * Redis's `ld2string(..., LD_STR_HUMAN)`: `%.17Lf` (the exact value rounded half-even to 17 decimals,
  * as glibc prints), trailing zeros and a trailing point removed, "-0" printed as "0".

@@ -6,6 +6,8 @@
 import fc from "fast-check"
 import { describe, expect, it } from "vitest"
 import {
+  ceilLongDouble,
+  scaleLongDouble,
   addLongDouble,
   formatLongDouble,
   isFiniteLongDouble,
@@ -169,4 +171,26 @@ describeDifferential("long double emulation against Redis's INCRBYFLOAT", (serve
       { numRuns: 100 }
     )
   })
+})
+
+describe("scaleLongDouble and ceilLongDouble (blocking timeouts: ceill(seconds * 1000.0))", () => {
+  const ms = (s: string) => ceilLongDouble(scaleLongDouble(parseLongDouble(s)!, 1000n))
+  it.each([
+    ["1.5", 1500n],
+    ["0.0001", 1n], // rounds up to 1 ms
+    ["-0.0001", 0n], // towards zero: forever, not negative
+    ["0.001", 1n], // the long double product rounds to exactly 1, an exact product would give 2
+    ["1e-400", 1n], // below a double's range, not a long double's
+    ["-2.5", -2500n],
+    ["0x10", 16000n]
+  ] as const)("%s s -> %s ms", (s, expected) => expect(ms(s)).toBe(expected))
+
+  it("has no ceiling for infinities", () => expect(ms("inf")).toBeUndefined())
+
+  it("is the ceiling of the rounded product for random values", () =>
+    fc.assert(fc.property(fc.double({ min: -1e6, max: 1e6, noNaN: true }), (d) => {
+      const exact = ceilLongDouble(scaleLongDouble(parseLongDouble(String(d))!, 1000n))!
+      // a double times 1000 is exact in 64 bits up to rounding, so compare with a double estimate
+      expect(Math.abs(Number(exact) - Math.ceil(d * 1000))).toBeLessThanOrEqual(1)
+    })))
 })
