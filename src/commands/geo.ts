@@ -3,7 +3,7 @@ import {
   decodeScore,
   distance,
   distanceIfWithin,
-  encodeScore,
+  encodeScoreText,
   GEO_LAT_MAX,
   GEO_LAT_MIN,
   GEO_LONG_MAX,
@@ -156,7 +156,7 @@ const geoadd = (ctx: CommandContext, argv: ReadonlyArray<string>): void => {
   for (let i = longIndex; i < argv.length; i += 3) {
     const position = lonLatArg(ctx, argv, i)
     if (position === undefined) return
-    zaddArgv.push(String(encodeScore(position[0], position[1])!), argv[i + 2]!)
+    zaddArgv.push(encodeScoreText(position[0], position[1])!, argv[i + 2]!)
   }
   ctx.rewriteArgv(zaddArgv)
   zadd(ctx, zaddArgv, false)

@@ -23,15 +23,18 @@ const TWO63 = 9223372036854775808
 const degRad = (ang: number): number => ang * D_R
 const radDeg = (ang: number): number => ang / D_R
 
-/** A geohash of `step` bits per axis (GeoHashBits). `bits` is an exact integer below 2^54. */
+/**
+ * A geohash of `step` bits per axis (GeoHashBits), exact: a coordinate at the very top of its range
+ * sets a 27th bit, so the value can exceed 2^53, where doubles stop being exact.
+ */
 export interface HashBits {
-  readonly bits: number
+  readonly bits: bigint
   readonly step: number
 }
 
 /** The zero hash marks a neighbour excluded from a search (GZERO / HASHISZERO). */
-const ZERO_HASH: HashBits = { bits: 0, step: 0 }
-const isZero = (h: HashBits): boolean => h.bits === 0 && h.step === 0
+const ZERO_HASH: HashBits = { bits: 0n, step: 0 }
+const isZero = (h: HashBits): boolean => h.bits === 0n && h.step === 0
 
 export interface CoordRange {
   readonly min: number
@@ -73,10 +76,10 @@ const compact16 = (v: number): number => {
 }
 
 /** interleave64: latitude bits at even positions, longitude bits at odd ones. Inputs are uint32. */
-const interleave = (lat: number, lon: number): number => {
+const interleave = (lat: number, lon: number): bigint => {
   const lo = (spread16(lat) | (spread16(lon) << 1)) >>> 0
   const hi = (spread16(lat >>> 16) | (spread16(lon >>> 16) << 1)) >>> 0
-  return hi * TWO32 + lo
+  return (BigInt(hi) << 32n) | BigInt(lo)
 }
 
 /**
@@ -128,14 +131,23 @@ export const encode = (
   return { bits: interleave(latOffset >>> 0, longOffset >>> 0), step }
 }
 
-/** The 52-bit score of a WGS84 position (GEOADD), or undefined outside the limits. */
-export const encodeScore = (longitude: number, latitude: number): number | undefined => {
+/**
+ * The score of a WGS84 position as GEOADD writes it into its ZADD (sdsfromlonglong of the 52-bit
+ * hash, exact even where the double parsed from it rounds), or undefined outside the limits.
+ */
+export const encodeScoreText = (longitude: number, latitude: number): string | undefined => {
   const hash = encode(WGS84_LONG, WGS84_LAT, longitude, latitude, GEO_STEP_MAX)
-  return hash === undefined ? undefined : align52(hash)
+  return hash === undefined ? undefined : align52(hash).toString()
+}
+
+/** The score a position gets in the sorted set: the double nearest to its hash. */
+export const encodeScore = (longitude: number, latitude: number): number | undefined => {
+  const text = encodeScoreText(longitude, latitude)
+  return text === undefined ? undefined : Number(text)
 }
 
 /** geohashAlign52Bits: a hash of any step shifted to the 52-bit score scale. */
-export const align52 = (hash: HashBits): number => hash.bits * 2 ** (52 - hash.step * 2)
+const align52 = (hash: HashBits): bigint => hash.bits << BigInt(52 - hash.step * 2)
 
 /** geohashDecode over the 64 bits given as words; the step says how many of them are meaningful. */
 const decodeWords = (
@@ -163,10 +175,8 @@ const decodeWords = (
   }
 }
 
-const decodeHash = (hash: HashBits): HashArea => {
-  const hi = Math.floor(hash.bits / TWO32)
-  return decodeWords(WGS84_LONG, WGS84_LAT, hi, hash.bits - hi * TWO32, hash.step)
-}
+const decodeHash = (hash: HashBits): HashArea =>
+  decodeWords(WGS84_LONG, WGS84_LAT, Number((hash.bits >> 32n) & 0xffffffffn), Number(hash.bits & 0xffffffffn), hash.step)
 
 /** geohashDecodeAreaToLongLat: the centre of the cell, clamped to Redis's limits. */
 const areaCenter = (area: HashArea): readonly [number, number] => {
@@ -194,11 +204,11 @@ const GEO_ALPHABET = "0123456789bcdefghjkmnpqrstuvwxyz"
 export const standardGeohash = (score: number): string => {
   const [x, y] = decodeScore(score)
   const hash = encode(STANDARD_LONG, STANDARD_LAT, x, y, GEO_STEP_MAX)
-  const bits = hash === undefined ? 0 : hash.bits
+  const bits = hash === undefined ? 0n : hash.bits
   let out = ""
   for (let i = 0; i < 11; i++) {
     // 52 bits give 10 characters; the 11th is 0, as in Redis
-    const idx = i === 10 ? 0 : Math.floor(bits / 2 ** (52 - (i + 1) * 5)) % 32
+    const idx = i === 10 ? 0 : Number((bits >> BigInt(52 - (i + 1) * 5)) & 0x1fn)
     out += GEO_ALPHABET[idx]
   }
   return out
@@ -213,7 +223,7 @@ const U64 = 0xffffffffffffffffn
 /** geohash_move_x / geohash_move_y: one cell east/west (odd bits) or north/south (even bits). */
 const move = (hash: HashBits, d: number, axisMask: bigint, otherMask: bigint): HashBits => {
   if (d === 0) return hash
-  const bits = BigInt(hash.bits)
+  const bits = hash.bits
   let axis = bits & axisMask
   const other = bits & otherMask
   const shift = BigInt(64 - hash.step * 2)
@@ -225,7 +235,7 @@ const move = (hash: HashBits, d: number, axisMask: bigint, otherMask: bigint): H
     axis = (axis - (zz + 1n)) & U64
   }
   axis &= axisMask >> shift
-  return { bits: Number(axis | other), step: hash.step }
+  return { bits: axis | other, step: hash.step }
 }
 const moveX = (hash: HashBits, d: number): HashBits => move(hash, d, ODD_BITS, EVEN_BITS)
 const moveY = (hash: HashBits, d: number): HashBits => move(hash, d, EVEN_BITS, ODD_BITS)
@@ -410,7 +420,8 @@ export const searchRanges = (shape: GeoShape): ReadonlyArray<readonly [number, n
     // neighbour is never compared with the centre cell (index 0 reads as "nothing processed").
     const last = cells[lastProcessed]!
     if (lastProcessed !== 0 && cell.bits === last.bits && cell.step === last.step) continue
-    ranges.push([align52(cell), align52({ bits: cell.bits + 1, step: cell.step })])
+    // C converts the uint64 bounds to doubles for the range (rounding to nearest)
+    ranges.push([Number(align52(cell)), Number(align52({ bits: cell.bits + 1n, step: cell.step }))])
     lastProcessed = i
   }
   return ranges

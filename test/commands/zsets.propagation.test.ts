@@ -133,6 +133,8 @@ describeEffects("sorted set commands: the \"new\" event of created keys", (serve
       ["ZADD", "b", "XX", "1", "x"],
       ["ZINCRBY", "b", "1", "x"],
       ["GEOADD", "g", "11", "41", "rome"],
+      // a hash above 2^53: the zadd propagates its exact digits, not the rounded score
+      ["GEOADD", "g", "180", "0.0000025357211605949456", "edge"],
       ["ZUNIONSTORE", "u", "2", "a", "b"],
       ["ZUNIONSTORE", "u", "1", "a"],
       ["ZRANGESTORE", "r", "a", "0", "0"],
