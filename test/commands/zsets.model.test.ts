@@ -404,6 +404,15 @@ describe("sorted set commands against a model (in-process RedisClient)", () => {
         const all = sorted(model)
         expect(await run(["ZRANGE", "z", "0", "-1", "WITHSCORES"])).toEqual(all.flatMap(([m, s]) => [m, scoreText(s)]))
         expect(await run(["EXISTS", "z"])).toBe(model.size === 0 ? 0 : 1)
+        // a full ZSCAN in small steps returns every member once, with its score
+        const scanned = new Map<string, string>()
+        let cursor = "0"
+        do {
+          const [next, elements] = (await run(["ZSCAN", "z", cursor, "COUNT", "7"])) as [string, Array<string>]
+          for (let i = 0; i < elements.length; i += 2) scanned.set(elements[i]!, elements[i + 1]!)
+          cursor = next
+        } while (cursor !== "0")
+        expect(scanned).toEqual(new Map(all.map(([m, s]) => [m, scoreText(s)])))
         if (model.size > 128) {
           expect(await run(["OBJECT", "ENCODING", "z"])).toBe("skiplist")
           converted++
