@@ -481,13 +481,18 @@ const georadius = (ctx: CommandContext, argv: ReadonlyArray<string>, srcIndex: n
 }
 
 /** Key positions of GEORADIUS/GEORADIUSBYMEMBER: the source, plus the STORE/STOREDIST targets. */
-const georadiusKeys = (argv: ReadonlyArray<string>): ReadonlyArray<number> => {
+/**
+ * The keys as Redis 7.0's key specs find them (COMMAND GETKEYS uses the specs): the key at 1, then
+ * for each of the keywords STORE and STOREDIST, in that order, the argument after its first
+ * occurrence at or after `startfrom` (6 for GEORADIUS, 5 for GEORADIUSBYMEMBER).
+ */
+const georadiusKeys = (startfrom: number) => (argv: ReadonlyArray<string>): ReadonlyArray<number> => {
   const out = [1]
-  for (let i = 2; i < argv.length - 1; i++) {
-    const opt = optionName(argv[i]!)
-    if (opt === "store" || opt === "storedist") {
-      out.push(i + 1)
-      i++
+  for (const keyword of ["store", "storedist"]) {
+    for (let i = startfrom; i < argv.length; i++) {
+      if (optionName(argv[i]!) !== keyword) continue
+      if (i + 1 < argv.length) out.push(i + 1)
+      break
     }
   }
   return out
@@ -629,7 +634,7 @@ export const geoCommands: ReadonlyArray<CommandSpec> = [
     flags: "write denyoom movablekeys",
     keys: [1, 1, 1],
     acl: "@write @geo @slow",
-    getKeys: georadiusKeys,
+    getKeys: georadiusKeys(6),
     docs: {
       summary:
         "Query a sorted set representing a geospatial index to fetch members matching a given maximum distance from a point",
@@ -645,7 +650,7 @@ export const geoCommands: ReadonlyArray<CommandSpec> = [
     flags: "write denyoom movablekeys",
     keys: [1, 1, 1],
     acl: "@write @geo @slow",
-    getKeys: georadiusKeys,
+    getKeys: georadiusKeys(5),
     docs: {
       summary:
         "Query a sorted set representing a geospatial index to fetch members matching a given maximum distance from a member",

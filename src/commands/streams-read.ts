@@ -338,10 +338,23 @@ const blockForStreams = (
 }
 
 /**
- * xreadGetKeys: the keys are the first half of the arguments after STREAMS, found by skipping the
- * options (STREAMS may also be a group or key name).
+ * The keys of XREAD/XREADGROUP as Redis 7.0 finds them: its key spec first (the keyword STREAMS
+ * searched from `startfrom`, then the first half of what follows, rounded down), and when the keyword
+ * is not there, the older xreadGetKeys (options skipped, an even number of arguments after STREAMS).
  */
-const xreadKeys = (argv: ReadonlyArray<string>): ReadonlyArray<number> => {
+const xreadKeys = (startfrom: number) => (argv: ReadonlyArray<string>): ReadonlyArray<number> => {
+  for (let i = startfrom; i < argv.length; i++) {
+    if (isOption(argv[i]!, "streams")) {
+      const first = i + 1
+      const count = Math.floor((argv.length - first) / 2)
+      return Array.from({ length: count }, (_, k) => first + k)
+    }
+  }
+  return xreadGetKeys(argv)
+}
+
+/** xreadGetKeys: skips the options to the real STREAMS (it may also be a group or key name). */
+const xreadGetKeys = (argv: ReadonlyArray<string>): ReadonlyArray<number> => {
   let streamsAt = -1
   for (let i = 1; i < argv.length; i++) {
     const arg = argv[i]!
@@ -375,7 +388,7 @@ export const xreadCommands = [
       complexity:
         "For each stream mentioned: O(N) with N being the number of elements being returned, it means that XREAD-ing with a fixed COUNT is O(1). Note that when the BLOCK option is used, XADD will pay O(M) time in order to serve the M clients blocked on the stream getting new data."
     },
-    getKeys: xreadKeys,
+    getKeys: xreadKeys(1),
     handler: (ctx, argv) => xread(ctx, argv, false)
   }),
   defineCommand({
@@ -392,7 +405,7 @@ export const xreadCommands = [
       complexity:
         "For each stream mentioned: O(M) with M being the number of elements returned. If M is constant (e.g. always asking for the first 10 elements with COUNT), you can consider it O(1). On the other side when XREADGROUP blocks, XADD will pay the O(N) time in order to serve the N clients blocked on the stream getting new data."
     },
-    getKeys: xreadKeys,
+    getKeys: xreadKeys(4),
     handler: (ctx, argv) => xread(ctx, argv, true)
   })
 ]
