@@ -45,7 +45,7 @@ const configGet = (ctx: CommandContext, argv: ReadonlyArray<string>): void => {
   ctx.reply.mapHeader(matches.size)
   for (const [name, entry] of matches.values()) {
     ctx.reply.bulk(name)
-    ctx.reply.bulk(store.get(entry.directive.name)!)
+    ctx.reply.bulk(store.display(entry.directive.name)!)
   }
 }
 

@@ -84,6 +84,14 @@ export class ConfigStore {
     return d === undefined ? undefined : this.values.get(d.name)
   }
 
+  /** The value as CONFIG GET shows it (see Directive.display). */
+  display(name: string): string | undefined {
+    const d = this.directive(name)
+    if (d === undefined) return undefined
+    const value = this.values.get(d.name)!
+    return d.display === undefined ? value : d.display(value)
+  }
+
   /** A plain integer directive as a number (not for percentages or octal values). */
   getNumber(name: string): number {
     return Number(this.get(name))

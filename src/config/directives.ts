@@ -96,6 +96,11 @@ export interface Directive {
   readonly adjust?: (value: string) => string
   /** The startup value when it is not a constant (`dir`: the working directory). */
   readonly initial?: () => string
+  /**
+   * What CONFIG GET and CONFIG REWRITE show when it is not the stored value itself: Redis keeps some
+   * settings as numbers and prints them lossily (notify-keyspace-events "An" prints as "A").
+   */
+  readonly display?: (value: string) => string
 }
 
 const ok = (value: string): DirectiveResult => ({ ok: value })
@@ -732,11 +737,19 @@ export const keyspaceEventsToFlags = (classes: string): number => {
   return flags
 }
 
-/** keyspaceEventsFlagsToString: the canonical letters ("A" for all classes, then K, E, m). */
-export const keyspaceEventsToString = (flags: number): string => {
+/**
+ * keyspaceEventsFlagsToString: the letters CONFIG GET shows ("A" for all classes, then K, E, m). Like
+ * Redis's, it drops "n" next to "A" ("new" is not part of "A"), although the flag stays active: with
+ * `lossless` the "n" is kept, which is how the value is stored.
+ */
+export const keyspaceEventsToString = (flags: number, lossless = false): string => {
   let out = ""
-  if ((flags & notifyAll()) === notifyAll()) out += "A"
-  else for (const [letter, bit] of notifyLetters()) if ((flags & bit) !== 0) out += letter
+  if ((flags & notifyAll()) === notifyAll()) {
+    out += "A"
+    if (lossless && (flags & NotifyClass.new) !== 0) out += "n"
+  } else {
+    for (const [letter, bit] of notifyLetters()) if ((flags & bit) !== 0) out += letter
+  }
   if ((flags & NotifyClass.keyspace) !== 0) out += "K"
   if ((flags & NotifyClass.keyevent) !== 0) out += "E"
   if ((flags & NotifyClass.keyMiss) !== 0) out += "m"
@@ -752,9 +765,13 @@ const notifyKeyspaceEventsDirective: Directive = {
     const v = oneArg(args)
     if (v === undefined) return err(WRONG_ARGS)
     const flags = keyspaceEventsToFlags(cstr(v))
-    return flags === -1 ? err("Invalid event class character. Use 'Ag$lshzxeKEtmdn'.") : ok(keyspaceEventsToString(flags))
+    return flags === -1 ? err("Invalid event class character. Use 'Ag$lshzxeKEtmdn'.") : ok(keyspaceEventsToString(flags, true))
   },
-  rewrite: (value) => [{ line: `notify-keyspace-events ${quoteRepr(value)}`, force: value !== "" }]
+  display: (value) => keyspaceEventsToString(keyspaceEventsToFlags(value)),
+  rewrite: (value) => {
+    const shown = keyspaceEventsToString(keyspaceEventsToFlags(value))
+    return [{ line: `notify-keyspace-events ${quoteRepr(shown)}`, force: shown !== "" }]
+  }
 }
 
 const DEFAULT_BIND = "* -::*"

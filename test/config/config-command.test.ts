@@ -17,6 +17,7 @@ import { Engine } from "../../src/server/Engine.ts"
 import { RedisClient } from "../../src/server/RedisClient.ts"
 import { Keyspace } from "../../src/keyspace/Keyspace.ts"
 import { checkCommands, checkSequences, type Command, describeDifferential, type Normalize } from "../support/differential.ts"
+import { describeEffects } from "../support/effects.ts"
 import { embeddedRedis } from "../support/embedded.ts"
 import type { RawReply } from "../support/raw.ts"
 
@@ -631,3 +632,24 @@ describe("the directive table", () => {
 
 const splitDefault = (d: Directive): ReadonlyArray<string> =>
   d.type.kind === "enum" && !d.type.bitflags ? [d.default] : d.default === "" ? [""] : d.default.split(" ")
+
+describeEffects(
+  "notify-keyspace-events with A and n",
+  (servers, effects) => {
+    it("CONFIG GET shows A without the n, as Redis prints it, while new-key events stay on", async () => {
+      await checkCommands(servers(), [
+        ["CONFIG", "SET", "notify-keyspace-events", "EnA"],
+        ["CONFIG", "GET", "notify-keyspace-events"],
+        ["CONFIG", "SET", "notify-keyspace-events", "Eng"],
+        ["CONFIG", "GET", "notify-keyspace-events"],
+        ["CONFIG", "SET", "notify-keyspace-events", "EAn"]
+      ])
+      await effects.compare(async () => {
+        const { ours, theirs } = servers()
+        const commands = [["SET", "fresh", "1"], ["SET", "fresh", "2"], ["DEL", "fresh"]]
+        await Promise.all([ours.pipeline(commands), theirs.pipeline(commands)])
+      })
+    })
+  },
+  { notify: "EAn" }
+)

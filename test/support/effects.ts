@@ -44,7 +44,7 @@ export interface Effects {
 /**
  * A describe block with both servers set up to expose their effects: Redis writes an AOF (fsync
  * always) and publishes keyevents, we record propagation and notifications. `notify` is the
- * notify-keyspace-events value for both (keyevent classes, e.g. "Elg" for lists and generic).
+ * notify-keyspace-events value for both (keyevent classes, e.g. "Elgn" for lists, generic and new keys; "EAn", everything, by default).
  */
 export const describeEffects = (
   name: string,
@@ -55,7 +55,7 @@ export const describeEffects = (
     readonly oracleArgs?: ReadonlyArray<string>
   } = {}
 ): void => {
-  const notify = options.notify ?? "EA"
+  const notify = options.notify ?? "EAn"
   const aofDir = `effect-redis-aof-${process.pid}-${Math.random().toString(36).slice(2)}`
   const aofPath = `/tmp/${aofDir}`
 
