@@ -2,7 +2,7 @@
  * Generic key commands (db.c, expire.c, object.c): DEL, UNLINK, EXISTS, TYPE, KEYS, SCAN, RENAME,
  * RENAMENX, RANDOMKEY, COPY, MOVE, TOUCH, OBJECT, the EXPIRE family, TTL family and PERSIST.
  */
-import { type Database, type Entry, NO_TOUCH } from "../keyspace/Database.ts"
+import { type Database, NO_TOUCH, type Stored } from "../keyspace/Database.ts"
 import { NotifyClass } from "../keyspace/Keyspace.ts"
 import { stringEncoding, typeOf, type Value } from "../keyspace/Value.ts"
 import type { CommandContext } from "../server/CommandContext.ts"
@@ -15,62 +15,29 @@ import { replyHelp } from "./help.ts"
 
 const group = "generic"
 
-// --- exact expiry times ----------------------------------------------------------------------------
-
-/**
- * `Entry.expireAt` is a JS number, exact up to 2^53 ms (about 285,000 years from 1970). Redis takes
- * any 64-bit unix-ms time and PEXPIRETIME/PTTL/GT/LT work on it exactly, so a time beyond that range
- * keeps its exact value here. It only counts while `expireAt` still holds its rounded value: any
- * other code that sets a new expiry on the entry makes it stale.
- */
-const exactExpireAt = new WeakMap<Entry, bigint>()
-
-/** The expiry of an entry as Redis's getExpire: -1 without TTL, else absolute ms (exact). */
-export const expireTimeOf = (entry: Entry): number | bigint => {
-  if (entry.expireAt === 0) return -1
-  const exact = exactExpireAt.get(entry)
-  return exact !== undefined && Number(exact) === entry.expireAt ? exact : entry.expireAt
-}
-
-/** setExpire with a 64-bit time: the key must exist in `db` (expired or not). */
-export const setExpireTime = (db: Database, key: string, when: number | bigint): void => {
-  const at = Number(when)
-  db.setExpire(key, at)
-  if (typeof when === "bigint" && !Number.isSafeInteger(at)) {
-    const entry = db.entries.get(key)
-    if (entry !== undefined) exactExpireAt.set(entry, when)
-  }
-}
+// --- values that move or are copied ----------------------------------------------------------------
 
 /**
  * String values COPY duplicated: Redis's copy of a shared small integer is a private object (OBJECT
- * REFCOUNT 1). Valid while the entry still holds that same value.
+ * REFCOUNT 1). Valid while the stored string still holds that same value.
  */
-const privateCopies = new WeakMap<Entry, string>()
+const privateCopies = new WeakMap<Stored, string>()
 
 /** Gives `key` in `db` the expiry `expire` had (getExpire's result, -1 for none). */
 const copyExpire = (db: Database, key: string, expire: number | bigint): void => {
-  if (expire !== -1) setExpireTime(db, key, expire)
+  if (expire !== -1) db.setExpire(key, expire)
+}
+
+/** RENAME and MOVE move the value itself: a private copy stays private under its new name. */
+const carryPrivateCopy = (from: Stored, to: Stored | undefined): void => {
+  const copyOf = privateCopies.get(from)
+  if (copyOf !== undefined && to !== undefined) privateCopies.set(to, copyOf)
 }
 
 // --- shared helpers --------------------------------------------------------------------------------
 
 /** The command's time as whole ms (mstime): a TestClock may be moved by fractions of a millisecond. */
 const nowMs = (ctx: CommandContext): number => Math.floor(ctx.now)
-
-/** RENAME and MOVE move the value object itself to a new entry: its access time and identity go with it. */
-const carryObject = (from: Entry, to: Entry): void => {
-  to.lru = from.lru
-  const copyOf = privateCopies.get(from)
-  if (copyOf !== undefined) privateCopies.set(to, copyOf)
-}
-
-/** What dbAdd does besides adding: the "new" event, and signalKeyAsReady for the types clients block on. */
-const signalAdded = (ctx: CommandContext, db: Database, key: string, value: Value): void => {
-  ctx.notify(NotifyClass.new, "new", key, db)
-  const type = typeOf(value)
-  if (type === "list" || type === "zset" || type === "stream") ctx.keyspace.keyReady(db, key)
-}
 
 /** The database of a DB index argument (selectDb), or undefined after replying with the error. */
 const targetDb = (ctx: CommandContext, arg: string): Database | undefined => {
@@ -152,17 +119,16 @@ const renameGeneric = (ctx: CommandContext, argv: ReadonlyArray<string>, nx: boo
   const value = db.lookupWrite(from)
   if (value === undefined) return ctx.reply.error(Errors.NO_SUCH_KEY)
   if (from === to) return nx ? ctx.reply.integer(0) : ctx.reply.ok()
-  const source = db.entries.get(from)!
-  const expire = expireTimeOf(source)
+  const source = db.stored(from)!
+  const expire = db.getExpireExact(from)!
   if (db.lookupWrite(to) !== undefined) {
     if (nx) return ctx.reply.integer(0)
     db.delete(to)
   }
-  // The value object moves, so its access time goes with it (OBJECT IDLETIME survives a rename).
-  carryObject(source, db.add(to, value))
+  db.add(to, value) // dbAdd: the "new" event, waking clients blocked on `to`
+  carryPrivateCopy(source, db.stored(to))
   copyExpire(db, to, expire)
   db.delete(from)
-  signalAdded(ctx, db, to, value)
   ctx.signalWrite(NotifyClass.generic, "rename_from", from)
   ctx.touch(to)
   ctx.notify(NotifyClass.generic, "rename_to", to)
@@ -178,13 +144,13 @@ const moveCommand = (ctx: CommandContext, argv: ReadonlyArray<string>): void => 
   if (src === dst) return ctx.reply.error(Errors.SAME_OBJECT)
   const value = src.lookupWrite(key)
   if (value === undefined) return ctx.reply.integer(0)
-  const source = src.entries.get(key)!
-  const expire = expireTimeOf(source)
+  const source = src.stored(key)!
+  const expire = src.getExpireExact(key)!
   if (dst.lookupWrite(key) !== undefined) return ctx.reply.integer(0)
-  carryObject(source, dst.add(key, value))
+  dst.add(key, value)
+  carryPrivateCopy(source, dst.stored(key))
   copyExpire(dst, key, expire)
   src.delete(key)
-  signalAdded(ctx, dst, key, value)
   ctx.signalWrite(NotifyClass.generic, "move_from", key, src)
   ctx.touch(key, dst)
   ctx.notify(NotifyClass.generic, "move_to", key, dst)
@@ -212,17 +178,16 @@ const copyCommand = (ctx: CommandContext, argv: ReadonlyArray<string>): void => 
   if (src === dst && key === newKey) return ctx.reply.error(Errors.SAME_OBJECT)
   const value = src.lookupRead(key)
   if (value === undefined) return ctx.reply.integer(0)
-  const expire = expireTimeOf(src.entries.get(key)!)
+  const expire = src.getExpireExact(key)!
   if (dst.lookupWrite(newKey) !== undefined) {
     if (!replace) return ctx.reply.integer(0)
     dst.delete(newKey)
   }
   // Strings are immutable JS strings and can be shared; aggregates are deep-copied.
   const copy = typeof value === "string" ? value : value.clone()
-  const added = dst.add(newKey, copy)
-  if (typeof copy === "string") privateCopies.set(added, copy)
+  dst.add(newKey, copy)
+  if (typeof copy === "string") privateCopies.set(dst.stored(newKey)!, copy)
   copyExpire(dst, newKey, expire)
-  signalAdded(ctx, dst, newKey, copy)
   ctx.signalWrite(NotifyClass.generic, "copy_to", newKey, dst)
   ctx.reply.integer(1)
 }
@@ -267,7 +232,7 @@ const expireGeneric = (ctx: CommandContext, argv: ReadonlyArray<string>, basetim
   const db = ctx.db
   if (db.lookupWrite(key) === undefined) return ctx.reply.integer(0)
   if (nx || xx || gt || lt) {
-    const current = expireTimeOf(db.entries.get(key)!)
+    const current = db.getExpireExact(key)!
     // No TTL counts as an infinite one: GT never beats it, LT always does.
     if (nx && current !== -1) return ctx.reply.integer(0)
     if (xx && current === -1) return ctx.reply.integer(0)
@@ -283,7 +248,7 @@ const expireGeneric = (ctx: CommandContext, argv: ReadonlyArray<string>, basetim
     ctx.signalWrite(NotifyClass.generic, "del", key)
     return ctx.reply.integer(1)
   }
-  setExpireTime(db, key, when)
+  db.setExpire(key, when)
   // Replicas and the AOF get the absolute time, so the expiry does not depend on when they apply it.
   if (ctx.command.spec.name !== "pexpireat") {
     ctx.rewriteArgv(["PEXPIREAT", key, when.toString(), ...argv.slice(3)])
@@ -296,7 +261,7 @@ const expireGeneric = (ctx: CommandContext, argv: ReadonlyArray<string>, basetim
 const ttlGeneric = (ctx: CommandContext, key: string, ms: boolean, absolute: boolean): void => {
   const db = ctx.db
   if (db.lookupRead(key, NO_TOUCH) === undefined) return ctx.reply.integer(-2)
-  const expire = expireTimeOf(db.entries.get(key)!)
+  const expire = db.getExpireExact(key)!
   if (expire === -1) return ctx.reply.integer(-1)
   if (typeof expire === "number") {
     const ttl = Math.max(0, absolute ? expire : expire - nowMs(ctx))
@@ -328,9 +293,9 @@ const sharesIntegers = (ctx: CommandContext): boolean => {
 }
 
 /** estimateObjectIdleTime in seconds: the LRU clock wraps at 24 bits. */
-const idleSeconds = (ctx: CommandContext, entry: Entry): number => {
+const idleSeconds = (ctx: CommandContext, stored: Stored): number => {
   const now = ctx.keyspace.lruClock
-  return now >= entry.lru ? now - entry.lru : now + (LRU_CLOCK_MAX - entry.lru)
+  return now >= stored.lru ? now - stored.lru : now + (LRU_CLOCK_MAX - stored.lru)
 }
 
 /**
@@ -338,20 +303,20 @@ const idleSeconds = (ctx: CommandContext, entry: Entry): number => {
  * was written (LFU_INIT_VAL), decayed by one per lfu-decay-time minutes of idleness as
  * LFUDecrAndReturn does.
  */
-const lfuCounter = (ctx: CommandContext, entry: Entry): number => {
+const lfuCounter = (ctx: CommandContext, stored: Stored): number => {
   const decayMinutes = Number(ctx.config.get("lfu-decay-time") ?? "1")
   if (!(decayMinutes > 0)) return LFU_INIT_VAL
-  return Math.max(0, LFU_INIT_VAL - Math.floor(idleSeconds(ctx, entry) / 60 / decayMinutes))
+  return Math.max(0, LFU_INIT_VAL - Math.floor(idleSeconds(ctx, stored) / 60 / decayMinutes))
 }
 
-/** objectCommandLookupOrReply: the live entry, or a null reply. Counts a keyspace hit or miss. */
-const objectLookup = (ctx: CommandContext, key: string): { value: Value; entry: Entry } | undefined => {
+/** objectCommandLookupOrReply: the live value and its stored object, or a null reply. Counts a hit or miss. */
+const objectLookup = (ctx: CommandContext, key: string): { value: Value; stored: Stored } | undefined => {
   const value = ctx.db.lookupRead(key, NO_TOUCH)
   if (value === undefined) {
     ctx.reply.nullBulk()
     return undefined
   }
-  return { value, entry: ctx.db.entries.get(key)! }
+  return { value, stored: ctx.db.stored(key)! }
 }
 
 const objectHelp = [
@@ -373,7 +338,7 @@ const objectSubcommand = (
   name: string,
   summary: string,
   since: string,
-  handler: (ctx: CommandContext, found: { value: Value; entry: Entry }) => void
+  handler: (ctx: CommandContext, found: { value: Value; stored: Stored }) => void
 ): CommandSpec =>
   defineCommand({
     name,
@@ -397,13 +362,13 @@ const objectCommand = defineCommand({
   acl: "@slow",
   docs: { summary: "A container for object introspection commands", since: "2.2.3", group, complexity: "Depends on subcommand." },
   subcommands: [
-    objectSubcommand("idletime", "Get the time since a Redis object was last accessed", "2.2.3", (ctx, { entry }) => {
+    objectSubcommand("idletime", "Get the time since a Redis object was last accessed", "2.2.3", (ctx, { stored }) => {
       if (isLfuPolicy(ctx)) return ctx.reply.error(Errors.OBJECT_IDLETIME_LFU)
-      ctx.reply.integer(idleSeconds(ctx, entry))
+      ctx.reply.integer(idleSeconds(ctx, stored))
     }),
-    objectSubcommand("refcount", "Get the number of references to the value of the key", "2.2.3", (ctx, { value, entry }) => {
+    objectSubcommand("refcount", "Get the number of references to the value of the key", "2.2.3", (ctx, { value, stored }) => {
       const shared = typeof value === "string" && stringEncoding(value) === "int" && sharesIntegers(ctx) &&
-        Number(value) >= 0 && Number(value) < SHARED_INTEGERS && privateCopies.get(entry) !== value
+        Number(value) >= 0 && Number(value) < SHARED_INTEGERS && privateCopies.get(stored) !== value
       ctx.reply.integer(shared ? SHARED_REFCOUNT : 1)
     }),
     objectSubcommand("encoding", "Inspect the internal encoding of a Redis object", "2.2.3", (ctx, { value }) => {
@@ -418,9 +383,9 @@ const objectCommand = defineCommand({
       docs: { summary: "Show helpful text about the different subcommands", since: "6.2.0", group, complexity: "O(1)" },
       handler: (ctx, argv) => replyHelp(ctx.reply, argv[0]!, objectHelp)
     }),
-    objectSubcommand("freq", "Get the logarithmic access frequency counter of a Redis object", "4.0.0", (ctx, { entry }) => {
+    objectSubcommand("freq", "Get the logarithmic access frequency counter of a Redis object", "4.0.0", (ctx, { stored }) => {
       if (!isLfuPolicy(ctx)) return ctx.reply.error(Errors.OBJECT_FREQ_NOT_LFU)
-      ctx.reply.integer(lfuCounter(ctx, entry))
+      ctx.reply.integer(lfuCounter(ctx, stored))
     })
   ]
 })

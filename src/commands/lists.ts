@@ -30,13 +30,13 @@ const readList = (ctx: CommandContext, key: string): ListValue | undefined | nul
   return null
 }
 
-/** Creates an empty list at a missing key; waiters on the key may be served after this command. */
+/**
+ * Creates an empty list at a missing key. dbAdd signals the key as ready, so waiters may be served
+ * after this command; pushes to an existing list need not, since nobody waits on a non-empty list.
+ */
 const createList = (ctx: CommandContext, key: string, capacity: number): ListValue => {
   const list = new ListValue(capacity)
   ctx.db.add(key, list)
-  // Redis signals readiness when the key is created (dbAdd); pushes to an existing list need not,
-  // since nobody can be waiting on a non-empty list.
-  ctx.keyspace.keyReady(ctx.db, key)
   return list
 }
 

@@ -77,9 +77,9 @@ const memoryUsage = (ctx: CommandContext, argv: ReadonlyArray<string>): void => 
     }
   }
   // dictFind, as Redis does: no lazy expiry, no keyspace hit or miss
-  const entry = ctx.db.entries.get(argv[2]!)
-  if (entry === undefined) return ctx.reply.nullBulk()
-  ctx.reply.integer(keyMemoryUsage(argv[2]!, entry.value))
+  const value = ctx.db.rawValue(argv[2]!)
+  if (value === undefined) return ctx.reply.nullBulk()
+  ctx.reply.integer(keyMemoryUsage(argv[2]!, value))
 }
 
 /** Redis's stats come out as C floats printed with %.17g; round through a float32 the same way. */

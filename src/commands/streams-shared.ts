@@ -143,8 +143,6 @@ export const writeStream = (ctx: CommandContext, key: string): StreamValue | und
 export const createStream = (ctx: CommandContext, key: string): StreamValue => {
   const stream = new StreamValue()
   ctx.db.add(key, stream)
-  ctx.notify(NotifyClass.new, "new", key)
-  ctx.keyspace.keyReady(ctx.db, key)
   return stream
 }
 

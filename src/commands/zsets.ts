@@ -77,19 +77,11 @@ export const writeZSet = (ctx: CommandContext, key: string): ZSetValue | undefin
 
 /**
  * setKey for a computed sorted set (the *STORE commands): replaces whatever `key` held and drops its
- * TTL. Creating the key wakes clients blocked on it, as dbAdd does.
+ * TTL. Creating the key (dbAdd) emits "new" and wakes clients blocked on it.
  */
 export const storeZSet = (ctx: CommandContext, key: string, zset: ZSetValue, event: string): void => {
-  const existed = ctx.db.exists(key)
   ctx.db.set(key, zset)
-  if (!existed) keyCreated(ctx, key)
   ctx.signalWrite(NotifyClass.zset, event, key)
-}
-
-/** What dbAdd does besides adding: the "new" event, and waking clients blocked on the key. */
-const keyCreated = (ctx: CommandContext, key: string): void => {
-  ctx.notify(NotifyClass.new, "new", key)
-  ctx.keyspace.keyReady(ctx.db, key)
 }
 
 /** An empty *STORE result: deletes the destination (with a "del" event when it existed). */
@@ -233,8 +225,7 @@ export const zadd = (ctx: CommandContext, argv: ReadonlyArray<string>, incrComma
   if (zset === undefined) {
     if (xx) return incr ? reply.nullBulk() : reply.integer(0)
     zset = ZSetValue.forFirstMember(argv[scoreIndex + 1]!, limits)
-    ctx.db.add(key, zset)
-    keyCreated(ctx, key)
+    ctx.db.add(key, zset) // dbAdd: the "new" event, waking clients blocked on the key
   }
   let resultIsNaN = false
   for (let j = 0; j < elements; j++) {

@@ -124,10 +124,10 @@ const sampleDatabase = (keyspace: KeyspaceState, db: Database, limit: number): {
       restarted = true
       continue
     }
-    const [key, entry] = next.value
-    const ttl = entry.expireAt - now
+    const [key, at] = next.value
+    const ttl = at - now
     sampled++
-    if (now > entry.expireAt) {
+    if (now > at) {
       keyspace.expireKey(db, key)
       expired++
     } else if (ttl > 0) {

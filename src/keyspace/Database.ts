@@ -1,4 +1,4 @@
-import type { Value } from "./Value.ts"
+import type { ObjectValue, Value } from "./Value.ts"
 
 /** What a database needs from the keyspace it belongs to: time, and what happens when a key expires. */
 export interface DatabaseHost {
@@ -12,51 +12,71 @@ export interface DatabaseHost {
   expireKey(db: Database, key: string): void
   hit(): void
   miss(): void
+  /** dbAdd's side effects: the "new" keyspace event, and waking clients blocked on the key. */
+  keyAdded(db: Database, key: string, value: Value): void
   /** signalKeyAsReady: clients blocked on the key may be served (or, for a deleted stream, released). */
   keyReady(db: Database, key: string): void
   /** Keys of the database that clients are blocked on. */
   blockedKeys(db: Database): ReadonlyArray<string>
 }
 
-/** One key's slot in a database. */
-export class Entry {
-  value: Value
-  /** Absolute unix time in ms when the key expires; 0 when it has no TTL. */
-  expireAt = 0
-  /** Index in Database.slots (SCAN cursor positions, RANDOMKEY). */
-  slot: number
-  /** LRU clock of the last access (OBJECT IDLETIME). */
+/**
+ * How a string value is stored: the bytes and the LRU clock of the last access, Redis's robj for
+ * strings. Aggregates are objects already and carry `lru` themselves, so they are stored as they are.
+ */
+export class StoredString {
+  value: string
   lru: number
 
-  constructor(value: Value, slot: number, lru: number) {
+  constructor(value: string, lru: number) {
     this.value = value
-    this.slot = slot
     this.lru = lru
   }
 }
+
+/** What the dictionary holds for a key. */
+export type Stored = StoredString | ObjectValue
+
+const valueOf = (stored: Stored): Value => (stored instanceof StoredString ? stored.value : stored)
 
 /** Lookup flags, as Redis's LOOKUP_NOTOUCH / LOOKUP_NOSTATS. */
 export const NO_TOUCH = 1
 export const NO_STATS = 2
 
+/** Stale slots tolerated whatever the size (compaction costs O(slots), so it waits for churn). */
+const STALE_SLOTS_ALLOWED = 16
+
 /**
- * One of the numbered databases: the main dictionary, the volatile keys (Redis's `expires` dict) and
- * a dense array of keys that gives SCAN a cursor that never misses a key and RANDOMKEY O(1) sampling.
+ * One of the numbered databases: the main dictionary, the volatile keys with their expiry times
+ * (Redis's `expires` dict) and an array of keys that gives SCAN a cursor that never misses a key and
+ * RANDOMKEY O(1) sampling.
+ *
+ * Memory decides the layout (a million small keys must stay within a few times Redis's RSS): the
+ * dictionary maps a key straight to its value object, TTLs live only in `expires`, and the slot
+ * array holds no back-pointers, so a key costs one Map entry and one array slot besides its value.
  *
  * Lookups expire keys lazily. The primitive operations here change data only: the command that calls
  * them signals the write (WATCH versions, keyspace events, dirty counter, blocked clients) through its
- * CommandContext, as Redis commands call signalModifiedKey/notifyKeyspaceEvent themselves.
+ * CommandContext, as Redis commands call signalModifiedKey/notifyKeyspaceEvent themselves. `add` does
+ * what Redis's dbAdd does besides, through the host: the "new" event and waking blocked clients.
  */
 export class Database {
-  entries = new Map<string, Entry>()
-  /** Volatile keys (those with a TTL), iterated by the active expiry cycle. */
-  expires = new Map<string, Entry>()
-  /** Every key once, densely packed; `entries.get(slots[i]).slot === i`. */
+  entries = new Map<string, Stored>()
+  /** Volatile keys: absolute unix ms of expiry, iterated by the active expiry cycle. */
+  expires = new Map<string, number>()
+  /** Exact expiry times beyond 2^53 ms (Redis takes any 64-bit time); `expires` has them rounded. */
+  private exactExpires = new Map<string, bigint>()
+  /**
+   * Keys in insertion order for SCAN and RANDOMKEY. A deleted key's slot goes stale (its key is no
+   * longer in `entries`, or was added again further on) until the array is compacted.
+   */
   private slots: string[] = []
+  /** Slots that went stale since the last compaction. */
+  private staleSlots = 0
   /** Versions of watched keys only (WATCH): key -> [version, number of watchers]. */
   readonly watched = new Map<string, { version: number; watchers: number }>()
   /** Resume point of the active expiry cycle over `expires`. */
-  expiryCursor: Iterator<[string, Entry]> | undefined = undefined
+  expiryCursor: Iterator<[string, number]> | undefined = undefined
   /** Running estimate of the TTL of volatile keys, maintained by active expiry (INFO keyspace avg_ttl). */
   avgTtl = 0
 
@@ -72,40 +92,55 @@ export class Database {
     return this.entries.size
   }
 
-  /** The entry of a live key, expiring it first if its time has passed. No stats, no LRU touch. */
-  private live(key: string): Entry | undefined {
-    const entry = this.entries.get(key)
-    if (entry === undefined) return undefined
-    if (entry.expireAt !== 0 && entry.expireAt < this.host.now) {
-      if (this.host.isReplica) return undefined
-      this.host.expireKey(this, key)
-      return undefined
+  /** The stored value of a live key, expiring it first if its time has passed. No stats, no LRU touch. */
+  private live(key: string): Stored | undefined {
+    const stored = this.entries.get(key)
+    if (stored === undefined) return undefined
+    if (this.expires.size !== 0) {
+      const at = this.expires.get(key)
+      if (at !== undefined && at < this.host.now) {
+        if (this.host.isReplica) return undefined
+        this.host.expireKey(this, key)
+        return undefined
+      }
     }
-    return entry
+    return stored
   }
 
   /** Read access (lookupKeyRead): counts keyspace hits/misses and touches the LRU clock. */
   lookupRead(key: string, flags = 0): Value | undefined {
-    const entry = this.live(key)
-    if (entry === undefined) {
+    const stored = this.live(key)
+    if (stored === undefined) {
       if ((flags & NO_STATS) === 0) this.host.miss()
       return undefined
     }
     if ((flags & NO_STATS) === 0) this.host.hit()
-    if ((flags & NO_TOUCH) === 0) entry.lru = this.host.lruClock
-    return entry.value
+    if ((flags & NO_TOUCH) === 0) stored.lru = this.host.lruClock
+    return valueOf(stored)
   }
 
   /** Write access (lookupKeyWrite): the value a command is about to modify in place. */
   lookupWrite(key: string): Value | undefined {
-    const entry = this.live(key)
-    if (entry === undefined) return undefined
-    entry.lru = this.host.lruClock
-    return entry.value
+    const stored = this.live(key)
+    if (stored === undefined) return undefined
+    stored.lru = this.host.lruClock
+    return valueOf(stored)
   }
 
-  /** The live entry without stats or LRU (OBJECT, TTL-style metadata, RENAME). */
-  entry(key: string): Entry | undefined {
+  /** The value of a live key without stats or LRU touch (OBJECT, MEMORY USAGE, DEBUG). */
+  peek(key: string): Value | undefined {
+    const stored = this.live(key)
+    return stored === undefined ? undefined : valueOf(stored)
+  }
+
+  /** The value in the dictionary, expired or not (MEMORY USAGE looks the dict up directly). */
+  rawValue(key: string): Value | undefined {
+    const stored = this.entries.get(key)
+    return stored === undefined ? undefined : valueOf(stored)
+  }
+
+  /** The stored object of a live key (its identity and LRU clock), without stats or touch. */
+  stored(key: string): Stored | undefined {
     return this.live(key)
   }
 
@@ -113,89 +148,102 @@ export class Database {
     return this.live(key) !== undefined
   }
 
-  /** Adds a key that does not exist (dbAdd). */
-  add(key: string, value: Value): Entry {
-    const entry = new Entry(value, this.slots.length, this.host.lruClock)
+  private store(value: Value): Stored {
+    if (typeof value === "string") return new StoredString(value, this.host.lruClock)
+    value.lru = this.host.lruClock
+    return value
+  }
+
+  /** Adds a key that does not exist (dbAdd): emits "new" and wakes clients blocked on the key. */
+  add(key: string, value: Value): void {
+    this.entries.set(key, this.store(value))
     this.slots.push(key)
-    this.entries.set(key, entry)
-    return entry
+    this.host.keyAdded(this, key, value)
   }
 
   /**
    * Sets a key to a value whether or not it exists (setKey). Without `keepTtl` the key loses its TTL,
    * as SET does.
    */
-  set(key: string, value: Value, keepTtl = false): Entry {
-    const entry = this.live(key)
-    if (entry === undefined) return this.add(key, value)
-    this.streamGone(key, entry.value)
-    entry.value = value
-    entry.lru = this.host.lruClock
-    if (!keepTtl && entry.expireAt !== 0) {
-      entry.expireAt = 0
-      this.expires.delete(key)
+  set(key: string, value: Value, keepTtl = false): void {
+    const stored = this.live(key)
+    if (stored === undefined) return this.add(key, value)
+    this.streamGone(key, stored)
+    if (typeof value === "string" && stored instanceof StoredString) {
+      stored.value = value
+      stored.lru = this.host.lruClock
+    } else {
+      this.entries.set(key, this.store(value))
     }
-    return entry
+    if (!keepTtl) this.persist(key)
   }
 
   /** Replaces the value of a live key, keeping its TTL (in-place updates that replace a string). */
   replace(key: string, value: Value): void {
-    const entry = this.entries.get(key)
-    if (entry !== undefined) entry.value = value
+    const stored = this.entries.get(key)
+    if (stored === undefined) return
+    if (typeof value === "string" && stored instanceof StoredString) stored.value = value
+    else this.entries.set(key, this.store(value))
   }
 
   /** Deletes a key if present (dbDelete); true if it existed. Does not check expiry. */
   delete(key: string): boolean {
-    const entry = this.entries.get(key)
-    if (entry === undefined) return false
-    this.streamGone(key, entry.value)
+    const stored = this.entries.get(key)
+    if (stored === undefined) return false
+    this.streamGone(key, stored)
     this.entries.delete(key)
-    if (entry.expireAt !== 0) this.expires.delete(key)
-    const last = this.slots.pop()!
-    if (entry.slot < this.slots.length) {
-      this.slots[entry.slot] = last
-      this.entries.get(last)!.slot = entry.slot
+    if (this.expires.size !== 0 && this.expires.delete(key) && this.exactExpires.size !== 0) {
+      this.exactExpires.delete(key)
     }
+    // compact once stale slots outnumber live keys: O(1) amortized per delete, and at most half of
+    // the slots are ever stale (RANDOMKEY's retries, SCAN's skipping stay cheap)
+    if (++this.staleSlots > STALE_SLOTS_ALLOWED && this.staleSlots > this.entries.size) this.compactSlots()
     return true
   }
 
-  /** TTL of a live key as absolute ms, -1 without TTL, undefined when the key does not exist. */
+  /** Absolute expiry (ms) of a live key, -1 without TTL, undefined when the key does not exist. */
   getExpire(key: string): number | undefined {
-    const entry = this.live(key)
-    if (entry === undefined) return undefined
-    return entry.expireAt === 0 ? -1 : entry.expireAt
+    if (this.live(key) === undefined) return undefined
+    return this.expires.get(key) ?? -1
   }
 
-  /** Sets the absolute expiry (ms) of an existing key. */
-  setExpire(key: string, at: number): void {
-    const entry = this.entries.get(key)
-    if (entry === undefined) return
-    entry.expireAt = at
-    this.expires.set(key, entry)
+  /** getExpire with the exact 64-bit time for expiries beyond 2^53 ms (PEXPIRETIME, GT/LT). */
+  getExpireExact(key: string): number | bigint | undefined {
+    const at = this.getExpire(key)
+    if (at === undefined || at === -1 || this.exactExpires.size === 0) return at
+    return this.exactExpires.get(key) ?? at
+  }
+
+  /** Sets the absolute expiry (ms, any 64-bit time) of an existing key. */
+  setExpire(key: string, at: number | bigint): void {
+    if (!this.entries.has(key)) return
+    const rounded = Number(at)
+    this.expires.set(key, rounded)
+    if (typeof at === "bigint" && !Number.isSafeInteger(rounded)) this.exactExpires.set(key, at)
+    else if (this.exactExpires.size !== 0) this.exactExpires.delete(key)
   }
 
   /** Removes the TTL; true if the key had one. */
   persist(key: string): boolean {
-    const entry = this.entries.get(key)
-    if (entry === undefined || entry.expireAt === 0) return false
-    entry.expireAt = 0
-    this.expires.delete(key)
+    if (this.expires.size === 0 || !this.expires.delete(key)) return false
+    if (this.exactExpires.size !== 0) this.exactExpires.delete(key)
     return true
   }
 
   /** True if the key exists in the dictionary but its time has passed (not deleted yet). */
   isLogicallyExpired(key: string): boolean {
-    const entry = this.entries.get(key)
-    return entry !== undefined && entry.expireAt !== 0 && entry.expireAt < this.host.now
+    const at = this.expires.get(key)
+    return at !== undefined && at < this.host.now && this.entries.has(key)
   }
 
   /** A random live key (dbRandomKey), or undefined when the database is empty. */
   randomKey(random: () => number = Math.random): string | undefined {
     let attempts = 0
-    while (this.slots.length > 0) {
+    while (this.entries.size > 0) {
       const key = this.slots[Math.floor(random() * this.slots.length)]!
-      const entry = this.entries.get(key)!
-      if (entry.expireAt === 0 || entry.expireAt >= this.host.now) return key
+      if (!this.entries.has(key)) continue // a stale slot: at most half of them, so retries are few
+      const at = this.expires.get(key)
+      if (at === undefined || at >= this.host.now) return key
       if (this.host.isReplica) {
         // Like Redis on a replica: give up after a while when every key is logically expired.
         if (++attempts >= 100 && this.expires.size === this.entries.size) return key
@@ -207,28 +255,48 @@ export class Database {
   }
 
   /**
-   * One SCAN step over at most `count` slots: visits keys (live or not; callers filter) and returns
-   * the next cursor, 0 when done.
+   * One SCAN step over `count` live slots: visits the keys still in the dictionary (expired or not;
+   * callers decide) and returns the next cursor, 0 when done.
    *
-   * The cursor is a slot position walked downwards. Deletion moves the last slot into the hole, and
-   * new keys are appended at the end; both only move keys into positions the walk has already passed
-   * or has yet to reach, never from ahead of the cursor to behind it. So a key present for the whole
-   * scan is returned at least once, the guarantee Redis's SCAN gives.
+   * The cursor is a slot position walked downwards. New keys are appended at the end, behind the
+   * walk; a deleted key's slot goes stale; compaction keeps the order of the live slots and only moves
+   * them to lower positions, so a key ahead of the cursor stays ahead of it. A key present for the
+   * whole scan is therefore returned at least once, the guarantee Redis's SCAN gives. A key deleted
+   * and added again has a stale slot besides its live one: one call returns it once, a whole scan may
+   * return it twice, as Redis allows. Stale slots are skipped without counting towards `count`.
    */
   scan(cursor: number, count: number, visit: (key: string) => void): number {
     let position = cursor === 0 ? this.slots.length - 1 : Math.min(cursor - 1, this.slots.length - 1)
+    const seen = this.staleSlots === 0 ? undefined : new Set<string>()
     let examined = 0
     while (position >= 0 && examined < count) {
-      visit(this.slots[position]!)
-      position--
+      const key = this.slots[position--]!
+      if (!this.entries.has(key) || seen?.has(key) === true) continue
+      seen?.add(key)
+      visit(key)
       examined++
     }
     return position < 0 ? 0 : position + 1
   }
 
-  /** All keys, in slot order (KEYS). */
-  keys(): ReadonlyArray<string> {
-    return this.slots
+  /** Drops stale slots, keeping each live key once (at its last position) and the order of the rest. */
+  private compactSlots(): void {
+    const seen = new Set<string>()
+    const kept: string[] = []
+    for (let i = this.slots.length - 1; i >= 0; i--) {
+      const key = this.slots[i]!
+      if (this.entries.has(key) && !seen.has(key)) {
+        seen.add(key)
+        kept.push(key)
+      }
+    }
+    this.slots = kept.reverse()
+    this.staleSlots = 0
+  }
+
+  /** All keys (KEYS), expired ones included: callers decide. */
+  keys(): IterableIterator<string> {
+    return this.entries.keys()
   }
 
   /** Empties the database (FLUSHDB); returns the number of keys removed. */
@@ -237,7 +305,9 @@ export class Database {
     const n = this.entries.size
     this.entries = new Map()
     this.expires = new Map()
+    this.exactExpires = new Map()
     this.slots = []
+    this.staleSlots = 0
     this.expiryCursor = undefined
     this.avgTtl = 0
     return n
@@ -249,7 +319,9 @@ export class Database {
     other.blockedStreamsGone()
     ;[this.entries, other.entries] = [other.entries, this.entries]
     ;[this.expires, other.expires] = [other.expires, this.expires]
+    ;[this.exactExpires, other.exactExpires] = [other.exactExpires, this.exactExpires]
     ;[this.slots, other.slots] = [other.slots, this.slots]
+    ;[this.staleSlots, other.staleSlots] = [other.staleSlots, this.staleSlots]
     ;[this.avgTtl, other.avgTtl] = [other.avgTtl, this.avgTtl]
     this.expiryCursor = undefined
     other.expiryCursor = undefined
@@ -260,15 +332,15 @@ export class Database {
    * swapped away), clients blocked on it in XREADGROUP must be released: Redis 7.0 answers them
    * with an error.
    */
-  private streamGone(key: string, value: Value): void {
-    if (typeof value !== "string" && value.type === "stream") this.host.keyReady(this, key)
+  private streamGone(key: string, stored: Stored): void {
+    if (!(stored instanceof StoredString) && stored.type === "stream") this.host.keyReady(this, key)
   }
 
   /** scanDatabaseForDeletedStreams, before the whole contents go (FLUSHDB, FLUSHALL, SWAPDB). */
   private blockedStreamsGone(): void {
     for (const key of this.host.blockedKeys(this)) {
-      const entry = this.entries.get(key)
-      if (entry !== undefined) this.streamGone(key, entry.value)
+      const stored = this.entries.get(key)
+      if (stored !== undefined) this.streamGone(key, stored)
     }
   }
 

@@ -123,6 +123,8 @@ const itemAt = (packed: string, i: number): string => {
 const INDEX_THRESHOLD = 16
 
 export class HashValue implements ObjectValue {
+  /** LRU clock of the key's last access (OBJECT IDLETIME), set by the Database. */
+  lru = 0
   /** listpack: packed pairs; hashtable: dense flat pairs (data[2i] a field, data[2i + 1] its value). */
   private data: string | Array<string>
   /** Field -> position of the field in `data`; only for hashtable encoding with many pairs. */

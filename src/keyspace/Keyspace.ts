@@ -2,6 +2,7 @@ import { Clock, Context, Effect, Layer } from "effect"
 import { keyspaceEventsToFlags } from "../config/directives.ts"
 import { ServerConfig } from "../config/ServerConfig.ts"
 import { Database, type DatabaseHost } from "./Database.ts"
+import type { Value } from "./Value.ts"
 
 /** Keyspace event classes (notify-keyspace-events letters), as Redis's NOTIFY_* bits. */
 export const NotifyClass = {
@@ -147,6 +148,14 @@ export class KeyspaceState implements DatabaseHost {
   }
 
   /** signalKeyAsReady: a list/zset/stream key received data; wakes clients blocked on it. */
+  /** dbAdd: the "new" event, and signalKeyAsReady for the types clients block on. */
+  keyAdded(db: Database, key: string, value: Value): void {
+    this.notify(NotifyClass.new, "new", key, db.id)
+    if (typeof value !== "string" && (value.type === "list" || value.type === "zset" || value.type === "stream")) {
+      this.keyReady(db, key)
+    }
+  }
+
   keyReady(db: Database, key: string): void {
     if (this.onKeyReady !== undefined) this.onKeyReady(db, key)
   }

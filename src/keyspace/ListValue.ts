@@ -12,6 +12,8 @@ const MIN_SHRINK_CAPACITY = 64
  * one-element lists of a cache stay small; it grows by doubling and shrinks when a quarter full.
  */
 export class ListValue implements ObjectValue {
+  /** LRU clock of the key's last access (OBJECT IDLETIME), set by the Database. */
+  lru = 0
   /** Slots of the ring; `undefined` outside [head, head + length). */
   private items: Array<string | undefined>
   /** Physical index of element 0. */

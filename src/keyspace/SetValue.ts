@@ -58,6 +58,8 @@ const swapRemove = <A>(items: Array<A>, i: number): A => {
 }
 
 export class SetValue implements ObjectValue {
+  /** LRU clock of the key's last access (OBJECT IDLETIME), set by the Database. */
+  lru = 0
   /** Packed members (small), sorted integers (large intset) or dense members (large hashtable). */
   private data: string | Array<IntMember> | Array<string>
   private intset: boolean

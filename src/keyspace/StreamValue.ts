@@ -364,6 +364,8 @@ export interface TrimSpec {
 }
 
 export class StreamValue implements ObjectValue {
+  /** LRU clock of the key's last access (OBJECT IDLETIME), set by the Database. */
+  lru = 0
   readonly type = "stream" as const
   private nodes: Array<StreamNode> = []
   /** Live entries. */

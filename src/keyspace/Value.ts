@@ -9,6 +9,8 @@ export type ValueType = "string" | "list" | "hash" | "set" | "zset" | "stream"
 
 export interface ObjectValue {
   readonly type: Exclude<ValueType, "string">
+  /** LRU clock of the key's last access (OBJECT IDLETIME), kept by the Database like Redis's robj->lru. */
+  lru: number
   /** OBJECT ENCODING, following Redis 7.0's thresholds for the type (listpack, quicklist, ...). */
   encoding(): string
   /** An independent deep copy (COPY, and snapshotting a value before it is modified). */

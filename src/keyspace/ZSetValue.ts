@@ -406,6 +406,8 @@ class OrderTree {
 
 /** A sorted set: listpack-encoded arrays or the tree Redis calls "skiplist", switching as Redis does. */
 export class ZSetValue implements ObjectValue {
+  /** LRU clock of the key's last access (OBJECT IDLETIME), set by the Database. */
+  lru = 0
   get type(): "zset" {
     return "zset"
   }

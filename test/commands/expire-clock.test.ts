@@ -191,9 +191,13 @@ describe("expiry with TestClock", () => {
         ["OK", 1, 0, "OK", 1, "OK", 1]
       )
       assert.deepStrictEqual(propagated, ["0:SET a v", "0:DEL a", "0:SET b v", "0:DEL b", "0:SET c v", "0:DEL c"])
+      // each SET creates its key (dbAdd's "new"), each past time deletes it
       assert.deepStrictEqual(events.filter((e) => !e.includes(":set:")), [
+        `0:new:a:${NotifyClass.new}`,
         `0:del:a:${NotifyClass.generic}`,
+        `0:new:b:${NotifyClass.new}`,
         `0:del:b:${NotifyClass.generic}`,
+        `0:new:c:${NotifyClass.new}`,
         `0:del:c:${NotifyClass.generic}`
       ])
       assert.strictEqual(keyspace.stats.expiredKeys, 0)

@@ -304,6 +304,7 @@ describe("key commands against a model", () => {
 /** A minimal aggregate value, standing in for the list type. */
 class FakeList {
   readonly type = "list" as const
+  lru = 0
   readonly items: string[]
   constructor(items: ReadonlyArray<string>) {
     this.items = [...items]

@@ -65,4 +65,4 @@ describeEffects("key commands: propagation and keyspace events", (servers, effec
     // only meaningful if many sequences did more than a few writes
     expect(nonTrivial).toBeGreaterThan(50)
   })
-}, { notify: "Egx" })
+}, { notify: "Egxn" })

@@ -114,4 +114,4 @@ describeEffects("list commands: propagation and keyspace events", (servers, { co
     })
     expect(replies[0]).toBe(replies[1])
   })
-}, { notify: "Elg", oracleArgs: ["--hz", "100"] })
+}, { notify: "Elgn", oracleArgs: ["--hz", "100"] })

@@ -125,7 +125,7 @@ describeEffects(
       expect(effects.propagated.length).toBeGreaterThan(1)
     })
   },
-  { notify: "E$gx" }
+  { notify: "E$gxn" }
 )
 
 describeEffects(
@@ -152,7 +152,7 @@ describeEffects(
       }))
   },
   {
-    notify: "E$gx",
+    notify: "E$gxn",
     config: { "lazyfree-lazy-user-del": "yes", "lazyfree-lazy-expire": "yes" },
     oracleArgs: ["--lazyfree-lazy-user-del", "yes", "--lazyfree-lazy-expire", "yes"]
   }

@@ -121,7 +121,7 @@ describeEffects("sorted set commands: propagation and keyspace events", (servers
     })
     expect(replies[0]).toBe(replies[1])
   })
-}, { notify: "Egz" })
+}, { notify: "Egzn" })
 
 describeEffects("sorted set commands: the \"new\" event of created keys", (servers, { compare: compareEffects }) => {
   it("keys created by ZADD, GEOADD and the STORE commands emit \"new\" before their own event, as Redis does", async () => {
