@@ -1,4 +1,7 @@
-import { Clock, Context, Effect, Layer } from "effect"
+import * as Clock from "effect/Clock"
+import * as Context from "effect/Context"
+import * as Effect from "effect/Effect"
+import * as Layer from "effect/Layer"
 import { keyspaceEventsToFlags } from "../config/directives.ts"
 import { ServerConfig } from "../config/ServerConfig.ts"
 import { Database, type DatabaseHost } from "./Database.ts"
@@ -108,9 +111,12 @@ export class KeyspaceState implements DatabaseHost {
     for (const fn of this.propagateListeners) fn(dbid, argv)
   }
 
-  /** Opens a propagation unit; false when one is already open (a nested call joins it). */
+  /**
+   * Opens a propagation unit; false when one is already open (a nested call joins it) or when nobody
+   * listens (then nothing is collected at all).
+   */
   beginPropagation(): boolean {
-    if (this.pendingPropagation !== undefined) return false
+    if (this.pendingPropagation !== undefined || this.propagateListeners.length === 0) return false
     this.pendingPropagation = []
     return true
   }

@@ -4,7 +4,12 @@ import { formatDouble } from "../util/numbers.ts"
 export type Protocol = 2 | 3
 
 const MIN_BUFFER = 64 * 1024
-const CRLF = 0x0a0d // "\r\n" as a little-endian uint16
+/**
+ * Up to this many chars, text is copied into the buffer by a JS loop: Buffer#latin1Write is a call
+ * into C++ that costs more than the copy for short strings (replies of 100 short elements spent most
+ * of their time there).
+ */
+const SHORT_WRITE = 32
 
 /**
  * The one reply encoder. Commands write replies straight into a byte buffer, in RESP2 or RESP3
@@ -72,7 +77,41 @@ export class ReplyWriter {
   /** Pre-encoded RESP (latin1), written as is. */
   raw(resp: string): void {
     this.ensure(resp.length)
-    this.pos += this.buf.latin1Write(resp, this.pos)
+    this.pos = this.text(resp, this.pos)
+  }
+
+  /** Copies latin1 text at `p` (room already ensured); returns the position after it. */
+  private text(s: string, p: number): number {
+    const n = s.length
+    if (n > SHORT_WRITE) return p + this.buf.latin1Write(s, p)
+    const buf = this.buf
+    for (let i = 0; i < n; i++) buf[p + i] = s.charCodeAt(i)
+    return p + n
+  }
+
+  /** Writes a non-negative integer's decimal digits at `p` (room already ensured). */
+  private digits(n: number, p: number): number {
+    const buf = this.buf
+    if (n < 10) {
+      buf[p] = 48 + n
+      return p + 1
+    }
+    let end = p
+    for (let m = n; m > 0; m = Math.floor(m / 10)) end++
+    for (let i = end - 1, m = n; i >= p; i--, m = Math.floor(m / 10)) buf[i] = 48 + (m % 10)
+    return end
+  }
+
+  /** `<prefix><n>\r\n` for a count or length (array headers, bulk lengths). */
+  private header(prefix: number, n: number): void {
+    this.ensure(24)
+    const buf = this.buf
+    let p = this.pos
+    buf[p++] = prefix
+    p = this.digits(n, p)
+    buf[p] = 13
+    buf[p + 1] = 10
+    this.pos = p + 2
   }
 
   rawBytes(bytes: Uint8Array): void {
@@ -82,14 +121,15 @@ export class ReplyWriter {
   }
 
   private crlf(): void {
-    this.buf.writeUInt16LE(CRLF, this.pos)
+    this.buf[this.pos] = 13
+    this.buf[this.pos + 1] = 10
     this.pos += 2
   }
 
   private line(prefix: string, text: string): void {
     this.ensure(text.length + 3)
-    this.buf[this.pos++] = prefix.charCodeAt(0)
-    this.pos += this.buf.latin1Write(text, this.pos)
+    this.buf[this.pos] = prefix.charCodeAt(0)
+    this.pos = this.text(text, this.pos + 1)
     this.crlf()
   }
 
@@ -111,16 +151,15 @@ export class ReplyWriter {
   }
 
   integer(n: number | bigint): void {
-    this.line(":", typeof n === "number" ? String(n) : n.toString())
+    if (typeof n === "number" && n >= 0 && Number.isSafeInteger(n)) this.header(58 /* : */, n)
+    else this.line(":", typeof n === "number" ? String(n) : n.toString())
   }
 
   bulk(value: string): void {
     const len = value.length
-    this.ensure(len + 16)
-    this.buf[this.pos++] = 36 /* $ */
-    this.pos += this.buf.latin1Write(String(len), this.pos)
-    this.crlf()
-    if (len > 0) this.pos += this.buf.latin1Write(value, this.pos)
+    this.header(36 /* $ */, len)
+    this.ensure(len + 2)
+    this.pos = this.text(value, this.pos)
     this.crlf()
   }
 
@@ -148,7 +187,7 @@ export class ReplyWriter {
   }
 
   arrayHeader(n: number): void {
-    this.line("*", String(n))
+    this.header(42 /* * */, n)
   }
 
   emptyArray(): void {

@@ -1,4 +1,4 @@
-import type { Deferred } from "effect"
+import type * as Deferred from "effect/Deferred"
 import type { CommandSpec } from "../commands/CommandSpec.ts"
 import type { Database } from "../keyspace/Database.ts"
 import { type ParserLimits, RequestParser } from "../resp/RequestParser.ts"
@@ -21,11 +21,14 @@ export class RuntimeCommand {
   /** "get", or "config|get" for a subcommand. */
   readonly fullName: string
   readonly parent: RuntimeCommand | undefined
+  /** The "readonly" flag, looked up once: call() checks it for every command. */
+  readonly isReadonly: boolean
 
   constructor(spec: CommandSpec, fullName: string, parent: RuntimeCommand | undefined) {
     this.spec = spec
     this.fullName = fullName
     this.parent = parent
+    this.isReadonly = spec.flags.includes("readonly")
     this.subcommands = spec.subcommands === undefined
       ? undefined
       : new Map(spec.subcommands.map((sub) => [sub.name, new RuntimeCommand(sub, `${fullName}|${sub.name}`, this)]))

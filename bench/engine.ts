@@ -1,0 +1,62 @@
+/**
+ * The synchronous command path alone, without sockets: ns per command for batches of 16 pipelined
+ * commands through Engine.handleBatch, as redis-benchmark -P 16 sends them. For profiling the hot
+ * path (`node --cpu-prof bench/engine.ts`); not a target by itself.
+ */
+import * as Context from "effect/Context"
+import * as Effect from "effect/Effect"
+import * as Layer from "effect/Layer"
+import * as Scope from "effect/Scope"
+import { RedisCore } from "../src/layers.ts"
+import { encodeCommand } from "../src/resp/ReplyParser.ts"
+import { Engine } from "../src/server/Engine.ts"
+
+const scope = Effect.runSync(Scope.make())
+const engine = Context.get(await Effect.runPromise(Layer.buildWithScope(RedisCore(), scope)), Engine)
+const client = engine.createClient({})
+const value = "xxx"
+const cases: Record<string, ReadonlyArray<string>> = {
+  SET: ["SET", "key:__rand_int__", value],
+  GET: ["GET", "key:__rand_int__"],
+  INCR: ["INCR", "counter:__rand_int__"],
+  LPUSH: ["LPUSH", "mylist", value],
+  MSET: ["MSET", ...Array.from({ length: 10 }, () => ["key:__rand_int__", value]).flat()],
+  HSET: ["HSET", "myhash", "element:__rand_int__", value],
+  SADD: ["SADD", "myset", "element:__rand_int__"],
+  ZADD: ["ZADD", "myzset", "0", "element:__rand_int__"],
+  XADD: ["XADD", "bench:xadd", "*", "field", "value"],
+  LRANGE_100: ["LRANGE", "bench:list", "0", "99"],
+  ZRANGE_100: ["ZRANGE", "bench:zset", "0", "99"],
+  ZRANK: ["ZRANK", "bench:zset", "member:500"],
+  XRANGE_10: ["XRANGE", "bench:stream", "-", "+", "COUNT", "10"],
+  GEOSEARCH: ["GEOSEARCH", "bench:geo", "FROMLONLAT", "13.361389", "38.115556", "BYRADIUS", "200", "km", "ASC", "COUNT", "10"]
+}
+// the data the read cases need, as `npm run bench` loads it
+const range = (n: number) => Array.from({ length: n }, (_, i) => i)
+for (const argv of [
+  ["RPUSH", "bench:list", ...range(600).map(() => "xxx")],
+  ["ZADD", "bench:zset", ...range(1000).flatMap((i) => [String(i), `member:${i}`])],
+  ["GEOADD", "bench:geo", ...range(1000).flatMap((i) => [String(12 + (i % 40) * 0.07), String(37 + Math.floor(i / 40) * 0.08), `place:${i}`])],
+  ...range(1000).map((i) => ["XADD", "bench:stream", `${i + 1}-0`, "field", "value"])
+]) engine.processCommand(client, argv)
+client.reply.take()
+const only = process.argv[2]
+for (const [name, argv] of Object.entries(cases)) {
+  if (only !== undefined && only !== name) continue
+  // as redis-benchmark sends them without -r: the same literal key ("key:__rand_int__") every time
+  const batches = Array.from({ length: 64 }, () => Buffer.concat(Array.from({ length: 16 }, () => encodeCommand(argv))))
+  const run = (n: number) => {
+    for (let i = 0; i < n; i++) {
+      engine.handleBatch(client, [batches[i & 63]!])
+      client.reply.take()
+    }
+  }
+  const heavy = name.includes("RANGE") || name === "GEOSEARCH"
+  run(heavy ? 2_000 : 20_000) // warm up the JIT
+  const n = heavy ? 5_000 : 200_000
+  const t0 = performance.now()
+  run(n)
+  const ns = ((performance.now() - t0) * 1e6) / (n * 16)
+  console.log(`${name.padEnd(6)} ${ns.toFixed(0)} ns/command`)
+}
+await Effect.runPromise(Scope.close(scope, (await import("effect/Exit")).void))
