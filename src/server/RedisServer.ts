@@ -1,5 +1,11 @@
-import { NodeSocket, NodeSocketServer } from "@effect/platform-node"
-import { Clock, Context, Deferred, Effect, Layer, Option } from "effect"
+import * as NodeSocket from "@effect/platform-node/NodeSocket"
+import * as NodeSocketServer from "@effect/platform-node/NodeSocketServer"
+import * as Clock from "effect/Clock"
+import * as Context from "effect/Context"
+import * as Deferred from "effect/Deferred"
+import * as Effect from "effect/Effect"
+import * as Layer from "effect/Layer"
+import * as Option from "effect/Option"
 import * as NetAddress from "effect/net/NetAddress"
 import * as Socket from "effect/socket/Socket"
 import type * as SocketServer from "effect/socket/SocketServer"
@@ -52,6 +58,110 @@ const peerAddress = (raw: Net.Socket | undefined): { addr: string; laddr: string
   }
 }
 
+/** Bytes a connection may have read ahead of the engine before the socket stops reading. */
+const READ_AHEAD_LIMIT = 1024 * 1024
+
+/** A connection's byte streams: batches in, one write per batch out. */
+interface Io {
+  readonly pull: Effect.Effect<ReadonlyArray<Uint8Array>, Socket.SocketError>
+  /** Writes; undefined when the bytes are taken synchronously, else the wait for the socket to drain. */
+  readonly write: (bytes: Uint8Array | string) => Effect.Effect<void, Socket.SocketError> | undefined
+}
+
+/**
+ * Writes straight to the net.Socket, waiting for 'drain' when the kernel buffer is full: the
+ * backpressure of Effect's socket writer, which only starts writing once its own reader is in use.
+ */
+const rawWrite = (raw: Net.Socket) => (bytes: Uint8Array | string): Effect.Effect<void, Socket.SocketError> | undefined => {
+  if (raw.destroyed) return Effect.fail(new Socket.SocketError({ reason: new Socket.SocketWriteError({ cause: new Error("socket closed") }) }))
+  if (raw.write(bytes)) return undefined
+  return Effect.callback<void, Socket.SocketError>((resume) => {
+    const done = () => {
+      cleanup()
+      resume(Effect.void)
+    }
+    const closed = () => {
+      cleanup()
+      resume(Effect.fail(new Socket.SocketError({ reason: new Socket.SocketWriteError({ cause: new Error("socket closed") }) })))
+    }
+    const cleanup = () => {
+      raw.off("drain", done)
+      raw.off("close", closed)
+    }
+    raw.on("drain", done)
+    raw.on("close", closed)
+    return Effect.sync(cleanup)
+  })
+}
+
+/**
+ * The connection's pull: the batches of bytes received since the last pull, as Effect's
+ * `Socket.readerBytes` gives them, but read in flowing mode ('data' events). Its paused-mode reader
+ * waits for a 'readable' event that Node emits a tick later and then calls read(): measured with
+ * redis-benchmark -P 1, that hop cost MSET about 20% of its throughput (70k vs 89k req/s on the same
+ * engine). Bytes queue while the fiber is busy, up to READ_AHEAD_LIMIT, where reading pauses until
+ * the next pull (TCP backpressure then holds the client). EOF and errors fail the pull with the same
+ * SocketError reasons as Effect's reader, after the bytes that came before them.
+ */
+const flowingPull = (raw: Net.Socket) =>
+  Effect.gen(function*() {
+    let queued: Array<Buffer> = []
+    let queuedBytes = 0
+    let failure: Socket.SocketError | undefined
+    let waiting: ((effect: Effect.Effect<ReadonlyArray<Buffer>, Socket.SocketError>) => void) | undefined
+    const deliver = () => {
+      if (waiting === undefined) return
+      const resume = waiting
+      if (queued.length > 0) {
+        waiting = undefined
+        const out = queued
+        queued = []
+        queuedBytes = 0
+        if (raw.isPaused()) raw.resume()
+        resume(Effect.succeed(out))
+      } else if (failure !== undefined) {
+        waiting = undefined
+        resume(Effect.fail(failure))
+      }
+    }
+    const onData = (chunk: Buffer) => {
+      queued.push(chunk)
+      queuedBytes += chunk.length
+      if (queuedBytes > READ_AHEAD_LIMIT) raw.pause()
+      deliver()
+    }
+    const fail = (reason: Socket.SocketError["reason"]) => {
+      failure ??= new Socket.SocketError({ reason })
+      deliver()
+    }
+    const onEnd = () => fail(new Socket.SocketCloseError({ code: 1000 }))
+    const onError = (cause: Error) => fail(new Socket.SocketReadError({ cause }))
+    const onClose = (hadError: boolean) => fail(new Socket.SocketCloseError({ code: hadError ? 1006 : 1000 }))
+    raw.on("data", onData)
+    raw.on("end", onEnd)
+    raw.on("error", onError)
+    raw.on("close", onClose)
+    raw.resume()
+    yield* Effect.addFinalizer(() =>
+      Effect.sync(() => {
+        raw.off("data", onData)
+        raw.off("end", onEnd)
+        raw.off("error", onError)
+        raw.off("close", onClose)
+        // the connection is over (QUIT, protocol error, EOF, shutdown): close after the last write
+        raw.destroySoon()
+      })
+    )
+    return Effect.callback<ReadonlyArray<Buffer>, Socket.SocketError>((resume) => {
+      waiting = resume
+      deliver()
+      if (waiting !== resume) return
+      return Effect.sync(() => {
+        if (waiting === resume) waiting = undefined
+      })
+    })
+  })
+
 /**
  * One connection: a fiber that pulls a batch of bytes, makes one synchronous engine call that parses
  * and executes every complete command, then writes all replies at once. A blocked client waits on its
@@ -60,18 +170,24 @@ const peerAddress = (raw: Net.Socket | undefined): { addr: string; laddr: string
 const connection = (engine: EngineState, maxClients: () => number) => (socket: Socket.Socket) =>
   Effect.gen(function*() {
     const raw = Option.getOrUndefined(yield* Effect.serviceOption(NodeSocket.NetSocket))
-    const pull = yield* Socket.readerBytes(socket)
-    const writer = yield* socket.writer
+    const io: Io = raw === undefined
+      ? { pull: yield* Socket.readerBytes(socket), write: (yield* socket.writer).write }
+      : { pull: yield* flowingPull(raw), write: rawWrite(raw) }
+    const pull = io.pull
     if (engine.clients.size >= maxClients()) {
       engine.stats.rejectedConnections++
-      yield* writer.write("-ERR max number of clients reached\r\n")
+      const drained = io.write("-ERR max number of clients reached\r\n")
+      if (drained !== undefined) yield* drained
       return
     }
     const client = engine.createClient(peerAddress(raw))
     yield* Effect.addFinalizer(() => Effect.sync(() => engine.freeClient(client)))
-    const send = (out: Buffer) => {
+    /** The replies of the batch in one write; an Effect only when the socket must drain first. */
+    const flush = (): Effect.Effect<void, Socket.SocketError> | undefined => {
+      const out = client.reply.take()
+      if (out === undefined) return undefined
       engine.stats.netOutputBytes += out.length
-      return writer.write(out)
+      return io.write(out)
     }
     client.kill = () => {
       client.closeAfterReply = true
@@ -86,10 +202,6 @@ const connection = (engine: EngineState, maxClients: () => number) => (socket: S
       }
     }
     const clock = yield* Clock.Clock
-    const flush = Effect.suspend(() => {
-      const out = client.reply.take()
-      return out === undefined ? Effect.void : send(out)
-    })
     const waitWhileBlocked = (blocked: Client["blocked"] & {}) =>
       Effect.gen(function*() {
         let state: Client["blocked"] = blocked
@@ -118,13 +230,15 @@ const connection = (engine: EngineState, maxClients: () => number) => (socket: S
     while (!client.closeAfterReply) {
       const chunks = yield* pull
       engine.handleBatch(client, chunks)
-      yield* flush
+      const drained = flush()
+      if (drained !== undefined) yield* drained
       if (client.closeReason !== undefined) yield* Effect.logWarning(client.closeReason)
       while (client.blocked !== undefined && !client.closeAfterReply) {
         yield* waitWhileBlocked(client.blocked)
         engine.refreshTime()
         engine.processInput(client)
-        yield* flush
+        const resumed = flush()
+        if (resumed !== undefined) yield* resumed
       }
     }
   }).pipe(
