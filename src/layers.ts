@@ -1,5 +1,5 @@
 /** Composition of the server's Layers (the graph is drawn in docs/ARCHITECTURE.md). */
-import { Layer } from "effect"
+import * as Layer from "effect/Layer"
 import { ServerConfig } from "./config/ServerConfig.ts"
 import { ActiveExpiry } from "./keyspace/ActiveExpiry.ts"
 import { Keyspace } from "./keyspace/Keyspace.ts"

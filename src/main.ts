@@ -2,8 +2,14 @@
  * redis-server's command line: `effect-redis-server [/path/to/redis.conf] [--name value ...]`.
  * Only composes Layers and hands them to NodeRuntime.runMain; SIGINT/SIGTERM release them.
  */
-import { NodeFileSystem, NodeRuntime } from "@effect/platform-node"
-import { Cause, Effect, Exit, Layer, References, Runtime } from "effect"
+import * as NodeFileSystem from "@effect/platform-node/NodeFileSystem"
+import * as NodeRuntime from "@effect/platform-node/NodeRuntime"
+import * as Cause from "effect/Cause"
+import * as Effect from "effect/Effect"
+import * as Exit from "effect/Exit"
+import * as Layer from "effect/Layer"
+import * as References from "effect/References"
+import * as Runtime from "effect/Runtime"
 import { ConfigLoadError, loadConfig } from "./config/load.ts"
 import { ServerConfig } from "./config/ServerConfig.ts"
 import { CoreLive } from "./layers.ts"

@@ -1,4 +1,6 @@
-import { Clock, Effect, Layer } from "effect"
+import * as Clock from "effect/Clock"
+import * as Effect from "effect/Effect"
+import * as Layer from "effect/Layer"
 import { ServerConfig } from "../config/ServerConfig.ts"
 import type { Database } from "./Database.ts"
 import { Keyspace, type KeyspaceState } from "./Keyspace.ts"

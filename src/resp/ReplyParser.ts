@@ -1,4 +1,4 @@
-import { Data } from "effect"
+import * as Data from "effect/Data"
 
 /** An error reply (`-ERR ...`), as a value (inside EXEC replies) or as the failure of a command. */
 export class ReplyError extends Data.TaggedError("ReplyError")<{ readonly message: string }> {

@@ -1,4 +1,10 @@
-import { Clock, Context, Deferred, Effect, Layer, type Scope, Semaphore } from "effect"
+import * as Clock from "effect/Clock"
+import * as Context from "effect/Context"
+import * as Deferred from "effect/Deferred"
+import * as Effect from "effect/Effect"
+import * as Layer from "effect/Layer"
+import type * as Scope from "effect/Scope"
+import * as Semaphore from "effect/Semaphore"
 import { type Reply, ReplyError, ReplyParser } from "../resp/ReplyParser.ts"
 import { Engine } from "./Engine.ts"
 

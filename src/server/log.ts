@@ -1,4 +1,5 @@
-import { Logger, type LogLevel } from "effect"
+import * as Logger from "effect/Logger"
+import type * as LogLevel from "effect/LogLevel"
 import { appendFileSync } from "node:fs"
 
 const MONTHS = ["Jan", "Feb", "Mar", "Apr", "May", "Jun", "Jul", "Aug", "Sep", "Oct", "Nov", "Dec"]
