@@ -1,5 +1,5 @@
 /** Hash commands (t_hash.c). */
-import type { ConfigStore } from "../config/ServerConfig.ts"
+import { type ConfigStore, liveNumbers } from "../config/ServerConfig.ts"
 import { type HashLimits, HashValue } from "../keyspace/HashValue.ts"
 import { NotifyClass } from "../keyspace/Keyspace.ts"
 import type { CommandContext } from "../server/CommandContext.ts"
@@ -12,24 +12,11 @@ import * as Errors from "./errors.ts"
 
 const group = "hash"
 
-const limitsByConfig = new WeakMap<ConfigStore, HashLimits>()
-
-/** hash-max-listpack-entries/-value as they are now: cached per config store, kept current by CONFIG SET. */
-const hashLimits = (config: ConfigStore): HashLimits => {
-  let limits = limitsByConfig.get(config)
-  if (limits === undefined) {
-    const current = { maxListpackEntries: 0, maxListpackValue: 0 }
-    config.watch("hash-max-listpack-entries", (v) => {
-      current.maxListpackEntries = Number(v)
-    })
-    config.watch("hash-max-listpack-value", (v) => {
-      current.maxListpackValue = Number(v)
-    })
-    limitsByConfig.set(config, current)
-    limits = current
-  }
-  return limits
-}
+/** hash-max-listpack-entries/-value as they are now. */
+const hashLimits: (config: ConfigStore) => HashLimits = liveNumbers({
+  maxListpackEntries: "hash-max-listpack-entries",
+  maxListpackValue: "hash-max-listpack-value"
+})
 
 /** The hash at `key` for reading: undefined when missing; replies WRONGTYPE and returns null for another type. */
 const readHash = (ctx: CommandContext, key: string): HashValue | undefined | null => {

@@ -1,5 +1,5 @@
 /** Set commands (t_set.c). */
-import type { ConfigStore } from "../config/ServerConfig.ts"
+import { type ConfigStore, liveNumbers } from "../config/ServerConfig.ts"
 import { NotifyClass } from "../keyspace/Keyspace.ts"
 import { SetValue } from "../keyspace/SetValue.ts"
 import type { CommandContext } from "../server/CommandContext.ts"
@@ -13,21 +13,10 @@ import { distinctPositions, removeElements } from "./hashes.ts"
 const group = "set"
 const LONG_MAX = 9223372036854775807
 
-const intsetLimitByConfig = new WeakMap<ConfigStore, { value: number }>()
+const intsetLimit = liveNumbers({ value: "set-max-intset-entries" })
 
-/** set-max-intset-entries as it is now: cached per config store, kept current by CONFIG SET. */
-const maxIntsetEntries = (config: ConfigStore): number => {
-  let limit = intsetLimitByConfig.get(config)
-  if (limit === undefined) {
-    const current = { value: 0 }
-    config.watch("set-max-intset-entries", (v) => {
-      current.value = Number(v)
-    })
-    intsetLimitByConfig.set(config, current)
-    limit = current
-  }
-  return limit.value
-}
+/** set-max-intset-entries as it is now. */
+const maxIntsetEntries = (config: ConfigStore): number => intsetLimit(config).value
 
 /** The set at `key` for reading: undefined when missing; replies WRONGTYPE and returns null for another type. */
 const readSet = (ctx: CommandContext, key: string): SetValue | undefined | null => {

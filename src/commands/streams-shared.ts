@@ -3,7 +3,7 @@
  * with string2ull), key lookups, entry replies, the node limits from the configuration, and the
  * commands Redis propagates in place of consumer-group reads and claims.
  */
-import type { ConfigStore } from "../config/ServerConfig.ts"
+import { type ConfigStore, liveNumbers } from "../config/ServerConfig.ts"
 import { NotifyClass } from "../keyspace/Keyspace.ts"
 import {
   Consumer,
@@ -161,24 +161,11 @@ export const replyEntries = (reply: ReplyWriter, entries: ReadonlyArray<StreamEn
 /** A uint64/int64 counter as Redis replies it with addReplyLongLong (two's complement cast). */
 export const replyCounter = (reply: ReplyWriter, n: bigint): void => reply.integer(BigInt.asIntN(64, n))
 
-const limitsByConfig = new WeakMap<ConfigStore, { maxBytes: number; maxEntries: number }>()
-
-/** stream-node-max-bytes and stream-node-max-entries, kept current with CONFIG SET. */
-export const nodeLimits = (config: ConfigStore): NodeLimits => {
-  let limits = limitsByConfig.get(config)
-  if (limits === undefined) {
-    const current = { maxBytes: 0, maxEntries: 0 }
-    config.watch("stream-node-max-bytes", (v) => {
-      current.maxBytes = Number(v)
-    })
-    config.watch("stream-node-max-entries", (v) => {
-      current.maxEntries = Number(v)
-    })
-    limitsByConfig.set(config, current)
-    limits = current
-  }
-  return limits
-}
+/** stream-node-max-bytes and stream-node-max-entries as they are now. */
+export const nodeLimits: (config: ConfigStore) => NodeLimits = liveNumbers({
+  maxBytes: "stream-node-max-bytes",
+  maxEntries: "stream-node-max-entries"
+})
 
 /**
  * streamLookupConsumer (refreshing the seen time, SLC_DEFAULT) or streamCreateConsumer, which counts

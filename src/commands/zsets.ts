@@ -1,5 +1,5 @@
 /** Sorted set commands (t_zset.c), including the blocking ones. */
-import type { ConfigStore } from "../config/ServerConfig.ts"
+import { type ConfigStore, liveNumbers } from "../config/ServerConfig.ts"
 import { NotifyClass } from "../keyspace/Keyspace.ts"
 import { SetValue } from "../keyspace/SetValue.ts"
 import {
@@ -40,24 +40,11 @@ const HALF_LONG_MAX = 4611686018427387903n
 
 // --- lookups and limits -----------------------------------------------------------------------
 
-const limitsByConfig = new WeakMap<ConfigStore, ListpackLimits>()
-
-/** zset-max-listpack-entries / -value, kept current through CONFIG SET. */
-export const zsetLimits = (config: ConfigStore): ListpackLimits => {
-  let limits = limitsByConfig.get(config)
-  if (limits === undefined) {
-    const current = { entries: 0, value: 0 }
-    config.watch("zset-max-listpack-entries", (v) => {
-      current.entries = Number(v)
-    })
-    config.watch("zset-max-listpack-value", (v) => {
-      current.value = Number(v)
-    })
-    limitsByConfig.set(config, current)
-    limits = current
-  }
-  return limits
-}
+/** zset-max-listpack-entries / -value as they are now. */
+export const zsetLimits: (config: ConfigStore) => ListpackLimits = liveNumbers({
+  entries: "zset-max-listpack-entries",
+  value: "zset-max-listpack-value"
+})
 
 /** The sorted set at `key` for reading: undefined when missing; replies WRONGTYPE and returns null for another type. */
 export const readZSet = (ctx: CommandContext, key: string): ZSetValue | undefined | null => {

@@ -1,4 +1,5 @@
-import { Context, Layer } from "effect"
+import * as Context from "effect/Context"
+import * as Layer from "effect/Layer"
 import {
   ACCUMULATE,
   type ApplyFn,
@@ -229,6 +230,30 @@ export const configSet = (
     return [directive, adjusted] as const
   }))
   return undefined
+}
+
+/**
+ * Numeric directives read on every command (encoding thresholds): an object whose fields follow
+ * their directives through CONFIG SET, one per config store. `fields` maps a field to a directive.
+ */
+export const liveNumbers = <K extends string>(
+  fields: Readonly<Record<K, string>>
+): (config: ConfigStore) => Readonly<Record<K, number>> => {
+  const byStore = new WeakMap<ConfigStore, Record<K, number>>()
+  return (config) => {
+    let live = byStore.get(config)
+    if (live === undefined) {
+      const current = {} as Record<K, number>
+      for (const field of Object.keys(fields) as Array<K>) {
+        config.watch(fields[field], (v) => {
+          current[field] = Number(v)
+        })
+      }
+      byStore.set(config, current)
+      live = current
+    }
+    return live
+  }
 }
 
 export class ServerConfig extends Context.Service<ServerConfig, ConfigStore>()("effect-redis-server/ServerConfig") {

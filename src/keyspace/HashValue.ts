@@ -208,8 +208,34 @@ export class HashValue implements ObjectValue {
     return this.setPairs([field, value], 0, limits) === 1
   }
 
+  /**
+   * One field of a listpack hash set by splicing the packed string, without unpacking it (HSET of one
+   * pair, the common case); undefined when the hash must change encoding instead.
+   */
+  private setOnePacked(field: string, value: string, limits: HashLimits): 0 | 1 | undefined {
+    const packed = this.data as string
+    if (field.length > limits.maxListpackValue || value.length > limits.maxListpackValue) return undefined
+    // any write converts a listpack already over the limit (a CONFIG SET lowered it), as in Redis
+    const items = readVarint(packed, 0)
+    if ((items >> 1) > limits.maxListpackEntries) return undefined
+    if (packedFind(packed, field, 2) !== -1) {
+      const valueAt = after
+      const oldLength = readVarint(packed, valueAt)
+      this.data = packed.slice(0, valueAt) + varint(value.length) + value + packed.slice(after + oldLength)
+      return 0
+    }
+    if ((items >> 1) + 1 > limits.maxListpackEntries) return undefined
+    readVarint(packed, 0) // `after`: the end of the count
+    this.data = varint(items + 2) + packed.slice(after) + varint(field.length) + field + varint(value.length) + value
+    return 1
+  }
+
   /** Sets the pairs argv[from], argv[from + 1], ... (HSET); returns how many fields were new. */
   setPairs(argv: ReadonlyArray<string>, from: number, limits: HashLimits): number {
+    if (typeof this.data === "string" && argv.length - from === 2) {
+      const done = this.setOnePacked(argv[from]!, argv[from + 1]!, limits)
+      if (done !== undefined) return done
+    }
     let created = 0
     let k = from
     if (typeof this.data === "string") {
