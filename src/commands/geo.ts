@@ -1,8 +1,9 @@
 /** Geospatial commands (geo.c): GEOADD, GEOSEARCH, GEORADIUS, ... over sorted sets. */
 import {
   decodeScore,
+  decodeScoreTo,
   distance,
-  distanceIfWithin,
+  withinTest,
   encodeScoreText,
   GEO_LAT_MAX,
   GEO_LAT_MIN,
@@ -177,14 +178,18 @@ interface GeoPoint {
 /** geoGetPointsInRange over every cell of the search, stopping at `limit` points (ANY) when non-zero. */
 const pointsWithin = (zset: ZSetValue, shape: GeoShape, limit: number): Array<GeoPoint> => {
   const points: Array<GeoPoint> = []
+  const position = [0, 0]
+  const within = withinTest(shape)
   for (const [min, max] of searchRanges(shape)) {
     if (limit !== 0 && points.length >= limit) break
     const first = zset.firstInScoreRange({ min, max, minex: false, maxex: true })
     if (first === -1) continue
     zset.walk(first, false, (member, score) => {
       if (!(score < max)) return false
-      const [longitude, latitude] = decodeScore(score)
-      const dist = distanceIfWithin(shape, longitude, latitude)
+      decodeScoreTo(score, position)
+      const longitude = position[0]!
+      const latitude = position[1]!
+      const dist = within(longitude, latitude)
       if (dist !== undefined) points.push({ member, score, longitude, latitude, dist })
       return !(limit !== 0 && points.length >= limit)
     })

@@ -194,8 +194,47 @@ const areaCenter = (area: HashArea): readonly [number, number] => {
  * score that is not a geohash gives some clamped position), through C's uint64 cast.
  */
 export const decodeScore = (score: number): readonly [number, number] => {
-  const [hi, lo] = doubleToUint64Words(score)
-  return areaCenter(decodeWords(WGS84_LONG, WGS84_LAT, hi, lo, GEO_STEP_MAX))
+  const out: [number, number] = [0, 0]
+  decodeScoreTo(score, out)
+  return out
+}
+
+const GEO_CELLS = 2 ** GEO_STEP_MAX
+const LAT_SCALE = GEO_LAT_MAX - GEO_LAT_MIN
+const LONG_SCALE = GEO_LONG_MAX - GEO_LONG_MIN
+
+/**
+ * decodeScore writing into `out` (longitude, latitude) without allocating: a search decodes every
+ * candidate point. The arithmetic is decodeWords + areaCenter's, in the same order, so the doubles
+ * are the same bits.
+ */
+export const decodeScoreTo = (score: number, out: Array<number>): void => {
+  let hi: number
+  let lo: number
+  if (score >= 0 && score < TWO63) {
+    // a geo set's scores are non-negative 52-bit integers: the uint64 cast is the truncation
+    const t = Math.trunc(score)
+    hi = Math.floor(t / TWO32)
+    lo = t - hi * TWO32
+  } else {
+    const words = doubleToUint64Words(score)
+    hi = words[0]
+    lo = words[1]
+  }
+  const ilat = (compact16(lo) | (compact16(hi) << 16)) >>> 0
+  const ilon = (compact16(lo >>> 1) | (compact16(hi >>> 1) << 16)) >>> 0
+  const latMin = GEO_LAT_MIN + (ilat * 1.0 / GEO_CELLS) * LAT_SCALE
+  const latMax = GEO_LAT_MIN + (((ilat + 1) >>> 0) * 1.0 / GEO_CELLS) * LAT_SCALE
+  const longMin = GEO_LONG_MIN + (ilon * 1.0 / GEO_CELLS) * LONG_SCALE
+  const longMax = GEO_LONG_MIN + (((ilon + 1) >>> 0) * 1.0 / GEO_CELLS) * LONG_SCALE
+  let x = (longMin + longMax) / 2
+  if (x > GEO_LONG_MAX) x = GEO_LONG_MAX
+  if (x < GEO_LONG_MIN) x = GEO_LONG_MIN
+  let y = (latMin + latMax) / 2
+  if (y > GEO_LAT_MAX) y = GEO_LAT_MAX
+  if (y < GEO_LAT_MIN) y = GEO_LAT_MIN
+  out[0] = x
+  out[1] = y
 }
 
 const GEO_ALPHABET = "0123456789bcdefghjkmnpqrstuvwxyz"
@@ -292,15 +331,42 @@ export type GeoShape =
   }
 
 /**
- * geoAppendIfWithinShape's test: the distance in meters from the shape's centre to the point, or
- * undefined when the point is outside the shape.
+ * geoAppendIfWithinShape's test for one shape: a function giving the distance in meters from the
+ * shape's centre to a point, or undefined when the point is outside. The centre's radians and cosine
+ * are computed once for all points; each distance is the same expression as `distance`, so the
+ * doubles are the same bits.
  */
-export const distanceIfWithin = (shape: GeoShape, lon: number, lat: number): number | undefined => {
+export const withinTest = (shape: GeoShape): (lon: number, lat: number) => number | undefined => {
   const [x1, y1] = shape.center
   if (shape.type === "circle") {
-    const d = distance(x1, y1, lon, lat)
-    return d > shape.radius * shape.conversion ? undefined : d
+    const lat1r = degRad(y1)
+    const lon1r = degRad(x1)
+    const cosLat1 = Math.cos(lat1r)
+    const limit = shape.radius * shape.conversion
+    // R * |lat2 - lat1| never exceeds the great-circle distance, so a point whose latitude alone puts
+    // it beyond the radius is out without the trigonometry (with a margin for rounding: every point
+    // that may be inside still gets Redis's exact computation, so results do not change)
+    const maxLatDelta = (limit / EARTH_RADIUS_IN_METERS) * (1 + 1e-9) + 1e-12
+    return (lon, lat) => {
+      const lat2r = degRad(lat)
+      if (Math.abs(lat2r - lat1r) > maxLatDelta) return undefined
+      const lon2r = degRad(lon)
+      const u = Math.sin((lat2r - lat1r) / 2)
+      const v = Math.sin((lon2r - lon1r) / 2)
+      const d = 2.0 * EARTH_RADIUS_IN_METERS * Math.asin(Math.sqrt(u * u + cosLat1 * Math.cos(lat2r) * v * v))
+      return d > limit ? undefined : d
+    }
   }
+  return (lon, lat) => boxDistanceIfWithin(shape, x1, y1, lon, lat)
+}
+
+const boxDistanceIfWithin = (
+  shape: Extract<GeoShape, { type: "box" }>,
+  x1: number,
+  y1: number,
+  lon: number,
+  lat: number
+): number | undefined => {
   const lonDistance = distance(lon, lat, x1, lat)
   const latDistance = distance(lon, lat, lon, y1)
   if (lonDistance > (shape.width * shape.conversion) / 2 || latDistance > (shape.height * shape.conversion) / 2) {
