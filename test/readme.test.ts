@@ -1,0 +1,42 @@
+/**
+ * The README tells the truth: its embedding examples are the files in examples/, quoted verbatim, and
+ * those files run (examples/expiry.test.ts runs as part of this suite; the programs run here).
+ */
+import { execFile } from "node:child_process"
+import { readdirSync, readFileSync } from "node:fs"
+import { fileURLToPath } from "node:url"
+import { describe, expect, it } from "vitest"
+
+const root = fileURLToPath(new URL("..", import.meta.url))
+const readme = readFileSync(`${root}README.md`, "utf8")
+const examples = readdirSync(`${root}examples`).filter((f) => f.endsWith(".ts"))
+
+/** The ```ts blocks of the README. */
+const codeBlocks = [...readme.matchAll(/```ts\n([\s\S]*?)```/g)].map((m) => m[1]!)
+
+const run = (file: string): Promise<string> =>
+  new Promise((resolve, reject) => {
+    execFile(process.execPath, [file], { cwd: root, timeout: 20_000 }, (error, stdout, stderr) => {
+      if (error !== null) reject(new Error(`${file} failed: ${error.message}\n${stderr}`))
+      else resolve(stdout + stderr)
+    })
+  })
+
+describe("README", () => {
+  it.each(examples)("quotes examples/%s verbatim", (file) => {
+    expect(codeBlocks).toContain(readFileSync(`${root}examples/${file}`, "utf8"))
+  })
+
+  it("has no TypeScript example that is not a file of examples/", () => {
+    const files = examples.map((f) => readFileSync(`${root}examples/${f}`, "utf8"))
+    for (const block of codeBlocks) expect(files).toContain(block)
+  })
+
+  it("examples/in-process.ts runs: INCR answers 42", async () => {
+    expect(await run("examples/in-process.ts")).toContain("counter=42")
+  })
+
+  it("examples/tcp-server.ts runs: a node-redis client sets and gets through the embedded server", async () => {
+    expect(await run("examples/tcp-server.ts")).toMatch(/port \d+: greeting=hello/)
+  })
+})
