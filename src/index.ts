@@ -15,5 +15,11 @@ export { Push, type Reply, ReplyError, ReplyParser, encodeCommand } from "./resp
 export { BlockingWaiters } from "./server/BlockingWaiters.ts"
 export { Engine, EngineState } from "./server/Engine.ts"
 export { type Argument, RedisClient, type RedisConnection } from "./server/RedisClient.ts"
-export { type ListeningServer, type ListenOptions, RedisServer, type RedisServerOptions } from "./server/RedisServer.ts"
+export {
+  ListenError,
+  type ListeningServer,
+  type ListenOptions,
+  RedisServer,
+  type RedisServerOptions
+} from "./server/RedisServer.ts"
 export { REDIS_VERSION, SERVER_VERSION } from "./version.ts"

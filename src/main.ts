@@ -81,7 +81,15 @@ const program = Effect.gen(function*() {
   for (const signal of ["SIGINT", "SIGTERM"] as const) {
     process.prependOnceListener(signal, () => writeLogLine(logfile, "Warn", `Received ${signal} scheduling shutdown...`))
   }
-  return yield* Layer.launch(App).pipe(Effect.provideService(References.MinimumLogLevel, level))
+  return yield* Layer.launch(App).pipe(
+    Effect.provideService(References.MinimumLogLevel, level),
+    Effect.catchTag("ListenError", (e) =>
+      Effect.sync(() => {
+        // as redis-server: the reason, then "aborting", and exit status 1
+        for (const line of e.lines) writeLogLine(logfile, "Warn", line)
+        process.exit(1)
+      }))
+  )
 }).pipe(
   Effect.provide(NodeFileSystem.layer),
   Effect.catchTag("ConfigLoadError", (e: ConfigLoadError) =>

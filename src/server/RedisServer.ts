@@ -1,20 +1,16 @@
-import * as NodeSocket from "@effect/platform-node/NodeSocket"
-import * as NodeSocketServer from "@effect/platform-node/NodeSocketServer"
 import * as Clock from "effect/Clock"
 import * as Context from "effect/Context"
+import * as Data from "effect/Data"
 import * as Deferred from "effect/Deferred"
 import * as Effect from "effect/Effect"
+import * as FiberSet from "effect/FiberSet"
 import * as Layer from "effect/Layer"
-import * as Option from "effect/Option"
-import * as NetAddress from "effect/net/NetAddress"
-import * as Socket from "effect/socket/Socket"
-import type * as SocketServer from "effect/socket/SocketServer"
-import type * as Net from "node:net"
+import * as Net from "node:net"
 import { ServerConfig } from "../config/ServerConfig.ts"
-import type { Client } from "./Client.ts"
 import type { Keyspace } from "../keyspace/Keyspace.ts"
 import { RedisCore } from "../layers.ts"
 import type { BlockingWaiters } from "./BlockingWaiters.ts"
+import type { Client } from "./Client.ts"
 import { Engine, type EngineState } from "./Engine.ts"
 
 export interface ListenOptions {
@@ -35,6 +31,12 @@ export interface ListeningServer {
   readonly port: number
 }
 
+/** The listener could not be opened; `lines` are what redis-server logs before aborting. */
+export class ListenError extends Data.TaggedError("ListenError")<{
+  readonly lines: ReadonlyArray<string>
+  readonly cause: unknown
+}> {}
+
 /** Maps Redis's `bind` list to one Node listen host ("*" and "::*" mean every interface). */
 export const bindHost = (bind: string): string | undefined => {
   const first = bind.trim().split(/\s+/)[0] ?? "*"
@@ -43,8 +45,7 @@ export const bindHost = (bind: string): string | undefined => {
   return address
 }
 
-const peerAddress = (raw: Net.Socket | undefined): { addr: string; laddr: string; fd: number } => {
-  if (raw === undefined) return { addr: "", laddr: "", fd: -1 }
+const peerAddress = (raw: Net.Socket): { addr: string; laddr: string; fd: number } => {
   // Redis writes IPv6 peers in brackets ([::1]:port); IPv4-mapped addresses as plain IPv4
   const fmt = (host: string | undefined, port: number | undefined) => {
     const address = (host ?? "").replace(/^::ffff:(?=\d+\.)/, "")
@@ -58,57 +59,26 @@ const peerAddress = (raw: Net.Socket | undefined): { addr: string; laddr: string
   }
 }
 
+/** The socket closed, or failed, under a connection: its fiber ends. */
+class ConnectionClosed extends Data.TaggedError("ConnectionClosed")<{ readonly cause?: unknown }> {}
+
 /** Bytes a connection may have read ahead of the engine before the socket stops reading. */
 const READ_AHEAD_LIMIT = 1024 * 1024
 
-/** A connection's byte streams: batches in, one write per batch out. */
-interface Io {
-  readonly pull: Effect.Effect<ReadonlyArray<Uint8Array>, Socket.SocketError>
-  /** Writes; undefined when the bytes are taken synchronously, else the wait for the socket to drain. */
-  readonly write: (bytes: Uint8Array | string) => Effect.Effect<void, Socket.SocketError> | undefined
-}
-
 /**
- * Writes straight to the net.Socket, waiting for 'drain' when the kernel buffer is full: the
- * backpressure of Effect's socket writer, which only starts writing once its own reader is in use.
- */
-const rawWrite = (raw: Net.Socket) => (bytes: Uint8Array | string): Effect.Effect<void, Socket.SocketError> | undefined => {
-  if (raw.destroyed) return Effect.fail(new Socket.SocketError({ reason: new Socket.SocketWriteError({ cause: new Error("socket closed") }) }))
-  if (raw.write(bytes)) return undefined
-  return Effect.callback<void, Socket.SocketError>((resume) => {
-    const done = () => {
-      cleanup()
-      resume(Effect.void)
-    }
-    const closed = () => {
-      cleanup()
-      resume(Effect.fail(new Socket.SocketError({ reason: new Socket.SocketWriteError({ cause: new Error("socket closed") }) })))
-    }
-    const cleanup = () => {
-      raw.off("drain", done)
-      raw.off("close", closed)
-    }
-    raw.on("drain", done)
-    raw.on("close", closed)
-    return Effect.sync(cleanup)
-  })
-}
-
-/**
- * The connection's pull: the batches of bytes received since the last pull, as Effect's
- * `Socket.readerBytes` gives them, but read in flowing mode ('data' events). Its paused-mode reader
- * waits for a 'readable' event that Node emits a tick later and then calls read(): measured with
- * redis-benchmark -P 1, that hop cost MSET about 20% of its throughput (70k vs 89k req/s on the same
- * engine). Bytes queue while the fiber is busy, up to READ_AHEAD_LIMIT, where reading pauses until
- * the next pull (TCP backpressure then holds the client). EOF and errors fail the pull with the same
- * SocketError reasons as Effect's reader, after the bytes that came before them.
+ * The connection's pull: the batches of bytes received since the last pull, read in flowing mode
+ * ('data' events). A paused reader waiting for 'readable' (as Effect's socket reader does) gets the
+ * bytes a tick later: measured with redis-benchmark -P 1, that hop cost MSET about 20% of its
+ * throughput (70k vs 89k req/s on the same engine). Bytes queue while the fiber is busy, up to
+ * READ_AHEAD_LIMIT, where reading pauses until the next pull (TCP backpressure then holds the client).
+ * EOF and errors fail the pull, after the bytes that came before them.
  */
 const flowingPull = (raw: Net.Socket) =>
   Effect.gen(function*() {
     let queued: Array<Buffer> = []
     let queuedBytes = 0
-    let failure: Socket.SocketError | undefined
-    let waiting: ((effect: Effect.Effect<ReadonlyArray<Buffer>, Socket.SocketError>) => void) | undefined
+    let closed: ConnectionClosed | undefined
+    let waiting: ((effect: Effect.Effect<ReadonlyArray<Buffer>, ConnectionClosed>) => void) | undefined
     const deliver = () => {
       if (waiting === undefined) return
       const resume = waiting
@@ -119,9 +89,9 @@ const flowingPull = (raw: Net.Socket) =>
         queuedBytes = 0
         if (raw.isPaused()) raw.resume()
         resume(Effect.succeed(out))
-      } else if (failure !== undefined) {
+      } else if (closed !== undefined) {
         waiting = undefined
-        resume(Effect.fail(failure))
+        resume(Effect.fail(closed))
       }
     }
     const onData = (chunk: Buffer) => {
@@ -130,29 +100,26 @@ const flowingPull = (raw: Net.Socket) =>
       if (queuedBytes > READ_AHEAD_LIMIT) raw.pause()
       deliver()
     }
-    const fail = (reason: Socket.SocketError["reason"]) => {
-      failure ??= new Socket.SocketError({ reason })
+    const onClose = (cause?: unknown) => {
+      closed ??= new ConnectionClosed({ cause })
       deliver()
     }
-    const onEnd = () => fail(new Socket.SocketCloseError({ code: 1000 }))
-    const onError = (cause: Error) => fail(new Socket.SocketReadError({ cause }))
-    const onClose = (hadError: boolean) => fail(new Socket.SocketCloseError({ code: hadError ? 1006 : 1000 }))
     raw.on("data", onData)
-    raw.on("end", onEnd)
-    raw.on("error", onError)
+    raw.on("end", onClose)
+    raw.on("error", onClose)
     raw.on("close", onClose)
     raw.resume()
     yield* Effect.addFinalizer(() =>
       Effect.sync(() => {
         raw.off("data", onData)
-        raw.off("end", onEnd)
-        raw.off("error", onError)
+        raw.off("end", onClose)
+        raw.off("error", onClose)
         raw.off("close", onClose)
         // the connection is over (QUIT, protocol error, EOF, shutdown): close after the last write
         raw.destroySoon()
       })
     )
-    return Effect.callback<ReadonlyArray<Buffer>, Socket.SocketError>((resume) => {
+    return Effect.callback<ReadonlyArray<Buffer>, ConnectionClosed>((resume) => {
       waiting = resume
       deliver()
       if (waiting !== resume) return
@@ -163,40 +130,62 @@ const flowingPull = (raw: Net.Socket) =>
   })
 
 /**
+ * Writes to the socket; undefined when the bytes were taken at once, else the wait for 'drain' (the
+ * kernel buffer is full): that is the connection's output backpressure.
+ */
+const write = (raw: Net.Socket, bytes: Uint8Array | string): Effect.Effect<void, ConnectionClosed> | undefined => {
+  if (raw.destroyed) return Effect.fail(new ConnectionClosed({}))
+  if (raw.write(bytes)) return undefined
+  return Effect.callback<void, ConnectionClosed>((resume) => {
+    const drained = () => {
+      cleanup()
+      resume(Effect.void)
+    }
+    const closed = () => {
+      cleanup()
+      resume(Effect.fail(new ConnectionClosed({})))
+    }
+    const cleanup = () => {
+      raw.off("drain", drained)
+      raw.off("close", closed)
+    }
+    raw.on("drain", drained)
+    raw.on("close", closed)
+    return Effect.sync(cleanup)
+  })
+}
+
+/**
  * One connection: a fiber that pulls a batch of bytes, makes one synchronous engine call that parses
  * and executes every complete command, then writes all replies at once. A blocked client waits on its
  * Deferred, its timeout (Effect's Clock) or more bytes/EOF from the socket, whichever comes first.
  */
-const connection = (engine: EngineState, maxClients: () => number) => (socket: Socket.Socket) =>
+const connection = (engine: EngineState, maxClients: () => number) => (raw: Net.Socket) =>
   Effect.gen(function*() {
-    const raw = Option.getOrUndefined(yield* Effect.serviceOption(NodeSocket.NetSocket))
-    const io: Io = raw === undefined
-      ? { pull: yield* Socket.readerBytes(socket), write: (yield* socket.writer).write }
-      : { pull: yield* flowingPull(raw), write: rawWrite(raw) }
-    const pull = io.pull
+    const pull = yield* flowingPull(raw)
     if (engine.clients.size >= maxClients()) {
       engine.stats.rejectedConnections++
-      const drained = io.write("-ERR max number of clients reached\r\n")
+      const drained = write(raw, "-ERR max number of clients reached\r\n")
       if (drained !== undefined) yield* drained
       return
     }
     const client = engine.createClient(peerAddress(raw))
     yield* Effect.addFinalizer(() => Effect.sync(() => engine.freeClient(client)))
     /** The replies of the batch in one write; an Effect only when the socket must drain first. */
-    const flush = (): Effect.Effect<void, Socket.SocketError> | undefined => {
+    const flush = (): Effect.Effect<void, ConnectionClosed> | undefined => {
       const out = client.reply.take()
       if (out === undefined) return undefined
       engine.stats.netOutputBytes += out.length
-      return io.write(out)
+      return write(raw, out)
     }
     client.kill = () => {
       client.closeAfterReply = true
-      raw?.destroy()
+      raw.destroy()
     }
     client.wake = () => {
       // replies produced by another client's command (a served waiter): write them now, in order
       const out = client.reply.take()
-      if (out !== undefined && raw !== undefined && !raw.destroyed) {
+      if (out !== undefined && !raw.destroyed) {
         engine.stats.netOutputBytes += out.length
         raw.write(out)
       }
@@ -243,8 +232,52 @@ const connection = (engine: EngineState, maxClients: () => number) => (socket: S
     }
   }).pipe(
     Effect.scoped,
-    Effect.catchTag("SocketError", () => Effect.void)
+    Effect.catchTag("ConnectionClosed", () => Effect.void)
   )
+
+/**
+ * A TCP listener owned by the current scope: connections get a fiber each (in a FiberSet, so closing
+ * the scope interrupts them, which closes their sockets) and the listener closes after them. A plain
+ * net.Server rather than Effect's socket server: the connections use the net.Socket directly anyway,
+ * and not loading effect/socket (with Schema, Stream and Channel behind it) saves about 20 MB of RSS.
+ */
+const listenTcp = Effect.fnUntraced(function*(
+  options: Net.ListenOptions,
+  serverOptions: Net.ServerOpts,
+  handle: (socket: Net.Socket) => Effect.Effect<void>
+) {
+  const server = yield* Effect.acquireRelease(
+    Effect.callback<Net.Server, ListenError>((resume) => {
+      const server = Net.createServer({ ...serverOptions, pauseOnConnect: true })
+      const onError = (cause: Error & { code?: string }) => {
+        const where = `${options.host ?? "*"}:${options.port}`
+        const reason = cause.code === "EADDRINUSE" ? "bind: Address already in use" : cause.message
+        resume(Effect.fail(
+          new ListenError({
+            lines: [
+              `Warning: Could not create server TCP listening socket ${where}: ${reason}`,
+              `Failed listening on port ${options.port} (TCP), aborting.`
+            ],
+            cause
+          })
+        ))
+      }
+      server.once("error", onError)
+      server.listen(options, () => {
+        server.off("error", onError)
+        resume(Effect.succeed(server))
+      })
+    }),
+    (server) => Effect.callback<void>((resume) => void server.close(() => resume(Effect.void)))
+  )
+  // released before the listener above: connections are interrupted first, so close() can finish
+  const connections = yield* FiberSet.make()
+  const run = yield* FiberSet.runtime(connections)()
+  server.on("connection", (socket) => {
+    run(handle(socket))
+  })
+  return server
+})
 
 /** The listening TCP server as a service. */
 export class RedisServer extends Context.Service<RedisServer, ListeningServer>()("effect-redis-server/RedisServer") {
@@ -254,7 +287,7 @@ export class RedisServer extends Context.Service<RedisServer, ListeningServer>()
    */
   static readonly layer = (
     options: RedisServerOptions = {}
-  ): Layer.Layer<RedisServer | Engine | Keyspace | BlockingWaiters | ServerConfig, SocketServer.SocketServerError> =>
+  ): Layer.Layer<RedisServer | Engine | Keyspace | BlockingWaiters | ServerConfig, ListenError> =>
     RedisServer.listen(options).pipe(Layer.provideMerge(RedisCore(options.config)))
 
   /**
@@ -263,7 +296,7 @@ export class RedisServer extends Context.Service<RedisServer, ListeningServer>()
    */
   static readonly listen = (
     options: ListenOptions = {}
-  ): Layer.Layer<RedisServer, SocketServer.SocketServerError, Engine | ServerConfig> =>
+  ): Layer.Layer<RedisServer, ListenError, Engine | ServerConfig> =>
     Layer.effect(
       RedisServer,
       Effect.gen(function*() {
@@ -271,21 +304,15 @@ export class RedisServer extends Context.Service<RedisServer, ListeningServer>()
         const config = yield* ServerConfig
         const port = options.port ?? config.getNumber("port")
         const host = options.host ?? bindHost(config.get("bind") ?? "*")
-        const server = yield* NodeSocketServer.make({
-          port,
-          ...(host === undefined ? {} : { host }),
-          noDelay: true,
-          backlog: config.getNumber("tcp-backlog"),
-          keepAlive: config.getNumber("tcp-keepalive") > 0,
-          keepAliveInitialDelay: config.getNumber("tcp-keepalive") * 1000
-        })
-        const address = server.address
-        const bound = address._tag === "UnixPathAddress"
-          ? { host: address.path, port: 0 }
-          : { host: NetAddress.formatIp(address.address), port: address.port }
-        engine.listeningPort = bound.port
-        yield* Effect.forkScoped(server.run(connection(engine, () => config.getNumber("maxclients"))))
-        return bound
+        const keepAlive = config.getNumber("tcp-keepalive")
+        const server = yield* listenTcp(
+          { port, ...(host === undefined ? {} : { host }), backlog: config.getNumber("tcp-backlog") },
+          { noDelay: true, keepAlive: keepAlive > 0, keepAliveInitialDelay: keepAlive * 1000 },
+          connection(engine, () => config.getNumber("maxclients"))
+        )
+        const address = server.address() as Net.AddressInfo
+        engine.listeningPort = address.port
+        return { host: address.address, port: address.port }
       })
     )
 }

@@ -4,6 +4,7 @@
  * and shut down cleanly on SIGINT/SIGTERM (finalizers run, status 0).
  */
 import { type ChildProcess, spawn } from "node:child_process"
+import { readFileSync } from "node:fs"
 import { fileURLToPath } from "node:url"
 import { afterEach, describe, expect, it } from "vitest"
 import { REDIS_VERSION } from "../../src/version.ts"
@@ -77,5 +78,29 @@ describe("command line", () => {
     expect(run.output()).toContain("FATAL CONFIG FILE ERROR")
     expect(run.output()).toContain("no-such-directive")
     expect(run.output()).not.toContain("Ready to accept")
+  })
+})
+
+describe("listening", () => {
+  it("a port already in use is reported like redis-server and exits with status 1", async () => {
+    const port = await freePort()
+    const first = start("src/main.ts", ["--port", String(port), "--bind", "127.0.0.1"])
+    await first.waitFor("Ready to accept connections tcp")
+    const second = start("src/main.ts", ["--port", String(port), "--bind", "127.0.0.1"])
+    expect(await second.exited).toBe(1)
+    expect(second.output()).toContain(`Could not create server TCP listening socket 127.0.0.1:${port}: bind: Address already in use`)
+    expect(second.output()).toContain(`Failed listening on port ${port} (TCP), aborting.`)
+    first.child.kill("SIGTERM")
+    expect(await first.exited).toBe(0)
+  })
+})
+
+describe("V8 flags", () => {
+  it("the bin and the Nix package run the server with package.json's config.v8Flags, as npm start does", () => {
+    const read = (file: string) => readFileSync(`${root}${file}`, "utf8")
+    const flags = JSON.parse(read("package.json")).config.v8Flags as string
+    expect(JSON.parse(read("package.json")).scripts.start).toContain("$npm_package_config_v8Flags")
+    expect(read("bin/effect-redis-server.js").split("\n")[0]).toBe(`#!/usr/bin/env -S node ${flags}`)
+    expect(read("flake.nix")).toContain(`--add-flags "${flags}"`)
   })
 })
