@@ -128,9 +128,14 @@ const startRedis = async (): Promise<Server> => {
   return { name: "redis-server", port, process: child }
 }
 
+/** The V8 flags `npm start` runs the server with (package.json config.v8Flags). */
+const v8Flags: ReadonlyArray<string> = (JSON.parse(readFileSync(`${root}package.json`, "utf8")).config?.v8Flags ?? "")
+  .split(/\s+/)
+  .filter((f: string) => f.length > 0)
+
 const startOurs = async (): Promise<Server> => {
   const port = await freePort()
-  const child = spawn(process.execPath, ["src/main.ts", "--port", String(port), "--bind", "127.0.0.1", "--save", "", "--appendonly", "no"], {
+  const child = spawn(process.execPath, [...v8Flags, "src/main.ts", "--port", String(port), "--bind", "127.0.0.1", "--save", "", "--appendonly", "no"], {
     cwd: root,
     stdio: "ignore"
   })
