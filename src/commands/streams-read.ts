@@ -338,39 +338,19 @@ const blockForStreams = (
 }
 
 /**
- * The keys of XREAD/XREADGROUP as Redis 7.0 finds them: its key spec first (the keyword STREAMS
- * searched from `startfrom`, then the first half of what follows, rounded down), and when the keyword
- * is not there, the older xreadGetKeys (options skipped, an even number of arguments after STREAMS).
+ * The keys of XREAD/XREADGROUP as Redis 7.0's key spec finds them (COMMAND GETKEYS uses the spec):
+ * the keyword STREAMS searched from `startfrom` up to, not including, the last argument, then the first
+ * half of what follows it (rounded down). No STREAMS there: no keys.
  */
 const xreadKeys = (startfrom: number) => (argv: ReadonlyArray<string>): ReadonlyArray<number> => {
-  for (let i = startfrom; i < argv.length; i++) {
+  for (let i = startfrom; i < argv.length - 1; i++) {
     if (isOption(argv[i]!, "streams")) {
       const first = i + 1
       const count = Math.floor((argv.length - first) / 2)
       return Array.from({ length: count }, (_, k) => first + k)
     }
   }
-  return xreadGetKeys(argv)
-}
-
-/** xreadGetKeys: skips the options to the real STREAMS (it may also be a group or key name). */
-const xreadGetKeys = (argv: ReadonlyArray<string>): ReadonlyArray<number> => {
-  let streamsAt = -1
-  for (let i = 1; i < argv.length; i++) {
-    const arg = argv[i]!
-    if (isOption(arg, "block") || isOption(arg, "count")) i++
-    else if (isOption(arg, "group")) i += 2
-    else if (isOption(arg, "noack")) continue
-    else if (isOption(arg, "streams")) {
-      streamsAt = i
-      break
-    } else break
-  }
-  const rest = argv.length - streamsAt - 1
-  if (streamsAt === -1 || rest === 0 || rest % 2 !== 0) return []
-  const out: Array<number> = []
-  for (let i = streamsAt + 1; i < argv.length - rest / 2; i++) out.push(i)
-  return out
+  return []
 }
 
 export const xreadCommands = [
