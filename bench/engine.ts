@@ -25,6 +25,7 @@ const cases: Record<string, ReadonlyArray<string>> = {
   SADD: ["SADD", "myset", "element:__rand_int__"],
   ZADD: ["ZADD", "myzset", "0", "element:__rand_int__"],
   XADD: ["XADD", "bench:xadd", "*", "field", "value"],
+  XADD_TRIMMED: ["XADD", "bench:xaddt", "MAXLEN", "~", "1000", "*", "field", "value"],
   LRANGE_100: ["LRANGE", "bench:list", "0", "99"],
   ZRANGE_100: ["ZRANGE", "bench:zset", "0", "99"],
   ZRANK: ["ZRANK", "bench:zset", "member:500"],

@@ -19,6 +19,7 @@ import {
   StreamValue,
   U64_MAX
 } from "../keyspace/StreamValue.ts"
+import { packedCount, packedForEach } from "../keyspace/packed.ts"
 import type { ReplyWriter } from "../resp/ReplyWriter.ts"
 import type { CommandContext } from "../server/CommandContext.ts"
 import { isLongLong } from "../util/numbers.ts"
@@ -150,7 +151,10 @@ export const createStream = (ctx: CommandContext, key: string): StreamValue => {
 export const replyEntry = (reply: ReplyWriter, entry: StreamEntry): void => {
   reply.arrayHeader(2)
   reply.bulk(formatId(entry.id))
-  reply.bulkArray(entry.pairs)
+  // straight from the packed pairs: no array of them for a reply
+  const packed = entry.packed
+  reply.arrayHeader(packedCount(packed))
+  packedForEach(packed, (item) => reply.bulk(item))
 }
 
 export const replyEntries = (reply: ReplyWriter, entries: ReadonlyArray<StreamEntry>): void => {

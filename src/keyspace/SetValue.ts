@@ -16,7 +16,7 @@
  *   cursor that never misses a member present for the whole scan.
  */
 import { isLongLong } from "../util/numbers.ts"
-import { EMPTY_PACKED, pack, packedCount, packedFind, unpack } from "./HashValue.ts"
+import { EMPTY_PACKED, pack, packedCount, packedFind, unpack } from "./packed.ts"
 import type { ObjectValue } from "./Value.ts"
 
 /** An intset member: exact 64-bit integer (number within 2^53, bigint beyond). */

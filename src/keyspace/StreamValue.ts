@@ -14,6 +14,7 @@
  * front.
  */
 import { isLongLong } from "../util/numbers.ts"
+import { pack, unpack } from "./packed.ts"
 import type { ObjectValue } from "./Value.ts"
 
 export type StreamId = bigint
@@ -32,17 +33,24 @@ export const formatId = (id: StreamId): string => `${id >> 64n}-${id & U64_MAX}`
 export const INVALID_ENTRIES_READ = -1n
 
 /**
- * One entry: its ID, its field-value pairs (flat), and the tombstone flag of XDEL/XTRIM. Kept small
- * (no cached ID text): a big stream is millions of these, and formatting an ID is cheap.
+ * One entry: its ID, its field-value pairs, and the tombstone flag of XDEL/XTRIM. Kept small (no
+ * cached ID text, the pairs packed into one string): a big stream is millions of these, every one
+ * copied by the young-generation collector before it settles, and formatting an ID is cheap.
  */
 export class StreamEntry {
   readonly id: StreamId
-  readonly pairs: ReadonlyArray<string>
+  /** The pairs as a packed string (packed.ts). */
+  readonly packed: string
   deleted = false
 
-  constructor(id: StreamId, pairs: ReadonlyArray<string>) {
+  constructor(id: StreamId, packed: string) {
     this.id = id
-    this.pairs = pairs
+    this.packed = packed
+  }
+
+  /** The field-value pairs, flat. */
+  get pairs(): Array<string> {
+    return unpack(this.packed)
   }
 }
 
@@ -87,6 +95,9 @@ export interface NodeLimits {
 /** A node of the stream: one of Redis's listpacks, keyed in the rax by its master (first) ID. */
 class StreamNode {
   readonly master: StreamId
+  /** The master ID's halves as numbers when both are exact (below 2^53), for cheap entry sizes. */
+  private readonly masterMs: number
+  private readonly masterSeq: number
   readonly masterFields: ReadonlyArray<string>
   readonly entries: Array<StreamEntry> = []
   /** Live entries (the listpack's "count"). */
@@ -98,6 +109,8 @@ class StreamNode {
 
   constructor(master: StreamId, masterFields: ReadonlyArray<string>) {
     this.master = master
+    this.masterMs = safeNumber(idMs(master))
+    this.masterSeq = safeNumber(idSeq(master))
     this.masterFields = masterFields
     let body = integerElementSize(masterFields.length) + integerElementSize(0)
     for (const field of masterFields) body += stringElementSize(field)
@@ -118,9 +131,16 @@ class StreamNode {
   entrySize(id: StreamId, pairs: ReadonlyArray<string>, sameFields: boolean): number {
     const fields = pairs.length / 2
     let size = integerElementSize(sameFields ? 2 : 0)
-    // the deltas are unsigned differences stored as int64 (lpAppendInteger)
-    size += integerElementSize(BigInt.asIntN(64, idMs(id) - idMs(this.master)))
-    size += integerElementSize(BigInt.asIntN(64, idSeq(id) - idSeq(this.master)))
+    // the deltas are unsigned differences stored as int64 (lpAppendInteger); with every half below
+    // 2^53 they are exact as numbers and cannot wrap, which spares five bigints per entry
+    const ms = safeNumber(idMs(id))
+    const seq = safeNumber(idSeq(id))
+    if (ms >= 0 && seq >= 0 && this.masterMs >= 0 && this.masterSeq >= 0) {
+      size += integerElementSize(ms - this.masterMs) + integerElementSize(seq - this.masterSeq)
+    } else {
+      size += integerElementSize(BigInt.asIntN(64, idMs(id) - idMs(this.master)))
+      size += integerElementSize(BigInt.asIntN(64, idSeq(id) - idSeq(this.master)))
+    }
     if (!sameFields) size += integerElementSize(fields)
     for (let i = 0; i < pairs.length; i += 2) {
       if (!sameFields) size += stringElementSize(pairs[i]!)
@@ -152,7 +172,7 @@ class StreamNode {
   clone(): StreamNode {
     const copy = new StreamNode(this.master, this.masterFields)
     for (const e of this.entries) {
-      const entry = new StreamEntry(e.id, e.pairs)
+      const entry = new StreamEntry(e.id, e.packed)
       entry.deleted = e.deleted
       copy.entries.push(entry)
     }
@@ -447,7 +467,7 @@ export class StreamValue implements ObjectValue {
    * opening a new node where Redis would.
    */
   append(id: StreamId, pairs: ReadonlyArray<string>, limits: NodeLimits): StreamEntry {
-    const entry = new StreamEntry(id, pairs)
+    const entry = new StreamEntry(id, pack(pairs))
     let node: StreamNode | undefined = this.nodes[this.nodes.length - 1]
     if (node !== undefined) {
       const maxBytes = limits.maxBytes === 0 || limits.maxBytes > LISTPACK_MAX_SIZE ? LISTPACK_MAX_SIZE : limits.maxBytes
@@ -697,6 +717,9 @@ export class StreamValue implements ObjectValue {
     return branches + n + chains + (top > 0 ? 1 : 0)
   }
 }
+
+/** A uint64 as an exact number, or -1 when it is 2^53 or more. */
+const safeNumber = (v: bigint): number => (v <= 0x1f_ffff_ffff_ffffn ? Number(v) : -1)
 
 const pairsLength = (pairs: ReadonlyArray<string>): number => {
   let total = 0
