@@ -4,6 +4,7 @@
  * `const n = intArg(ctx.reply, argv[2]); if (n === undefined) return`.
  */
 import type { ReplyWriter } from "../resp/ReplyWriter.ts"
+import type { CommandContext } from "../server/CommandContext.ts"
 import { ceilLongDouble, parseLongDouble, scaleLongDouble } from "../util/longdouble.ts"
 import { parseDouble, parseLongLong, parseLongLongBig } from "../util/numbers.ts"
 import * as Errors from "./errors.ts"
@@ -181,6 +182,36 @@ export const scanArgs = (
     }
   }
   return { cursor, count, pattern, type }
+}
+
+/**
+ * HSCAN/SSCAN/ZSCAN (scanGenericCommand): checks the cursor, then reads the key (`read` replies the
+ * WRONGTYPE error and returns null), and only then the options, in Redis's order; a missing key is
+ * cursor 0 with no elements. `scan` pushes the matching elements' reply strings onto `found` and
+ * returns the next cursor.
+ */
+export const replyCollectionScan = <Value>(
+  ctx: CommandContext,
+  argv: ReadonlyArray<string>,
+  read: (ctx: CommandContext, key: string) => Value | undefined | null,
+  scan: (value: Value, options: ScanOptions, found: Array<string>) => number
+): void => {
+  const reply = ctx.reply
+  if (scanCursorArg(reply, argv[2]!) === undefined) return
+  const value = read(ctx, argv[1]!)
+  if (value === null) return
+  if (value === undefined) {
+    reply.arrayHeader(2)
+    reply.bulk("0")
+    return reply.emptyArray()
+  }
+  const options = scanArgs(reply, argv, 2, false)
+  if (options === undefined) return
+  const found: Array<string> = []
+  const next = scan(value, options, found)
+  reply.arrayHeader(2)
+  reply.bulk(String(next))
+  reply.bulkArray(found)
 }
 
 /**

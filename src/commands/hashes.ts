@@ -6,7 +6,7 @@ import type { CommandContext } from "../server/CommandContext.ts"
 import { globMatch } from "../util/glob.ts"
 import { addLongDouble, formatLongDouble, parseLongDouble, ZERO } from "../util/longdouble.ts"
 import { addLongLong, formatLongLong, parseLongLong, parseLongLongBig } from "../util/numbers.ts"
-import { isOption, longLongArg, MAX_RANDOM_REPLY, randomCountArg, scanArgs, scanCursorArg } from "./args.ts"
+import { isOption, longLongArg, MAX_RANDOM_REPLY, randomCountArg, replyCollectionScan } from "./args.ts"
 import { type CommandSpec, defineCommand } from "./CommandSpec.ts"
 import * as Errors from "./errors.ts"
 
@@ -449,29 +449,11 @@ export const hashCommands: ReadonlyArray<CommandSpec> = [
       complexity:
         "O(1) for every call. O(N) for a complete iteration, including enough command calls for the cursor to return back to 0. N is the number of elements inside the collection.."
     },
-    handler: (ctx, argv) => {
-      // Redis checks the cursor, then the key, and only then the options (scanGenericCommand).
-      if (scanCursorArg(ctx.reply, argv[2]!) === undefined) return
-      const hash = readHash(ctx, argv[1]!)
-      if (hash === null) return
-      const reply = ctx.reply
-      if (hash === undefined) {
-        reply.arrayHeader(2)
-        reply.bulk("0")
-        return reply.emptyArray()
-      }
-      const options = scanArgs(reply, argv, 2, false)
-      if (options === undefined) return
-      const pattern = options.pattern
-      const found: Array<string> = []
-      const collect = (field: string, value: string) => {
-        if (pattern === undefined || globMatch(pattern, field)) found.push(field, value)
-      }
-      // A listpack is returned whole with cursor 0, whatever the cursor and COUNT, as Redis does.
-      const next = hash.scan(Number(options.cursor), options.count, collect)
-      reply.arrayHeader(2)
-      reply.bulk(String(next))
-      reply.bulkArray(found)
-    }
+    handler: (ctx, argv) =>
+      replyCollectionScan(ctx, argv, readHash, (hash, { count, cursor, pattern }, found) =>
+        // A listpack is returned whole with cursor 0, whatever the cursor and COUNT, as Redis does.
+        hash.scan(Number(cursor), count, (field, value) => {
+          if (pattern === undefined || globMatch(pattern, field)) found.push(field, value)
+        }))
   })
 ]

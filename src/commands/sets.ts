@@ -5,7 +5,7 @@ import { SetValue } from "../keyspace/SetValue.ts"
 import type { CommandContext } from "../server/CommandContext.ts"
 import { globMatch } from "../util/glob.ts"
 import { parseLongLong } from "../util/numbers.ts"
-import { MAX_RANDOM_REPLY, randomCountArg, rangeIntArg, scanArgs, scanCursorArg } from "./args.ts"
+import { MAX_RANDOM_REPLY, randomCountArg, rangeIntArg, replyCollectionScan } from "./args.ts"
 import { type CommandSpec, defineCommand } from "./CommandSpec.ts"
 import * as Errors from "./errors.ts"
 import { distinctPositions, removeElements } from "./hashes.ts"
@@ -517,30 +517,17 @@ export const setCommands: ReadonlyArray<CommandSpec> = [
       complexity:
         "O(1) for every call. O(N) for a complete iteration, including enough command calls for the cursor to return back to 0. N is the number of elements inside the collection.."
     },
-    handler: (ctx, argv) => {
-      // Redis checks the cursor, then the key, and only then the options (scanGenericCommand).
-      if (scanCursorArg(ctx.reply, argv[2]!) === undefined) return
-      const set = readSet(ctx, argv[1]!)
-      if (set === null) return
-      const reply = ctx.reply
-      if (set === undefined) {
-        reply.arrayHeader(2)
-        reply.bulk("0")
-        return reply.emptyArray()
-      }
-      const options = scanArgs(reply, argv, 2, false)
-      if (options === undefined) return
-      const pattern = options.pattern
-      const found: Array<string> = []
-      const collect = (member: string) => {
-        if (pattern === undefined || globMatch(pattern, member)) found.push(member)
-      }
-      let next = 0
-      if (set.isIntset) set.forEach(collect)
-      else next = set.scan(Number(options.cursor), options.count, collect)
-      reply.arrayHeader(2)
-      reply.bulk(String(next))
-      reply.bulkArray(found)
-    }
+    handler: (ctx, argv) =>
+      replyCollectionScan(ctx, argv, readSet, (set, { count, cursor, pattern }, found) => {
+        const collect = (member: string) => {
+          if (pattern === undefined || globMatch(pattern, member)) found.push(member)
+        }
+        // An intset is returned whole with cursor 0, as Redis does.
+        if (set.isIntset) {
+          set.forEach(collect)
+          return 0
+        }
+        return set.scan(Number(cursor), count, collect)
+      })
   })
 ]

@@ -26,8 +26,7 @@ import {
   optionName,
   randomCountArg,
   rangeIntArg,
-  scanArgs,
-  scanCursorArg,
+  replyCollectionScan,
   timeoutArg
 } from "./args.ts"
 import { type Blocked, type CommandSpec, defineCommand } from "./CommandSpec.ts"
@@ -868,38 +867,23 @@ const scanScoreText = (zset: ZSetValue, score: number): string =>
   zset.isListpack && isListpackIntegerScore(score) ? BigInt(score).toString() : formatDouble(score)
 
 /** ZSCAN key cursor [MATCH pattern] [COUNT count]. */
-const zscan = (ctx: CommandContext, argv: ReadonlyArray<string>): void => {
-  const reply = ctx.reply
-  if (scanCursorArg(reply, argv[2]!) === undefined) return
-  const zset = readZSet(ctx, argv[1]!)
-  if (zset === null) return
-  if (zset === undefined) {
-    reply.arrayHeader(2)
-    reply.bulk("0")
-    return reply.emptyArray()
-  }
-  const options = scanArgs(reply, argv, 2, false)
-  if (options === undefined) return
-  const found: Array<string> = []
-  const visit = (member: string, score: number) => {
-    if (options.pattern !== undefined && !globMatch(options.pattern, member)) return
-    found.push(member, scanScoreText(zset, score))
-  }
-  let next = 0
-  if (zset.isListpack) {
-    // A listpack is returned whole in one call, as Redis does for small encodings.
-    zset.walk(0, false, (member, score) => {
-      visit(member, score)
-      return true
-    })
-  } else {
-    const cursor = options.cursor > BigInt(Number.MAX_SAFE_INTEGER) ? Number.MAX_SAFE_INTEGER : Number(options.cursor)
-    next = zset.scan(cursor, options.count, visit)
-  }
-  reply.arrayHeader(2)
-  reply.bulk(String(next))
-  reply.bulkArray(found)
-}
+const zscan = (ctx: CommandContext, argv: ReadonlyArray<string>): void =>
+  replyCollectionScan(ctx, argv, readZSet, (zset, { count, cursor, pattern }, found) => {
+    const visit = (member: string, score: number) => {
+      if (pattern !== undefined && !globMatch(pattern, member)) return
+      found.push(member, scanScoreText(zset, score))
+    }
+    if (zset.isListpack) {
+      // A listpack is returned whole in one call, as Redis does for small encodings.
+      zset.walk(0, false, (member, score) => {
+        visit(member, score)
+        return true
+      })
+      return 0
+    }
+    const start = cursor > BigInt(Number.MAX_SAFE_INTEGER) ? Number.MAX_SAFE_INTEGER : Number(cursor)
+    return zset.scan(start, count, visit)
+  })
 
 // --- the command table ------------------------------------------------------------------------
 
