@@ -5,6 +5,7 @@
  * disconnects while blocked, databases, SWAPDB and CLIENT UNBLOCK.
  */
 import { expect, it } from "vitest"
+import { oursBlocked, redisBlocked, until } from "../support/blocking.ts"
 import { type Command, describeDifferential } from "../support/differential.ts"
 import { encode, RawConnection } from "../support/raw.ts"
 
@@ -29,14 +30,6 @@ class Conn {
   }
   async read(n = 1): Promise<ReadonlyArray<string>> {
     return (await this.raw.read(n)).map((r) => r.raw)
-  }
-}
-
-const until = async (what: string, check: () => Promise<boolean>): Promise<void> => {
-  const deadline = Date.now() + 5_000
-  while (!(await check())) {
-    if (Date.now() > deadline) throw new Error(`timed out waiting for ${what}`)
-    await new Promise((r) => setTimeout(r, 5))
   }
 }
 
@@ -74,8 +67,6 @@ class Scenario {
   }
 }
 
-const blockedFromInfo = (info: string): number => Number(/blocked_clients:(\d+)/.exec(info)?.[1] ?? "NaN")
-
 describeDifferential("blocking list commands with several connections", (servers) => {
   const targets = async (): Promise<ReadonlyArray<Target>> => {
     const { server, oracle } = servers()
@@ -84,12 +75,12 @@ describeDifferential("blocking list commands with several connections", (servers
       {
         name: "ours",
         connect: async () => new Conn(await RawConnection.connect(server.port)),
-        blockedClients: async () => server.engine.waiters.blockedClients
+        blockedClients: oursBlocked(server)
       },
       {
         name: "redis",
         connect: async () => new Conn(await RawConnection.connect(oracle.port)),
-        blockedClients: async () => blockedFromInfo(String((await control.call("INFO", "clients")).value))
+        blockedClients: redisBlocked(control)
       }
     ]
   }

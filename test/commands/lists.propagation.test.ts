@@ -8,9 +8,9 @@
 import fc from "fast-check"
 import { expect, it } from "vitest"
 import { anyCase } from "../support/arbitraries.ts"
+import { servedOnBoth } from "../support/blocking.ts"
 import type { Command } from "../support/differential.ts"
 import { describeEffects } from "../support/effects.ts"
-import { encode, RawConnection } from "../support/raw.ts"
 
 const key = fc.constantFrom("a", "b", "c")
 const element = fc.constantFrom("x", "y", "z", "")
@@ -76,22 +76,6 @@ describeEffects("list commands: propagation and keyspace events", (servers, { co
     expect(nonEmpty).toBeGreaterThan(50)
   })
 
-  /** A waiter on one connection, served by a push from another: run on `port`. */
-  const served = async (port: number, wait: Command, pushes: ReadonlyArray<Command>, blocked: () => Promise<number>) => {
-    const [waiter, pusher] = [await RawConnection.connect(port), await RawConnection.connect(port)]
-    const before = await blocked()
-    waiter.write(encode(wait))
-    const deadline = Date.now() + 5_000
-    while ((await blocked()) !== before + 1) {
-      if (Date.now() > deadline) throw new Error(`${wait.join(" ")} did not block`)
-      await new Promise((r) => setTimeout(r, 5))
-    }
-    await pusher.pipeline(pushes)
-    const [reply] = await waiter.read(1)
-    await Promise.all([waiter.close(), pusher.close()])
-    return reply!.raw
-  }
-
   it.each<[string, Command, ReadonlyArray<Command>]>([
     ["BLPOP", ["BLPOP", "none", "k", "0"], [["RPUSH", "k", "1", "2"]]],
     ["BRPOP", ["BRPOP", "k", "0"], [["LPUSH", "k", "1", "2"]]],
@@ -101,16 +85,12 @@ describeEffects("list commands: propagation and keyspace events", (servers, { co
     ["BLMOVE into another type", ["BLMOVE", "k", "dst", "LEFT", "LEFT", "0"], [["SET", "dst", "s"], ["RPUSH", "k", "1"]]],
     ["a waiter in MULTI's aftermath", ["BLPOP", "k", "0"], [["MULTI"], ["RPUSH", "k", "1"], ["RPUSH", "k", "2"], ["EXEC"]]]
   ])("a served %s propagates and notifies as Redis does", async (_, wait, pushes) => {
-    const { server, oracle, theirs } = servers()
+    const { ours, theirs } = servers()
     const replies: string[] = []
     await compareEffects(async () => {
-      await servers().ours.call("FLUSHALL")
+      await ours.call("FLUSHALL")
       await theirs.call("FLUSHALL")
-      replies.push(await served(server.port, wait, pushes, async () => server.engine.waiters.blockedClients))
-      replies.push(
-        await served(oracle.port, wait, pushes, async () =>
-          Number(/blocked_clients:(\d+)/.exec(String((await theirs.call("INFO", "clients")).value))![1]))
-      )
+      replies.push(...(await servedOnBoth(servers(), wait, pushes)))
     })
     expect(replies[0]).toBe(replies[1])
   })

@@ -12,6 +12,7 @@ import { Keyspace } from "../../src/keyspace/Keyspace.ts"
 import { ReplyError } from "../../src/resp/ReplyParser.ts"
 import { Engine } from "../../src/server/Engine.ts"
 import { RedisClient } from "../../src/server/RedisClient.ts"
+import { oursBlocked, redisBlocked, until } from "../support/blocking.ts"
 import { type Command, describeDifferential } from "../support/differential.ts"
 import { embeddedRedis } from "../support/embedded.ts"
 import { encode, RawConnection } from "../support/raw.ts"
@@ -66,11 +67,7 @@ const transcript = async (
       if (step.blocks === true) {
         const before = await blockedClients()
         c.write(encode(step.send))
-        const deadline = Date.now() + 5_000
-        while ((await blockedClients()) <= before) {
-          if (Date.now() > deadline) throw new Error(`${step.send.join(" ")} did not block`)
-          await new Promise((r) => setTimeout(r, 5))
-        }
+        await until(`${step.send.join(" ")} to block`, async () => (await blockedClients()) > before)
         out.push(`${step.on} blocked`)
       } else {
         const reply = (await c.call(...step.send)).raw
@@ -276,14 +273,13 @@ const scenarios: ReadonlyArray<readonly [string, ReadonlyArray<Step>]> = [
 ]
 
 describeDifferential("XREAD / XREADGROUP BLOCK with several connections", (servers) => {
-  const oursBlocked = async () => servers().server.engine.waiters.blockedClients
-  const theirsBlocked = async () =>
-    Number(/blocked_clients:(\d+)/.exec(String((await servers().theirs.call("INFO", "clients")).value))![1])
+  const ourCount = () => oursBlocked(servers().server)()
+  const theirCount = () => redisBlocked(servers().theirs)()
 
   it.each(scenarios)("%s", async (_, steps) => {
     await Promise.all([servers().ours.call("FLUSHALL"), servers().theirs.call("FLUSHALL")])
-    const ours = await transcript(servers().server.port, steps, oursBlocked)
-    const theirs = await transcript(servers().oracle.port, steps, theirsBlocked)
+    const ours = await transcript(servers().server.port, steps, ourCount)
+    const theirs = await transcript(servers().oracle.port, steps, theirCount)
     expect(ours).toEqual(theirs)
   })
 
@@ -307,8 +303,8 @@ describeDifferential("XREAD / XREADGROUP BLOCK with several connections", (serve
       await Promise.all([a.close(), b.close()])
       return out
     }
-    const ours = await run(servers().server.port, oursBlocked, servers().ours)
-    const theirs = await run(servers().oracle.port, theirsBlocked, servers().theirs)
+    const ours = await run(servers().server.port, ourCount, servers().ours)
+    const theirs = await run(servers().oracle.port, theirCount, servers().theirs)
     expect(ours).toEqual(theirs)
   })
 })

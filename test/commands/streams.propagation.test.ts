@@ -8,9 +8,9 @@
  */
 import fc from "fast-check"
 import { expect, it } from "vitest"
+import { servedOnBoth } from "../support/blocking.ts"
 import type { Command } from "../support/differential.ts"
 import { describeEffects } from "../support/effects.ts"
-import { encode, RawConnection } from "../support/raw.ts"
 
 const key = fc.constantFrom("s1", "s2")
 const ms = fc.integer({ min: 1, max: 9 })
@@ -113,22 +113,6 @@ describeEffects("stream commands: propagation and keyspace events", (servers, { 
     expect(claims).toBeGreaterThan(30)
   })
 
-  /** A waiter on one connection, served by commands from another: run on `port`. */
-  const served = async (port: number, wait: Command, then: ReadonlyArray<Command>, blocked: () => Promise<number>) => {
-    const [waiter, writer] = [await RawConnection.connect(port), await RawConnection.connect(port)]
-    const before = await blocked()
-    waiter.write(encode(wait))
-    const deadline = Date.now() + 5_000
-    while ((await blocked()) !== before + 1) {
-      if (Date.now() > deadline) throw new Error(`${wait.join(" ")} did not block`)
-      await new Promise((r) => setTimeout(r, 5))
-    }
-    await writer.pipeline(then)
-    const [reply] = await waiter.read(1)
-    await Promise.all([waiter.close(), writer.close()])
-    return reply!.raw
-  }
-
   it.each<[string, Command, ReadonlyArray<Command>]>([
     ["XREADGROUP", ["XREADGROUP", "GROUP", "g", "c", "BLOCK", "0", "STREAMS", "s", ">"], [["XADD", "s", "1-*", "f", "v"]]],
     ["XREADGROUP NOACK", ["XREADGROUP", "GROUP", "g", "new", "NOACK", "BLOCK", "0", "STREAMS", "s", ">"], [["XADD", "s", "1-1", "f", "v"]]],
@@ -142,15 +126,11 @@ describeEffects("stream commands: propagation and keyspace events", (servers, { 
     ["XREAD", ["XREAD", "BLOCK", "0", "STREAMS", "s", "$"], [["XADD", "s", "MAXLEN", "~", "5", "1-1", "f", "v"]]],
     ["XREADGROUP released by DEL", ["XREADGROUP", "GROUP", "g", "c", "BLOCK", "0", "STREAMS", "s", ">"], [["DEL", "s"]]]
   ])("a served %s propagates and notifies as Redis does", async (_, wait, then) => {
-    const { server, oracle, ours, theirs } = servers()
+    const { ours, theirs } = servers()
     const replies: Array<string> = []
     await compareEffects(async () => {
       for (const conn of [ours, theirs]) await conn.pipeline([["FLUSHALL"], ["XGROUP", "CREATE", "s", "g", "$", "MKSTREAM"]])
-      replies.push(await served(server.port, wait, then, async () => server.engine.waiters.blockedClients))
-      replies.push(
-        await served(oracle.port, wait, then, async () =>
-          Number(/blocked_clients:(\d+)/.exec(String((await theirs.call("INFO", "clients")).value))![1]))
-      )
+      replies.push(...(await servedOnBoth(servers(), wait, then)))
     })
     expect(replies[0]).toBe(replies[1])
   })

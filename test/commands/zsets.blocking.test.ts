@@ -9,17 +9,10 @@ import { TestClock } from "effect/testing"
 import { expect, it } from "vitest"
 import { Engine } from "../../src/server/Engine.ts"
 import { RedisClient } from "../../src/server/RedisClient.ts"
+import { oursBlocked, redisBlocked, until } from "../support/blocking.ts"
 import { type Command, describeDifferential } from "../support/differential.ts"
 import { embeddedRedis } from "../support/embedded.ts"
 import { encode, RawConnection } from "../support/raw.ts"
-
-const until = async (what: string, check: () => Promise<boolean>): Promise<void> => {
-  const deadline = Date.now() + 5_000
-  while (!(await check())) {
-    if (Date.now() > deadline) throw new Error(`timed out waiting for ${what}`)
-    await new Promise((r) => setTimeout(r, 5))
-  }
-}
 
 /** A scenario on one server: connections, a transcript of their replies, and the blocked-client count. */
 class Scenario {
@@ -70,10 +63,8 @@ describeDifferential("blocking sorted set commands with several connections", (s
   const compare = async (body: (s: Scenario) => Promise<void>): Promise<void> => {
     const { server, oracle } = servers()
     const control = await RawConnection.connect(oracle.port)
-    const redisBlocked = async () =>
-      Number(/blocked_clients:(\d+)/.exec(String((await control.call("INFO", "clients")).value))![1])
     const transcripts: Array<ReadonlyArray<string>> = []
-    for (const [port, blocked] of [[server.port, async () => server.engine.waiters.blockedClients], [oracle.port, redisBlocked]] as const) {
+    for (const [port, blocked] of [[server.port, oursBlocked(server)], [oracle.port, redisBlocked(control)]] as const) {
       const s = new Scenario(port, blocked)
       const [admin] = await s.connect(1)
       await admin!.call("FLUSHALL")

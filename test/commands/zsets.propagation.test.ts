@@ -8,9 +8,9 @@
 import fc from "fast-check"
 import { expect, it } from "vitest"
 import { anyCase } from "../support/arbitraries.ts"
+import { servedOnBoth } from "../support/blocking.ts"
 import type { Command } from "../support/differential.ts"
 import { describeEffects } from "../support/effects.ts"
-import { encode, RawConnection } from "../support/raw.ts"
 
 const key = fc.constantFrom("a", "b", "c")
 const member = fc.constantFrom("x", "y", "z", "")
@@ -84,22 +84,6 @@ describeEffects("sorted set commands: propagation and keyspace events", (servers
     expect(nonEmpty).toBeGreaterThan(50)
   })
 
-  /** A waiter on one connection, served by writes from another: run on `port`. */
-  const served = async (port: number, wait: Command, writes: ReadonlyArray<Command>, blocked: () => Promise<number>) => {
-    const [waiter, writer] = [await RawConnection.connect(port), await RawConnection.connect(port)]
-    const before = await blocked()
-    waiter.write(encode(wait))
-    const deadline = Date.now() + 5_000
-    while ((await blocked()) !== before + 1) {
-      if (Date.now() > deadline) throw new Error(`${wait.join(" ")} did not block`)
-      await new Promise((r) => setTimeout(r, 5))
-    }
-    await writer.pipeline(writes)
-    const [reply] = await waiter.read(1)
-    await Promise.all([waiter.close(), writer.close()])
-    return reply!.raw
-  }
-
   it.each<[string, Command, ReadonlyArray<Command>]>([
     ["BZPOPMIN", ["BZPOPMIN", "none", "k", "0"], [["ZADD", "k", "1", "x", "2", "y"]]],
     ["BZPOPMAX", ["BZPOPMAX", "k", "0"], [["ZINCRBY", "k", "3", "x"]]],
@@ -108,16 +92,12 @@ describeEffects("sorted set commands: propagation and keyspace events", (servers
     ["BZPOPMIN fed by GEOADD", ["BZPOPMIN", "k", "0"], [["GEOADD", "k", "11", "41", "rome", "12", "42", "near"]]],
     ["a waiter in MULTI's aftermath", ["BZPOPMIN", "k", "0"], [["MULTI"], ["ZADD", "k", "1", "x"], ["ZADD", "k", "2", "y"], ["EXEC"]]]
   ])("a served %s propagates and notifies as Redis does", async (_, wait, writes) => {
-    const { server, oracle, theirs } = servers()
+    const { ours, theirs } = servers()
     const replies: Array<string> = []
     await compareEffects(async () => {
-      await servers().ours.call("FLUSHALL")
+      await ours.call("FLUSHALL")
       await theirs.call("FLUSHALL")
-      replies.push(await served(server.port, wait, writes, async () => server.engine.waiters.blockedClients))
-      replies.push(
-        await served(oracle.port, wait, writes, async () =>
-          Number(/blocked_clients:(\d+)/.exec(String((await theirs.call("INFO", "clients")).value))![1]))
-      )
+      replies.push(...(await servedOnBoth(servers(), wait, writes)))
     })
     expect(replies[0]).toBe(replies[1])
   })
