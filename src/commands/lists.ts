@@ -428,6 +428,13 @@ const blockingPop = (
   })
 }
 
+/** BLPOP/BRPOP key [key ...] timeout. */
+const blockingPopCommand = (end: End) => (ctx: CommandContext, argv: ReadonlyArray<string>): void | Blocked => {
+  const timeoutAt = timeoutArg(ctx.reply, argv[argv.length - 1]!, ctx.now)
+  if (timeoutAt === undefined) return
+  return blockingPop(ctx, argv.slice(1, -1), end, undefined, timeoutAt)
+}
+
 /** The arguments of LMPOP/BLMPOP after numkeys: the keys, the side, and COUNT (1 by default). */
 interface MpopArgs {
   readonly keys: ReadonlyArray<string>
@@ -738,11 +745,7 @@ export const listCommands = [
       group,
       complexity: "O(N) where N is the number of provided keys."
     },
-    handler: (ctx, argv) => {
-      const timeoutAt = timeoutArg(ctx.reply, argv[argv.length - 1]!, ctx.now)
-      if (timeoutAt === undefined) return
-      return blockingPop(ctx, argv.slice(1, -1), "left", undefined, timeoutAt)
-    }
+    handler: blockingPopCommand("left")
   }),
   defineCommand({
     name: "brpop",
@@ -756,11 +759,7 @@ export const listCommands = [
       group,
       complexity: "O(N) where N is the number of provided keys."
     },
-    handler: (ctx, argv) => {
-      const timeoutAt = timeoutArg(ctx.reply, argv[argv.length - 1]!, ctx.now)
-      if (timeoutAt === undefined) return
-      return blockingPop(ctx, argv.slice(1, -1), "right", undefined, timeoutAt)
-    }
+    handler: blockingPopCommand("right")
   }),
   defineCommand({
     name: "blmove",

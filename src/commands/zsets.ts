@@ -610,6 +610,13 @@ const blockingZpop = (
   })
 }
 
+/** BZPOPMIN/BZPOPMAX key [key ...] timeout. */
+const bzpopMinMax = (ctx: CommandContext, argv: ReadonlyArray<string>, where: Where): void | Blocked => {
+  const timeoutAt = timeoutArg(ctx.reply, argv[argv.length - 1]!, ctx.now)
+  if (timeoutAt === undefined) return
+  return blockingZpop(ctx, argv.slice(1, -1), where, -1, timeoutAt)
+}
+
 /** zmpopGenericCommand's parsing: `numkeys key... MIN|MAX [COUNT count]` from argv[numkeysIndex]. */
 const mpopArgs = (
   ctx: CommandContext,
@@ -1262,11 +1269,7 @@ export const zsetCommands: ReadonlyArray<CommandSpec> = [
       group,
       complexity: "O(log(N)) with N being the number of elements in the sorted set."
     },
-    handler: (ctx, argv) => {
-      const timeoutAt = timeoutArg(ctx.reply, argv[argv.length - 1]!, ctx.now)
-      if (timeoutAt === undefined) return
-      return blockingZpop(ctx, argv.slice(1, -1), "min", -1, timeoutAt)
-    }
+    handler: (ctx, argv) => bzpopMinMax(ctx, argv, "min")
   }),
   defineCommand({
     name: "bzpopmax",
@@ -1281,11 +1284,7 @@ export const zsetCommands: ReadonlyArray<CommandSpec> = [
       group,
       complexity: "O(log(N)) with N being the number of elements in the sorted set."
     },
-    handler: (ctx, argv) => {
-      const timeoutAt = timeoutArg(ctx.reply, argv[argv.length - 1]!, ctx.now)
-      if (timeoutAt === undefined) return
-      return blockingZpop(ctx, argv.slice(1, -1), "max", -1, timeoutAt)
-    }
+    handler: (ctx, argv) => bzpopMinMax(ctx, argv, "max")
   }),
   defineCommand({
     name: "zmpop",
