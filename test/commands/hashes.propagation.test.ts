@@ -7,7 +7,7 @@ import fc from "fast-check"
 import { expect, it } from "vitest"
 import { anyCase, floatArg } from "../support/arbitraries.ts"
 import type { Command } from "../support/differential.ts"
-import { describeEffects } from "../support/effects.ts"
+import { compareRandomSequences, describeEffects } from "../support/effects.ts"
 
 const key = fc.constantFrom("a", "b")
 const field = fc.constantFrom("f", "g", "n", "")
@@ -32,20 +32,9 @@ const sequences = fc.array(
   { maxLength: 15, size: "medium" }
 ).map((groups) => groups.flat())
 
-describeEffects("hash commands: propagation and keyspace events", (servers, { compare, propagated }) => {
+describeEffects("hash commands: propagation and keyspace events", (servers, effects) => {
   it("random sequences propagate the same commands and emit the same events as Redis", async () => {
-    const { ours, theirs } = servers()
-    let nonEmpty = 0
-    await fc.assert(
-      fc.asyncProperty(sequences, async (sequence) => {
-        await compare(async () => {
-          const all = [["FLUSHALL"], ...sequence]
-          await Promise.all([ours.pipeline(all), theirs.pipeline(all)])
-          if (propagated.length > 2) nonEmpty++
-        })
-      }),
-      { numRuns: 150 }
-    )
+    const nonEmpty = await compareRandomSequences(servers(), effects, sequences, (p) => p.length > 2)
     expect(nonEmpty).toBeGreaterThan(50)
   })
 })

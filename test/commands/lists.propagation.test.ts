@@ -10,7 +10,7 @@ import { expect, it } from "vitest"
 import { anyCase } from "../support/arbitraries.ts"
 import { servedOnBoth } from "../support/blocking.ts"
 import type { Command } from "../support/differential.ts"
-import { describeEffects } from "../support/effects.ts"
+import { compareRandomSequences, describeEffects } from "../support/effects.ts"
 
 const key = fc.constantFrom("a", "b", "c")
 const element = fc.constantFrom("x", "y", "z", "")
@@ -58,20 +58,9 @@ const sequences = fc.array(
   { maxLength: 15, size: "medium" }
 ).map((groups) => groups.flat())
 
-describeEffects("list commands: propagation and keyspace events", (servers, { compare: compareEffects, propagated }) => {
+describeEffects("list commands: propagation and keyspace events", (servers, effects) => {
   it("random sequences propagate the same commands and emit the same events as Redis", async () => {
-    const { ours, theirs } = servers()
-    let nonEmpty = 0
-    await fc.assert(
-      fc.asyncProperty(sequences, async (sequence) => {
-        await compareEffects(async () => {
-          const all = [["FLUSHALL"], ...sequence]
-          await Promise.all([ours.pipeline(all), theirs.pipeline(all)])
-          if (propagated.length > 2) nonEmpty++
-        })
-      }),
-      { numRuns: 150 }
-    )
+    const nonEmpty = await compareRandomSequences(servers(), effects, sequences, (p) => p.length > 2)
     // the property is only meaningful if many sequences propagated something beyond FLUSHALL
     expect(nonEmpty).toBeGreaterThan(50)
   })
@@ -87,7 +76,7 @@ describeEffects("list commands: propagation and keyspace events", (servers, { co
   ])("a served %s propagates and notifies as Redis does", async (_, wait, pushes) => {
     const { ours, theirs } = servers()
     const replies: string[] = []
-    await compareEffects(async () => {
+    await effects.compare(async () => {
       await ours.call("FLUSHALL")
       await theirs.call("FLUSHALL")
       replies.push(...(await servedOnBoth(servers(), wait, pushes)))

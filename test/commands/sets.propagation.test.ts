@@ -8,7 +8,7 @@ import fc from "fast-check"
 import { expect, it } from "vitest"
 import { anyCase } from "../support/arbitraries.ts"
 import type { Command } from "../support/differential.ts"
-import { describeEffects } from "../support/effects.ts"
+import { compareRandomSequences, describeEffects } from "../support/effects.ts"
 
 const key = fc.constantFrom("a", "b", "c")
 const keys = fc.array(key, { minLength: 1, maxLength: 3 })
@@ -38,34 +38,23 @@ const sequences = fc.array(
   { maxLength: 15, size: "medium" }
 ).map((groups) => groups.flat())
 
-describeEffects("set commands: propagation and keyspace events", (servers, { compare, propagated }) => {
+describeEffects("set commands: propagation and keyspace events", (servers, effects) => {
   it("random sequences propagate the same commands and emit the same events as Redis", async () => {
-    const { ours, theirs } = servers()
-    let nonEmpty = 0
-    await fc.assert(
-      fc.asyncProperty(sequences, async (sequence) => {
-        await compare(async () => {
-          const all = [["FLUSHALL"], ...sequence]
-          await Promise.all([ours.pipeline(all), theirs.pipeline(all)])
-          if (propagated.length > 2) nonEmpty++
-        })
-      }),
-      { numRuns: 150 }
-    )
+    const nonEmpty = await compareRandomSequences(servers(), effects, sequences, (p) => p.length > 2)
     expect(nonEmpty).toBeGreaterThan(50)
   })
 
   it("SPOP with a count smaller than the set propagates one SREM per member in MULTI/EXEC, like Redis", async () => {
     const { ours, theirs } = servers()
     const setup = [["FLUSHALL"], ["SADD", "p", "1", "2", "3", "4", "5", "6", "7", "8", "9", "10"]]
-    await compare(async () => {
+    await effects.compare(async () => {
       await Promise.all([ours.pipeline(setup), theirs.pipeline(setup)])
     })
     // The members differ (random), so compare the shape: MULTI, n SREMs of popped members, EXEC.
     for (const count of ["2", "7"]) {
       const [reply] = await ours.pipeline([["SPOP", "p", count]])
       const popped = [...(reply!.value as Iterable<string>)]
-      expect(propagated.slice(-(popped.length + 2))).toEqual([["MULTI"], ...popped.map((m) => ["SREM", "p", m]), ["EXEC"]])
+      expect(effects.propagated.slice(-(popped.length + 2))).toEqual([["MULTI"], ...popped.map((m) => ["SREM", "p", m]), ["EXEC"]])
     }
   })
 })

@@ -10,7 +10,7 @@ import fc from "fast-check"
 import { expect, it } from "vitest"
 import { servedOnBoth } from "../support/blocking.ts"
 import type { Command } from "../support/differential.ts"
-import { describeEffects } from "../support/effects.ts"
+import { compareRandomSequences, describeEffects } from "../support/effects.ts"
 
 const key = fc.constantFrom("s1", "s2")
 const ms = fc.integer({ min: 1, max: 9 })
@@ -95,20 +95,9 @@ const sequences = fc.array(
   { maxLength: 25, size: "medium" }
 ).map((groups) => [...start, ...groups.flat()])
 
-describeEffects("stream commands: propagation and keyspace events", (servers, { compare: compareEffects, propagated }) => {
+describeEffects("stream commands: propagation and keyspace events", (servers, effects) => {
   it("random sequences propagate the same commands and emit the same events as Redis", async () => {
-    const { ours, theirs } = servers()
-    let claims = 0
-    await fc.assert(
-      fc.asyncProperty(sequences, async (sequence) => {
-        await compareEffects(async () => {
-          const all = [["FLUSHALL"], ...sequence]
-          await Promise.all([ours.pipeline(all), theirs.pipeline(all)])
-          if (propagated.some((c) => c[0] === "XCLAIM")) claims++
-        })
-      }),
-      { numRuns: 150 }
-    )
+    const claims = await compareRandomSequences(servers(), effects, sequences, (p) => p.some((c) => c[0] === "XCLAIM"))
     // meaningful only if many sequences delivered or claimed entries
     expect(claims).toBeGreaterThan(30)
   })
@@ -128,7 +117,7 @@ describeEffects("stream commands: propagation and keyspace events", (servers, { 
   ])("a served %s propagates and notifies as Redis does", async (_, wait, then) => {
     const { ours, theirs } = servers()
     const replies: Array<string> = []
-    await compareEffects(async () => {
+    await effects.compare(async () => {
       for (const conn of [ours, theirs]) await conn.pipeline([["FLUSHALL"], ["XGROUP", "CREATE", "s", "g", "$", "MKSTREAM"]])
       replies.push(...(await servedOnBoth(servers(), wait, then)))
     })

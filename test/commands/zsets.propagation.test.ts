@@ -10,7 +10,7 @@ import { expect, it } from "vitest"
 import { anyCase } from "../support/arbitraries.ts"
 import { servedOnBoth } from "../support/blocking.ts"
 import type { Command } from "../support/differential.ts"
-import { describeEffects } from "../support/effects.ts"
+import { compareRandomSequences, describeEffects } from "../support/effects.ts"
 
 const key = fc.constantFrom("a", "b", "c")
 const member = fc.constantFrom("x", "y", "z", "")
@@ -66,20 +66,9 @@ const sequences = fc.array(
   { maxLength: 25, size: "medium" }
 ).map((groups) => groups.flat())
 
-describeEffects("sorted set commands: propagation and keyspace events", (servers, { compare: compareEffects, propagated }) => {
+describeEffects("sorted set commands: propagation and keyspace events", (servers, effects) => {
   it("random sequences propagate the same commands and emit the same events as Redis", async () => {
-    const { ours, theirs } = servers()
-    let nonEmpty = 0
-    await fc.assert(
-      fc.asyncProperty(sequences, async (sequence) => {
-        await compareEffects(async () => {
-          const all = [["FLUSHALL"], ...sequence]
-          await Promise.all([ours.pipeline(all), theirs.pipeline(all)])
-          if (propagated.length > 2) nonEmpty++
-        })
-      }),
-      { numRuns: 150 }
-    )
+    const nonEmpty = await compareRandomSequences(servers(), effects, sequences, (p) => p.length > 2)
     // the property is only meaningful if many sequences propagated something beyond FLUSHALL
     expect(nonEmpty).toBeGreaterThan(50)
   })
@@ -94,7 +83,7 @@ describeEffects("sorted set commands: propagation and keyspace events", (servers
   ])("a served %s propagates and notifies as Redis does", async (_, wait, writes) => {
     const { ours, theirs } = servers()
     const replies: Array<string> = []
-    await compareEffects(async () => {
+    await effects.compare(async () => {
       await ours.call("FLUSHALL")
       await theirs.call("FLUSHALL")
       replies.push(...(await servedOnBoth(servers(), wait, writes)))
@@ -103,7 +92,7 @@ describeEffects("sorted set commands: propagation and keyspace events", (servers
   })
 }, { notify: "Egzn" })
 
-describeEffects("sorted set commands: the \"new\" event of created keys", (servers, { compare: compareEffects }) => {
+describeEffects("sorted set commands: the \"new\" event of created keys", (servers, effects) => {
   it("keys created by ZADD, GEOADD and the STORE commands emit \"new\" before their own event, as Redis does", async () => {
     const { ours, theirs } = servers()
     const commands: ReadonlyArray<Command> = [
@@ -123,7 +112,7 @@ describeEffects("sorted set commands: the \"new\" event of created keys", (serve
       ["GEORADIUS", "g", "11", "41", "1", "km", "STORE", "gr"],
       ["ZPOPMIN", "b"]
     ]
-    await compareEffects(async () => {
+    await effects.compare(async () => {
       await Promise.all([ours.pipeline(commands), theirs.pipeline(commands)])
     })
   })

@@ -3,6 +3,7 @@
  * against Redis's own incremental AOF file, read back) and the keyspace events it emits (our
  * `onNotify` against the `__keyevent@*__` messages Redis publishes).
  */
+import fc from "fast-check"
 import { readdirSync, readFileSync, rmSync } from "node:fs"
 import { afterAll, beforeAll, expect } from "vitest"
 import { ReplyParser } from "../../src/resp/ReplyParser.ts"
@@ -39,6 +40,34 @@ export interface Effects {
   readonly compare: (body: () => Promise<void>) => Promise<void>
   /** Our propagated commands since the last `compare`, with SELECT where the database changes. */
   readonly propagated: ReadonlyArray<Command>
+}
+
+/**
+ * The property the propagation tests share: `numRuns` random `sequences`, each run on both servers
+ * after a FLUSHALL, inside `compare` (same propagation, same events). Returns how many sequences
+ * `counts` (judged on what we propagated), so that the caller can require enough of them to have
+ * exercised something.
+ */
+export const compareRandomSequences = async (
+  servers: Servers,
+  effects: Effects,
+  sequences: fc.Arbitrary<ReadonlyArray<Command>>,
+  counts: (propagated: ReadonlyArray<Command>) => boolean,
+  numRuns = 150
+): Promise<number> => {
+  const { ours, theirs } = servers
+  let counted = 0
+  await fc.assert(
+    fc.asyncProperty(sequences, async (sequence) => {
+      await effects.compare(async () => {
+        const all = [["FLUSHALL"], ...sequence]
+        await Promise.all([ours.pipeline(all), theirs.pipeline(all)])
+        if (counts(effects.propagated)) counted++
+      })
+    }),
+    { numRuns }
+  )
+  return counted
 }
 
 /**
