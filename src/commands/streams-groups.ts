@@ -295,6 +295,25 @@ const xack = (ctx: CommandContext, argv: ReadonlyArray<string>): void => {
   ctx.reply.integer(acknowledged)
 }
 
+/**
+ * The stream at `key` and its group `groupName` for XPENDING, XCLAIM and XAUTOCLAIM: another type is
+ * WRONGTYPE, a missing key or group is NOGROUP (both replied here, and undefined returned).
+ */
+const readGroup = (
+  ctx: CommandContext,
+  key: string,
+  groupName: string
+): { readonly stream: StreamValue; readonly group: ConsumerGroup } | undefined => {
+  const stream = readStream(ctx, key)
+  if (stream === null) return undefined
+  const found = stream?.groups?.get(groupName)
+  if (stream === undefined || found === undefined) {
+    ctx.reply.error(Errors.noSuchKeyOrGroup(cString(key), cString(groupName)))
+    return undefined
+  }
+  return { stream, group: found }
+}
+
 /** XPENDING key group [[IDLE min-idle] start end count [consumer]] */
 const xpending = (ctx: CommandContext, argv: ReadonlyArray<string>): void => {
   const reply = ctx.reply
@@ -327,10 +346,8 @@ const xpending = (ctx: CommandContext, argv: ReadonlyArray<string>): void => {
   }
   const key = argv[1]!
   const groupName = argv[2]!
-  const stream = readStream(ctx, key)
-  if (stream === null) return
-  const found = stream?.groups?.get(groupName)
-  if (found === undefined) return reply.error(Errors.noSuchKeyOrGroup(cString(key), cString(groupName)))
+  const found = readGroup(ctx, key, groupName)?.group
+  if (found === undefined) return
 
   if (argc === 3) {
     reply.arrayHeader(4)
@@ -398,12 +415,9 @@ const xclaim = (ctx: CommandContext, argv: ReadonlyArray<string>): void => {
   const reply = ctx.reply
   const key = argv[1]!
   const groupName = argv[2]!
-  const stream = readStream(ctx, key)
-  if (stream === null) return
-  const found = stream?.groups?.get(groupName)
-  if (stream === undefined || found === undefined) {
-    return reply.error(Errors.noSuchKeyOrGroup(cString(key), cString(groupName)))
-  }
+  const target = readGroup(ctx, key, groupName)
+  if (target === undefined) return
+  const { stream, group: found } = target
   let minIdle = intArg(reply, argv[4]!, Errors.XCLAIM_MIN_IDLE_INVALID)
   if (minIdle === undefined) return
   if (minIdle < 0) minIdle = 0
@@ -534,12 +548,9 @@ const xautoclaim = (ctx: CommandContext, argv: ReadonlyArray<string>): void => {
   }
   const key = argv[1]!
   const groupName = argv[2]!
-  const stream = readStream(ctx, key)
-  if (stream === null) return
-  const found = stream?.groups?.get(groupName)
-  if (stream === undefined || found === undefined) {
-    return reply.error(Errors.noSuchKeyOrGroup(cString(key), cString(groupName)))
-  }
+  const target = readGroup(ctx, key, groupName)
+  if (target === undefined) return
+  const { stream, group: found } = target
   if (count > XAUTOCLAIM_ALLOCATABLE_COUNT) return reply.error(Errors.XAUTOCLAIM_COUNT_TOO_HIGH)
 
   const now = ctx.now
