@@ -2,13 +2,11 @@
  * Model-based property tests of lists: ListValue against a plain array, and the list commands, run
  * through the in-process RedisClient, against a small JS model of Redis's list semantics.
  */
-import { Effect, ManagedRuntime } from "effect"
 import fc from "fast-check"
-import { afterAll, describe, expect, it } from "vitest"
+import { describe, expect, it } from "vitest"
 import { ListValue } from "../../src/keyspace/ListValue.ts"
 import type { Reply } from "../../src/resp/ReplyParser.ts"
-import { RedisClient } from "../../src/server/RedisClient.ts"
-import { embeddedRedis } from "../support/embedded.ts"
+import { embeddedRunner } from "../support/embedded.ts"
 
 // --- ListValue against an array --------------------------------------------------------------------
 
@@ -363,16 +361,7 @@ const applyToModel = (model: Model, argv: ReadonlyArray<string>): ModelReply => 
 }
 
 describe("list commands against a model (in-process RedisClient)", () => {
-  const runtime = ManagedRuntime.make(embeddedRedis())
-  afterAll(() => runtime.dispose())
-
-  const run = (argv: ReadonlyArray<string>): Promise<ModelReply> =>
-    runtime.runPromise(
-      Effect.gen(function*() {
-        const redis = yield* RedisClient
-        return yield* redis.command(...argv)
-      }).pipe(Effect.catchTag("ReplyError", (e) => Effect.succeed({ error: e.message })))
-    )
+  const run = embeddedRunner()
 
   it("every reply and the final contents match the model", async () => {
     await fc.assert(

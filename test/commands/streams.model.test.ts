@@ -4,13 +4,11 @@
  * in-process RedisClient) against a naive model of entries, groups, pending entries and delivery
  * counts. Plus a million-entry stream, whose lookups must not scan it.
  */
-import { Effect, ManagedRuntime } from "effect"
 import fc from "fast-check"
-import { afterAll, describe, expect, it } from "vitest"
+import { describe, expect, it } from "vitest"
 import { formatId, IdMap, makeId, MAX_ID, MIN_ID, type StreamId, StreamValue } from "../../src/keyspace/StreamValue.ts"
 import type { Reply } from "../../src/resp/ReplyParser.ts"
-import { RedisClient } from "../../src/server/RedisClient.ts"
-import { embeddedRedis } from "../support/embedded.ts"
+import { embeddedRunner } from "../support/embedded.ts"
 
 // --- StreamValue against a sorted array ----------------------------------------------------------------
 
@@ -450,16 +448,7 @@ const step = (model: Model, op: GroupOp): { readonly argv: ReadonlyArray<string>
 }
 
 describe("consumer-group commands against a model (in-process RedisClient)", () => {
-  const runtime = ManagedRuntime.make(embeddedRedis())
-  afterAll(() => runtime.dispose())
-
-  const run = (argv: ReadonlyArray<string>): Promise<ModelReply> =>
-    runtime.runPromise(
-      Effect.gen(function*() {
-        const redis = yield* RedisClient
-        return yield* redis.command(...argv)
-      }).pipe(Effect.catchTag("ReplyError", (e) => Effect.succeed({ error: e.message })))
-    )
+  const run = embeddedRunner()
 
   /** Idle times depend on the wall clock: the model only knows they are there. */
   const withoutIdle = (argv: ReadonlyArray<string>, reply: ModelReply): ModelReply =>

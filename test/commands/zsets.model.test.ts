@@ -4,9 +4,8 @@
  * ranks, ranges, scores and range deletions after every step; then the commands through the
  * in-process RedisClient against the same model, with sets large enough to become skiplists.
  */
-import { Effect, ManagedRuntime } from "effect"
 import fc from "fast-check"
-import { afterAll, describe, expect, it } from "vitest"
+import { describe, expect, it } from "vitest"
 import {
   LEX_MAX,
   LEX_MIN,
@@ -15,8 +14,7 @@ import {
   type ScoreRange,
   ZSetValue
 } from "../../src/keyspace/ZSetValue.ts"
-import { RedisClient } from "../../src/server/RedisClient.ts"
-import { embeddedRedis } from "../support/embedded.ts"
+import { embeddedRunner } from "../support/embedded.ts"
 
 type Entry = readonly [string, number]
 
@@ -380,16 +378,7 @@ const modelReply = (model: Map<string, number>, argv: ReadonlyArray<string>): Re
 }
 
 describe("sorted set commands against a model (in-process RedisClient)", () => {
-  const runtime = ManagedRuntime.make(embeddedRedis())
-  afterAll(() => runtime.dispose())
-
-  const run = (argv: ReadonlyArray<string>): Promise<Reply> =>
-    runtime.runPromise(
-      Effect.gen(function*() {
-        const redis = yield* RedisClient
-        return yield* redis.command(...argv)
-      }).pipe(Effect.catchTag("ReplyError", (e) => Effect.succeed({ error: e.message })))
-    )
+  const run = embeddedRunner()
 
   it("every reply, rank and range matches the model, across the listpack -> skiplist conversion", async () => {
     let converted = 0
