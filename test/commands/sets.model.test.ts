@@ -6,9 +6,9 @@
  * tiny set-max-intset-entries, so intsets, hashtables and their conversion are all exercised.
  */
 import fc from "fast-check"
-import { afterAll, beforeAll, describe, expect, it } from "vitest"
-import { RawConnection } from "../support/raw.ts"
-import { startServer, type TestServer } from "../support/server.ts"
+import { describe, expect, it } from "vitest"
+import type { RawConnection } from "../support/raw.ts"
+import { connectedServer } from "../support/server.ts"
 
 type Model = Map<string, Set<string>>
 type Op = ReadonlyArray<string>
@@ -200,20 +200,12 @@ const step = async (conn: RawConnection, model: Model, strings: Set<string>, o: 
 
 const suite = (name: string, config: Readonly<Record<string, string>>) =>
   describe(name, () => {
-    let server: TestServer
-    let conn: RawConnection
-    beforeAll(async () => {
-      server = await startServer(config)
-      conn = await RawConnection.connect(server.port)
-    })
-    afterAll(async () => {
-      await conn.close()
-      await server.close()
-    })
+    const connection = connectedServer(config)
 
     it("every reply agrees with a Map-of-Sets model", () =>
       fc.assert(
         fc.asyncProperty(fc.array(op, { minLength: 1, maxLength: 40 }), async (ops) => {
+          const conn = connection()
           await conn.call("FLUSHALL")
           const model: Model = new Map()
           const strings = new Set<string>()

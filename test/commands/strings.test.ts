@@ -4,10 +4,9 @@
  * differential blocks send the same kind of cases, and many more, to a real redis-server and
  * compare the bytes in RESP2 and RESP3.
  */
-import { afterAll, beforeAll, describe, expect, it } from "vitest"
+import { describe, expect, it } from "vitest"
 import { type Command, checkCommands, describeDifferential } from "../support/differential.ts"
-import { RawConnection } from "../support/raw.ts"
-import { startServer, type TestServer } from "../support/server.ts"
+import { connectedServer } from "../support/server.ts"
 
 const ok = "+OK\r\n"
 const nil = "$-1\r\n"
@@ -30,20 +29,11 @@ const bothProtocols = (commands: ReadonlyArray<Command>): ReadonlyArray<Command>
 ]
 
 describe("string commands (expected replies of Redis 7.0)", () => {
-  let server: TestServer
-  let conn: RawConnection
-  beforeAll(async () => {
-    server = await startServer()
-    conn = await RawConnection.connect(server.port)
-  })
-  afterAll(async () => {
-    await conn.close()
-    await server.close()
-  })
+  const connection = connectedServer()
 
   /** Runs each [command, expected raw reply] pair on a fresh database and checks every reply. */
   const expectReplies = async (cases: ReadonlyArray<readonly [Command, string]>) => {
-    const replies = await conn.pipeline([["RESET"], ["FLUSHALL"], ...cases.map(([c]) => c)])
+    const replies = await connection().pipeline([["RESET"], ["FLUSHALL"], ...cases.map(([c]) => c)])
     cases.forEach(([command, expected], i) => {
       expect({ command, reply: replies[i + 2]!.raw }).toEqual({ command, reply: expected })
     })

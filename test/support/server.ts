@@ -2,6 +2,8 @@
 import { Context, Effect, Exit, Layer, Scope } from "effect"
 import { Engine, type EngineState } from "../../src/server/Engine.ts"
 import { RedisServer } from "../../src/server/RedisServer.ts"
+import { afterAll, beforeAll } from "vitest"
+import { RawConnection } from "./raw.ts"
 
 export interface TestServer {
   readonly port: number
@@ -18,5 +20,26 @@ export const startServer = async (config: Readonly<Record<string, string | Reado
     port: Context.get(context, RedisServer).port,
     engine: Context.get(context, Engine),
     close: () => Effect.runPromise(Scope.close(scope, Exit.void))
+  }
+}
+
+/**
+ * For a describe block: this server, started with `config` before its tests and closed after them,
+ * with one connection to it, which the returned function gives inside tests.
+ */
+export const connectedServer = (config: Readonly<Record<string, string | ReadonlyArray<string>>> = {}): () => RawConnection => {
+  let server: TestServer | undefined
+  let conn: RawConnection | undefined
+  beforeAll(async () => {
+    server = await startServer(config)
+    conn = await RawConnection.connect(server.port)
+  })
+  afterAll(async () => {
+    await conn?.close()
+    await server?.close()
+  })
+  return () => {
+    if (conn === undefined) throw new Error("server not started")
+    return conn
   }
 }
