@@ -19,7 +19,6 @@ import {
   StreamValue,
   U64_MAX
 } from "../keyspace/StreamValue.ts"
-import { packedCount, packedForEach } from "../keyspace/packed.ts"
 import type { ReplyWriter } from "../resp/ReplyWriter.ts"
 import type { CommandContext } from "../server/CommandContext.ts"
 import { isLongLong } from "../util/numbers.ts"
@@ -151,10 +150,7 @@ export const createStream = (ctx: CommandContext, key: string): StreamValue => {
 export const replyEntry = (reply: ReplyWriter, entry: StreamEntry): void => {
   reply.arrayHeader(2)
   reply.bulk(formatId(entry.id))
-  // straight from the packed pairs: no array of them for a reply
-  const packed = entry.packed
-  reply.arrayHeader(packedCount(packed))
-  packedForEach(packed, (item) => reply.bulk(item))
+  reply.bulkArray(entry.pairs)
 }
 
 export const replyEntries = (reply: ReplyWriter, entries: ReadonlyArray<StreamEntry>): void => {

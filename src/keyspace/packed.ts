@@ -1,8 +1,7 @@
 /**
  * Packed strings: a list of byte strings in ONE latin1 string, the JS counterpart of Redis's listpack.
- * One flat string instead of an array and a string per item is what keeps small hashes, sets and
- * stream entries within a small multiple of Redis's memory, and it is a single object for the
- * garbage collector to copy.
+ * One flat string instead of an array and a string per item is what keeps small hashes and sets within
+ * a small multiple of Redis's memory, and it is a single object for the garbage collector to copy.
  *
  * Layout: varint(item count), then for each item varint(length) followed by its bytes. A varint holds
  * 7 bits per char, low bits first, the high bit set on every char but the last.

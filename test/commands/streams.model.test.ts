@@ -65,7 +65,7 @@ describe("StreamValue", () => {
                 next += BigInt(op.gap)
                 const id = makeId(next, BigInt(op.gap))
                 next++
-                stream.append(id, op.pairs, limits)
+                stream.append(id, [...op.pairs], limits)
                 model.push({ id, pairs: op.pairs })
                 added++
                 break
