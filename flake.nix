@@ -41,7 +41,7 @@
             cp -r package.json src node_modules $out/lib/effect-redis-server/
             # the V8 flags of package.json's config.v8Flags, as `npm start` uses them
             makeWrapper ${pkgs.nodejs_24}/bin/node $out/bin/effect-redis-server \
-              --add-flags "--max-semi-space-size=4 --heap-growing-percent=20" \
+              --add-flags "--max-semi-space-size=16 --heap-growing-percent=20" \
               --add-flags $out/lib/effect-redis-server/src/main.ts
             runHook postInstall
           '';
