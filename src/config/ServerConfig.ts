@@ -10,7 +10,8 @@ import {
   IMMUTABLE,
   MULTI_ARG,
   type ParseContext,
-  PROTECTED
+  PROTECTED,
+  VOLATILE
 } from "./directives.ts"
 
 /**
@@ -213,7 +214,8 @@ export const configSet = (
       configFile: store.configFile
     })
     if ("error" in result) return { _tag: "Failed", name, reason: result.error }
-    if (result.ok !== current && directive.apply !== undefined && !applies.some(([fn]) => fn === directive.apply)) {
+    const changed = result.ok !== current || (directive.flags & VOLATILE) !== 0
+    if (changed && directive.apply !== undefined && !applies.some(([fn]) => fn === directive.apply)) {
       applies.push([directive.apply, name])
     }
     pending.set(directive.name, result.ok)

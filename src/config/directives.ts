@@ -30,6 +30,11 @@ export const MEMORY = 1 << 6
 export const MULTI_ARG = 1 << 7
 /** Lines after the first one in a config file add to the value instead of replacing it (`save`). */
 export const ACCUMULATE = 1 << 8
+/**
+ * The value names a file whose contents may have changed (the TLS certificates and keys): CONFIG SET
+ * runs its apply function even when the value itself is unchanged.
+ */
+export const VOLATILE = 1 << 9
 
 export type DirectiveResult = { readonly ok: string } | { readonly error: string }
 
@@ -1127,7 +1132,7 @@ export const directives: ReadonlyArray<Directive> = [
     "tls-ciphersuites"
   ].map((name) =>
     stringDirective(name, "", {
-      flags: NA | (name.endsWith("-pass") ? SENSITIVE : 0),
+      flags: NA | (name.endsWith("-pass") ? SENSITIVE : 0) | (/-(file|dir)$/.test(name) ? VOLATILE : 0),
       emptyIsNull: true,
       apply: applyTls
     })

@@ -400,6 +400,10 @@ for (const resp of [2, 3] as const) {
         ["CONFIG", "SET", "tls-port", "0", "tls-cert-file", "/x"],
         ["CONFIG", "GET", "tls-cert-file"],
         ["CONFIG", "SET", "tls-cert-file", ""],
+        // certificate files are volatile: their apply runs (and is blamed) even for an unchanged value
+        ["CONFIG", "SET", "tls-client-key-file", "", "tls-port", "1"],
+        ["CONFIG", "SET", "tls-ciphers", "", "tls-port", "1"],
+        ["CONFIG", "SET", "tls-ca-cert-dir", "", "tls-cluster", "yes"],
         // atomic: a later failure undoes the earlier values
         ["CONFIG", "SET", "hz", "33", "maxmemory", "x"],
         ["CONFIG", "SET", "hz", "33", "loglevel", "x", "maxmemory", "1mb"],
