@@ -126,7 +126,7 @@ class StreamNode {
     const fields = pairs.length / 2
     let size = integerElementSize(sameFields ? 2 : 0)
     // the deltas are unsigned differences stored as int64 (lpAppendInteger); with every half below
-    // 2^53 they are exact as numbers and cannot wrap, which spares five bigints per entry
+    // 2^53 they are exact as numbers and cannot wrap, which spares most of the bigint arithmetic
     const ms = safeNumber(idMs(id))
     const seq = safeNumber(idSeq(id))
     if (ms >= 0 && seq >= 0 && this.masterMs >= 0 && this.masterSeq >= 0) {
