@@ -338,20 +338,42 @@ const blockForStreams = (
 }
 
 /**
- * The keys of XREAD/XREADGROUP as Redis 7.0's key spec finds them (COMMAND GETKEYS uses the spec):
- * the keyword STREAMS searched from `startfrom` up to, not including, the last argument, then the first
- * half of what follows it (rounded down). No STREAMS there: no keys.
+ * The keys of XREAD/XREADGROUP as Redis 7.0's COMMAND GETKEYS finds them. First the key spec: the
+ * keyword STREAMS searched from `startfrom` up to, not including, the last argument, then the first
+ * half of what follows it (rounded down); no STREAMS there means no keys. A single argument after the
+ * keyword puts the range out of bounds, an invalid spec, and Redis falls back to its own parser
+ * (xreadGetKeys), which looks for STREAMS after the options from the start.
  */
 const xreadKeys = (startfrom: number) => (argv: ReadonlyArray<string>): ReadonlyArray<number> => {
   for (let i = startfrom; i < argv.length - 1; i++) {
     if (isOption(argv[i]!, "streams")) {
       const first = i + 1
       const count = Math.floor((argv.length - first) / 2)
-      return Array.from({ length: count }, (_, k) => first + k)
+      return count === 0 ? xreadGetKeys(argv) : keyRange(first, count)
     }
   }
   return []
 }
+
+/** xreadGetKeys: skips BLOCK/COUNT/GROUP/NOACK to STREAMS; then half of the rest, when it is even. */
+const xreadGetKeys = (argv: ReadonlyArray<string>): ReadonlyArray<number> => {
+  let streams = -1
+  for (let i = 1; i < argv.length; i++) {
+    const arg = argv[i]!
+    if (isOption(arg, "block") || isOption(arg, "count")) i++
+    else if (isOption(arg, "group")) i += 2
+    else if (isOption(arg, "noack")) continue
+    else {
+      if (isOption(arg, "streams")) streams = i
+      break
+    }
+  }
+  const rest = argv.length - streams - 1
+  return streams === -1 || rest === 0 || rest % 2 !== 0 ? [] : keyRange(streams + 1, rest / 2)
+}
+
+const keyRange = (first: number, count: number): ReadonlyArray<number> =>
+  Array.from({ length: count }, (_, k) => first + k)
 
 export const xreadCommands = [
   defineCommand({

@@ -109,6 +109,19 @@ describeDifferential("COMMAND", (servers) => {
     await checkSequences(servers(), fc.array(line, { minLength: 1, maxLength: 5 }), { numRuns: 150 })
   })
 
+  it("COMMAND GETKEYS of XREAD/XREADGROUP: the key spec, and Redis's own parser where the spec is out of bounds", () =>
+    checkCommands(servers(), [
+      ["COMMAND", "GETKEYS", "xreadgroup", "STREAMS", "a", "a", "a", "a", "STREAMS", "a"],
+      ["COMMAND", "GETKEYS", "xreadgroup", "STREAMS", "a", "a", "a", "a", "b", "c"],
+      ["COMMAND", "GETKEYS", "xreadgroup", "GROUP", "g", "c", "STREAMS", "a", "b", "1", "2"],
+      ["COMMAND", "GETKEYS", "xreadgroup", "x", "y", "z", "w", "STREAMS", "a"],
+      ["COMMAND", "GETKEYS", "xreadgroup", "STREAMS", "a", "b", "c", "STREAMS", "d", "e"],
+      ["COMMAND", "GETKEYS", "xreadgroup", "GROUP", "g", "c", "noack", "block", "1", "STREAMS", "x", "y", "z", "STREAMS", "q"],
+      ["COMMAND", "GETKEYS", "xreadgroup", "GROUP", "g", "c", "x", "STREAMS", "x", "y", "z", "STREAMS", "q"],
+      ["COMMAND", "GETKEYS", "xread", "count", "1", "STREAMS", "streams", "a", "1", "STREAMS", "b"],
+      ["COMMAND", "GETKEYS", "xread", "STREAMS", "a", "b", "STREAMS", "c"]
+    ]))
+
   it("COMMAND GETKEYS of commands whose keys a function finds matches Redis", async () => {
     const movable = allCommands.filter((c) => c.getKeys !== undefined)
     if (movable.length === 0) return
