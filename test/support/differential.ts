@@ -90,6 +90,12 @@ const maskConnectionIds = (command: Command, reply: RawReply): RawReply => {
 }
 
 /**
+ * `DIFFERENTIAL_SOAK=N` multiplies the random sequences of every differential test by N: a longer
+ * hunt for rare differences than `npm test` can afford (e.g. `DIFFERENTIAL_SOAK=20 npx vitest run`).
+ */
+const SOAK = Math.max(1, Number(process.env["DIFFERENTIAL_SOAK"] ?? "1") || 1)
+
+/**
  * Sends each sequence to both servers (after RESET and FLUSHALL) and compares the replies.
  * `normalize` picks how each reply is compared (exact bytes by default).
  */
@@ -129,7 +135,10 @@ export const checkSequences = async (
         }
       }
     }),
-    { numRuns: options.numRuns ?? 200, ...(options.seed === undefined ? {} : { seed: options.seed }) }
+    {
+      numRuns: Math.ceil((options.numRuns ?? 200) * (options.numRuns === 1 ? 1 : SOAK)),
+      ...(options.seed === undefined ? {} : { seed: options.seed })
+    }
   )
 }
 
