@@ -1,9 +1,9 @@
 /** Geospatial commands (geo.c): GEOADD, GEOSEARCH, GEORADIUS, ... over sorted sets. */
 import {
+  compareKeys,
   decodeScore,
   decodeScoreTo,
   distance,
-  withinTest,
   encodeScoreText,
   GEO_LAT_MAX,
   GEO_LAT_MIN,
@@ -11,7 +11,9 @@ import {
   GEO_LONG_MIN,
   type GeoShape,
   searchRanges,
-  standardGeohash
+  type ShapeTest,
+  standardGeohash,
+  withinTest
 } from "../keyspace/geohash.ts"
 import { ZSetValue } from "../keyspace/ZSetValue.ts"
 import type { CommandContext } from "../server/CommandContext.ts"
@@ -171,8 +173,8 @@ interface GeoPoint {
   score: number
   longitude: number
   latitude: number
-  /** Meters from the centre until the reply divides it by the unit. */
-  dist: number
+  /** Orders points by distance (the shape test's key); `currentShape.meters` turns it into meters. */
+  key: number
 }
 
 /**
@@ -184,17 +186,20 @@ const pointPool: Array<GeoPoint> = []
 const POINT_POOL_MAX = 65536
 const foundPoints: Array<GeoPoint> = []
 
-const keepPoint = (member: string, score: number, longitude: number, latitude: number, dist: number): void => {
+/** The test of the current search: its keys are what the points hold and the comparators read. */
+let currentShape: ShapeTest = withinTest({ type: "box", center: [0, 0], conversion: 1, width: 0, height: 0 })
+
+const keepPoint = (member: string, score: number, longitude: number, latitude: number, key: number): void => {
   let point = pointPool[foundPoints.length]
   if (point === undefined) {
-    point = { member, score, longitude, latitude, dist }
+    point = { member, score, longitude, latitude, key }
     pointPool.push(point)
   } else {
     point.member = member
     point.score = score
     point.longitude = longitude
     point.latitude = latitude
-    point.dist = dist
+    point.key = key
   }
   foundPoints.push(point)
 }
@@ -209,7 +214,7 @@ const pointsWithin = (zset: ZSetValue, shape: GeoShape, limit: number): Array<Ge
   // a huge search once should not keep its points forever
   if (pointPool.length > POINT_POOL_MAX) pointPool.length = POINT_POOL_MAX
   const position = [0, 0]
-  const within = withinTest(shape)
+  const within = currentShape = withinTest(shape)
   for (const [min, max] of searchRanges(shape)) {
     if (limit !== 0 && points.length >= limit) break
     const first = zset.firstInScoreRange({ min, max, minex: false, maxex: true })
@@ -219,8 +224,8 @@ const pointsWithin = (zset: ZSetValue, shape: GeoShape, limit: number): Array<Ge
       decodeScoreTo(score, position)
       const longitude = position[0]!
       const latitude = position[1]!
-      const dist = within(longitude, latitude)
-      if (dist !== undefined) keepPoint(member, score, longitude, latitude, dist)
+      const key = within.key(longitude, latitude)
+      if (key !== undefined) keepPoint(member, score, longitude, latitude, key)
       return !(limit !== 0 && points.length >= limit)
     })
   }
@@ -228,7 +233,7 @@ const pointsWithin = (zset: ZSetValue, shape: GeoShape, limit: number): Array<Ge
 }
 
 type PointCompare = (a: GeoPoint, b: GeoPoint) => number
-const byDistance: PointCompare = (a, b) => (a.dist > b.dist ? 1 : a.dist === b.dist ? 0 : -1)
+const byDistance: PointCompare = (a, b) => compareKeys(a.key, b.key, currentShape.meters)
 const byDistanceDesc: PointCompare = (a, b) => -byDistance(a, b)
 
 const median3 = (p: Array<GeoPoint>, a: number, b: number, c: number, cmp: PointCompare): number =>
@@ -481,10 +486,9 @@ const georadius = (ctx: CommandContext, argv: ReadonlyArray<string>, srcIndex: n
     reply.arrayHeader(returned)
     for (let i = 0; i < returned; i++) {
       const point = points[i]!
-      point.dist /= conversion
       if (options > 0) reply.arrayHeader(options + 1)
       reply.bulk(point.member)
-      if (withDist) reply.bulk(formatFixed(point.dist, 4))
+      if (withDist) reply.bulk(formatFixed(currentShape.meters(point.key) / conversion, 4))
       // (long long) of the score; a score in a search range is never beyond 2^53
       if (withHash) reply.integer(Math.trunc(point.score))
       if (withCoords) {
@@ -505,8 +509,7 @@ const georadius = (ctx: CommandContext, argv: ReadonlyArray<string>, srcIndex: n
   let maxLength = 0
   for (let i = 0; i < returned; i++) {
     const point = points[i]!
-    point.dist /= conversion
-    result.insert(point.member, storeDist ? point.dist : point.score, limits)
+    result.insert(point.member, storeDist ? currentShape.meters(point.key) / conversion : point.score, limits)
     if (point.member.length > maxLength) maxLength = point.member.length
   }
   result.convertToListpackIfFits(limits, maxLength)

@@ -13,6 +13,7 @@ import {
   exact,
   toComparable
 } from "../support/differential.ts"
+import { decodeScore, distance, encodeScoreText } from "../../src/keyspace/geohash.ts"
 import type { RawReply } from "../support/raw.ts"
 
 const examples: ReadonlyArray<Command> = [
@@ -275,6 +276,41 @@ describeDifferential("geo commands", (servers) => {
       ]),
       { numRuns: 300, normalize: exact, tolerate: tolerateFloats }
     ))
+
+  it("a point exactly at the radius is in, one a hair beyond is out; points at equal distances keep Redis's order when all are returned", () => {
+    const places: ReadonlyArray<readonly [number, number, string]> = [
+      [13, 38, "c"],
+      [13.1, 38, "e"],
+      [12.9, 38.05, "w"],
+      [13.02, 38.3, "n"],
+      [13.5, 37.6, "far"],
+      ...[1, 2, 3, 4, 5].map((i) => [13.05, 38.02, `same${i}`] as const)
+    ]
+    // the stored positions are the centres of the 52-bit cells, as Redis decodes them
+    const at = (lon: number, lat: number) => decodeScore(Number(encodeScoreText(lon, lat)))
+    const [cx, cy] = at(13, 38)
+    const searches: Array<Command> = []
+    for (const [lon, lat, name] of places.slice(1, 5)) {
+      const meters = distance(cx, cy, ...at(lon, lat))
+      const below = meters - meters * 2 ** -52
+      for (const radius of [meters, below, meters * (1 - 1e-10), meters * (1 + 1e-10)]) {
+        searches.push(["GEOSEARCH", "g", "FROMMEMBER", "c", "BYRADIUS", radius.toPrecision(17), "m", "ASC", "WITHDIST"])
+        searches.push(["GEORADIUS", "g", "13", "38", (radius / 1000).toPrecision(17), "km", "DESC"])
+      }
+      searches.push(["GEODIST", "g", "c", name])
+    }
+    return checkCommands(servers(), [
+      ["GEOADD", "g", ...places.flatMap(([lon, lat, name]) => [String(lon), String(lat), name])],
+      ...searches,
+      ["GEOSEARCH", "g", "FROMMEMBER", "c", "BYRADIUS", "100", "km", "ASC"],
+      ["GEOSEARCH", "g", "FROMMEMBER", "c", "BYRADIUS", "100", "km", "DESC", "COUNT", "3"],
+      // (COUNT below the number of points at one equal distance: see "Known differences")
+      ["GEOSEARCH", "g", "FROMLONLAT", "13.05", "38.02", "BYRADIUS", "1", "km", "ASC", "WITHDIST"],
+      ["GEOSEARCHSTORE", "dst", "g", "FROMMEMBER", "c", "BYRADIUS", "100", "km", "DESC", "COUNT", "4", "STOREDIST"],
+      ["ZRANGE", "dst", "0", "-1", "WITHSCORES"],
+      ["GEOSEARCH", "g", "FROMMEMBER", "c", "BYRADIUS", "30000", "km", "ASC", "WITHDIST"]
+    ])
+  })
 
   for (const protocol of [2, 3]) {
     it(`random searches find the same points, in the same order, as Redis (RESP${protocol})`, () =>
