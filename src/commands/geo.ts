@@ -256,7 +256,8 @@ const insertionSort = (p: Array<GeoPoint>, start: number, n: number, cmp: PointC
 /**
  * Redis's pqsort (Bentley-McIlroy quicksort that skips partitions outside positions [lo, hi]), used
  * when COUNT keeps only the first results. It is not stable, so points at equal distances come out
- * in the order this exact algorithm leaves them, which is what Redis replies.
+ * in the order this exact algorithm leaves them, which is what Redis replies. As in 7.0's copy, a
+ * partition that swapped nothing does not switch to insertion sort (later versions added that).
  */
 const partialSort = (p: Array<GeoPoint>, start: number, n: number, cmp: PointCompare, lo: number, hi: number): void => {
   const outside = (s: number, count: number) => (lo < s && hi < s) || (lo >= s + count && hi >= s + count)
@@ -279,12 +280,10 @@ const partialSort = (p: Array<GeoPoint>, start: number, n: number, cmp: PointCom
     let pb = pa
     let pc = start + n - 1
     let pd = pc
-    let swapped = false
     for (;;) {
       let c: number
       while (pb <= pc && (c = cmp(p[pb]!, p[start]!)) <= 0) {
         if (c === 0) {
-          swapped = true
           swapPoints(p, pa, pb)
           pa++
         }
@@ -292,7 +291,6 @@ const partialSort = (p: Array<GeoPoint>, start: number, n: number, cmp: PointCom
       }
       while (pb <= pc && (c = cmp(p[pc]!, p[start]!)) >= 0) {
         if (c === 0) {
-          swapped = true
           swapPoints(p, pc, pd)
           pd--
         }
@@ -300,11 +298,9 @@ const partialSort = (p: Array<GeoPoint>, start: number, n: number, cmp: PointCom
       }
       if (pb > pc) break
       swapPoints(p, pb, pc)
-      swapped = true
       pb++
       pc--
     }
-    if (!swapped) return insertionSort(p, start, n, cmp)
     const pn = start + n
     let r = Math.min(pa - start, pb - pa)
     for (let i = 0; i < r; i++) swapPoints(p, start + i, pb - r + i)
