@@ -193,8 +193,8 @@ const close = (a: unknown, b: unknown): boolean => {
 
 /**
  * Trigonometry in V8 and glibc may differ in the last bit: a distance may print one unit apart in
- * its 4th decimal (or a STOREDIST score in its 17th digit), and two points at practically equal
- * distances may swap places. Anything else must match exactly.
+ * its 4th decimal (or a STOREDIST score in its 17th digit). Anything else must match exactly, the
+ * order of the results included (a reordering tolerance once hid the wrong order of exact ties).
  */
 const tolerateFloats = (command: Command, ours: RawReply, theirs: RawReply): boolean => {
   const name = command[0]!.toUpperCase()
