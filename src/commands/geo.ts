@@ -219,14 +219,18 @@ const pointsWithin = (zset: ZSetValue, shape: GeoShape, limit: number): Array<Ge
     if (limit !== 0 && points.length >= limit) break
     const first = zset.firstInScoreRange({ min, max, minex: false, maxex: true })
     if (first === -1) continue
-    zset.walk(first, false, (member, score) => {
-      if (!(score < max)) return false
-      decodeScoreTo(score, position)
-      const longitude = position[0]!
-      const latitude = position[1]!
-      const key = within.key(longitude, latitude)
-      if (key !== undefined) keepPoint(member, score, longitude, latitude, key)
-      return !(limit !== 0 && points.length >= limit)
+    zset.walkRuns(first, (members, scores, from) => {
+      for (let i = from; i < scores.length; i++) {
+        const score = scores[i]!
+        if (!(score < max)) return false
+        decodeScoreTo(score, position)
+        const longitude = position[0]!
+        const latitude = position[1]!
+        const key = within.key(longitude, latitude)
+        if (key !== undefined) keepPoint(members[i]!, score, longitude, latitude, key)
+        if (limit !== 0 && points.length >= limit) return false
+      }
+      return true
     })
   }
   return points

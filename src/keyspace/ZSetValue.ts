@@ -89,6 +89,9 @@ export const isListpackIntegerScore = (score: number): boolean =>
 export const TREE_NODE_CAPACITY = 64
 
 /** A leaf: entries in (score, member) order, linked to its neighbours for walks. */
+/** A run of entries for ZSetValue.walkRuns: its members and scores, read from index `from`. */
+export type RunVisitor = (members: ReadonlyArray<string>, scores: ReadonlyArray<number>, from: number) => boolean
+
 class Leaf {
   members: Array<string> = []
   scores: Array<number> = []
@@ -342,6 +345,15 @@ class OrderTree {
     return [leaf.members[i]!, leaf.scores[i]!]
   }
 
+  /** Visits the entries from a valid rank onwards a leaf at a time (see ZSetValue.walkRuns). */
+  walkRuns(rank: number, visit: RunVisitor): void {
+    let [leaf, i] = this.leafAt(rank) as [Leaf | null, number]
+    while (leaf !== null && visit(leaf.members, leaf.scores, i)) {
+      leaf = leaf.next
+      i = 0
+    }
+  }
+
   /** Visits entries from a valid rank onwards (or backwards) while `visit` returns true. */
   walk(rank: number, reverse: boolean, visit: (member: string, score: number) => boolean): void {
     let [leaf, i] = this.leafAt(rank) as [Leaf | null, number]
@@ -560,6 +572,17 @@ export class ZSetValue implements ObjectValue {
       return
     }
     this.tree!.walk(rank, reverse, visit)
+  }
+
+  /**
+   * Visits the entries from a valid rank onwards in runs: `visit(members, scores, from)` reads a run's
+   * arrays from index `from` and returns false to stop. For loops over thousands of entries (GEOSEARCH)
+   * where a call per entry costs more than the work done with it.
+   */
+  walkRuns(rank: number, visit: RunVisitor): void {
+    if (rank < 0 || rank >= this.size) return
+    if (this.members !== null) visit(this.members, this.scores!, rank)
+    else this.tree!.walkRuns(rank, visit)
   }
 
   /** The member and score at a 0-based rank (which must be valid). */
