@@ -372,11 +372,7 @@ const collectRange = (zset: ZSetValue, req: RangeRequest): Elements => {
     if (start < 0) start = 0
     if (start > end || start >= size) return { members, scores }
     if (end >= size) end = size - 1
-    let n = end - start + 1
-    zset.walk(req.reverse ? size - 1 - start : start, req.reverse, (member, score) => {
-      collect(member, score)
-      return --n > 0
-    })
+    zset.pushRange(req.reverse ? size - 1 - start : start, end - start + 1, req.reverse, members, scores)
     return { members, scores }
   }
   if (req.type === "score" && req.offset > 0 && req.offset >= size) return { members, scores }

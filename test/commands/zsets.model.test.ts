@@ -132,6 +132,21 @@ const check = (zset: ZSetValue, model: Map<string, number>, ranges: ReadonlyArra
   const reversed: Array<Entry> = []
   zset.walk(all.length - 1, true, (m, s) => reversed.push([m, s]) > 0)
   expect(reversed).toEqual([...all].reverse())
+  // runs of ranks, forwards and backwards, from every start (counts running past either end stop there)
+  for (let start = 0; start < all.length; start += 1 + (start >> 2)) {
+    for (const count of [1, 3, all.length]) {
+      const members: Array<string> = []
+      const scores: Array<number> = []
+      zset.pushRange(start, count, false, members, scores)
+      const forward = all.slice(start, start + count)
+      expect([members, scores]).toEqual([forward.map(([m]) => m), forward.map(([, s]) => s)])
+      members.length = 0
+      scores.length = 0
+      zset.pushRange(start, count, true, members, scores)
+      const backward = all.slice(Math.max(0, start - count + 1), start + 1).reverse()
+      expect([members, scores]).toEqual([backward.map(([m]) => m), backward.map(([, s]) => s)])
+    }
+  }
   all.forEach(([m, s], i) => {
     expect(zset.score(m)).toBe(s)
     expect(zset.rank(m)).toBe(i)
