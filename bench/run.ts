@@ -6,7 +6,8 @@
  * RSS of each process after loading 1 million small keys of each type.
  *
  * Options: --rounds N (default 3), --requests N (per -P 1 run; -P 16 runs do 8x), --only a,b (test
- * names), --memory (memory table only), --keys N (keys per type for the memory table), --markdown.
+ * names), --memory (memory table only), --keys N (keys per type for the memory table), --markdown,
+ * --flush (FLUSHALL both servers before each case).
  */
 import { type ChildProcess, execFileSync, spawn } from "node:child_process"
 import { readFileSync } from "node:fs"
@@ -245,6 +246,8 @@ const throughput = async () => {
   const rows: Array<{ c: BenchCase; p: number; redis: number; ours: number }> = []
   try {
     for (const c of selected) {
+      // --flush: each case starts from empty servers instead of the data the earlier cases left
+      if (flag("flush")) for (const s of [redis, ours]) await send(s.port, [["FLUSHALL"]])
       if (!(await supported(ours.port, c))) {
         console.error(`${c.name}: not supported by this server yet, skipped`)
         continue
