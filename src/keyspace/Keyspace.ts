@@ -153,7 +153,6 @@ export class KeyspaceState implements DatabaseHost {
     for (const fn of this.notifyListeners) fn(type, event, key, dbid)
   }
 
-  /** signalKeyAsReady: a list/zset/stream key received data; wakes clients blocked on it. */
   /** dbAdd: the "new" event, and signalKeyAsReady for the types clients block on. */
   keyAdded(db: Database, key: string, value: Value): void {
     this.notify(NotifyClass.new, "new", key, db.id)
@@ -162,6 +161,7 @@ export class KeyspaceState implements DatabaseHost {
     }
   }
 
+  /** signalKeyAsReady: a list/zset/stream key received data; wakes clients blocked on it. */
   keyReady(db: Database, key: string): void {
     if (this.onKeyReady !== undefined) this.onKeyReady(db, key)
   }
