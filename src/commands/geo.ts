@@ -173,7 +173,7 @@ interface GeoPoint {
   score: number
   longitude: number
   latitude: number
-  /** Orders points by distance (the shape test's key); `currentShape.meters` turns it into meters. */
+  /** Orders points by distance (the shape test's key); `currentMeters` turns it into meters. */
   key: number
 }
 
@@ -186,8 +186,8 @@ const pointPool: Array<GeoPoint> = []
 const POINT_POOL_MAX = 65536
 const foundPoints: Array<GeoPoint> = []
 
-/** The test of the current search: its keys are what the points hold and the comparators read. */
-let currentShape: ShapeTest = withinTest({ type: "box", center: [0, 0], conversion: 1, width: 0, height: 0 })
+/** The current search's key -> meters (ShapeTest.meters): the comparators and the reply read it. */
+let currentMeters: ShapeTest["meters"] = (key) => key
 
 const keepPoint = (member: string, score: number, longitude: number, latitude: number, key: number): void => {
   let point = pointPool[foundPoints.length]
@@ -214,7 +214,8 @@ const pointsWithin = (zset: ZSetValue, shape: GeoShape, limit: number): Array<Ge
   // a huge search once should not keep its points forever
   if (pointPool.length > POINT_POOL_MAX) pointPool.length = POINT_POOL_MAX
   const position = [0, 0]
-  const within = currentShape = withinTest(shape)
+  const within = withinTest(shape)
+  currentMeters = within.meters
   for (const [min, max] of searchRanges(shape)) {
     if (limit !== 0 && points.length >= limit) break
     const first = zset.firstInScoreRange({ min, max, minex: false, maxex: true })
@@ -237,7 +238,7 @@ const pointsWithin = (zset: ZSetValue, shape: GeoShape, limit: number): Array<Ge
 }
 
 type PointCompare = (a: GeoPoint, b: GeoPoint) => number
-const byDistance: PointCompare = (a, b) => compareKeys(a.key, b.key, currentShape.meters)
+const byDistance: PointCompare = (a, b) => compareKeys(a.key, b.key, currentMeters)
 const byDistanceDesc: PointCompare = (a, b) => -byDistance(a, b)
 
 const median3 = (p: Array<GeoPoint>, a: number, b: number, c: number, cmp: PointCompare): number =>
@@ -488,7 +489,7 @@ const georadius = (ctx: CommandContext, argv: ReadonlyArray<string>, srcIndex: n
       const point = points[i]!
       if (options > 0) reply.arrayHeader(options + 1)
       reply.bulk(point.member)
-      if (withDist) reply.bulk(formatFixed(currentShape.meters(point.key) / conversion, 4))
+      if (withDist) reply.bulk(formatFixed(currentMeters(point.key) / conversion, 4))
       // (long long) of the score; a score in a search range is never beyond 2^53
       if (withHash) reply.integer(Math.trunc(point.score))
       if (withCoords) {
@@ -509,7 +510,7 @@ const georadius = (ctx: CommandContext, argv: ReadonlyArray<string>, srcIndex: n
   let maxLength = 0
   for (let i = 0; i < returned; i++) {
     const point = points[i]!
-    result.insert(point.member, storeDist ? currentShape.meters(point.key) / conversion : point.score, limits)
+    result.insert(point.member, storeDist ? currentMeters(point.key) / conversion : point.score, limits)
     if (point.member.length > maxLength) maxLength = point.member.length
   }
   result.convertToListpackIfFits(limits, maxLength)

@@ -311,8 +311,11 @@ export const distance = (lon1d: number, lat1d: number, lon2d: number, lat2d: num
   const lon2r = degRad(lon2d)
   const u = Math.sin((lat2r - lat1r) / 2)
   const v = Math.sin((lon2r - lon1r) / 2)
-  return 2.0 * EARTH_RADIUS_IN_METERS * Math.asin(Math.sqrt(u * u + Math.cos(lat1r) * Math.cos(lat2r) * v * v))
+  return haversineMeters(u * u + Math.cos(lat1r) * Math.cos(lat2r) * v * v)
 }
+
+/** The great-circle distance in meters for the haversine term `a` (the last step of `distance`). */
+const haversineMeters = (a: number): number => 2.0 * EARTH_RADIUS_IN_METERS * Math.asin(Math.sqrt(a))
 
 /** The area of a search: a circle of `radius` or a `width` x `height` box, in units of `conversion` meters. */
 export type GeoShape =
@@ -355,7 +358,6 @@ export const withinTest = (shape: GeoShape): ShapeTest => {
   const lon1r = degRad(x1)
   const cosLat1 = Math.cos(lat1r)
   const limit = shape.radius * shape.conversion
-  const meters = (key: number) => 2.0 * EARTH_RADIUS_IN_METERS * Math.asin(Math.sqrt(key))
   // R * |lat2 - lat1| never exceeds the great-circle distance, so a point whose latitude alone puts
   // it beyond the radius is out without the trigonometry (with a margin for rounding: every point
   // that may be inside still gets Redis's exact computation, so results do not change)
@@ -376,9 +378,9 @@ export const withinTest = (shape: GeoShape): ShapeTest => {
       const key = u * u + cosLat1 * Math.cos(lat2r) * v * v
       if (key < surelyIn) return key
       if (key > surelyOut) return undefined
-      return meters(key) > limit ? undefined : key
+      return haversineMeters(key) > limit ? undefined : key
     },
-    meters
+    meters: haversineMeters
   }
 }
 
