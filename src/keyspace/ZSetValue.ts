@@ -88,10 +88,10 @@ export const isListpackIntegerScore = (score: number): boolean =>
 /** Entries per leaf and children per inner node of the tree (tests pass tiny ones to exercise splits). */
 export const TREE_NODE_CAPACITY = 64
 
-/** A leaf: entries in (score, member) order, linked to its neighbours for walks. */
 /** A run of entries for ZSetValue.walkRuns: its members and scores, read from index `from`. */
 export type RunVisitor = (members: ReadonlyArray<string>, scores: ReadonlyArray<number>, from: number) => boolean
 
+/** A leaf: entries in (score, member) order, linked to its neighbours for walks. */
 class Leaf {
   members: Array<string> = []
   scores: Array<number> = []
