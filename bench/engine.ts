@@ -16,6 +16,7 @@ const engine = Context.get(await Effect.runPromise(Layer.buildWithScope(RedisCor
 const client = engine.createClient({})
 const value = "xxx"
 const cases: Record<string, ReadonlyArray<string>> = {
+  PING: ["PING"],
   SET: ["SET", "key:__rand_int__", value],
   GET: ["GET", "key:__rand_int__"],
   INCR: ["INCR", "counter:__rand_int__"],

@@ -149,7 +149,7 @@ export const createStream = (ctx: CommandContext, key: string): StreamValue => {
 /** An entry as Redis replies it: [id, [field, value, ...]]. */
 export const replyEntry = (reply: ReplyWriter, entry: StreamEntry): void => {
   reply.arrayHeader(2)
-  reply.bulk(formatId(entry.id))
+  reply.bulk(entry.idText())
   reply.bulkArray(entry.pairs)
 }
 

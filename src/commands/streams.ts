@@ -4,6 +4,7 @@
  */
 import { NotifyClass } from "../keyspace/Keyspace.ts"
 import {
+  EXACT_ID_HALF,
   formatId,
   idMs,
   idSeq,
@@ -171,30 +172,47 @@ const xadd = (ctx: CommandContext, argv: ReadonlyArray<string>): void => {
     if (args.noMkstream) return reply.nullBulk()
     stream = createStream(ctx, key)
   }
-  const last = stream.lastId
-  if (last === MAX_ID) return reply.error(Errors.STREAM_EXHAUSTED)
-  let id: StreamId
-  if (!args.idGiven) {
+  // the ID as two exact numbers when it can be (always, for a clock-made ID): no bigint on this path
+  let ms: number
+  let seq: number
+  let wide: StreamId | undefined
+  if (!args.idGiven && stream.lastWide === undefined && (ctx.now > stream.lastMs || stream.lastSeq + 1 < EXACT_ID_HALF)) {
     // streamNextID: the batch's time, never going back: a clock behind the last ID bumps the sequence
-    const now = BigInt(ctx.now)
-    id = now > idMs(last) ? makeId(now, 0n) : last + 1n
-  } else if (!args.seqGiven) {
-    if (idMs(args.id) === idMs(last)) {
-      // Redis 7.0 returns here without setting errno, so XADD reports the wrong error
-      if (idSeq(last) === U64_MAX) return reply.error(Errors.STREAM_ELEMENTS_TOO_LARGE)
-      id = last + 1n
+    if (ctx.now > stream.lastMs) {
+      ms = ctx.now
+      seq = 0
+    } else {
+      ms = stream.lastMs
+      seq = stream.lastSeq + 1
+    }
+  } else {
+    const last = stream.lastId
+    if (last === MAX_ID) return reply.error(Errors.STREAM_EXHAUSTED)
+    let id: StreamId
+    if (!args.idGiven) {
+      const now = BigInt(ctx.now)
+      id = now > idMs(last) ? makeId(now, 0n) : last + 1n
+    } else if (!args.seqGiven) {
+      if (idMs(args.id) === idMs(last)) {
+        // Redis 7.0 returns here without setting errno, so XADD reports the wrong error
+        if (idSeq(last) === U64_MAX) return reply.error(Errors.STREAM_ELEMENTS_TOO_LARGE)
+        id = last + 1n
+      } else {
+        id = args.id
+      }
     } else {
       id = args.id
     }
-  } else {
-    id = args.id
+    if (id <= last) return reply.error(Errors.XADD_ID_TOO_SMALL)
+    ms = Number(idMs(id))
+    seq = Number(idSeq(id))
+    wide = ms < EXACT_ID_HALF && seq < EXACT_ID_HALF ? undefined : id
   }
-  if (id <= last) return reply.error(Errors.XADD_ID_TOO_SMALL)
   let total = 0
   for (let i = fieldsAt; i < argv.length; i++) total += argv[i]!.length
   if (total > 2 ** 30) return reply.error(Errors.STREAM_ELEMENTS_TOO_LARGE)
-  stream.append(id, argv.slice(fieldsAt), nodeLimits(ctx.config))
-  const idText = formatId(id)
+  stream.appendArgs(ms, seq, wide, argv, fieldsAt, nodeLimits(ctx.config))
+  const idText = wide === undefined ? `${ms}-${seq}` : formatId(wide)
   reply.bulk(idText)
   ctx.notify(NotifyClass.stream, "xadd", key)
   ctx.addDirty()

@@ -3,7 +3,10 @@
  * groups with their pending entries lists.
  *
  * Entry IDs are 128-bit unsigned numbers held in one bigint (`ms << 64 | seq`), so they compare with
- * `<`, sort like Redis's big-endian rax keys, and `id + 1n` is streamIncrID.
+ * `<`, sort like Redis's big-endian rax keys, and `id + 1n` is streamIncrID. That is the type the
+ * commands, groups and PELs use. Nodes store IDs as two numbers instead, exact below 2^53 (every ID a
+ * clock makes), and keep bigints only for a node holding a larger half: XADD, XRANGE and XREAD then
+ * never build a bigint, and a stored entry is array slots rather than objects.
  *
  * The blocks follow Redis's node boundaries exactly (a new node when the tail listpack would reach
  * stream-node-max-bytes or holds stream-node-max-entries entries, deleted ones included) because
@@ -32,21 +35,50 @@ export const formatId = (id: StreamId): string => `${id >> 64n}-${id & U64_MAX}`
 export const INVALID_ENTRIES_READ = -1n
 
 /**
- * One entry: its ID, its field-value pairs (flat), and the tombstone flag of XDEL/XTRIM. Kept small
- * (no cached ID text): a big stream is millions of these, and formatting an ID is cheap. The pairs stay
- * an array rather than one packed string: that took a third less heap but cost XRANGE a fifth of its
- * throughput (an array and two strings unpacked per entry read).
+ * An entry as readers get it (XRANGE, XREAD, XCLAIM...): its ID and its field-value pairs (flat).
+ * Nodes do not keep these objects: they are made on read, and die young. The ID is two numbers when
+ * both halves are below 2^53 (every ID a clock makes), so replying with it needs no bigint.
  */
 export class StreamEntry {
-  readonly id: StreamId
+  /** The ID's halves, exact unless `wide` is set. */
+  readonly ms: number
+  readonly seq: number
+  private wide: StreamId | undefined
   readonly pairs: ReadonlyArray<string>
-  deleted = false
 
-  constructor(id: StreamId, pairs: ReadonlyArray<string>) {
-    this.id = id
+  constructor(ms: number, seq: number, wide: StreamId | undefined, pairs: ReadonlyArray<string>) {
+    this.ms = ms
+    this.seq = seq
+    this.wide = wide
     this.pairs = pairs
   }
+
+  get id(): StreamId {
+    return this.wide ??= makeId(BigInt(this.ms), BigInt(this.seq))
+  }
+
+  /** `<ms>-<seq>`, as Redis replies IDs. */
+  idText(): string {
+    return this.wide === undefined ? `${this.ms}-${this.seq}` : formatId(this.wide)
+  }
 }
+
+/** 2^53: ID halves below it are exact as numbers. */
+export const EXACT_ID_HALF = 2 ** 53
+const EXACT_BIG = 1n << 53n
+
+/**
+ * An ID to search for, as numbers rounded to nearest (`big` is exact). Rounding is monotone, and a
+ * number at or above 2^53 exceeds every exact half, so comparing the rounded halves with the exact
+ * halves of a node that has no wide ID orders them correctly.
+ */
+interface SearchId {
+  readonly big: StreamId
+  readonly ms: number
+  readonly seq: number
+}
+
+const searchId = (id: StreamId): SearchId => ({ big: id, ms: Number(idMs(id)), seq: Number(idSeq(id)) })
 
 // --- listpack sizes ------------------------------------------------------------------------------
 // A node's byte size decides when Redis opens a new node, so it is tracked exactly: every listpack
@@ -86,14 +118,32 @@ export interface NodeLimits {
   readonly maxEntries: number
 }
 
-/** A node of the stream: one of Redis's listpacks, keyed in the rax by its master (first) ID. */
+/** Entry state bits of a node. */
+const DELETED = 1
+const SAME_FIELDS = 2
+
+/**
+ * A node of the stream: one of Redis's listpacks, keyed in the rax by its master (first) ID. Stored by
+ * column like a listpack, without an object per entry: IDs as pairs of numbers, a state and an offset
+ * per entry, and the entries' strings in one array (values only for an entry with the master fields,
+ * field-value pairs otherwise). What survives an XADD is a few array slots and the value strings,
+ * which is what keeps a growing stream cheap for the garbage collector.
+ */
 class StreamNode {
   readonly master: StreamId
-  /** The master ID's halves as numbers when both are exact (below 2^53), for cheap entry sizes. */
+  /** The master ID's halves as numbers: exact unless the node is wide. */
   private readonly masterMs: number
   private readonly masterSeq: number
   readonly masterFields: ReadonlyArray<string>
-  readonly entries: Array<StreamEntry> = []
+  /** [ms, seq] of each entry, flat: exact unless `wide` is set. */
+  ids: Array<number> = []
+  /** Exact IDs, kept only once the node holds an ID with a half of 2^53 or more. */
+  wide: Array<StreamId> | undefined
+  /** Per entry: DELETED | SAME_FIELDS. */
+  states: Array<number> = []
+  /** Per entry: where its strings start in `items`. */
+  starts: Array<number> = []
+  items: Array<string> = []
   /** Live entries (the listpack's "count"). */
   live = 0
   /** Tombstones (the listpack's "deleted"). */
@@ -103,12 +153,17 @@ class StreamNode {
 
   constructor(master: StreamId, masterFields: ReadonlyArray<string>) {
     this.master = master
-    this.masterMs = safeNumber(idMs(master))
-    this.masterSeq = safeNumber(idSeq(master))
+    this.masterMs = Number(idMs(master))
+    this.masterSeq = Number(idSeq(master))
     this.masterFields = masterFields
     let body = integerElementSize(masterFields.length) + integerElementSize(0)
     for (const field of masterFields) body += stringElementSize(field)
     this.body = body
+  }
+
+  /** Entries, tombstones included. */
+  get count(): number {
+    return this.states.length
   }
 
   /** lpBytes(): the listpack's total size. */
@@ -116,60 +171,156 @@ class StreamNode {
     return LISTPACK_OVERHEAD + integerElementSize(this.live) + integerElementSize(this.dead) + this.body
   }
 
+  idAt(i: number): StreamId {
+    return this.wide !== undefined ? this.wide[i]! : makeId(BigInt(this.ids[2 * i]!), BigInt(this.ids[2 * i + 1]!))
+  }
+
   /** The last entry's ID, tombstones included (lpGetEdgeStreamID). */
   get lastId(): StreamId {
-    return this.entries[this.entries.length - 1]!.id
+    return this.idAt(this.count - 1)
+  }
+
+  isDeleted(i: number): boolean {
+    return (this.states[i]! & DELETED) !== 0
+  }
+
+  markDeleted(i: number): void {
+    this.states[i] = this.states[i]! | DELETED
+    this.live--
+    this.dead++
+  }
+
+  /** The entry at `i` as readers get it. */
+  entryAt(i: number): StreamEntry {
+    const from = this.starts[i]!
+    const to = i + 1 < this.starts.length ? this.starts[i + 1]! : this.items.length
+    const items = this.items
+    let pairs: Array<string>
+    if ((this.states[i]! & SAME_FIELDS) !== 0) {
+      const fields = this.masterFields
+      pairs = new Array<string>(fields.length * 2)
+      for (let k = 0; k < fields.length; k++) {
+        pairs[2 * k] = fields[k]!
+        pairs[2 * k + 1] = items[from + k]!
+      }
+    } else {
+      pairs = items.slice(from, to)
+    }
+    return new StreamEntry(this.ids[2 * i]!, this.ids[2 * i + 1]!, this.wide?.[i], pairs)
+  }
+
+  /** Appends an entry: its ID (exact numbers, or `wide` with approximations) and argv[from..]. */
+  push(ms: number, seq: number, wide: StreamId | undefined, argv: ReadonlyArray<string>, from: number): void {
+    if (wide !== undefined && this.wide === undefined) {
+      const exact: Array<StreamId> = []
+      for (let i = 0; i < this.count; i++) exact.push(this.idAt(i))
+      this.wide = exact
+    }
+    const sameFields = this.hasMasterFields(argv, from)
+    this.body += this.entrySize(ms, seq, wide, argv, from, sameFields)
+    if (this.wide !== undefined) this.wide.push(wide ?? makeId(BigInt(ms), BigInt(seq)))
+    this.ids.push(ms, seq)
+    this.starts.push(this.items.length)
+    const items = this.items
+    if (sameFields) {
+      this.states.push(SAME_FIELDS)
+      for (let k = from + 1; k < argv.length; k += 2) items.push(argv[k]!)
+    } else {
+      this.states.push(0)
+      for (let k = from; k < argv.length; k++) items.push(argv[k]!)
+    }
+    this.live++
   }
 
   /** Bytes one entry adds: flags, ID deltas, [field count and fields], values, lp-count. */
-  entrySize(id: StreamId, pairs: ReadonlyArray<string>, sameFields: boolean): number {
-    const fields = pairs.length / 2
+  private entrySize(
+    ms: number,
+    seq: number,
+    wide: StreamId | undefined,
+    argv: ReadonlyArray<string>,
+    from: number,
+    sameFields: boolean
+  ): number {
+    const fields = (argv.length - from) / 2
     let size = integerElementSize(sameFields ? 2 : 0)
     // the deltas are unsigned differences stored as int64 (lpAppendInteger); with every half below
-    // 2^53 they are exact as numbers and cannot wrap, which spares most of the bigint arithmetic
-    const ms = safeNumber(idMs(id))
-    const seq = safeNumber(idSeq(id))
-    if (ms >= 0 && seq >= 0 && this.masterMs >= 0 && this.masterSeq >= 0) {
+    // 2^53 they are exact as numbers and cannot wrap
+    if (wide === undefined && this.wide === undefined) {
       size += integerElementSize(ms - this.masterMs) + integerElementSize(seq - this.masterSeq)
     } else {
+      const id = wide ?? makeId(BigInt(ms), BigInt(seq))
       size += integerElementSize(BigInt.asIntN(64, idMs(id) - idMs(this.master)))
       size += integerElementSize(BigInt.asIntN(64, idSeq(id) - idSeq(this.master)))
     }
     if (!sameFields) size += integerElementSize(fields)
-    for (let i = 0; i < pairs.length; i += 2) {
-      if (!sameFields) size += stringElementSize(pairs[i]!)
-      size += stringElementSize(pairs[i + 1]!)
+    for (let k = from; k < argv.length; k += 2) {
+      if (!sameFields) size += stringElementSize(argv[k]!)
+      size += stringElementSize(argv[k + 1]!)
     }
     return size + integerElementSize(fields + 3 + (sameFields ? 0 : fields + 1))
   }
 
-  hasMasterFields(pairs: ReadonlyArray<string>): boolean {
+  private hasMasterFields(argv: ReadonlyArray<string>, from: number): boolean {
     const fields = this.masterFields
-    if (fields.length * 2 !== pairs.length) return false
-    for (let i = 0; i < fields.length; i++) if (fields[i] !== pairs[i * 2]) return false
+    if (fields.length * 2 !== argv.length - from) return false
+    for (let i = 0; i < fields.length; i++) if (fields[i] !== argv[from + i * 2]) return false
     return true
   }
 
-  /** First index whose ID is >= id (entries.length if none). */
-  lowerBound(id: StreamId): number {
-    const entries = this.entries
+  /** Whether entry i's ID is below `id` (or at most `id`, with `orEqual`). */
+  private before(i: number, id: SearchId, orEqual: boolean): boolean {
+    if (this.wide !== undefined) return orEqual ? this.wide[i]! <= id.big : this.wide[i]! < id.big
+    const ms = this.ids[2 * i]!
+    if (ms !== id.ms) return ms < id.ms
+    const seq = this.ids[2 * i + 1]!
+    return orEqual ? seq <= id.seq : seq < id.seq
+  }
+
+  /** First index whose ID is >= id (count if none). */
+  lowerBound(id: SearchId): number {
     let lo = 0
-    let hi = entries.length
+    let hi = this.count
     while (lo < hi) {
       const mid = (lo + hi) >>> 1
-      if (entries[mid]!.id < id) lo = mid + 1
+      if (this.before(mid, id, false)) lo = mid + 1
       else hi = mid
     }
     return lo
   }
 
+  /** First index whose ID is > id (count if none). */
+  upperBound(id: SearchId): number {
+    let lo = 0
+    let hi = this.count
+    while (lo < hi) {
+      const mid = (lo + hi) >>> 1
+      if (this.before(mid, id, true)) lo = mid + 1
+      else hi = mid
+    }
+    return lo
+  }
+
+  /** Whether entry i has exactly this ID. */
+  hasId(i: number, id: SearchId): boolean {
+    if (i >= this.count) return false
+    if (this.wide !== undefined) return this.wide[i] === id.big
+    // a rounded half (2^53 or more) equals no exact one
+    return this.ids[2 * i] === id.ms && this.ids[2 * i + 1] === id.seq
+  }
+
+  /** Whether the master ID is at most `id`. */
+  masterAtMost(id: SearchId): boolean {
+    if (this.wide !== undefined) return this.master <= id.big
+    return this.masterMs !== id.ms ? this.masterMs < id.ms : this.masterSeq <= id.seq
+  }
+
   clone(): StreamNode {
     const copy = new StreamNode(this.master, this.masterFields)
-    for (const e of this.entries) {
-      const entry = new StreamEntry(e.id, e.pairs)
-      entry.deleted = e.deleted
-      copy.entries.push(entry)
-    }
+    copy.ids = this.ids.slice()
+    copy.states = this.states.slice()
+    copy.starts = this.starts.slice()
+    copy.items = this.items.slice()
+    copy.wide = this.wide?.slice()
     copy.live = this.live
     copy.dead = this.dead
     copy.body = this.body
@@ -384,14 +535,50 @@ export class StreamValue implements ObjectValue {
   private nodes: Array<StreamNode> = []
   /** Live entries. */
   length = 0
-  lastId: StreamId = MIN_ID
+  /**
+   * The last ID, as two exact numbers (`lastWide` undefined) or exactly in `lastWide`: XADD reads the
+   * numbers, so a clock-made ID never becomes a bigint.
+   */
+  lastMs = 0
+  lastSeq = 0
+  lastWide: StreamId | undefined = undefined
   /** First live entry's ID (recorded-first-entry-id); 0-0 when empty. */
   firstId: StreamId = MIN_ID
   maxDeletedId: StreamId = MIN_ID
-  /** uint64 in Redis: kept exact. */
-  entriesAdded = 0n
+  /** entries_added (a uint64 in Redis): a number while exact, else `addedWide`. */
+  private added = 0
+  private addedWide: bigint | undefined = undefined
   /** Created on demand, as Redis does. */
   groups: Map<string, ConsumerGroup> | undefined = undefined
+
+  get lastId(): StreamId {
+    return this.lastWide ?? makeId(BigInt(this.lastMs), BigInt(this.lastSeq))
+  }
+
+  set lastId(id: StreamId) {
+    const ms = idMs(id)
+    const seq = idSeq(id)
+    if (ms < EXACT_BIG && seq < EXACT_BIG) {
+      this.lastMs = Number(ms)
+      this.lastSeq = Number(seq)
+      this.lastWide = undefined
+    } else {
+      this.lastWide = id
+    }
+  }
+
+  get entriesAdded(): bigint {
+    return this.addedWide ?? BigInt(this.added)
+  }
+
+  set entriesAdded(n: bigint) {
+    if (n < EXACT_BIG) {
+      this.added = Number(n)
+      this.addedWide = undefined
+    } else {
+      this.addedWide = n
+    }
+  }
 
   /**
    * The number of entries. Unlike the other types, an empty stream is a valid value (XADD MAXLEN 0,
@@ -456,49 +643,56 @@ export class StreamValue implements ObjectValue {
 
   // --- entries -----------------------------------------------------------------------------------
 
+  /** streamAppendItem's storage part, for an entry whose ID is known to be greater than lastId. */
+  append(id: StreamId, pairs: ReadonlyArray<string>, limits: NodeLimits): void {
+    const ms = idMs(id)
+    const seq = idSeq(id)
+    const exact = ms < EXACT_BIG && seq < EXACT_BIG
+    this.appendArgs(Number(ms), Number(seq), exact ? undefined : id, pairs, 0, limits)
+  }
+
   /**
-   * streamAppendItem's storage part: appends an entry whose ID is known to be greater than lastId,
-   * opening a new node where Redis would. Takes `pairs` over: an entry with the node's master fields
-   * shares the master's field strings (the listpack stores them once too), so the request's copies die
-   * young instead of being kept once per entry.
+   * `append` with the pairs at argv[from..] (XADD passes its arguments) and the ID as two exact
+   * numbers, or in `wide` (the numbers then only approximate it). Opens a new node where Redis would.
    */
-  append(id: StreamId, pairs: Array<string>, limits: NodeLimits): StreamEntry {
-    const entry = new StreamEntry(id, pairs)
+  appendArgs(
+    ms: number,
+    seq: number,
+    wide: StreamId | undefined,
+    argv: ReadonlyArray<string>,
+    from: number,
+    limits: NodeLimits
+  ): void {
     let node: StreamNode | undefined = this.nodes[this.nodes.length - 1]
     if (node !== undefined) {
       const maxBytes = limits.maxBytes === 0 || limits.maxBytes > LISTPACK_MAX_SIZE ? LISTPACK_MAX_SIZE : limits.maxBytes
-      if (node.bytes + pairsLength(pairs) >= maxBytes) node = undefined
-      else if (limits.maxEntries !== 0 && node.live + node.dead >= limits.maxEntries) node = undefined
+      if (node.bytes + pairsLength(argv, from) >= maxBytes) node = undefined
+      else if (limits.maxEntries !== 0 && node.count >= limits.maxEntries) node = undefined
     }
-    let sameFields: boolean
     if (node === undefined) {
       const fields: Array<string> = []
-      for (let i = 0; i < pairs.length; i += 2) fields.push(pairs[i]!)
-      node = new StreamNode(id, fields)
+      for (let i = from; i < argv.length; i += 2) fields.push(argv[i]!)
+      node = new StreamNode(wide ?? makeId(BigInt(ms), BigInt(seq)), fields)
       this.nodes.push(node)
-      sameFields = true
-    } else {
-      sameFields = node.hasMasterFields(pairs)
-      if (sameFields) for (let i = 0; i < pairs.length; i += 2) pairs[i] = node.masterFields[i >> 1]!
     }
-    node.body += node.entrySize(id, pairs, sameFields)
-    node.entries.push(entry)
-    node.live++
+    node.push(ms, seq, wide, argv, from)
     this.length++
-    this.entriesAdded++
-    this.lastId = id
-    if (this.length === 1) this.firstId = id
-    return entry
+    if (this.addedWide !== undefined) this.addedWide++
+    else if (++this.added === EXACT_ID_HALF) this.addedWide = EXACT_BIG
+    this.lastMs = ms
+    this.lastSeq = seq
+    this.lastWide = wide
+    if (this.length === 1) this.firstId = wide ?? makeId(BigInt(ms), BigInt(seq))
   }
 
   /** Index of the last node whose master ID is <= id, or -1 (raxSeek "<="). */
-  private floorNode(id: StreamId): number {
+  private floorNode(id: SearchId): number {
     const nodes = this.nodes
     let lo = 0
     let hi = nodes.length
     while (lo < hi) {
       const mid = (lo + hi) >>> 1
-      if (nodes[mid]!.master <= id) lo = mid + 1
+      if (nodes[mid]!.masterAtMost(id)) lo = mid + 1
       else hi = mid
     }
     return lo - 1
@@ -506,11 +700,12 @@ export class StreamValue implements ObjectValue {
 
   /** The live entry with this ID (streamEntryExists), or undefined. */
   get(id: StreamId): StreamEntry | undefined {
-    const n = this.floorNode(id)
+    const target = searchId(id)
+    const n = this.floorNode(target)
     if (n < 0) return undefined
     const node = this.nodes[n]!
-    const entry = node.entries[node.lowerBound(id)]
-    return entry !== undefined && entry.id === id && !entry.deleted ? entry : undefined
+    const i = node.lowerBound(target)
+    return node.hasId(i, target) && !node.isDeleted(i) ? node.entryAt(i) : undefined
   }
 
   /**
@@ -521,28 +716,29 @@ export class StreamValue implements ObjectValue {
     const out: Array<StreamEntry> = []
     const nodes = this.nodes
     if (start > end || nodes.length === 0) return out
+    const from = searchId(start)
+    const to = searchId(end)
     if (!rev) {
-      for (let n = Math.max(0, this.floorNode(start)), first = true; n < nodes.length; n++, first = false) {
-        const entries = nodes[n]!.entries
-        for (let i = first ? nodes[n]!.lowerBound(start) : 0; i < entries.length; i++) {
-          const entry = entries[i]!
-          if (entry.id > end) return out
-          if (entry.deleted) continue
-          out.push(entry)
+      for (let n = Math.max(0, this.floorNode(from)), first = true; n < nodes.length; n++, first = false) {
+        const node = nodes[n]!
+        const last = node.upperBound(to)
+        for (let i = first ? node.lowerBound(from) : 0; i < last; i++) {
+          if (node.isDeleted(i)) continue
+          out.push(node.entryAt(i))
           if (out.length === count) return out
         }
+        if (last < node.count) return out
       }
     } else {
-      for (let n = this.floorNode(end), first = true; n >= 0; n--, first = false) {
+      for (let n = this.floorNode(to), first = true; n >= 0; n--, first = false) {
         const node = nodes[n]!
-        const entries = node.entries
-        for (let i = first ? node.lowerBound(end + 1n) - 1 : entries.length - 1; i >= 0; i--) {
-          const entry = entries[i]!
-          if (entry.id < start) return out
-          if (entry.deleted) continue
-          out.push(entry)
+        const low = node.lowerBound(from)
+        for (let i = (first ? node.upperBound(to) : node.count) - 1; i >= low; i--) {
+          if (node.isDeleted(i)) continue
+          out.push(node.entryAt(i))
           if (out.length === count) return out
         }
+        if (low > 0) return out
       }
     }
     return out
@@ -556,7 +752,7 @@ export class StreamValue implements ObjectValue {
 
   /** The first entry's ID, tombstones included; MAX_ID when there is none (streamGetEdgeID(s,1,0)). */
   firstIdWithTombstones(): StreamId {
-    return this.nodes.length === 0 ? MAX_ID : this.nodes[0]!.entries[0]!.id
+    return this.nodes.length === 0 ? MAX_ID : this.nodes[0]!.master
   }
 
   private refreshFirstId(): void {
@@ -565,15 +761,10 @@ export class StreamValue implements ObjectValue {
   }
 
   /** Turns a live entry into a tombstone, or drops its node if it was the node's last live entry. */
-  private removeAt(n: number, entry: StreamEntry): void {
+  private removeAt(n: number, i: number): void {
     const node = this.nodes[n]!
-    if (node.live === 1) {
-      this.nodes.splice(n, 1)
-    } else {
-      entry.deleted = true
-      node.live--
-      node.dead++
-    }
+    if (node.live === 1) this.nodes.splice(n, 1)
+    else node.markDeleted(i)
     this.length--
   }
 
@@ -582,12 +773,13 @@ export class StreamValue implements ObjectValue {
     let deleted = 0
     let firstDeleted = false
     for (const id of ids) {
-      const n = this.floorNode(id)
+      const target = searchId(id)
+      const n = this.floorNode(target)
       if (n < 0) continue
       const node = this.nodes[n]!
-      const entry = node.entries[node.lowerBound(id)]
-      if (entry === undefined || entry.id !== id || entry.deleted) continue
-      this.removeAt(n, entry)
+      const i = node.lowerBound(target)
+      if (!node.hasId(i, target) || node.isDeleted(i)) continue
+      this.removeAt(n, i)
       if (id === this.firstId) firstDeleted = true
       if (id > this.maxDeletedId) this.maxDeletedId = id
       deleted++
@@ -619,12 +811,10 @@ export class StreamValue implements ObjectValue {
       }
       if (spec.approx) break
       // mark entries of this node as deleted until the condition holds
-      for (const entry of node.entries) {
-        if (byLength ? this.length <= spec.maxlen : entry.id >= spec.minid) break
-        if (!entry.deleted) {
-          entry.deleted = true
-          node.live--
-          node.dead++
+      for (let i = 0; i < node.count; i++) {
+        if (byLength ? this.length <= spec.maxlen : node.idAt(i) >= spec.minid) break
+        if (!node.isDeleted(i)) {
+          node.markDeleted(i)
           this.length--
           deleted++
         }
@@ -716,11 +906,9 @@ export class StreamValue implements ObjectValue {
 }
 
 /** A uint64 as an exact number, or -1 when it is 2^53 or more. */
-const safeNumber = (v: bigint): number => (v <= 0x1f_ffff_ffff_ffffn ? Number(v) : -1)
-
-const pairsLength = (pairs: ReadonlyArray<string>): number => {
+const pairsLength = (argv: ReadonlyArray<string>, from: number): number => {
   let total = 0
-  for (let i = 0; i < pairs.length; i++) total += pairs[i]!.length
+  for (let i = from; i < argv.length; i++) total += argv[i]!.length
   return total
 }
 
