@@ -43,7 +43,9 @@ const valueOp: fc.Arbitrary<ValueOp> = fc.oneof(
 
 /** An ID around the model's entries: existing ones and the gaps between them. */
 const idAt = (model: ReadonlyArray<ModelEntry>, pick: number): StreamId =>
-  model.length === 0 ? makeId(BigInt(pick), 0n) : pick % 2 === 0
+  model.length === 0 ? makeId(BigInt(pick), 0n) : pick % 4 === 3
+  ? model[(pick >> 2) % model.length]!.id - 1n
+  : pick % 2 === 0
   ? model[(pick >> 1) % model.length]!.id
   : model[(pick >> 1) % model.length]!.id + 1n
 
@@ -53,7 +55,11 @@ describe("StreamValue", () => {
       fc.property(
         fc.constantFrom({ maxBytes: 4096, maxEntries: 100 }, { maxBytes: 120, maxEntries: 3 }, { maxBytes: 0, maxEntries: 1 }),
         fc.array(valueOp, { minLength: 20, maxLength: 80 }),
-        (limits, ops) => {
+        // IDs with small halves, halves crossing 2^53 (where nodes switch from numbers to bigints), and
+        // halves near 2^64
+        fc.constantFrom(0n, 2n ** 53n - 30n, 2n ** 64n - 400n),
+        fc.constantFrom(0n, 2n ** 53n - 2n, 2n ** 64n - 8n),
+        (limits, ops, msBase, seqBase) => {
           const stream = new StreamValue()
           let model: Array<ModelEntry> = []
           let next = 1n
@@ -63,7 +69,7 @@ describe("StreamValue", () => {
             switch (op.op) {
               case "append": {
                 next += BigInt(op.gap)
-                const id = makeId(next, BigInt(op.gap))
+                const id = makeId(msBase + next, seqBase + BigInt(op.gap))
                 next++
                 stream.append(id, [...op.pairs], limits)
                 model.push({ id, pairs: op.pairs })
@@ -122,7 +128,7 @@ describe("StreamValue", () => {
           }
           expect(stream.range(MIN_ID, MAX_ID, 0).map((e) => e.id)).toEqual(model.map((e) => e.id))
           for (const e of model) expect(stream.get(e.id)?.pairs).toEqual(e.pairs)
-          expect(stream.get(next + 5n)).toBeUndefined()
+          expect(stream.get(makeId(msBase + next + 5n, 0n))).toBeUndefined()
           const copy = stream.clone()
           copy.deleteEntries(model.map((e) => e.id))
           expect(stream.length).toBe(model.length)
