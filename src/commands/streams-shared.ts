@@ -149,7 +149,8 @@ export const createStream = (ctx: CommandContext, key: string): StreamValue => {
 /** An entry as Redis replies it: [id, [field, value, ...]]. */
 export const replyEntry = (reply: ReplyWriter, entry: StreamEntry): void => {
   reply.arrayHeader(2)
-  reply.bulk(entry.idText())
+  if (entry.wide === undefined) reply.streamId(entry.ms, entry.seq)
+  else reply.bulk(formatId(entry.wide))
   reply.bulkArray(entry.pairs)
 }
 

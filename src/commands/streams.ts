@@ -212,8 +212,8 @@ const xadd = (ctx: CommandContext, argv: ReadonlyArray<string>): void => {
   for (let i = fieldsAt; i < argv.length; i++) total += argv[i]!.length
   if (total > 2 ** 30) return reply.error(Errors.STREAM_ELEMENTS_TOO_LARGE)
   stream.appendArgs(ms, seq, wide, argv, fieldsAt, nodeLimits(ctx.config))
-  const idText = wide === undefined ? `${ms}-${seq}` : formatId(wide)
-  reply.bulk(idText)
+  if (wide === undefined) reply.streamId(ms, seq)
+  else reply.bulk(formatId(wide))
   ctx.notify(NotifyClass.stream, "xadd", key)
   ctx.addDirty()
   let propagated: Array<string> | undefined
@@ -227,7 +227,7 @@ const xadd = (ctx: CommandContext, argv: ReadonlyArray<string>): void => {
   ctx.touch(key)
   if (!args.idGiven || !args.seqGiven) {
     propagated ??= [...argv]
-    propagated[args.idIndex] = idText
+    propagated[args.idIndex] = wide === undefined ? `${ms}-${seq}` : formatId(wide)
   }
   if (propagated !== undefined) ctx.rewriteArgv(propagated)
   // streams wake their readers on every new entry, not only when the key is created

@@ -40,26 +40,24 @@ export const INVALID_ENTRIES_READ = -1n
  * both halves are below 2^53 (every ID a clock makes), so replying with it needs no bigint.
  */
 export class StreamEntry {
-  /** The ID's halves, exact unless `wide` is set. */
+  /** The ID's halves: exact when `wide` is undefined. */
   readonly ms: number
   readonly seq: number
-  private wide: StreamId | undefined
+  /** The exact ID when a half is 2^53 or more. */
+  readonly wide: StreamId | undefined
   readonly pairs: ReadonlyArray<string>
+  private exact: StreamId | undefined
 
   constructor(ms: number, seq: number, wide: StreamId | undefined, pairs: ReadonlyArray<string>) {
     this.ms = ms
     this.seq = seq
     this.wide = wide
+    this.exact = wide
     this.pairs = pairs
   }
 
   get id(): StreamId {
-    return this.wide ??= makeId(BigInt(this.ms), BigInt(this.seq))
-  }
-
-  /** `<ms>-<seq>`, as Redis replies IDs. */
-  idText(): string {
-    return this.wide === undefined ? `${this.ms}-${this.seq}` : formatId(this.wide)
+    return this.exact ??= makeId(BigInt(this.ms), BigInt(this.seq))
   }
 }
 

@@ -163,6 +163,23 @@ export class ReplyWriter {
     this.crlf()
   }
 
+  /**
+   * A stream ID `<ms>-<seq>` from its halves (exact integers) as a bulk string. Each half is copied from
+   * its own flat decimal text (V8 caches recent number strings): the concatenated ID text, 13 chars or
+   * more, would be a cons string needing a flatten before its copy.
+   */
+  streamId(ms: number, seq: number): void {
+    const msText = String(ms)
+    const seqText = String(seq)
+    this.header(36 /* $ */, msText.length + 1 + seqText.length)
+    this.ensure(msText.length + seqText.length + 3)
+    let p = this.text(msText, this.pos)
+    this.buf[p] = 45 /* - */
+    p = this.text(seqText, p + 1)
+    this.pos = p
+    this.crlf()
+  }
+
   bulkBytes(value: Uint8Array): void {
     this.line("$", String(value.length))
     this.rawBytes(value)
