@@ -609,10 +609,13 @@ export class StreamValue implements ObjectValue {
     const copy = new StreamValue()
     copy.nodes = this.nodes.map((node) => node.clone())
     copy.length = this.length
-    copy.lastId = this.lastId
+    copy.lastMs = this.lastMs
+    copy.lastSeq = this.lastSeq
+    copy.lastWide = this.lastWide
     copy.firstId = this.firstId
     copy.maxDeletedId = this.maxDeletedId
-    copy.entriesAdded = this.entriesAdded
+    copy.added = this.added
+    copy.addedWide = this.addedWide
     if (this.groups !== undefined) {
       copy.groups = new Map()
       for (const [name, group] of this.groups) {
