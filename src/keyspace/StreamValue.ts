@@ -217,6 +217,18 @@ class StreamNode {
     const sameFields = this.hasMasterFields(argv, from)
     this.body += this.entrySize(ms, seq, wide, argv, from, sameFields)
     if (this.wide !== undefined) this.wide.push(wide ?? makeId(BigInt(ms), BigInt(seq)))
+    if (this.count === 0) {
+      // a node's first entry (the master, so its fields are the master fields) in arrays of exactly
+      // its size: a push into an empty array reserves 17 slots, 0.5 KB per one-entry stream
+      const values = new Array<string>(this.masterFields.length)
+      for (let k = 0; k < values.length; k++) values[k] = argv[from + 2 * k + 1]!
+      this.ids = [ms, seq]
+      this.starts = [0]
+      this.states = [SAME_FIELDS]
+      this.items = values
+      this.live++
+      return
+    }
     this.ids.push(ms, seq)
     this.starts.push(this.items.length)
     const items = this.items
@@ -671,10 +683,11 @@ export class StreamValue implements ObjectValue {
       else if (limits.maxEntries !== 0 && node.count >= limits.maxEntries) node = undefined
     }
     if (node === undefined) {
-      const fields: Array<string> = []
-      for (let i = from; i < argv.length; i += 2) fields.push(argv[i]!)
+      const fields = new Array<string>((argv.length - from) / 2)
+      for (let k = 0; k < fields.length; k++) fields[k] = argv[from + 2 * k]!
       node = new StreamNode(wide ?? makeId(BigInt(ms), BigInt(seq)), fields)
-      this.nodes.push(node)
+      if (this.nodes.length === 0) this.nodes = [node] // exactly sized, as the node's own arrays
+      else this.nodes.push(node)
     }
     node.push(ms, seq, wide, argv, from)
     this.length++
