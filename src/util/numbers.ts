@@ -98,11 +98,26 @@ export const parseDouble = (s: string): number | undefined => {
   if (len === 0 || len > 5 * 1024) return undefined
   const c0 = s.charCodeAt(0)
   if (c0 === 32 || (c0 >= 9 && c0 <= 13)) return undefined
+  if (len <= 15) {
+    // the common score, a short decimal integer: exact as a double, no regular expression needed
+    const signed = c0 === 45 || c0 === 43 ? 1 : 0
+    if (signed < len) {
+      let n = 0
+      let i = signed
+      for (; i < len; i++) {
+        const d = s.charCodeAt(i) - 48
+        if (d < 0 || d > 9) break
+        n = n * 10 + d
+      }
+      if (i === len) return c0 === 45 ? -n : n
+    }
+  }
   let value: number
   let mantissa: string
   if (DECIMAL_FLOAT.test(s)) {
     value = Number.parseFloat(s)
-    mantissa = s.split(/[eE]/)[0]!
+    // split only to tell an underflow from a zero: rare, and not worth an array per parse
+    mantissa = value === 0 ? s.split(/[eE]/)[0]! : ""
   } else {
     const inf = INFINITY.exec(s)
     if (inf !== null) return inf[1] === "-" ? -Infinity : Infinity
@@ -112,7 +127,8 @@ export const parseDouble = (s: string): number | undefined => {
     mantissa = hex[2]!
   }
   if (!Number.isFinite(value)) return undefined // overflow (ERANGE, HUGE_VAL)
-  if (value === 0 && /[1-9a-fA-F]/.test(mantissa)) return undefined // underflow to zero (ERANGE)
+  // underflow to zero (ERANGE): a non-zero digit in the mantissa
+  if (value === 0 && /[1-9a-fA-F]/.test(mantissa)) return undefined
   return value
 }
 

@@ -84,6 +84,21 @@ describe("parseDouble (strtod + Redis's checks)", () => {
     ["0e-400", 0]
   ] as const)("accepts %j", (s, v) => expect(parseDouble(s)).toBe(v))
 
+  it("reads decimal integers (the fast path) exactly as strtod does, signs, zeros and lengths around 15", () =>
+    fc.assert(
+      fc.property(
+        fc.constantFrom("", "-", "+"),
+        fc.stringMatching(/^[0-9]{1,20}$/),
+        fc.constantFrom("", "", "x", ".", "e2", " "),
+        (sign, digits, tail) => {
+          const s = sign + digits + tail
+          const expected = tail === "x" || tail === " " ? undefined : Number.parseFloat(s)
+          expect(Object.is(parseDouble(s), expected), s).toBe(true)
+        }
+      ),
+      { numRuns: 3000 }
+    ))
+
   it.each(["", " 1", "1 ", "abc", "nan", "1.2.3", "e5", "--1", "0x", "1e", "1_0", "\u00001", "1e400", "-1e400", "1e-400", "0x1p2000"])("rejects %j", (s) =>
     expect(parseDouble(s)).toBeUndefined())
 })
