@@ -2,12 +2,14 @@
  * `npm run bench`: this server and a real redis-server side by side in one run.
  *
  * Throughput: redis-benchmark (-c 50, -P 1 and -P 16) against each server alternately, several rounds,
- * median req/s per server and the ratio ours/redis. Memory (`--memory`, or `npm run bench -- --memory`):
+ * median req/s per server and the ratio ours/redis, with the CPU time each server spent per request
+ * (median over the rounds): on a shared machine req/s swings with the neighbours, CPU per request
+ * much less. Memory (`--memory`, or `npm run bench -- --memory`):
  * RSS of each process after loading 1 million small keys of each type.
  *
  * Options: --rounds N (default 3), --requests N (per -P 1 run; -P 16 runs do 8x), --only a,b (test
- * names), --memory (memory table only), --keys N (keys per type for the memory table), --markdown,
- * --flush (FLUSHALL both servers before each case).
+ * names), --memory (memory table only), --keys N (keys per type for the memory table), --flush
+ * (FLUSHALL both servers before each case). Tables are printed as Markdown.
  */
 import { type ChildProcess, execFileSync, spawn } from "node:child_process"
 import { readFileSync } from "node:fs"
@@ -155,6 +157,14 @@ const stop = (s: Server) =>
     setTimeout(() => s.process.kill("SIGKILL"), 3000).unref()
   })
 
+/** CPU time (user + system) a process has used so far, in microseconds (/proc/<pid>/stat, 100 Hz ticks). */
+const cpuMicros = (pid: number): number => {
+  const stat = readFileSync(`/proc/${pid}/stat`, "utf8")
+  // fields after the ")" that closes the command name: state is field 3, utime 14 and stime 15
+  const fields = stat.slice(stat.lastIndexOf(")") + 2).split(" ")
+  return (Number(fields[11]) + Number(fields[12])) * 10_000
+}
+
 const rssBytes = (pid: number): number => {
   const status = readFileSync(`/proc/${pid}/status`, "utf8")
   const m = /VmRSS:\s+(\d+) kB/.exec(status)
@@ -243,7 +253,7 @@ const throughput = async () => {
   const only = option("only", "").split(",").filter((s) => s.length > 0).map((s) => s.toLowerCase())
   const selected = cases.filter((c) => only.length === 0 || only.some((o) => c.name.toLowerCase().startsWith(o)))
   const [redis, ours] = [await startRedis(), await startOurs()]
-  const rows: Array<{ c: BenchCase; p: number; redis: number; ours: number }> = []
+  const rows: Array<{ c: BenchCase; p: number; redis: number; ours: number; redisCpu: number; oursCpu: number }> = []
   try {
     for (const c of selected) {
       // --flush: each case starts from empty servers instead of the data the earlier cases left
@@ -258,15 +268,25 @@ const throughput = async () => {
         // an uncounted run first: the JIT of our server warms up, redis-server gets the same treatment
         for (const s of [redis, ours]) benchmark(s.port, c, p, Math.ceil(n / 4))
         const results = { redis: [] as number[], ours: [] as number[] }
+        const cpu = { redis: [] as number[], ours: [] as number[] }
         for (let r = 0; r < rounds; r++) {
           // alternate which server goes first, so drift on a shared machine hits both equally
           const order = r % 2 === 0 ? [redis, ours] : [ours, redis]
           for (const s of order) {
+            const before = cpuMicros(s.process.pid!)
             const rps = benchmark(s.port, c, p, n)
             ;(s === redis ? results.redis : results.ours).push(rps)
+            ;(s === redis ? cpu.redis : cpu.ours).push((cpuMicros(s.process.pid!) - before) / n)
           }
         }
-        const row = { c, p, redis: median(results.redis), ours: median(results.ours) }
+        const row = {
+          c,
+          p,
+          redis: median(results.redis),
+          ours: median(results.ours),
+          redisCpu: median(cpu.redis),
+          oursCpu: median(cpu.ours)
+        }
         rows.push(row)
         console.error(`${c.name} -P ${p}: redis ${fmt(row.redis)}  ours ${fmt(row.ours)}  ratio ${(row.ours / row.redis).toFixed(2)}`)
       }
@@ -278,10 +298,12 @@ const throughput = async () => {
   const lines = [
     `redis-benchmark -c 50, median of ${rounds} alternating rounds, ${requests} requests at -P 1 and ${requests * 8} at -P 16 (GEOSEARCH: 5% of that)`,
     "",
-    "| test | -P | redis-server req/s | effect-redis-server req/s | ratio | target |",
-    "|---|---|---|---|---|---|",
+    "| test | -P | redis-server req/s | effect-redis-server req/s | ratio | target | server CPU us/request (redis / ours) |",
+    "|---|---|---|---|---|---|---|",
     ...rows.map((r) =>
-      `| ${r.c.name} | ${r.p} | ${fmt(r.redis)} | ${fmt(r.ours)} | ${(r.ours / r.redis).toFixed(2)}x | ${target(r.p) <= r.ours / r.redis ? ">=" : "<"} ${target(r.p)}x |`
+      `| ${r.c.name} | ${r.p} | ${fmt(r.redis)} | ${fmt(r.ours)} | ${(r.ours / r.redis).toFixed(2)}x | ${target(r.p) <= r.ours / r.redis ? ">=" : "<"} ${
+        target(r.p)
+      }x | ${r.redisCpu.toFixed(1)} / ${r.oursCpu.toFixed(1)} |`
     )
   ]
   console.log(lines.join("\n"))
