@@ -82,13 +82,6 @@ const readBuffer = Buffer.allocUnsafe(64 * 1024)
 const adopt = (accepted: Net.Socket, onread: (bytes: Buffer) => boolean): Net.Socket => {
   const shell = accepted as unknown as { _handle: unknown }
   const handle = shell._handle
-  if (typeof handle !== "object" || handle === null) {
-    // a Node without the internal: the same bytes through 'data' events
-    accepted.on("data", (bytes: Buffer) => {
-      if (!onread(bytes)) accepted.pause()
-    })
-    return accepted
-  }
   shell._handle = null
   accepted.destroy()
   return new Net.Socket({
