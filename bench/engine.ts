@@ -1,7 +1,9 @@
 /**
  * The synchronous command path alone, without sockets: ns per command for batches of 16 pipelined
  * commands through Engine.handleBatch, as redis-benchmark -P 16 sends them. For profiling the hot
- * path (`node --cpu-prof bench/engine.ts`); not a target by itself.
+ * path (`node --cpu-prof bench/engine.ts`); not a target by itself. `RANDOM_KEYS=1` gives every
+ * command of 131072 its own key, as redis-benchmark -r does, to see what a change costs when keys do
+ * not repeat.
  */
 import * as Context from "effect/Context"
 import * as Effect from "effect/Effect"
@@ -45,11 +47,16 @@ client.reply.take()
 const only = process.argv[2]
 for (const [name, argv] of Object.entries(cases)) {
   if (only !== undefined && only !== name) continue
-  // as redis-benchmark sends them without -r: the same literal key ("key:__rand_int__") every time
-  const batches = Array.from({ length: 64 }, () => Buffer.concat(Array.from({ length: 16 }, () => encodeCommand(argv))))
+  // as redis-benchmark sends them without -r: the same literal key ("key:__rand_int__") every time;
+  // RANDOM_KEYS=1 makes every key of 131072 commands different, as -r does
+  const randomKeys = process.env["RANDOM_KEYS"] === "1"
+  let serial = 0
+  const encode = () =>
+    encodeCommand(randomKeys ? argv.map((a) => a.replace("__rand_int__", String(serial++).padStart(12, "0"))) : argv)
+  const batches = Array.from({ length: randomKeys ? 8192 : 64 }, () => Buffer.concat(Array.from({ length: 16 }, encode)))
   const run = (n: number) => {
     for (let i = 0; i < n; i++) {
-      engine.handleBatch(client, [batches[i & 63]!])
+      engine.handleBatch(client, [batches[i % batches.length]!])
       client.reply.take()
     }
   }
