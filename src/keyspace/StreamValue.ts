@@ -288,23 +288,20 @@ class StreamNode {
 
   /** First index whose ID is >= id (count if none). */
   lowerBound(id: SearchId): number {
-    let lo = 0
-    let hi = this.count
-    while (lo < hi) {
-      const mid = (lo + hi) >>> 1
-      if (this.before(mid, id, false)) lo = mid + 1
-      else hi = mid
-    }
-    return lo
+    return this.firstNotBefore(id, false)
   }
 
   /** First index whose ID is > id (count if none). */
   upperBound(id: SearchId): number {
+    return this.firstNotBefore(id, true)
+  }
+
+  private firstNotBefore(id: SearchId, orEqual: boolean): number {
     let lo = 0
     let hi = this.count
     while (lo < hi) {
       const mid = (lo + hi) >>> 1
-      if (this.before(mid, id, true)) lo = mid + 1
+      if (this.before(mid, id, orEqual)) lo = mid + 1
       else hi = mid
     }
     return lo
