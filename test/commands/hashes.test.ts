@@ -352,7 +352,11 @@ describeDifferential("hash commands", (servers) => {
     fc.tuple(anyCase("hrandfield"), hashKey, intArg),
     fc.tuple(anyCase("hrandfield"), hashKey, intArg, fc.constantFrom("WITHVALUES", "withvalues", "x")),
     fc.tuple(anyCase("hscan"), hashKey, fc.constantFrom("0", "1", "x")),
-    fc.tuple(anyCase("hscan"), hashKey, fc.constant("0"), fc.constantFrom("MATCH", "COUNT"), fc.constantFrom("f*", "*", "1", "0")),
+    fc.tuple(anyCase("hscan"), hashKey, fc.constant("0"), fc.constant("MATCH"), fc.constantFrom("f*", "*", "1", "0")),
+    // COUNT 10 or more: a long value makes a hashtable, where a smaller COUNT lets Redis stop its
+    // first page early with a cursor that depends on its hash seed (a page of a one-field hash came
+    // back with cursor 2 where ours finished); "0" and "x" are errors
+    fc.tuple(anyCase("hscan"), hashKey, fc.constant("0"), fc.constant("COUNT"), fc.constantFrom("0", "10", "100", "x")),
     fc.tuple(fc.constant("set"), fc.constant("s1"), value),
     fc.tuple(fc.constant("dbsize"))
   )
