@@ -187,6 +187,8 @@ const close = (a: unknown, b: unknown): boolean => {
     if (a.length === 0 || b.length === 0 || Number.isNaN(x) || Number.isNaN(y) || Math.abs(y) >= 1e9) return false
     return Math.abs(x - y) <= 1.5e-4 + Math.abs(y) * 1e-12
   }
+  // RESP3 doubles (ZRANGE WITHSCORES of a STOREDIST key) arrive as numbers: the same rule
+  if (typeof a === "number" && typeof b === "number" && a !== b) return close(String(a), String(b))
   if (Array.isArray(a) && Array.isArray(b)) return a.length === b.length && a.every((v, i) => close(v, b[i]))
   return JSON.stringify(a) === JSON.stringify(b)
 }
