@@ -101,7 +101,7 @@ const adopt = (accepted: Net.Socket, onread: (bytes: Buffer) => boolean): Net.So
  * backpressure then holds the client). EOF and errors fail the pull, after the bytes that came before
  * them.
  */
-const flowingPull = (accepted: Net.Socket) =>
+const connectionPull = (accepted: Net.Socket) =>
   Effect.gen(function*() {
     let queued: Array<Buffer> = []
     let queuedBytes = 0
@@ -191,7 +191,7 @@ const write = (raw: Net.Socket, bytes: Uint8Array | string): Effect.Effect<void,
  */
 const connection = (engine: EngineState, maxClients: () => number) => (accepted: Net.Socket) =>
   Effect.gen(function*() {
-    const { raw, pull } = yield* flowingPull(accepted)
+    const { raw, pull } = yield* connectionPull(accepted)
     if (engine.clients.size >= maxClients()) {
       engine.stats.rejectedConnections++
       const drained = write(raw, "-ERR max number of clients reached\r\n")
