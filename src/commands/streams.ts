@@ -176,15 +176,14 @@ const xadd = (ctx: CommandContext, argv: ReadonlyArray<string>): void => {
   let ms: number
   let seq: number
   let wide: StreamId | undefined
-  if (!args.idGiven && stream.lastWide === undefined && (ctx.now > stream.lastMs || stream.lastSeq + 1 < EXACT_ID_HALF)) {
-    // streamNextID: the batch's time, never going back: a clock behind the last ID bumps the sequence
-    if (ctx.now > stream.lastMs) {
-      ms = ctx.now
-      seq = 0
-    } else {
-      ms = stream.lastMs
-      seq = stream.lastSeq + 1
-    }
+  // streamNextID: the batch's time, never going back: a clock behind the last ID bumps the sequence
+  const clockId = !args.idGiven && stream.lastWide === undefined
+  if (clockId && ctx.now > stream.lastMs) {
+    ms = ctx.now
+    seq = 0
+  } else if (clockId && stream.lastSeq + 1 < EXACT_ID_HALF) {
+    ms = stream.lastMs
+    seq = stream.lastSeq + 1
   } else {
     const last = stream.lastId
     if (last === MAX_ID) return reply.error(Errors.STREAM_EXHAUSTED)
