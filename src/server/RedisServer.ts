@@ -94,12 +94,23 @@ const adopt = (accepted: Net.Socket, onread: (bytes: Buffer) => boolean): Net.So
 }
 
 /**
- * The connection's pull: the batches of bytes received since the last pull, delivered by `onread` as
+ * Serves a batch inline, from the read callback, while the connection fiber waits in its main loop:
+ * undefined when it was served completely (the replies are written, nothing else to do), else how to
+ * resume the fiber, which then finishes the batch (drain, a blocked command, closing, a defect).
+ */
+type InlineServe = (chunk: Buffer) => Effect.Effect<ReadonlyArray<Buffer>> | undefined
+
+/** Resumes a fiber after `serve` ran its batch: nothing is left to execute, only to finish. */
+const SERVED: Effect.Effect<ReadonlyArray<Buffer>> = Effect.succeed([])
+
+/**
+ * The connection's pulls: the batches of bytes received since the last pull, delivered by `onread` as
  * they arrive (a paused reader waiting for 'readable', as Effect's socket reader does, gets them a tick
  * later: measured with redis-benchmark -P 1, that hop cost MSET about 20% of its throughput). Bytes queue
  * while the fiber is busy, up to READ_AHEAD_LIMIT, where reading stops until the next pull (TCP
  * backpressure then holds the client). EOF and errors fail the pull, after the bytes that came before
- * them.
+ * them. `serving(serve)` is the pull of the fiber's main loop: a batch that arrives while it waits there
+ * goes to `serve` first, and an empty batch resumes the fiber when `serve` has already handled the bytes.
  */
 const connectionPull = (accepted: Net.Socket) =>
   Effect.gen(function*() {
@@ -107,6 +118,7 @@ const connectionPull = (accepted: Net.Socket) =>
     let queuedBytes = 0
     let closed: ConnectionClosed | undefined
     let waiting: ((effect: Effect.Effect<ReadonlyArray<Buffer>, ConnectionClosed>) => void) | undefined
+    let serve: InlineServe | undefined
     const deliver = () => {
       if (waiting === undefined) return
       const resume = waiting
@@ -123,6 +135,14 @@ const connectionPull = (accepted: Net.Socket) =>
       }
     }
     const onData = (chunk: Buffer): boolean => {
+      if (serve !== undefined && waiting !== undefined && queued.length === 0) {
+        const resume = serve(chunk)
+        if (resume === undefined) return true
+        const fiber = waiting
+        waiting = undefined
+        fiber(resume)
+        return true
+      }
       queued.push(chunk)
       queuedBytes += chunk.length
       deliver()
@@ -147,25 +167,27 @@ const connectionPull = (accepted: Net.Socket) =>
         raw.destroySoon()
       })
     )
-    const pull = Effect.callback<ReadonlyArray<Buffer>, ConnectionClosed>((resume) => {
-      waiting = resume
-      deliver()
-      if (waiting !== resume) return
-      return Effect.sync(() => {
-        if (waiting === resume) waiting = undefined
+    const pullWith = (inline: InlineServe | undefined) =>
+      Effect.callback<ReadonlyArray<Buffer>, ConnectionClosed>((resume) => {
+        waiting = resume
+        serve = undefined
+        deliver()
+        if (waiting !== resume) return
+        serve = inline
+        return Effect.sync(() => {
+          if (waiting === resume) {
+            waiting = undefined
+            serve = undefined
+          }
+        })
       })
-    })
-    return { raw, pull }
+    return { raw, pull: pullWith(undefined), serving: pullWith }
   })
 
-/**
- * Writes to the socket; undefined when the bytes were taken at once, else the wait for 'drain' (the
- * kernel buffer is full): that is the connection's output backpressure.
- */
-const write = (raw: Net.Socket, bytes: Uint8Array | string): Effect.Effect<void, ConnectionClosed> | undefined => {
-  if (raw.destroyed) return Effect.fail(new ConnectionClosed({}))
-  if (raw.write(bytes)) return undefined
-  return Effect.callback<void, ConnectionClosed>((resume) => {
+/** Waits for 'drain' after a write the socket could not take at once: the output backpressure. */
+const drain = (raw: Net.Socket): Effect.Effect<void, ConnectionClosed> =>
+  Effect.callback<void, ConnectionClosed>((resume) => {
+    if (raw.destroyed) return resume(Effect.fail(new ConnectionClosed({})))
     const drained = () => {
       cleanup()
       resume(Effect.void)
@@ -182,16 +204,26 @@ const write = (raw: Net.Socket, bytes: Uint8Array | string): Effect.Effect<void,
     raw.on("close", closed)
     return Effect.sync(cleanup)
   })
+
+/**
+ * Writes to the socket; undefined when the bytes were taken at once, else the wait for 'drain' (the
+ * kernel buffer is full): that is the connection's output backpressure.
+ */
+const write = (raw: Net.Socket, bytes: Uint8Array | string): Effect.Effect<void, ConnectionClosed> | undefined => {
+  if (raw.destroyed) return Effect.fail(new ConnectionClosed({}))
+  if (raw.write(bytes)) return undefined
+  return drain(raw)
 }
 
 /**
  * One connection: a fiber that pulls a batch of bytes, makes one synchronous engine call that parses
- * and executes every complete command, then writes all replies at once. A blocked client waits on its
- * Deferred, its timeout (Effect's Clock) or more bytes/EOF from the socket, whichever comes first.
+ * and executes every complete command, then writes all replies at once (while it waits for a batch,
+ * `serve` does the same from the read callback). A blocked client waits on its Deferred, its timeout
+ * (Effect's Clock) or more bytes/EOF from the socket, whichever comes first.
  */
 const connection = (engine: EngineState, maxClients: () => number) => (accepted: Net.Socket) =>
   Effect.gen(function*() {
-    const { raw, pull } = yield* connectionPull(accepted)
+    const { raw, pull, serving } = yield* connectionPull(accepted)
     if (engine.clients.size >= maxClients()) {
       engine.stats.rejectedConnections++
       const drained = write(raw, "-ERR max number of clients reached\r\n")
@@ -200,13 +232,36 @@ const connection = (engine: EngineState, maxClients: () => number) => (accepted:
     }
     const client = engine.createClient(peerAddress(raw))
     yield* Effect.addFinalizer(() => Effect.sync(() => engine.freeClient(client)))
-    /** The replies of the batch in one write; an Effect only when the socket must drain first. */
+    /**
+     * The replies of the batch in one write; an Effect only when the socket must drain first (also
+     * when an inline batch's write left it full).
+     */
     const flush = (): Effect.Effect<void, ConnectionClosed> | undefined => {
       const out = client.reply.take()
-      if (out === undefined) return undefined
+      if (out === undefined) return raw.writableNeedDrain ? drain(raw) : undefined
       engine.stats.netOutputBytes += out.length
       return write(raw, out)
     }
+    /**
+     * The batch path without the fiber: the same engine call and write the main loop makes, run from
+     * the read callback while the fiber waits in that loop. Resuming the fiber for every batch costs
+     * more than the batch itself at redis-benchmark -P 1 (see ARCHITECTURE, "Decisions"). Whatever
+     * is not a plain request/reply (a blocked command, closing, a full socket, a defect) resumes the
+     * fiber, which finishes the batch as if it had run it.
+     */
+    const serve: InlineServe = (chunk) => {
+      try {
+        engine.handleBatch(client, [chunk])
+      } catch (cause) {
+        return Effect.die(cause)
+      }
+      if (client.blocked !== undefined || client.closeAfterReply) return SERVED
+      const out = client.reply.take()
+      if (out === undefined) return undefined
+      engine.stats.netOutputBytes += out.length
+      return raw.write(out) ? undefined : SERVED
+    }
+    const pullServing = serving(serve)
     client.kill = () => {
       client.closeAfterReply = true
       raw.destroy()
@@ -246,8 +301,9 @@ const connection = (engine: EngineState, maxClients: () => number) => (accepted:
         }
       })
     while (!client.closeAfterReply) {
-      const chunks = yield* pull
-      engine.handleBatch(client, chunks)
+      const chunks = yield* pullServing
+      // an empty batch: `serve` has run it already and left the rest to the fiber
+      if (chunks.length > 0) engine.handleBatch(client, chunks)
       const drained = flush()
       if (drained !== undefined) yield* drained
       if (client.closeReason !== undefined) yield* Effect.logWarning(client.closeReason)
