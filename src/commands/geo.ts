@@ -2,7 +2,7 @@
 import {
   compareKeys,
   decodeScore,
-  decodeScoreTo,
+  decodeScoreAt,
   distance,
   encodeScoreText,
   GEO_LAT_MAX,
@@ -167,92 +167,135 @@ const geoadd = (ctx: CommandContext, argv: ReadonlyArray<string>): void => {
 
 // --- searches -----------------------------------------------------------------------------------
 
-/** A point found by a search (geoPoint). */
-interface GeoPoint {
-  member: string
-  score: number
-  longitude: number
-  latitude: number
-  /** Orders points by distance (the shape test's key); `currentMeters` turns it into meters. */
-  key: number
-}
-
 /**
- * The points of the current search: reused objects in a reused array, since a search may find
- * thousands of points and its command consumes them before the next one runs (allocating them
- * per search cost a third of GEOSEARCH's throughput in young-generation collections).
+ * The points found by the current search (geoPoint), as columns indexed by the order they were found
+ * in, reused by every search: a search may find thousands of points and its command consumes them
+ * before the next one runs. Doubles live in Float64Arrays and no column shrinks between searches:
+ * points as objects, and arrays emptied and refilled by push, left about 100 bytes of garbage per
+ * point (measured with the sampling heap profiler), and the young-generation collections that
+ * followed woke V8's helper threads between requests.
  */
-const pointPool: Array<GeoPoint> = []
-const POINT_POOL_MAX = 65536
-const foundPoints: Array<GeoPoint> = []
+class FoundPoints {
+  count = 0
+  members: Array<string> = new Array(1024).fill("")
+  scores = new Float64Array(1024)
+  longitudes = new Float64Array(1024)
+  latitudes = new Float64Array(1024)
+  /** Orders points by distance (the shape test's key); `currentTest.meters` turns it into meters. */
+  keys = new Float64Array(1024)
+  /** The points' indexes in reply order: what the sorts permute. */
+  order = new Int32Array(1024)
 
-/** The current search's key -> meters (ShapeTest.meters): the comparators and the reply read it. */
-let currentMeters: ShapeTest["meters"] = (key) => key
-
-const keepPoint = (member: string, score: number, longitude: number, latitude: number, key: number): void => {
-  let point = pointPool[foundPoints.length]
-  if (point === undefined) {
-    point = { member, score, longitude, latitude, key }
-    pointPool.push(point)
-  } else {
-    point.member = member
-    point.score = score
-    point.longitude = longitude
-    point.latitude = latitude
-    point.key = key
+  /** Empties the columns for a search; a huge search once does not keep its columns. */
+  clear(): void {
+    this.count = 0
+    if (this.scores.length > FOUND_CAPACITY_KEPT) this.resize(1024)
   }
-  foundPoints.push(point)
+
+  add(member: string, score: number, longitude: number, latitude: number, key: number): void {
+    const n = this.count
+    if (n === this.scores.length) this.resize(n * 2)
+    this.members[n] = member
+    this.scores[n] = score
+    this.longitudes[n] = longitude
+    this.latitudes[n] = latitude
+    this.keys[n] = key
+    this.order[n] = n
+    this.count = n + 1
+  }
+
+  private resize(capacity: number): void {
+    const resized = (column: Float64Array) => {
+      const next = new Float64Array(capacity)
+      next.set(column.subarray(0, Math.min(capacity, this.count)))
+      return next
+    }
+    this.scores = resized(this.scores)
+    this.longitudes = resized(this.longitudes)
+    this.latitudes = resized(this.latitudes)
+    this.keys = resized(this.keys)
+    const order = new Int32Array(capacity)
+    order.set(this.order.subarray(0, Math.min(capacity, this.count)))
+    this.order = order
+    this.members.length = capacity
+    this.members.fill("", this.count)
+  }
 }
+/** Beyond this many points, a search's columns are dropped at the next search (a huge search once). */
+const FOUND_CAPACITY_KEPT = 65536
+const found = new FoundPoints()
+
+/** The current search's shape test: the comparators and the reply turn keys into meters with it. */
+let currentTest: ShapeTest = withinTest({ type: "box", center: [0, 0], conversion: 1, width: 0, height: 0 })
+
+/** Where decodeScoreTo leaves each candidate's longitude and latitude. */
+const position = new Float64Array(2)
 
 /**
  * geoGetPointsInRange over every cell of the search, stopping at `limit` points (ANY) when non-zero.
- * The array is valid until the next search: the command replies or stores before that.
+ * Fills the found columns and `found.order` (valid until the next search: the command replies or stores
+ * before that) and returns how many points there are.
  */
-const pointsWithin = (zset: ZSetValue, shape: GeoShape, limit: number): Array<GeoPoint> => {
-  const points = foundPoints
-  points.length = 0
-  // a huge search once should not keep its points forever
-  if (pointPool.length > POINT_POOL_MAX) pointPool.length = POINT_POOL_MAX
-  const position = [0, 0]
+const pointsWithin = (zset: ZSetValue, shape: GeoShape, limit: number): number => {
+  const points = found
+  points.clear()
   const within = withinTest(shape)
-  currentMeters = within.meters
+  currentTest = within
   for (const [min, max] of searchRanges(shape)) {
-    if (limit !== 0 && points.length >= limit) break
+    if (limit !== 0 && points.count >= limit) break
     const first = zset.firstInScoreRange({ min, max, minex: false, maxex: true })
     if (first === -1) continue
-    zset.walkRuns(first, (members, scores, from) => {
-      for (let i = from; i < scores.length; i++) {
-        const score = scores[i]!
-        if (!(score < max)) return false
-        decodeScoreTo(score, position)
-        const longitude = position[0]!
-        const latitude = position[1]!
-        const key = within.key(longitude, latitude)
-        if (key !== undefined) keepPoint(members[i]!, score, longitude, latitude, key)
-        if (limit !== 0 && points.length >= limit) return false
-      }
-      return true
-    })
+    zset.walkRuns(first, (members, scores, from) => collectRun(points, members, scores, from, max, within, limit))
   }
-  return points
+  return points.count
 }
 
-type PointCompare = (a: GeoPoint, b: GeoPoint) => number
-const byDistance: PointCompare = (a, b) => compareKeys(a.key, b.key, currentMeters)
+/**
+ * One run of a search range's entries (a leaf of the sorted set) into `points`: false once past `max`
+ * or at `limit`. A function of its own rather than the body of walkRuns' callback, so that the JIT
+ * inlines the decoding and the shape test into this loop: inlined into walkRuns instead, they did not
+ * fit its inlining budget, and each point passed its doubles through heap numbers.
+ */
+const collectRun = (
+  points: FoundPoints,
+  members: ReadonlyArray<string>,
+  scores: ReadonlyArray<number>,
+  from: number,
+  max: number,
+  within: ShapeTest,
+  limit: number
+): boolean => {
+  for (let i = from; i < scores.length; i++) {
+    const score = scores[i]!
+    if (!(score < max)) return false
+    decodeScoreAt(scores, i, position)
+    const longitude = position[0]!
+    const latitude = position[1]!
+    const key = within.key(longitude, latitude)
+    if (key < 0) continue
+    points.add(members[i]!, score, longitude, latitude, key)
+    if (limit !== 0 && points.count >= limit) return false
+  }
+  return true
+}
+
+/** Compares two found points by their indexes. */
+type PointCompare = (a: number, b: number) => number
+const byDistance: PointCompare = (a, b) => compareKeys(found.keys[a]!, found.keys[b]!, currentTest)
 const byDistanceDesc: PointCompare = (a, b) => -byDistance(a, b)
 
-const median3 = (p: Array<GeoPoint>, a: number, b: number, c: number, cmp: PointCompare): number =>
+const median3 = (p: Int32Array, a: number, b: number, c: number, cmp: PointCompare): number =>
   cmp(p[a]!, p[b]!) < 0
     ? (cmp(p[b]!, p[c]!) < 0 ? b : (cmp(p[a]!, p[c]!) < 0 ? c : a))
     : (cmp(p[b]!, p[c]!) > 0 ? b : (cmp(p[a]!, p[c]!) < 0 ? a : c))
 
-const swapPoints = (p: Array<GeoPoint>, i: number, j: number): void => {
+const swapPoints = (p: Int32Array, i: number, j: number): void => {
   const t = p[i]!
   p[i] = p[j]!
   p[j] = t
 }
 
-const insertionSort = (p: Array<GeoPoint>, start: number, n: number, cmp: PointCompare): void => {
+const insertionSort = (p: Int32Array, start: number, n: number, cmp: PointCompare): void => {
   for (let m = start + 1; m < start + n; m++) {
     for (let l = m; l > start && cmp(p[l - 1]!, p[l]!) > 0; l--) swapPoints(p, l, l - 1)
   }
@@ -264,7 +307,7 @@ const insertionSort = (p: Array<GeoPoint>, start: number, n: number, cmp: PointC
  * in the order this exact algorithm leaves them, which is what Redis replies. As in 7.0's copy, a
  * partition that swapped nothing does not switch to insertion sort (later versions added that).
  */
-const partialSort = (p: Array<GeoPoint>, start: number, n: number, cmp: PointCompare, lo: number, hi: number): void => {
+const partialSort = (p: Int32Array, start: number, n: number, cmp: PointCompare, lo: number, hi: number): void => {
   const outside = (s: number, count: number) => (lo < s && hi < s) || (lo >= s + count && hi >= s + count)
   for (;;) {
     if (n < 7) return insertionSort(p, start, n, cmp)
@@ -472,30 +515,31 @@ const georadius = (ctx: CommandContext, argv: ReadonlyArray<string>, srcIndex: n
   const shape: GeoShape = isBox
     ? { type: "box", center, conversion, width, height }
     : { type: "circle", center, conversion, radius }
-  const points = pointsWithin(zset, shape, any ? count : 0)
-  if (points.length === 0 && storeKey === undefined) return reply.emptyArray()
-  const returned = count === 0 || points.length < count ? points.length : count
+  const total = pointsWithin(zset, shape, any ? count : 0)
+  if (total === 0 && storeKey === undefined) return reply.emptyArray()
+  const order = found.order
+  const returned = count === 0 || total < count ? total : count
   if (sort !== "none") {
     const cmp = sort === "asc" ? byDistance : byDistanceDesc
-    // glibc's qsort is a stable merge sort, like Array.prototype.sort
-    if (returned === points.length) points.sort(cmp)
-    else partialSort(points, 0, points.length, cmp, 0, returned - 1)
+    // glibc's qsort is a stable merge sort, like %TypedArray%.prototype.sort (stable since ES2019)
+    if (returned === total) order.subarray(0, total).sort(cmp)
+    else partialSort(order, 0, total, cmp, 0, returned - 1)
   }
 
   if (storeKey === undefined) {
     const options = (withDist ? 1 : 0) + (withCoords ? 1 : 0) + (withHash ? 1 : 0)
     reply.arrayHeader(returned)
     for (let i = 0; i < returned; i++) {
-      const point = points[i]!
+      const point = order[i]!
       if (options > 0) reply.arrayHeader(options + 1)
-      reply.bulk(point.member)
-      if (withDist) reply.bulk(formatFixed(currentMeters(point.key) / conversion, 4))
+      reply.bulk(found.members[point]!)
+      if (withDist) reply.bulk(formatFixed(currentTest.meters(found.keys[point]!) / conversion, 4))
       // (long long) of the score; a score in a search range is never beyond 2^53
-      if (withHash) reply.integer(Math.trunc(point.score))
+      if (withHash) reply.integer(Math.trunc(found.scores[point]!))
       if (withCoords) {
         reply.arrayHeader(2)
-        replyCoordinate(ctx, point.longitude)
-        replyCoordinate(ctx, point.latitude)
+        replyCoordinate(ctx, found.longitudes[point]!)
+        replyCoordinate(ctx, found.latitudes[point]!)
       }
     }
     return
@@ -509,9 +553,10 @@ const georadius = (ctx: CommandContext, argv: ReadonlyArray<string>, srcIndex: n
   const limits = zsetLimits(ctx.config)
   let maxLength = 0
   for (let i = 0; i < returned; i++) {
-    const point = points[i]!
-    result.insert(point.member, storeDist ? currentMeters(point.key) / conversion : point.score, limits)
-    if (point.member.length > maxLength) maxLength = point.member.length
+    const point = order[i]!
+    const member = found.members[point]!
+    result.insert(member, storeDist ? currentTest.meters(found.keys[point]!) / conversion : found.scores[point]!, limits)
+    if (member.length > maxLength) maxLength = member.length
   }
   result.convertToListpackIfFits(limits, maxLength)
   storeZSet(ctx, storeKey, result, search ? "geosearchstore" : "georadiusstore")

@@ -194,10 +194,11 @@ const areaCenter = (area: HashArea): readonly [number, number] => {
  * score that is not a geohash gives some clamped position), through C's uint64 cast.
  */
 export const decodeScore = (score: number): readonly [number, number] => {
-  const out: [number, number] = [0, 0]
-  decodeScoreTo(score, out)
-  return out
+  decodeScoreTo(score, decoded)
+  return [decoded[0]!, decoded[1]!]
 }
+
+const decoded = new Float64Array(2)
 
 const GEO_CELLS = 2 ** GEO_STEP_MAX
 const LAT_SCALE = GEO_LAT_MAX - GEO_LAT_MIN
@@ -208,11 +209,31 @@ const LONG_SCALE = GEO_LONG_MAX - GEO_LONG_MIN
  * candidate point. The arithmetic is decodeWords + areaCenter's, in the same order, so the doubles
  * are the same bits.
  */
-export const decodeScoreTo = (score: number, out: Array<number>): void => {
+export const decodeScoreTo = (score: number, out: Float64Array): void => decodeScoreAt([score], 0, out)
+
+/**
+ * decodeScoreTo of `scores[index]`: the double is read here rather than passed in, and the usual case
+ * (a geo set's scores are non-negative 52-bit integers, where the uint64 cast is the truncation) is
+ * one straight block. Both keep every double of a search's loop out of the heap: passed through a
+ * call, or split over helpers the JIT would not all inline, each candidate point left heap numbers.
+ */
+export const decodeScoreAt = (scores: ReadonlyArray<number>, index: number, out: Float64Array): void => {
+  const score = scores[index]!
+  if (!(score >= 0 && score < TWO53)) return decodeOddScoreTo(score, out)
+  const hi = Math.floor(score / TWO32)
+  // int32s of the same bits: small integers for the bit operations
+  const h = hi | 0
+  const l = (Math.trunc(score) - hi * TWO32) | 0
+  decodeWordsTo(h, l, out)
+}
+
+const TWO53 = 9007199254740992
+
+/** decodeScoreTo for scores outside [0, 2^53): C's uint64 cast, done on the two words. */
+const decodeOddScoreTo = (score: number, out: Float64Array): void => {
   let hi: number
   let lo: number
   if (score >= 0 && score < TWO63) {
-    // a geo set's scores are non-negative 52-bit integers: the uint64 cast is the truncation
     const t = Math.trunc(score)
     hi = Math.floor(t / TWO32)
     lo = t - hi * TWO32
@@ -221,20 +242,21 @@ export const decodeScoreTo = (score: number, out: Array<number>): void => {
     hi = words[0]
     lo = words[1]
   }
+  decodeWordsTo(hi | 0, lo | 0, out)
+}
+
+/** decodeScoreTo for the 64 bits of the cast as two words, each as an int32 of the same bits. */
+const decodeWordsTo = (hi: number, lo: number, out: Float64Array): void => {
   const ilat = (compact16(lo) | (compact16(hi) << 16)) >>> 0
   const ilon = (compact16(lo >>> 1) | (compact16(hi >>> 1) << 16)) >>> 0
   const latMin = GEO_LAT_MIN + (ilat * 1.0 / GEO_CELLS) * LAT_SCALE
   const latMax = GEO_LAT_MIN + (((ilat + 1) >>> 0) * 1.0 / GEO_CELLS) * LAT_SCALE
   const longMin = GEO_LONG_MIN + (ilon * 1.0 / GEO_CELLS) * LONG_SCALE
   const longMax = GEO_LONG_MIN + (((ilon + 1) >>> 0) * 1.0 / GEO_CELLS) * LONG_SCALE
-  let x = (longMin + longMax) / 2
-  if (x > GEO_LONG_MAX) x = GEO_LONG_MAX
-  if (x < GEO_LONG_MIN) x = GEO_LONG_MIN
-  let y = (latMin + latMax) / 2
-  if (y > GEO_LAT_MAX) y = GEO_LAT_MAX
-  if (y < GEO_LAT_MIN) y = GEO_LAT_MIN
-  out[0] = x
-  out[1] = y
+  // the clamps as Math.min/max (C's two ifs, for values that are never NaN): a variable that may take
+  // the constant, an exported module binding, was a tagged value, and the double a heap number
+  out[0] = Math.max(Math.min((longMin + longMax) / 2, GEO_LONG_MAX), GEO_LONG_MIN)
+  out[1] = Math.max(Math.min((latMin + latMax) / 2, GEO_LAT_MAX), GEO_LAT_MIN)
 }
 
 const GEO_ALPHABET = "0123456789bcdefghjkmnpqrstuvwxyz"
@@ -335,52 +357,91 @@ export type GeoShape =
 
 /**
  * geoAppendIfWithinShape's test for one shape, split in two so that a search need not finish the
- * distance of every point: `key(lon, lat)` is undefined for a point outside the shape, else a number
+ * distance of every point: `key(lon, lat)` is negative (-1) for a point outside the shape, else a number
  * that orders points as their distances do, and `meters(key)` is the distance, bit for bit the double
  * `distance` computes. For a circle the key is the haversine term under the square root, so the arcsine
  * (the dearest part, a fifth of a large search) is only taken for the points a reply shows and for the
  * few whose inclusion or order it alone decides.
  */
 export interface ShapeTest {
-  readonly key: (lon: number, lat: number) => number | undefined
+  readonly key: (lon: number, lat: number) => number
   readonly meters: (key: number) => number
 }
+
+/**
+ * ShapeTest.key of a point outside the shape (every key of a point inside is 0 or more). Not exported:
+ * returned beside a double key, an exported binding made the result a tagged value, so every key
+ * became a heap number (16 bytes of garbage per candidate point, measured).
+ */
+const OUTSIDE = -1
 
 /** Relative gap between two haversine terms beyond which their distances cannot compare otherwise. */
 const KEY_MARGIN = 1e-9
 
-export const withinTest = (shape: GeoShape): ShapeTest => {
-  const [x1, y1] = shape.center
-  if (shape.type === "box") {
-    return { key: (lon, lat) => boxDistanceIfWithin(shape, x1, y1, lon, lat), meters: (key) => key }
+export const withinTest = (shape: GeoShape): ShapeTest =>
+  shape.type === "box" ? new BoxTest(shape) : new CircleTest(shape)
+
+/**
+ * The shape tests are classes, not closures made per search: a method is one function the JIT can
+ * inline into the search's loop, and a call it does not inline passes its doubles as heap numbers.
+ */
+class CircleTest implements ShapeTest {
+  private readonly lat1r: number
+  private readonly lon1r: number
+  private readonly cosLat1: number
+  private readonly limit: number
+  private readonly maxLatDelta: number
+  private readonly surelyIn: number
+  private readonly surelyOut: number
+
+  constructor(shape: Extract<GeoShape, { type: "circle" }>) {
+    const [x1, y1] = shape.center
+    this.lat1r = degRad(y1)
+    this.lon1r = degRad(x1)
+    this.cosLat1 = Math.cos(this.lat1r)
+    this.limit = shape.radius * shape.conversion
+    // R * |lat2 - lat1| never exceeds the great-circle distance, so a point whose latitude alone puts
+    // it beyond the radius is out without the trigonometry (with a margin for rounding: every point
+    // that may be inside still gets Redis's exact computation, so results do not change)
+    this.maxLatDelta = (this.limit / EARTH_RADIUS_IN_METERS) * (1 + 1e-9) + 1e-12
+    // the term at the radius; well below it a point is in, well above it out, and in between the exact
+    // distance decides (a radius beyond half the circumference takes in every point)
+    const half = this.limit / (2.0 * EARTH_RADIUS_IN_METERS)
+    const keyLimit = half >= Math.PI / 2 ? Infinity : Math.sin(half) ** 2
+    this.surelyIn = keyLimit * (1 - KEY_MARGIN)
+    this.surelyOut = keyLimit * (1 + KEY_MARGIN)
   }
-  const lat1r = degRad(y1)
-  const lon1r = degRad(x1)
-  const cosLat1 = Math.cos(lat1r)
-  const limit = shape.radius * shape.conversion
-  // R * |lat2 - lat1| never exceeds the great-circle distance, so a point whose latitude alone puts
-  // it beyond the radius is out without the trigonometry (with a margin for rounding: every point
-  // that may be inside still gets Redis's exact computation, so results do not change)
-  const maxLatDelta = (limit / EARTH_RADIUS_IN_METERS) * (1 + 1e-9) + 1e-12
-  // the term at the radius; well below it a point is in, well above it out, and in between the exact
-  // distance decides (a radius beyond half the circumference takes in every point)
-  const half = limit / (2.0 * EARTH_RADIUS_IN_METERS)
-  const keyLimit = half >= Math.PI / 2 ? Infinity : Math.sin(half) ** 2
-  const surelyIn = keyLimit * (1 - KEY_MARGIN)
-  const surelyOut = keyLimit * (1 + KEY_MARGIN)
-  return {
-    key: (lon, lat) => {
-      const lat2r = degRad(lat)
-      if (Math.abs(lat2r - lat1r) > maxLatDelta) return undefined
-      const lon2r = degRad(lon)
-      const u = Math.sin((lat2r - lat1r) / 2)
-      const v = Math.sin((lon2r - lon1r) / 2)
-      const key = u * u + cosLat1 * Math.cos(lat2r) * v * v
-      if (key < surelyIn) return key
-      if (key > surelyOut) return undefined
-      return haversineMeters(key) > limit ? undefined : key
-    },
-    meters: haversineMeters
+
+  key(lon: number, lat: number): number {
+    const lat2r = degRad(lat)
+    if (Math.abs(lat2r - this.lat1r) > this.maxLatDelta) return OUTSIDE
+    const lon2r = degRad(lon)
+    const u = Math.sin((lat2r - this.lat1r) / 2)
+    const v = Math.sin((lon2r - this.lon1r) / 2)
+    const key = u * u + this.cosLat1 * Math.cos(lat2r) * v * v
+    if (key < this.surelyIn) return key
+    if (key > this.surelyOut) return OUTSIDE
+    return haversineMeters(key) > this.limit ? OUTSIDE : key
+  }
+
+  meters(key: number): number {
+    return haversineMeters(key)
+  }
+}
+
+class BoxTest implements ShapeTest {
+  private readonly shape: Extract<GeoShape, { type: "box" }>
+
+  constructor(shape: Extract<GeoShape, { type: "box" }>) {
+    this.shape = shape
+  }
+
+  key(lon: number, lat: number): number {
+    return boxDistanceIfWithin(this.shape, this.shape.center[0], this.shape.center[1], lon, lat)
+  }
+
+  meters(key: number): number {
+    return key
   }
 }
 
@@ -388,11 +449,11 @@ export const withinTest = (shape: GeoShape): ShapeTest => {
  * Compares two points by distance given their keys (`ShapeTest`): keys far enough apart order as the
  * distances do; for keys within a hair of each other the distances decide, as Redis compares them.
  */
-export const compareKeys = (k1: number, k2: number, meters: (key: number) => number): number => {
+export const compareKeys = (k1: number, k2: number, test: ShapeTest): number => {
   if (k1 === k2) return 0
   if (Math.abs(k1 - k2) > KEY_MARGIN * Math.max(Math.abs(k1), Math.abs(k2))) return k1 > k2 ? 1 : -1
-  const d1 = meters(k1)
-  const d2 = meters(k2)
+  const d1 = test.meters(k1)
+  const d2 = test.meters(k2)
   return d1 > d2 ? 1 : d1 === d2 ? 0 : -1
 }
 
@@ -402,11 +463,11 @@ const boxDistanceIfWithin = (
   y1: number,
   lon: number,
   lat: number
-): number | undefined => {
+): number => {
   const lonDistance = distance(lon, lat, x1, lat)
   const latDistance = distance(lon, lat, lon, y1)
   if (lonDistance > (shape.width * shape.conversion) / 2 || latDistance > (shape.height * shape.conversion) / 2) {
-    return undefined
+    return OUTSIDE
   }
   return distance(x1, y1, lon, lat)
 }
