@@ -3,12 +3,14 @@
  * commands through Engine.handleBatch, as redis-benchmark -P 16 sends them. For profiling the hot
  * path (`node --cpu-prof bench/engine.ts`); not a target by itself. `RANDOM_KEYS=1` gives every
  * command of 131072 its own key, as redis-benchmark -r does, to see what a change costs when keys do
- * not repeat.
+ * not repeat. `ALLOC=1` prints the garbage each command leaves instead (bytes per command from V8's
+ * sampling heap profiler, keeping what young collections freed) and where it was allocated.
  */
 import * as Context from "effect/Context"
 import * as Effect from "effect/Effect"
 import * as Layer from "effect/Layer"
 import * as Scope from "effect/Scope"
+import { Session } from "node:inspector/promises"
 import { RedisCore } from "../src/layers.ts"
 import { encodeCommand } from "../src/resp/ReplyParser.ts"
 import { Engine } from "../src/server/Engine.ts"
@@ -44,6 +46,36 @@ for (const argv of [
   ...range(1000).map((i) => ["XADD", "bench:stream", `${i + 1}-0`, "field", "value"])
 ]) engine.processCommand(client, argv)
 client.reply.take()
+/** Bytes allocated per command while `run` executes `commands` commands, and the top allocating sites. */
+async function allocations(name: string, run: () => void, commands: number) {
+  const session = new Session()
+  session.connect()
+  await session.post("HeapProfiler.startSampling", {
+    samplingInterval: 256,
+    includeObjectsCollectedByMajorGC: true,
+    includeObjectsCollectedByMinorGC: true
+  })
+  run()
+  const { profile } = await session.post("HeapProfiler.stopSampling")
+  session.disconnect()
+  const sites: Array<[number, string]> = []
+  const frame = (node: typeof profile.head) =>
+    `${node.callFrame.functionName || "(anonymous)"} ${node.callFrame.url.split("/").slice(-2).join("/")}:${
+      node.callFrame.lineNumber + 1
+    }`
+  const walk = (node: typeof profile.head, path: ReadonlyArray<string>) => {
+    const here = [...path, frame(node)]
+    if (node.selfSize > 0) sites.push([node.selfSize, here.slice(-3).reverse().join(" <- ")])
+    for (const child of node.children) walk(child, here)
+  }
+  walk(profile.head, [])
+  const total = sites.reduce((sum, [bytes]) => sum + bytes, 0)
+  console.log(`${name.padEnd(6)} ${(total / commands).toFixed(0)} bytes/command`)
+  for (const [bytes, site] of sites.sort((a, b) => b[0] - a[0]).slice(0, 5)) {
+    console.log(`  ${(bytes / commands).toFixed(0).padStart(7)}  ${site}`)
+  }
+}
+
 const only = process.argv[2]
 for (const [name, argv] of Object.entries(cases)) {
   if (only !== undefined && only !== name) continue
@@ -63,6 +95,10 @@ for (const [name, argv] of Object.entries(cases)) {
   const heavy = name.includes("RANGE") || name === "GEOSEARCH"
   run(heavy ? 2_000 : 20_000) // warm up the JIT
   const n = heavy ? 5_000 : 200_000
+  if (process.env["ALLOC"] === "1") {
+    await allocations(name, () => run(n / 10), (n / 10) * 16)
+    continue
+  }
   const t0 = performance.now()
   run(n)
   const ns = ((performance.now() - t0) * 1e6) / (n * 16)
