@@ -209,31 +209,11 @@ const LONG_SCALE = GEO_LONG_MAX - GEO_LONG_MIN
  * candidate point. The arithmetic is decodeWords + areaCenter's, in the same order, so the doubles
  * are the same bits.
  */
-export const decodeScoreTo = (score: number, out: Float64Array): void => decodeScoreAt([score], 0, out)
-
-/**
- * decodeScoreTo of `scores[index]`: the double is read here rather than passed in, and the usual case
- * (a geo set's scores are non-negative 52-bit integers, where the uint64 cast is the truncation) is
- * one straight block. Both keep every double of a search's loop out of the heap: passed through a
- * call, or split over helpers the JIT would not all inline, each candidate point left heap numbers.
- */
-export const decodeScoreAt = (scores: ReadonlyArray<number>, index: number, out: Float64Array): void => {
-  const score = scores[index]!
-  if (!(score >= 0 && score < TWO53)) return decodeOddScoreTo(score, out)
-  const hi = Math.floor(score / TWO32)
-  // int32s of the same bits: small integers for the bit operations
-  const h = hi | 0
-  const l = (Math.trunc(score) - hi * TWO32) | 0
-  decodeWordsTo(h, l, out)
-}
-
-const TWO53 = 9007199254740992
-
-/** decodeScoreTo for scores outside [0, 2^53): C's uint64 cast, done on the two words. */
-const decodeOddScoreTo = (score: number, out: Float64Array): void => {
+export const decodeScoreTo = (score: number, out: Float64Array): void => {
   let hi: number
   let lo: number
   if (score >= 0 && score < TWO63) {
+    // a geo set's scores are non-negative 52-bit integers: the uint64 cast is the truncation
     const t = Math.trunc(score)
     hi = Math.floor(t / TWO32)
     lo = t - hi * TWO32
@@ -244,6 +224,22 @@ const decodeOddScoreTo = (score: number, out: Float64Array): void => {
   }
   decodeWordsTo(hi | 0, lo | 0, out)
 }
+
+/**
+ * decodeScoreTo of `scores[index]` for a search's loop: the double is read here rather than passed
+ * in, and the usual case (0 <= score < 2^53) is one straight block. Both keep the loop's doubles out of
+ * the heap: passed through a call, or split over helpers the JIT would not all inline, each candidate
+ * point left heap numbers.
+ */
+export const decodeScoreAt = (scores: ReadonlyArray<number>, index: number, out: Float64Array): void => {
+  const score = scores[index]!
+  if (!(score >= 0 && score < TWO53)) return decodeScoreTo(score, out)
+  const hi = Math.floor(score / TWO32)
+  // int32s of the same bits: small integers for the bit operations
+  decodeWordsTo(hi | 0, (Math.trunc(score) - hi * TWO32) | 0, out)
+}
+
+const TWO53 = 9007199254740992
 
 /** decodeScoreTo for the 64 bits of the cast as two words, each as an int32 of the same bits. */
 const decodeWordsTo = (hi: number, lo: number, out: Float64Array): void => {
@@ -364,8 +360,8 @@ export type GeoShape =
  * few whose inclusion or order it alone decides.
  */
 export interface ShapeTest {
-  readonly key: (lon: number, lat: number) => number
-  readonly meters: (key: number) => number
+  key(lon: number, lat: number): number
+  meters(key: number): number
 }
 
 /**
