@@ -245,7 +245,7 @@ const pointsWithin = (zset: ZSetValue, shape: GeoShape, limit: number): number =
     if (limit !== 0 && points.count >= limit) break
     const first = zset.firstInScoreRange({ min, max, minex: false, maxex: true })
     if (first === -1) continue
-    zset.walkRuns(first, (members, scores, from) => collectRun(points, members, scores, from, max, within, limit))
+    zset.walkRuns(first, false, (members, scores, from) => collectRun(points, members, scores, from, max, within, limit))
   }
   return points.count
 }

@@ -16,6 +16,7 @@ import {
   type ScoreRange,
   ZSetValue
 } from "../keyspace/ZSetValue.ts"
+import type { ReplyWriter } from "../resp/ReplyWriter.ts"
 import type { CommandContext } from "../server/CommandContext.ts"
 import { formatDouble, parseDouble } from "../util/numbers.ts"
 import { globMatch } from "../util/glob.ts"
@@ -142,10 +143,10 @@ export const parseLexRange = (min: string, max: string): LexRange | undefined =>
 // --- replies ----------------------------------------------------------------------------------
 
 /** An element of a range reply: the member, then its score with `withScores` (a pair array in RESP3). */
-const replyElement = (ctx: CommandContext, member: string, score: number, withScores: boolean): void => {
-  if (withScores && ctx.reply.resp === 3) ctx.reply.arrayHeader(2)
-  ctx.reply.bulk(member)
-  if (withScores) ctx.reply.double(score)
+const replyElement = (reply: ReplyWriter, member: string, score: number, withScores: boolean): void => {
+  if (withScores && reply.resp === 3) reply.arrayHeader(2)
+  reply.bulk(member)
+  if (withScores) reply.double(score)
 }
 
 /** The array header for `n` elements: RESP2 flattens member/score pairs. */
@@ -162,7 +163,7 @@ interface Elements {
 const replyElements = (ctx: CommandContext, elements: Elements, withScores: boolean): void => {
   const n = elements.members.length
   replyElementsHeader(ctx, n, withScores)
-  for (let i = 0; i < n; i++) replyElement(ctx, elements.members[i]!, elements.scores[i]!, withScores)
+  replyRun(ctx.reply, elements.members, elements.scores, 0, n, false, withScores)
 }
 
 // --- ZADD / ZINCRBY ---------------------------------------------------------------------------
@@ -355,6 +356,59 @@ const parseRangeRequest = (
   return { key: argv[keyIndex]!, type: rangeType, reverse, withScores, offset, limit, start, end, scores, lex }
 }
 
+/** A range by rank clamped to a set of `size` entries, as genericZrangebyrankCommand does; undefined when empty. */
+const rankRange = (req: RangeRequest, size: number): readonly [number, number] | undefined => {
+  let start = req.start
+  let end = req.end
+  if (start < 0) start = size + start
+  if (end < 0) end = size + end
+  if (start < 0) start = 0
+  if (start > end || start >= size) return undefined
+  if (end >= size) end = size - 1
+  return [start, end]
+}
+
+/**
+ * ZRANGE by rank, written as the entries are walked: the count is known up front, so nothing is
+ * collected first (collecting 100 entries into growing arrays took half of ZRANGE 0 99's time).
+ */
+const replyRankRange = (ctx: CommandContext, zset: ZSetValue, req: RangeRequest): void => {
+  const size = zset.size
+  const ranks = rankRange(req, size)
+  if (ranks === undefined) return replyElementsHeader(ctx, 0, req.withScores)
+  const [start, end] = ranks
+  const reply = ctx.reply
+  const reverse = req.reverse
+  const withScores = req.withScores
+  let left = end - start + 1
+  replyElementsHeader(ctx, left, withScores)
+  zset.walkRuns(reverse ? size - 1 - start : start, reverse, (members, scores, from) => {
+    left = replyRun(reply, members, scores, from, left, reverse, withScores)
+    return left > 0
+  })
+}
+
+/** Up to `left` entries of a run (see ZSetValue.walkRuns) as range reply elements; returns how many are left. */
+const replyRun = (
+  reply: ReplyWriter,
+  members: ReadonlyArray<string>,
+  scores: ReadonlyArray<number>,
+  from: number,
+  left: number,
+  reverse: boolean,
+  withScores: boolean
+): number => {
+  const step = reverse ? -1 : 1
+  // replyElement's body, written out: as a call it did not fit the inlining budget of this loop (ZRANGE
+  // 0 99 took 3.1 instead of 2.8 us)
+  for (let i = from; left > 0 && i >= 0 && i < members.length; i += step, left--) {
+    if (withScores && reply.resp === 3) reply.arrayHeader(2)
+    reply.bulk(members[i]!)
+    if (withScores) reply.double(scores[i]!)
+  }
+  return left
+}
+
 /** genericZrangebyrankCommand / genericZrangebyscoreCommand / genericZrangebylexCommand. */
 const collectRange = (zset: ZSetValue, req: RangeRequest): Elements => {
   const members: Array<string> = []
@@ -365,13 +419,9 @@ const collectRange = (zset: ZSetValue, req: RangeRequest): Elements => {
   }
   const size = zset.size
   if (req.type === "rank") {
-    let start = req.start
-    let end = req.end
-    if (start < 0) start = size + start
-    if (end < 0) end = size + end
-    if (start < 0) start = 0
-    if (start > end || start >= size) return { members, scores }
-    if (end >= size) end = size - 1
+    const ranks = rankRange(req, size)
+    if (ranks === undefined) return { members, scores }
+    const [start, end] = ranks
     zset.pushRange(req.reverse ? size - 1 - start : start, end - start + 1, req.reverse, members, scores)
     return { members, scores }
   }
@@ -406,6 +456,7 @@ const zrange = (ctx: CommandContext, argv: ReadonlyArray<string>, type: RangeTyp
   const zset = readZSet(ctx, req.key)
   if (zset === null) return
   if (zset === undefined) return ctx.reply.emptyArray()
+  if (req.type === "rank") return replyRankRange(ctx, zset, req)
   replyElements(ctx, collectRange(zset, req), req.withScores)
 }
 
@@ -826,7 +877,7 @@ const zsetOp = (
   const entries = [...result]
   entries.sort((a, b) => (a[1] < b[1] ? -1 : a[1] > b[1] ? 1 : a[0] < b[0] ? -1 : a[0] > b[0] ? 1 : 0))
   replyElementsHeader(ctx, entries.length, withScores)
-  for (const [member, score] of entries) replyElement(ctx, member, score, withScores)
+  for (const [member, score] of entries) replyElement(ctx.reply, member, score, withScores)
 }
 
 // --- ZRANDMEMBER / ZSCAN ----------------------------------------------------------------------
@@ -845,7 +896,7 @@ const zrandmemberWithCount = (ctx: CommandContext, key: string, count: number, w
     replyElementsHeader(ctx, n, withScores)
     for (let k = 0; k < n; k++) {
       const [member, score] = zset.randomEntry()
-      replyElement(ctx, member, score, withScores)
+      replyElement(ctx.reply, member, score, withScores)
     }
     return
   }
@@ -853,7 +904,7 @@ const zrandmemberWithCount = (ctx: CommandContext, key: string, count: number, w
     // The whole set, read from the highest score down as Redis's zuiNext does.
     replyElementsHeader(ctx, size, withScores)
     zset.walk(size - 1, true, (member, score) => {
-      replyElement(ctx, member, score, withScores)
+      replyElement(ctx.reply, member, score, withScores)
       return true
     })
     return
@@ -861,7 +912,7 @@ const zrandmemberWithCount = (ctx: CommandContext, key: string, count: number, w
   replyElementsHeader(ctx, count, withScores)
   for (const i of distinctPositions(size, count)) {
     const [member, score] = zset.atPosition(i)
-    replyElement(ctx, member, score, withScores)
+    replyElement(ctx.reply, member, score, withScores)
   }
 }
 

@@ -88,7 +88,10 @@ export const isListpackIntegerScore = (score: number): boolean =>
 /** Entries per leaf and children per inner node of the tree (tests pass tiny ones to exercise splits). */
 export const TREE_NODE_CAPACITY = 64
 
-/** A run of entries for ZSetValue.walkRuns: its members and scores, read from index `from`. */
+/**
+ * A run of entries for ZSetValue.walkRuns: its members and scores, read from index `from` (towards the
+ * end of the arrays, or towards index 0 in a reverse walk).
+ */
 export type RunVisitor = (members: ReadonlyArray<string>, scores: ReadonlyArray<number>, from: number) => boolean
 
 /** A leaf: entries in (score, member) order, linked to its neighbours for walks. */
@@ -369,12 +372,12 @@ class OrderTree {
     }
   }
 
-  /** Visits the entries from a valid rank onwards a leaf at a time (see ZSetValue.walkRuns). */
-  walkRuns(rank: number, visit: RunVisitor): void {
+  /** Visits the entries from a valid rank onwards (or backwards) a leaf at a time (see ZSetValue.walkRuns). */
+  walkRuns(rank: number, reverse: boolean, visit: RunVisitor): void {
     let [leaf, i] = this.leafAt(rank) as [Leaf | null, number]
     while (leaf !== null && visit(leaf.members, leaf.scores, i)) {
-      leaf = leaf.next
-      i = 0
+      leaf = reverse ? leaf.prev : leaf.next
+      i = leaf === null || !reverse ? 0 : leaf.members.length - 1
     }
   }
 
@@ -613,14 +616,15 @@ export class ZSetValue implements ObjectValue {
   }
 
   /**
-   * Visits the entries from a valid rank onwards in runs: `visit(members, scores, from)` reads a run's
-   * arrays from index `from` and returns false to stop. For loops over thousands of entries (GEOSEARCH)
-   * where a call per entry costs more than the work done with it.
+   * Visits the entries from a valid rank onwards (backwards when `reverse`) in runs: `visit(members,
+   * scores, from)` reads a run's arrays from index `from` and returns false to stop. For loops where a
+   * call per entry costs more than the work done with it (GEOSEARCH's thousands of points, the replies
+   * of ZRANGE by rank).
    */
-  walkRuns(rank: number, visit: RunVisitor): void {
+  walkRuns(rank: number, reverse: boolean, visit: RunVisitor): void {
     if (rank < 0 || rank >= this.size) return
     if (this.members !== null) visit(this.members, this.scores!, rank)
-    else this.tree!.walkRuns(rank, visit)
+    else this.tree!.walkRuns(rank, reverse, visit)
   }
 
   /** The member and score at a 0-based rank (which must be valid). */

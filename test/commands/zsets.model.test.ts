@@ -302,7 +302,11 @@ const commandOp: fc.Arbitrary<ReadonlyArray<string>> = fc.oneof(
   { weight: 2, arbitrary: fc.tuple(cmdBound, cmdBound).map(([a, b]) => ["ZRANGEBYSCORE", "z", a, b, "WITHSCORES"]) },
   { weight: 1, arbitrary: fc.tuple(cmdBound, cmdBound).map(([a, b]) => ["ZCOUNT", "z", a, b]) },
   { weight: 1, arbitrary: fc.tuple(cmdBound, cmdBound).map(([a, b]) => ["ZREMRANGEBYSCORE", "z", a, b]) },
-  { weight: 1, arbitrary: fc.tuple(fc.integer({ min: -150, max: 150 }), fc.integer({ min: -150, max: 150 })).map(([a, b]) => ["ZRANGE", "z", String(a), String(b)]) },
+  {
+    weight: 2,
+    arbitrary: fc.tuple(fc.integer({ min: -150, max: 150 }), fc.integer({ min: -150, max: 150 }), fc.subarray(["REV", "WITHSCORES"]))
+      .map(([a, b, options]) => ["ZRANGE", "z", String(a), String(b), ...options])
+  },
   { weight: 1, arbitrary: fc.tuple(fc.integer({ min: -10, max: 10 }), fc.integer({ min: -10, max: 10 })).map(([a, b]) => ["ZREMRANGEBYRANK", "z", String(a), String(b)]) },
   { weight: 1, arbitrary: fc.tuple(fc.constantFrom("ZPOPMIN", "ZPOPMAX"), fc.integer({ min: 1, max: 30 })).map(([c, n]) => [c, "z", String(n)]) }
 )
@@ -372,8 +376,10 @@ const modelReply = (model: Map<string, number>, argv: ReadonlyArray<string>): Re
       return found.length
     }
     case "ZRANGE": {
+      const ordered = argv.includes("REV") ? [...all].reverse() : all
       const r = rankRange(Number(argv[2]), Number(argv[3]))
-      return r === undefined ? [] : all.slice(r[0], r[1] + 1).map(([m]) => m)
+      const found = r === undefined ? [] : ordered.slice(r[0], r[1] + 1)
+      return argv.includes("WITHSCORES") ? found.flatMap(([m, s]) => [m, scoreText(s)]) : found.map(([m]) => m)
     }
     case "ZREMRANGEBYRANK": {
       const r = rankRange(Number(argv[2]), Number(argv[3]))
@@ -407,6 +413,8 @@ describe("sorted set commands against a model (in-process RedisClient)", () => {
         }
         const all = sorted(model)
         expect(await run(["ZRANGE", "z", "0", "-1", "WITHSCORES"])).toEqual(all.flatMap(([m, s]) => [m, scoreText(s)]))
+        // backwards across every leaf of the tree once converted
+        expect(await run(["ZRANGE", "z", "0", "-1", "REV"])).toEqual([...all].reverse().map(([m]) => m))
         expect(await run(["EXISTS", "z"])).toBe(model.size === 0 ? 0 : 1)
         // a full ZSCAN in small steps returns every member once, with its score
         const scanned = new Map<string, string>()
