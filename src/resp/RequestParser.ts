@@ -8,6 +8,8 @@ const INT_MAX = 2147483647
 /** Up to this many bytes, arguments are built with String.fromCharCode (see bytesToString). */
 const SHORT_STRING = 20
 
+const EMPTY = Buffer.alloc(0)
+
 /** A request the parser rejected: the error to reply with, after which the client is closed. */
 export class ProtocolError {
   readonly message: string
@@ -31,7 +33,7 @@ export interface ParserLimits {
  * ignored).
  */
 export class RequestParser {
-  private buf: Buffer = Buffer.alloc(0)
+  private buf: Buffer = EMPTY
   private pos = 0
   /** Arguments still expected by the current multibulk request; 0 when between requests. */
   private remaining = 0
@@ -69,6 +71,16 @@ export class RequestParser {
     } else {
       this.buf = Buffer.concat([this.buf.subarray(this.pos), bytes])
     }
+    this.pos = 0
+  }
+
+  /**
+   * Lets go of the bytes fed so far: what is not consumed yet is copied out. After this the caller may
+   * reuse the memory of the chunks it fed, as the connection does with its shared read buffer (the
+   * commands already returned are strings, which never point into the chunks).
+   */
+  detach(): void {
+    this.buf = this.pos >= this.buf.length ? EMPTY : Buffer.from(this.buf.subarray(this.pos))
     this.pos = 0
   }
 

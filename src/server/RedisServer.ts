@@ -66,8 +66,9 @@ class ConnectionClosed extends Data.TaggedError("ConnectionClosed")<{ readonly c
 const READ_AHEAD_LIMIT = 1024 * 1024
 
 /**
- * One read buffer for every connection: Node reads into it and `onread` copies the bytes out before
- * returning, and reads happen one at a time on the event loop, so no two connections use it at once.
+ * One read buffer for every connection: reads happen one at a time on the event loop, and `onData`
+ * either executes the bytes at once (the parser copies out what is left of an incomplete command) or
+ * copies them into the connection's queue, so no two connections use it at once.
  */
 const readBuffer = Buffer.allocUnsafe(64 * 1024)
 
@@ -88,7 +89,7 @@ const adopt = (accepted: Net.Socket, onread: (bytes: Buffer) => boolean): Net.So
     handle,
     onread: {
       buffer: readBuffer,
-      callback: (n: number, buffer: Uint8Array) => onread(Buffer.from(buffer.subarray(0, n)))
+      callback: (n: number) => onread(readBuffer.subarray(0, n))
     }
   } as Net.SocketConstructorOpts)
 }
@@ -96,7 +97,8 @@ const adopt = (accepted: Net.Socket, onread: (bytes: Buffer) => boolean): Net.So
 /**
  * Serves a batch inline, from the read callback, while the connection fiber waits in its main loop:
  * undefined when it was served completely (the replies are written, nothing else to do), else how to
- * resume the fiber, which then finishes the batch (drain, a blocked command, closing, a defect).
+ * resume the fiber, which then finishes the batch (drain, a blocked command, closing, a defect). The
+ * chunk is a view of the shared read buffer: it must not be kept.
  */
 type InlineServe = (chunk: Buffer) => Effect.Effect<ReadonlyArray<Buffer>> | undefined
 
@@ -143,7 +145,8 @@ const connectionPull = (accepted: Net.Socket) =>
         fiber(resume)
         return true
       }
-      queued.push(chunk)
+      // a copy: `chunk` is the shared read buffer
+      queued.push(Buffer.from(chunk))
       queuedBytes += chunk.length
       deliver()
       // false pauses the socket (reading stops) until a pull takes the queue
@@ -254,6 +257,10 @@ const connection = (engine: EngineState, maxClients: () => number) => (accepted:
         engine.handleBatch(client, [chunk])
       } catch (cause) {
         return Effect.die(cause)
+      } finally {
+        // the chunk is the shared read buffer: unexecuted bytes (an incomplete command, commands after
+        // one that blocked) are copied out, the executed ones were never copied at all
+        client.parser.detach()
       }
       if (client.blocked !== undefined || client.closeAfterReply) return SERVED
       const out = client.reply.take()

@@ -1,6 +1,7 @@
 /**
  * A connection's life outside plain request/reply: a client that does not read its replies (output
- * backpressure), and a command that throws (a defect closes that client only).
+ * backpressure), a command that throws (a defect closes that client only), and the bytes a client
+ * leaves unexecuted while other clients' reads reuse the shared read buffer.
  */
 import { afterAll, beforeAll, describe, expect, it } from "vitest"
 import { RuntimeCommand } from "../../src/server/Client.ts"
@@ -40,6 +41,33 @@ describe("connections", () => {
     // and the connection goes on as usual
     expect((await slow.call("PING")).raw).toBe("+PONG\r\n")
     await Promise.all([slow.close(), other.close()])
+  })
+
+  it("bytes left unexecuted (half a command, commands after a blocking one) survive other clients' reads", async () => {
+    const half = await RawConnection.connect(server.port)
+    const blocked = await RawConnection.connect(server.port)
+    const other = await RawConnection.connect(server.port)
+    const pause = () => new Promise((resolve) => setTimeout(resolve, 50))
+    const value = "a".repeat(300)
+    const set = encode(["SET", "split", value])
+    half.write(set.subarray(0, 200))
+    // the commands after BLPOP in the same read wait in the query buffer while it blocks
+    blocked.write(Buffer.concat([encode(["BLPOP", "wake", "0"]), encode(["SET", "after", "b".repeat(300)])]))
+    await pause()
+    // and so do the bytes it sends while blocked
+    blocked.write(encode(["SET", "during", "c".repeat(300)]))
+    await pause()
+    // other reads overwrite the read buffer meanwhile
+    for (let i = 0; i < 20; i++) expect((await other.call("SET", `noise:${i}`, "z".repeat(400))).raw).toBe("+OK\r\n")
+    half.write(set.subarray(200))
+    expect((await half.read(1))[0]!.raw).toBe("+OK\r\n")
+    expect((await other.call("GET", "split")).value).toBe(value)
+    expect((await other.call("RPUSH", "wake", "x")).value).toBe(1)
+    const woken = await blocked.read(3)
+    expect(woken.map((r) => r.value)).toEqual([["wake", "x"], "OK", "OK"])
+    expect((await other.call("GET", "after")).value).toBe("b".repeat(300))
+    expect((await other.call("GET", "during")).value).toBe("c".repeat(300))
+    await Promise.all([half.close(), blocked.close(), other.close()])
   })
 
   it("a command that throws closes its client only", async () => {
