@@ -146,11 +146,19 @@ export const createStream = (ctx: CommandContext, key: string): StreamValue => {
   return stream
 }
 
+/**
+ * An ID as a bulk string, from its halves when they are exact (`wide` undefined: written from their
+ * number texts, no bigint), else from `wide`.
+ */
+export const replyId = (reply: ReplyWriter, ms: number, seq: number, wide: StreamId | undefined): void => {
+  if (wide === undefined) reply.streamId(ms, seq)
+  else reply.bulk(formatId(wide))
+}
+
 /** An entry as Redis replies it: [id, [field, value, ...]]. */
 export const replyEntry = (reply: ReplyWriter, entry: StreamEntry): void => {
   reply.arrayHeader(2)
-  if (entry.wide === undefined) reply.streamId(entry.ms, entry.seq)
-  else reply.bulk(formatId(entry.wide))
+  replyId(reply, entry.ms, entry.seq, entry.wide)
   reply.bulkArray(entry.pairs)
 }
 

@@ -30,6 +30,7 @@ import {
   parseStreamId,
   readStream,
   replyEntries,
+  replyId,
   strictIdArg,
   writeStream
 } from "./streams-shared.ts"
@@ -211,8 +212,7 @@ const xadd = (ctx: CommandContext, argv: ReadonlyArray<string>): void => {
   for (let i = fieldsAt; i < argv.length; i++) total += argv[i]!.length
   if (total > 2 ** 30) return reply.error(Errors.STREAM_ELEMENTS_TOO_LARGE)
   stream.appendArgs(ms, seq, wide, argv, fieldsAt, nodeLimits(ctx.config))
-  if (wide === undefined) reply.streamId(ms, seq)
-  else reply.bulk(formatId(wide))
+  replyId(reply, ms, seq, wide)
   ctx.notify(NotifyClass.stream, "xadd", key)
   ctx.addDirty()
   let propagated: Array<string> | undefined
