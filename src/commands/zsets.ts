@@ -422,7 +422,12 @@ const collectRange = (zset: ZSetValue, req: RangeRequest): Elements => {
     const ranks = rankRange(req, size)
     if (ranks === undefined) return { members, scores }
     const [start, end] = ranks
-    zset.pushRange(req.reverse ? size - 1 - start : start, end - start + 1, req.reverse, members, scores)
+    const step = req.reverse ? -1 : 1
+    let left = end - start + 1
+    zset.walkRuns(req.reverse ? size - 1 - start : start, req.reverse, (run, runScores, from) => {
+      for (let i = from; left > 0 && i >= 0 && i < run.length; i += step, left--) collect(run[i]!, runScores[i]!)
+      return left > 0
+    })
     return { members, scores }
   }
   if (req.type === "score" && req.offset > 0 && req.offset >= size) return { members, scores }

@@ -348,30 +348,6 @@ class OrderTree {
     return [leaf.members[i]!, leaf.scores[i]!]
   }
 
-  /** Appends `count` entries from a valid rank onwards (or backwards) to `members` and `scores`. */
-  pushRange(rank: number, count: number, reverse: boolean, members: Array<string>, scores: Array<number>): void {
-    let [leaf, i] = this.leafAt(rank) as [Leaf | null, number]
-    while (leaf !== null && count > 0) {
-      const m = leaf.members
-      const sc = leaf.scores
-      if (reverse) {
-        for (; i >= 0 && count > 0; i--, count--) {
-          members.push(m[i]!)
-          scores.push(sc[i]!)
-        }
-        leaf = leaf.prev
-        i = leaf === null ? 0 : leaf.members.length - 1
-      } else {
-        for (; i < m.length && count > 0; i++, count--) {
-          members.push(m[i]!)
-          scores.push(sc[i]!)
-        }
-        leaf = leaf.next
-        i = 0
-      }
-    }
-  }
-
   /** Visits the entries from a valid rank onwards (or backwards) a leaf at a time (see ZSetValue.walkRuns). */
   walkRuns(rank: number, reverse: boolean, visit: RunVisitor): void {
     let [leaf, i] = this.leafAt(rank) as [Leaf | null, number]
@@ -599,20 +575,6 @@ export class ZSetValue implements ObjectValue {
       return
     }
     this.tree!.walk(rank, reverse, visit)
-  }
-
-  /**
-   * Appends the `count` entries from a valid rank onwards (backwards when `reverse`) to `members` and
-   * `scores`: ZRANGE by rank without a call per entry.
-   */
-  pushRange(rank: number, count: number, reverse: boolean, members: Array<string>, scores: Array<number>): void {
-    if (this.members === null) return this.tree!.pushRange(rank, count, reverse, members, scores)
-    const m = this.members
-    const sc = this.scores!
-    for (let i = rank; count > 0 && i >= 0 && i < m.length; reverse ? i-- : i++, count--) {
-      members.push(m[i]!)
-      scores.push(sc[i]!)
-    }
   }
 
   /**

@@ -180,6 +180,8 @@ const examples: ReadonlyArray<Command> = [
   // ZRANGESTORE: empty results delete the destination; the source must be a zset
   ["ZRANGESTORE", "dst", "z", "0", "2"],
   ["ZRANGE", "dst", "0", "-1", "WITHSCORES"],
+  ["ZRANGESTORE", "dst", "z", "0", "1", "REV"],
+  ["ZRANGE", "dst", "0", "-1", "WITHSCORES"],
   ["ZRANGESTORE", "dst", "z", "(1", "+inf", "BYSCORE", "LIMIT", "0", "2"],
   ["ZRANGE", "dst", "0", "-1", "WITHSCORES"],
   ["ZRANGESTORE", "dst", "lex", "[b", "[d", "BYLEX", "REV"],
@@ -509,7 +511,12 @@ const zsetCommand = (lexRanges: boolean, scores: fc.Arbitrary<string> = score): 
       ) => ["ZRANGE", k, a, b, ...(rev ? ["REV"] : []), ...(ws ? ["WITHSCORES"] : [])])
     },
     { weight: 1, arbitrary: fc.tuple(fc.constantFrom("ZREVRANGE", "ZREMRANGEBYRANK"), key, index, index) },
-    { weight: 1, arbitrary: fc.tuple(key, key, index, index).map(([d, k, a, b]) => ["ZRANGESTORE", d, k, a, b]) },
+    {
+      weight: 1,
+      arbitrary: fc.tuple(key, key, index, index, fc.boolean()).map((
+        [d, k, a, b, rev]
+      ) => ["ZRANGESTORE", d, k, a, b, ...(rev ? ["REV"] : [])])
+    },
     { weight: 4, arbitrary: rangeCommand(false) },
     ...(lexRanges ? [{ weight: 3, arbitrary: rangeCommand(true) }] : []),
     {

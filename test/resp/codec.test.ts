@@ -10,8 +10,8 @@ import { encode } from "../support/raw.ts"
 const limits = { maxBulkLength: () => 512 * 1024 * 1024 }
 
 /** Any bytes as a latin1 string. */
-const bytes = (maxLength: number) =>
-  fc.uint8Array({ maxLength }).map((a) => Buffer.from(a).latin1Slice(0, a.length))
+const bytes = (maxLength: number, size?: fc.SizeForArbitrary) =>
+  fc.uint8Array({ maxLength, ...(size === undefined ? {} : { size }) }).map((a) => Buffer.from(a).latin1Slice(0, a.length))
 
 const argv = fc.array(bytes(40), { minLength: 1, maxLength: 6 })
 
@@ -120,8 +120,7 @@ const leaf: fc.Arbitrary<Node> = fc.oneof(
   line.map((v) => ({ t: "error", v: `ERR ${v}` }) as const),
   fc.integer().map((v) => ({ t: "int", v }) as const),
   // lengths of one, two and three digits, copied by the short loop and by latin1Write
-  fc.oneof(bytes(20), fc.uint8Array({ maxLength: 300, size: "max" }).map((a) => Buffer.from(a).latin1Slice()))
-    .map((v) => ({ t: "bulk", v }) as const),
+  fc.oneof(bytes(20), bytes(300, "max")).map((v) => ({ t: "bulk", v }) as const),
   fc.constant({ t: "null" } as const),
   fc.double({ noNaN: true }).map((v) => ({ t: "double", v }) as const),
   fc.boolean().map((v) => ({ t: "bool", v }) as const)
