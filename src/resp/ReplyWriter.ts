@@ -4,6 +4,8 @@ import { formatDouble } from "../util/numbers.ts"
 export type Protocol = 2 | 3
 
 const MIN_BUFFER = 64 * 1024
+/** Above this size, `recycle` replaces the buffer with a new MIN_BUFFER one instead of reusing it. */
+const MAX_KEPT_BUFFER = 1024 * 1024
 /**
  * Up to this many chars, text is copied into the buffer by a JS loop: Buffer#latin1Write is a call
  * into C++ that costs more than the copy for short strings (replies of 100 short elements spent most
@@ -48,6 +50,18 @@ export class ReplyWriter {
     const out = this.buf.subarray(this.start, this.pos)
     this.start = this.pos
     return out
+  }
+
+  /**
+   * Starts writing at the beginning of the buffer again, when nothing written is left to take: the
+   * caller's promise that no view handed out by `take()` is still in use (the socket wrote them all).
+   */
+  recycle(): void {
+    if (this.pos !== this.start) return
+    // a buffer grown for one huge reply is not kept for the client's lifetime (Redis shrinks its
+    // client buffers the same way)
+    if (this.buf.length > MAX_KEPT_BUFFER) this.buf = Buffer.allocUnsafe(MIN_BUFFER)
+    this.start = this.pos = 0
   }
 
   /** Current write offset: with `truncate`, lets the engine discard a reply (CLIENT REPLY OFF/SKIP). */

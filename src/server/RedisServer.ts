@@ -243,7 +243,17 @@ const connection = (engine: EngineState, maxClients: () => number) => (accepted:
       const out = client.reply.take()
       if (out === undefined) return raw.writableNeedDrain ? drain(raw) : undefined
       engine.stats.netOutputBytes += out.length
-      return write(raw, out)
+      const drained = write(raw, out)
+      recycle()
+      return drained
+    }
+    /**
+     * Once the socket has handed every byte to the kernel (a write that completes at once does so
+     * before it returns), no taken reply is referenced any more: the reply buffer starts over instead
+     * of filling up and being replaced (replies of 1.5 KB replaced a 64 KB buffer every 40 of them).
+     */
+    const recycle = () => {
+      if (raw.writableLength === 0) client.reply.recycle()
     }
     /**
      * The batch path without the fiber: the same engine call and write the main loop makes, run from
@@ -266,7 +276,9 @@ const connection = (engine: EngineState, maxClients: () => number) => (accepted:
       const out = client.reply.take()
       if (out === undefined) return undefined
       engine.stats.netOutputBytes += out.length
-      return raw.write(out) ? undefined : SERVED
+      const ok = raw.write(out)
+      recycle()
+      return ok ? undefined : SERVED
     }
     const pullServing = serving(serve)
     client.kill = () => {
@@ -279,6 +291,7 @@ const connection = (engine: EngineState, maxClients: () => number) => (accepted:
       if (out !== undefined && !raw.destroyed) {
         engine.stats.netOutputBytes += out.length
         raw.write(out)
+        recycle()
       }
     }
     const clock = yield* Clock.Clock

@@ -215,3 +215,29 @@ describe("ReplyWriter and ReplyParser", () => {
       ))
   }
 })
+
+describe("ReplyWriter's buffer", () => {
+  it("starts over after recycle only when everything written was taken, and drops a buffer grown past 1 MB", () => {
+    const writer = new ReplyWriter()
+    writer.bulk("a")
+    const first = writer.take()!
+    writer.bulk("b")
+    writer.recycle() // "b" is not taken yet: nothing moves
+    const second = writer.take()!
+    expect([first.byteOffset, second.byteOffset]).toEqual([0, first.length])
+    expect(second.toString("latin1")).toBe("$1\r\nb\r\n")
+    writer.recycle()
+    writer.bulk("c")
+    const third = writer.take()!
+    expect(third.byteOffset).toBe(0)
+    expect(third.buffer).toBe(first.buffer)
+    // one 2 MB reply grows the buffer; once taken and recycled, the client is back to 64 KB
+    writer.bulk("x".repeat(2 * 1024 * 1024))
+    expect(writer.take()!.length).toBe(2 * 1024 * 1024 + 12)
+    expect(writer.capacity).toBeGreaterThan(2 * 1024 * 1024)
+    writer.recycle()
+    expect(writer.capacity).toBe(64 * 1024)
+    writer.ok()
+    expect(writer.take()!.toString("latin1")).toBe("+OK\r\n")
+  })
+})

@@ -43,6 +43,26 @@ describe("connections", () => {
     await Promise.all([slow.close(), other.close()])
   })
 
+  it("replies sent while earlier ones still wait in the socket arrive intact", async () => {
+    // A write the kernel takes only in part keeps a view of the reply buffer until it completes, and
+    // when less than 16 KB is left the next batch is written at once: reusing the buffer for it (as
+    // it is reused once the socket has sent everything) would overwrite the bytes still waiting.
+    const slow = await RawConnection.connect(server.port)
+    const values = Array.from({ length: 16 }, (_, i) => String.fromCharCode(97 + i).repeat(8000))
+    await slow.pipeline(values.map((v, i) => ["SET", `part:${i}`, v]))
+    slow.socket.pause()
+    const gets = 2000
+    for (let i = 0; i < gets; i++) {
+      slow.write(encode(["GET", `part:${i % 16}`]))
+      // one command per read, so one write per reply
+      await new Promise((resolve) => setImmediate(resolve))
+    }
+    slow.socket.resume()
+    const replies = await slow.read(gets, 20_000)
+    for (let i = 0; i < gets; i++) if (replies[i]!.value !== values[i % 16]) expect.fail(`reply ${i} differs`)
+    await slow.close()
+  })
+
   it("bytes left unexecuted (half a command, commands after a blocking one) survive other clients' reads", async () => {
     const half = await RawConnection.connect(server.port)
     const blocked = await RawConnection.connect(server.port)
