@@ -19,8 +19,9 @@ const SHORT_WRITE = 32
  * sends it in one socket write.
  *
  * Strings are latin1 JS strings (one char per byte), the representation of every key and value, so
- * writing one is a memcpy. The buffer only moves forward: `take()` hands out a view of the bytes
- * written since the last take and never touches them again, so no copy is needed before the write.
+ * writing one is a memcpy. `take()` hands out a view of the bytes written since the last take, and
+ * the buffer moves forward past them, so no copy is needed before the write; it starts over only
+ * when the owner says, with `recycle()`, that no view is in use any more.
  */
 export class ReplyWriter {
   resp: Protocol = 2
