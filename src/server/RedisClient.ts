@@ -62,9 +62,9 @@ export const connect: Effect.Effect<RedisConnection, never, Engine | Scope.Scope
         if (out === undefined) return null // CLIENT REPLY OFF
         parser.feed(out)
         const parsed = parser.next()
+        if (parsed === undefined) return yield* Effect.die(new Error("incomplete reply from engine"))
         // the parser copied what it returns (strings, or new byte arrays) and consumed every byte
         client.reply.recycle()
-        if (parsed === undefined) return yield* Effect.die(new Error("incomplete reply from engine"))
         if (parsed.value instanceof ReplyError) return yield* Effect.fail(parsed.value)
         return parsed.value
       })
