@@ -3,14 +3,25 @@ import * as Layer from "effect/Layer"
 import { ServerConfig } from "./config/ServerConfig.ts"
 import { ActiveExpiry } from "./keyspace/ActiveExpiry.ts"
 import { Keyspace } from "./keyspace/Keyspace.ts"
+import { CoreCommands } from "./commands/index.ts"
 import { BlockingWaiters } from "./server/BlockingWaiters.ts"
+import { CommandRegistry } from "./server/CommandRegistry.ts"
 import { Engine } from "./server/Engine.ts"
 
-/** Keyspace, waiter registry, engine and active expiry, over a configuration. */
-export const CoreLive: Layer.Layer<Engine | Keyspace | BlockingWaiters, never, ServerConfig> = Layer.merge(
+/** The services a whole core offers: what subsystems' Layers build on. */
+export type Core = Engine | Keyspace | BlockingWaiters | CommandRegistry
+
+/**
+ * Keyspace, waiter registry, command registry with the core's commands, engine and active expiry,
+ * over a configuration. Subsystems (pub/sub, persistence, ...) are Layers that need these services
+ * and contribute to the registry.
+ */
+export const CoreLive: Layer.Layer<Core, never, ServerConfig> = Layer.mergeAll(
   Engine.layer,
-  ActiveExpiry
+  ActiveExpiry,
+  CoreCommands
 ).pipe(
+  Layer.provideMerge(CommandRegistry.layer),
   Layer.provideMerge(BlockingWaiters.layer),
   Layer.provideMerge(Keyspace.layer)
 )
@@ -22,5 +33,5 @@ export const CoreLive: Layer.Layer<Engine | Keyspace | BlockingWaiters, never, S
  */
 export const RedisCore = (
   config: Readonly<Record<string, string | ReadonlyArray<string>>> = {}
-): Layer.Layer<Engine | Keyspace | BlockingWaiters | ServerConfig> =>
+): Layer.Layer<Core | ServerConfig> =>
   CoreLive.pipe(Layer.provideMerge(ServerConfig.layer(config)))

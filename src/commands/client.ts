@@ -2,12 +2,13 @@
  * CLIENT and its subcommands (networking.c clientCommand): identity, naming, listing and killing
  * connections, reply control, unblocking.
  *
- * Not here: PAUSE/UNPAUSE (the engine has no paused state) and the client-side caching subcommands
+ * Not here: the client-side caching subcommands
  * (TRACKING, CACHING, GETREDIR, TRACKINGINFO), which belong with tracking itself.
  */
 import type { Client } from "../server/Client.ts"
+import { type ClientType, clientInfoString, clientType } from "../server/clientInfo.ts"
 import type { CommandContext } from "../server/CommandContext.ts"
-import { intArg, isOption, rangeIntArg } from "./args.ts"
+import { intArg, isOption, rangeIntArg, timeoutMsArg } from "./args.ts"
 import { defineCommand } from "./CommandSpec.ts"
 import { setClientName } from "./connection.ts"
 import * as Errors from "./errors.ts"
@@ -15,8 +16,6 @@ import { replyHelp } from "./help.ts"
 
 const group = "connection"
 
-/** Client types as CLIENT LIST TYPE and CLIENT KILL TYPE name them (getClientTypeByName). */
-export type ClientType = "normal" | "master" | "replica" | "pubsub"
 
 const clientTypeByName = (name: string): ClientType | undefined => {
   switch (name.toLowerCase()) {
@@ -34,55 +33,9 @@ const clientTypeByName = (name: string): ClientType | undefined => {
   }
 }
 
-/**
- * getClientType. Replica links and subscriptions do not exist as client state yet, so every
- * connection is a normal client; replication and pub/sub make this answer their types.
- */
-export const clientType = (_client: Client): ClientType => "normal"
-
-/** CLIENT_DIRTY_CAS: a key this client WATCHes was modified since (EXEC will fail). */
-const watchDirty = (client: Client): boolean => client.watched.some((w) => w.db.version(w.key) !== w.version)
-
-/** The flags= letters of CLIENT LIST, in Redis 7.0's order; N when none applies. */
-const clientFlags = (client: Client): string => {
-  let flags = ""
-  if (client.multi !== undefined) flags += "x"
-  if (client.blocked !== undefined) flags += "b"
-  if (watchDirty(client)) flags += "d"
-  if (client.closeAfterReply) flags += "c"
-  if (client.noEvict) flags += "e"
-  return flags === "" ? "N" : flags
-}
-
-const argvBytes = (argv: ReadonlyArray<string>): number => {
-  let n = 0
-  for (const arg of argv) n += arg.length
-  return n
-}
-
-/**
- * One line of CLIENT LIST / CLIENT INFO (catClientInfoString), with Redis 7.0's fields in its order.
- * The client running the command reports the command and its arguments as current, like Redis's
- * c->lastcmd set before execution.
- */
-export const clientInfoString = (ctx: CommandContext, client: Client): string => {
-  const now = ctx.now
-  const current = client === ctx.client
-  const qbuf = client.parser.pending
-  const argvMem = current ? argvBytes(ctx.argv) : 0
-  let multiMem = 0
-  if (client.multi !== undefined) for (const queued of client.multi) multiMem += argvBytes(queued.argv)
-  const pending = client.reply.length
-  const rbs = client.reply.capacity
-  const totMem = rbs + qbuf + argvMem + multiMem
-  return `id=${client.id} addr=${client.addr} laddr=${client.laddr} fd=${client.fd} name=${client.name}` +
-    ` age=${Math.floor((now - client.createdAt) / 1000)} idle=${Math.floor((now - client.lastInteraction) / 1000)}` +
-    ` flags=${clientFlags(client)} db=${client.db.id} sub=0 psub=0 ssub=0` +
-    ` multi=${client.multi === undefined ? -1 : client.multi.length} qbuf=${qbuf} qbuf-free=0` +
-    ` argv-mem=${argvMem} multi-mem=${multiMem} rbs=${rbs} rbp=${pending} obl=${pending} oll=0 omem=0` +
-    ` tot-mem=${totMem} events=${pending > 0 ? "rw" : "r"} cmd=${current ? ctx.command.fullName : client.lastCommand}` +
-    ` user=${client.user} redir=-1 resp=${client.resp}`
-}
+/** One line of CLIENT LIST / CLIENT INFO; the client running the command reports it as current. */
+export const clientInfoLine = (ctx: CommandContext, client: Client): string =>
+  clientInfoString(client, ctx.now, client === ctx.client ? { command: ctx.command, argv: ctx.argv } : undefined)
 
 /** Users that exist: ACL users are not implemented, so only "default". */
 const userExists = (name: string): boolean => name === "default"
@@ -91,12 +44,12 @@ const list = (ctx: CommandContext, argv: ReadonlyArray<string>): void => {
   const clients = ctx.engine.clients
   let text = ""
   if (argv.length === 2) {
-    for (const client of clients.values()) text += `${clientInfoString(ctx, client)}\n`
+    for (const client of clients.values()) text += `${clientInfoLine(ctx, client)}\n`
   } else if (argv.length === 4 && isOption(argv[2]!, "type")) {
     const type = clientTypeByName(argv[3]!)
     if (type === undefined) return ctx.reply.error(Errors.unknownClientType(argv[3]!))
     for (const client of clients.values()) {
-      if (clientType(client) === type) text += `${clientInfoString(ctx, client)}\n`
+      if (clientType(client) === type) text += `${clientInfoLine(ctx, client)}\n`
     }
   } else if (argv.length > 3 && isOption(argv[2]!, "id")) {
     const ids: Array<number> = []
@@ -107,7 +60,7 @@ const list = (ctx: CommandContext, argv: ReadonlyArray<string>): void => {
     }
     for (const id of ids) {
       const client = clients.get(id)
-      if (client !== undefined) text += `${clientInfoString(ctx, client)}\n`
+      if (client !== undefined) text += `${clientInfoLine(ctx, client)}\n`
     }
   } else {
     return ctx.reply.error(Errors.SYNTAX)
@@ -229,6 +182,10 @@ const HELP = [
   "    Return information about client connections. Options:",
   "    * TYPE (NORMAL|MASTER|REPLICA|PUBSUB)",
   "      Return clients of specified type.",
+  "UNPAUSE",
+  "    Stop the current client pause, resuming traffic.",
+  "PAUSE <timeout> [WRITE|ALL]",
+  "    Suspend all, or just write, clients for <timeout> milliseconds.",
   "REPLY (ON|OFF|SKIP)",
   "    Control the replies sent to the current connection.",
   "SETNAME <name>",
@@ -310,7 +267,7 @@ export const clientSubcommands = [
       group,
       complexity: "O(1)"
     },
-    handler: (ctx) => ctx.reply.verbatim(`${clientInfoString(ctx, ctx.client)}\n`)
+    handler: (ctx) => ctx.reply.verbatim(`${clientInfoLine(ctx, ctx.client)}\n`)
   }),
   defineCommand({
     name: "kill",
@@ -407,6 +364,43 @@ export const clientSubcommands = [
       if (id === undefined) return
       const target = ctx.engine.clients.get(id)
       ctx.reply.integer(target !== undefined && ctx.engine.unblockClient(target, withError) ? 1 : 0)
+    }
+  }),
+  defineCommand({
+    name: "pause",
+    arity: -3,
+    flags: "admin noscript loading stale",
+    keys: [0, 0, 0],
+    acl: "@admin @slow @dangerous @connection",
+    docs: { summary: "Stop processing commands from clients for some time", since: "2.9.50", group, complexity: "O(1)" },
+    handler: (ctx, argv) => {
+      if (argv.length > 4) return ctx.reply.error(Errors.subcommandSyntaxError(argv[1]!, argv[0]!))
+      let type: "write" | "all" = "all"
+      if (argv.length === 4) {
+        if (isOption(argv[3]!, "write")) type = "write"
+        else if (!isOption(argv[3]!, "all")) return ctx.reply.error(Errors.PAUSE_MODE)
+      }
+      const until = timeoutMsArg(ctx.reply, argv[2]!, ctx.now)
+      if (until === undefined) return
+      ctx.engine.pauseClients(type, until)
+      ctx.reply.ok()
+    }
+  }),
+  defineCommand({
+    name: "unpause",
+    arity: 2,
+    flags: "admin noscript loading stale",
+    keys: [0, 0, 0],
+    acl: "@admin @slow @dangerous @connection",
+    docs: {
+      summary: "Resume processing of clients that were paused",
+      since: "6.2.0",
+      group,
+      complexity: "O(N) Where N is the number of paused clients"
+    },
+    handler: (ctx) => {
+      ctx.engine.unpause()
+      ctx.reply.ok()
     }
   }),
   defineCommand({

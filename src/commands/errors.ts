@@ -206,3 +206,50 @@ export const geoNeedsOneBy = (command: string): string =>
   sanitizeErrorText(`ERR exactly one of BYRADIUS and BYBOX can be specified for ${command}`)
 /** extractLongLatOrReply: the pair printed with %f. */
 export const geoInvalidLonLat = (lonLat: string): string => `ERR invalid longitude,latitude pair ${lonLat}`
+
+// --- the check stage (processCommand, scriptCall, execCommand) ---------------------------------------
+
+export const NOT_ALLOWED_IN_MULTI = "ERR Command not allowed inside a transaction"
+export const READONLY_REPLICA = "READONLY You can't write against a read only replica."
+export const LOADING = "LOADING Redis is loading the dataset in memory"
+export const SCRIPT_UNKNOWN_COMMAND = "ERR Unknown Redis command called from script"
+export const SCRIPT_WRONG_ARITY = "ERR Wrong number of args calling Redis command from script"
+export const SCRIPT_NOSCRIPT = "ERR This Redis command is not allowed from script"
+
+/** What an ACL refused: the command, one of the keys, or one of the channels. */
+export type AclDenial = "command" | "key" | "channel"
+
+/** The NOPERM error of processCommand. */
+export const aclDenied = (denial: AclDenial, fullName: string): string =>
+  denial === "command"
+    ? `NOPERM this user has no permissions to run the '${fullName}' command`
+    : `NOPERM this user has no permissions to access one of the ${denial === "key" ? "keys" : "channels"} used as arguments`
+
+/** scriptCall's ACL error (getAclErrorMessage). */
+export const scriptAclDenied = (denial: AclDenial): string =>
+  `ERR The user executing the script ${
+    denial === "command"
+      ? "can't run this command or subcommand"
+      : denial === "key"
+      ? "can't access at least one of the keys mentioned in the command arguments"
+      : "can't publish to the channel mentioned in the command"
+  }`
+
+/** execCommand's error for a queued command that ACL rules no longer allow. */
+export const execAclDenied = (denial: AclDenial): string =>
+  "NOPERM ACLs rules changed between the moment the transaction was accumulated and the EXEC call. " +
+  `This command is no longer allowed for the following reason: ${
+    denial === "command"
+      ? "no permission to execute the command or subcommand"
+      : denial === "key"
+      ? "no permission to touch the specified keys"
+      : "no permission to access one of the channels used as arguments"
+  }`
+
+/** processCommand's rule for a RESP2 client in subscribed mode. */
+export const subscribedContext = (fullName: string): string =>
+  `ERR Can't execute '${fullName}': only (P|S)SUBSCRIBE / (P|S)UNSUBSCRIBE / PING / QUIT / RESET are allowed in this context`
+
+export const PAUSE_MODE = "ERR CLIENT PAUSE mode must be WRITE or ALL"
+export const WAIT_ON_REPLICA =
+  "ERR WAIT cannot be used with replica instances. Please also note that since Redis 4.0 if a replica is configured to be writable (which is not the default) writes to replicas are just local and are not propagated."

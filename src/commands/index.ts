@@ -1,4 +1,6 @@
 /** The command table: every family module's definitions (one module per family, like Redis's t_*.c). */
+import type * as Layer from "effect/Layer"
+import { CommandRegistry } from "../server/CommandRegistry.ts"
 import type { CommandSpec } from "./CommandSpec.ts"
 import { configCommands } from "./config.ts"
 import { connectionCommands } from "./connection.ts"
@@ -7,6 +9,7 @@ import { geoCommands } from "./geo.ts"
 import { hashCommands } from "./hashes.ts"
 import { keyCommands } from "./keys.ts"
 import { listCommands } from "./lists.ts"
+import { replicationCommands } from "./replication.ts"
 import { serverCommands } from "./server.ts"
 import { setCommands } from "./sets.ts"
 import { streamCommands } from "./streams.ts"
@@ -27,5 +30,9 @@ export const allCommands: ReadonlyArray<CommandSpec> = [
   ...setCommands,
   ...zsetCommands,
   ...geoCommands,
-  ...streamCommands
+  ...streamCommands,
+  ...replicationCommands
 ]
+
+/** The core's commands, contributed to the registry for the Layer's lifetime. */
+export const CoreCommands: Layer.Layer<never, never, CommandRegistry> = CommandRegistry.commands(allCommands)

@@ -308,6 +308,8 @@ const blockForStreams = (
     onTimeout: () => ctx.reply.nullArray(),
     serve: (key) => {
       const reply = ctx.reply
+      // as when not blocked: the reads propagate as XCLAIM/XGROUP commands, never as themselves
+      ctx.preventPropagation()
       const value = ctx.db.lookupRead(key, NO_STATS)
       if (!(value instanceof StreamValue)) {
         if (read === undefined) return false

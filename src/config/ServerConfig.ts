@@ -149,14 +149,18 @@ export class ConfigStore {
     return undefined
   }
 
-  /** Calls `fn` now and on every change of the directive. */
-  watch(name: string, fn: (value: string) => void): void {
+  /** Calls `fn` now and on every change of the directive; returns what stops it. */
+  watch(name: string, fn: (value: string) => void): () => void {
     const d = this.directive(name)
     if (d === undefined) throw new Error(`unknown config directive ${name}`)
     const list = this.listeners.get(d.name) ?? []
     list.push(fn)
     this.listeners.set(d.name, list)
     fn(this.values.get(d.name)!)
+    return () => {
+      const i = list.indexOf(fn)
+      if (i !== -1) list.splice(i, 1)
+    }
   }
 
   /** Every directive with its current value, in table order. */

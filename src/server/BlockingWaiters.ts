@@ -20,9 +20,19 @@ export class WaiterRegistry {
   /** Keys with at least one waiter (INFO clients total_blocking_keys). */
   blockingKeys = 0
 
-  /** Queues a client on every key of its block state (client.blocked must be set). */
+  private readonly byCondition = new Map<string, Client[]>()
+  private readyConditions: Array<string> = []
+
+  /** Queues a client on every key of its block state, or on its condition (client.blocked must be set). */
   add(client: Client): void {
     const state = client.blocked!
+    if (state.condition !== undefined) {
+      const queue = this.byCondition.get(state.condition)
+      if (queue === undefined) this.byCondition.set(state.condition, [client])
+      else queue.push(client)
+      this.blockedClients++
+      return
+    }
     let keys = this.byDb.get(state.db)
     if (keys === undefined) {
       keys = new Map()
@@ -44,6 +54,14 @@ export class WaiterRegistry {
   remove(client: Client): void {
     const state = client.blocked
     if (state === undefined) return
+    if (state.condition !== undefined) {
+      const queue = this.byCondition.get(state.condition)
+      const i = queue === undefined ? -1 : queue.indexOf(client)
+      if (i !== -1) queue!.splice(i, 1)
+      if (queue !== undefined && queue.length === 0) this.byCondition.delete(state.condition)
+      this.blockedClients--
+      return
+    }
     const keys = this.byDb.get(state.db)
     if (keys !== undefined) {
       for (const key of state.keys) {
@@ -77,7 +95,28 @@ export class WaiterRegistry {
   onSignal: (() => void) | undefined = undefined
 
   get hasReady(): boolean {
-    return this.ready.length > 0
+    return this.ready.length > 0 || this.readyConditions.length > 0
+  }
+
+  /** A condition may hold now: its waiters are served after the current command. */
+  conditionReady(condition: string): void {
+    if (!this.byCondition.has(condition) || this.readyConditions.includes(condition)) return
+    this.readyConditions.push(condition)
+    if (this.onSignal !== undefined) this.onSignal()
+  }
+
+  /** The conditions signalled since the last call, in signal order; clears the list. */
+  takeReadyConditions(): ReadonlyArray<string> {
+    const out = this.readyConditions
+    if (out.length === 0) return out
+    this.readyConditions = []
+    return out
+  }
+
+  /** The FIFO of clients waiting on a condition (a copy: serving changes the queue). */
+  conditionWaiters(condition: string): ReadonlyArray<Client> {
+    const queue = this.byCondition.get(condition)
+    return queue === undefined ? [] : queue.slice()
   }
 
   /** The ready keys signalled so far, in signal order; clears the list. */

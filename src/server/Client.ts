@@ -2,13 +2,20 @@ import type * as Deferred from "effect/Deferred"
 import type { CommandSpec } from "../commands/CommandSpec.ts"
 import type { Database } from "../keyspace/Database.ts"
 import { type ParserLimits, RequestParser } from "../resp/RequestParser.ts"
-import { type Protocol, ReplyWriter } from "../resp/ReplyWriter.ts"
+import type { Protocol, ReplyWriter } from "../resp/ReplyWriter.ts"
+import { ClientOutput, type OutputHost, type ReplyMode } from "./ClientOutput.ts"
 
 /** A command queued by MULTI. */
 export interface QueuedCommand {
   readonly command: RuntimeCommand
   readonly argv: ReadonlyArray<string>
 }
+
+/** Commands that MULTI does not queue (processCommand's exceptions). */
+const NOT_QUEUED = new Set(["exec", "discard", "multi", "watch", "quit", "reset"])
+
+/** What a RESP2 client may run while subscribed (processCommand's pubsub context check). */
+const SUBSCRIBED_MODE = new Set(["ping", "subscribe", "ssubscribe", "unsubscribe", "sunsubscribe", "psubscribe", "punsubscribe", "quit", "reset"])
 
 /** A command table entry plus this server's counters for it (INFO commandstats). */
 export class RuntimeCommand {
@@ -21,14 +28,37 @@ export class RuntimeCommand {
   /** "get", or "config|get" for a subcommand. */
   readonly fullName: string
   readonly parent: RuntimeCommand | undefined
-  /** The "readonly" flag, looked up once: call() checks it for every command. */
+  /** Flags the check and execute stages test on every command, looked up once. */
   readonly isReadonly: boolean
+  readonly isWrite: boolean
+  readonly noAuth: boolean
+  readonly noMulti: boolean
+  readonly noScript: boolean
+  readonly denyOom: boolean
+  readonly allowedWhileLoading: boolean
+  /** Writes, or may replicate (PUBLISH, EVAL...): what CLIENT PAUSE WRITE holds back. */
+  readonly mayReplicate: boolean
+  /** Not queued by MULTI (processCommand's exceptions): EXEC, DISCARD, MULTI, WATCH, QUIT, RESET. */
+  readonly runsInMulti: boolean
+  /** Allowed to a RESP2 client in subscribed mode. */
+  readonly allowedSubscribed: boolean
 
   constructor(spec: CommandSpec, fullName: string, parent: RuntimeCommand | undefined) {
     this.spec = spec
     this.fullName = fullName
     this.parent = parent
-    this.isReadonly = spec.flags.includes("readonly")
+    const flags = spec.flags
+    const base = parent?.spec.name ?? spec.name
+    this.isReadonly = flags.includes("readonly")
+    this.isWrite = flags.includes("write")
+    this.noAuth = flags.includes("no_auth")
+    this.noMulti = flags.includes("no_multi")
+    this.noScript = flags.includes("noscript")
+    this.denyOom = flags.includes("denyoom")
+    this.allowedWhileLoading = flags.includes("loading")
+    this.mayReplicate = this.isWrite || flags.includes("may_replicate")
+    this.runsInMulti = NOT_QUEUED.has(base)
+    this.allowedSubscribed = SUBSCRIBED_MODE.has(base)
     this.subcommands = spec.subcommands === undefined
       ? undefined
       : new Map(spec.subcommands.map((sub) => [sub.name, new RuntimeCommand(sub, `${fullName}|${sub.name}`, this)]))
@@ -46,7 +76,14 @@ export interface WatchedKey {
 /** What a blocked client waits for. Built by a blocking command through `ctx.block`. */
 export interface BlockState {
   readonly db: Database
+  /** Keys to wait on; empty for a wait on a condition. */
   readonly keys: ReadonlyArray<string>
+  /** The condition waited on (WAIT's acknowledgements, a pause being lifted), or undefined for keys. */
+  readonly condition: string | undefined
+  /** The command line that blocked (re-run after a pause; its propagated form if it never rewrote). */
+  readonly argv: ReadonlyArray<string>
+  /** Whether CLIENT UNBLOCK may end the wait (not a client postponed by CLIENT PAUSE). */
+  readonly unblockable: boolean
   /** Absolute unix ms when the wait times out; 0 waits forever. */
   readonly timeoutAt: number
   /**
@@ -62,13 +99,28 @@ export interface BlockState {
   readonly done: Deferred.Deferred<void>
 }
 
+/**
+ * Who a client is: a connection, or an internal client without a socket (Redis's fake clients): the
+ * Lua client of scripts, the client that loads an AOF, and the link from a master, whose replies go
+ * nowhere. Script and AOF clients are not listed nor counted; the master's is, with flags=M.
+ */
+export type ClientKind = "normal" | "script" | "aof" | "master"
+
 /** Per-connection state; the engine is the only code that mutates it. */
 export class Client {
   name = ""
   libName = ""
   libVer = ""
-  resp: Protocol = 2
+  readonly kind: ClientKind
+  /** The output channel: RESP version, reply mode, pushes, limits. */
+  readonly output: ClientOutput
+  /** The output's writer, where commands write their replies. */
   readonly reply: ReplyWriter
+  /** Per-client state of subsystems (ClientSlot). */
+  readonly slots = new Map<object, unknown>()
+  private subscriptionCount = 0
+  /** Set when the engine has freed the client (its hooks ran): freeing again does nothing. */
+  freed = false
   readonly parser: RequestParser
   readonly createdAt: number
   lastInteraction: number
@@ -78,8 +130,6 @@ export class Client {
   closeAfterReply = false
   /** Why the server closed this client on its own, for the log (query buffer limit, ...). */
   closeReason: string | undefined = undefined
-  /** CLIENT REPLY ON|OFF|SKIP; "skipping" while the command after SKIP runs. */
-  replyMode: "on" | "off" | "skip" | "skipping" = "on"
   /** CLIENT NO-EVICT */
   noEvict = false
   /** Queued commands while in MULTI, undefined otherwise. */
@@ -92,8 +142,8 @@ export class Client {
   user = "default"
   /** Set by the connection: closes the socket (CLIENT KILL, shutdown). */
   kill: () => void = () => {}
-  /** Set by the connection: sends replies written outside this client's own batch (served waiters). */
-  wake: () => void = () => {}
+  /** A command held back by CLIENT PAUSE, run again when the pause ends. */
+  postponed: { readonly command: RuntimeCommand; readonly argv: ReadonlyArray<string> } | undefined = undefined
 
   readonly id: number
   db: Database
@@ -102,15 +152,59 @@ export class Client {
   readonly laddr: string
   readonly fd: number
 
-  constructor(id: number, db: Database, now: number, limits: ParserLimits, addr: string, laddr: string, fd: number) {
+  constructor(
+    id: number,
+    db: Database,
+    now: number,
+    limits: ParserLimits,
+    addr: string,
+    laddr: string,
+    fd: number,
+    kind: ClientKind,
+    output: OutputHost
+  ) {
     this.id = id
+    this.kind = kind
     this.db = db
     this.addr = addr
     this.laddr = laddr
     this.fd = fd
     this.createdAt = now
     this.lastInteraction = now
-    this.reply = new ReplyWriter(16 * 1024)
+    this.output = new ClientOutput(output)
+    this.reply = this.output.writer
     this.parser = new RequestParser(limits)
+  }
+
+  get resp(): Protocol {
+    return this.output.writer.resp
+  }
+
+  set resp(version: Protocol) {
+    this.output.writer.resp = version
+  }
+
+  /** CLIENT REPLY mode (the output channel owns it). */
+  get replyMode(): ReplyMode {
+    return this.output.mode
+  }
+
+  set replyMode(mode: ReplyMode) {
+    this.output.mode = mode
+  }
+
+  /** Sends replies written outside this client's own batch (a served waiter, a push). */
+  wake(): void {
+    this.output.flush(() => `id=${this.id} addr=${this.addr} laddr=${this.laddr}`)
+  }
+
+  /** Channels + patterns subscribed to: RESP2 clients with any are in subscribed mode (class pubsub). */
+  get subscriptions(): number {
+    return this.subscriptionCount
+  }
+
+  set subscriptions(n: number) {
+    this.subscriptionCount = n
+    if (this.output.cls !== "replica") this.output.cls = n > 0 ? "pubsub" : "normal"
   }
 }

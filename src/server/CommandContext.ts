@@ -10,6 +10,11 @@ import type { EngineState } from "./Engine.ts"
 export interface BlockRequest {
   /** Keys in the client's current database; the client waits until one of them is signalled ready. */
   readonly keys: ReadonlyArray<string>
+  /**
+   * Instead of keys, a condition (`engine.signalCondition(name)` says it may hold): WAIT's acknowledged
+   * offset, a pause lifted. `serve` is then called with the condition's name.
+   */
+  readonly condition?: string
   /** Absolute unix ms of the timeout; 0 waits forever. */
   readonly timeoutAt: number
   /**

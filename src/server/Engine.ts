@@ -6,14 +6,17 @@ import * as Exit from "effect/Exit"
 import * as Layer from "effect/Layer"
 import { BLOCKED, type Blocked, type CommandSpec } from "../commands/CommandSpec.ts"
 import * as Errors from "../commands/errors.ts"
-import { allCommands } from "../commands/index.ts"
 import { type ConfigStore, ServerConfig } from "../config/ServerConfig.ts"
 import type { Database } from "../keyspace/Database.ts"
 import { Keyspace, type KeyspaceState } from "../keyspace/Keyspace.ts"
 import { ProtocolError } from "../resp/RequestParser.ts"
 import { BlockingWaiters, type WaiterRegistry } from "./BlockingWaiters.ts"
-import { type BlockState, Client, RuntimeCommand } from "./Client.ts"
+import { type BlockState, Client, type ClientKind, type RuntimeCommand } from "./Client.ts"
+import { clientInfoString } from "./clientInfo.ts"
+import { DISCARD, type OutputClass, type OutputHost, type OutputLimit, parseOutputLimits } from "./ClientOutput.ts"
 import { type BlockRequest, CommandContext } from "./CommandContext.ts"
+import { CommandRegistry, type Registry } from "./CommandRegistry.ts"
+import { type InfoState, newInfoState } from "./info.ts"
 
 /** Options for a new client. */
 export interface ClientOptions {
@@ -43,28 +46,113 @@ export class ServerStats {
   }
 }
 
-/** Commands that MULTI does not queue (processCommand's exceptions). */
-const NOT_QUEUED = new Set(["exec", "discard", "multi", "watch", "quit", "reset"])
+/**
+ * Who runs a command through the pipeline, and so which rules of the check stage apply and what the
+ * execute stage does (Redis's processCommand for a client, execCommand for queued commands, scriptCall,
+ * the AOF loader, and processCommand again for the master's link with CLIENT_MASTER).
+ */
+export interface Caller {
+  readonly name: "client" | "exec" | "script" | "aof" | "master"
+  readonly checkArity: boolean
+  readonly checkAuth: boolean
+  readonly checkAcl: boolean
+  /** maxmemory, disk errors, read-only replica, subscribed mode, loading. */
+  readonly checkState: boolean
+  /** The read-only replica rule (the master's own link is exempt). */
+  readonly checkReadonly: boolean
+  readonly checkPause: boolean
+  /** MULTI queues the command instead of running it. */
+  readonly queueInMulti: boolean
+  /** Scripts: noscript commands are refused and errors are worded for scripts. */
+  readonly script: boolean
+  /** Blocking commands may block (else they answer as if timed out, as in MULTI and scripts). */
+  readonly mayBlock: boolean
+  /** Writes reach the propagation stream (AOF, replicas). */
+  readonly propagate: boolean
+  /** INFO commandstats count the call. */
+  readonly stats: boolean
+}
+
+export const Callers = {
+  client: {
+    name: "client", checkArity: true, checkAuth: true, checkAcl: true, checkState: true, checkReadonly: true,
+    checkPause: true, queueInMulti: true, script: false, mayBlock: true, propagate: true, stats: true
+  },
+  exec: {
+    name: "exec", checkArity: false, checkAuth: false, checkAcl: true, checkState: false, checkReadonly: false,
+    checkPause: false, queueInMulti: false, script: false, mayBlock: false, propagate: true, stats: true
+  },
+  script: {
+    name: "script", checkArity: true, checkAuth: false, checkAcl: true, checkState: true, checkReadonly: true,
+    checkPause: false, queueInMulti: false, script: true, mayBlock: false, propagate: true, stats: true
+  },
+  aof: {
+    name: "aof", checkArity: true, checkAuth: false, checkAcl: false, checkState: false, checkReadonly: false,
+    checkPause: false, queueInMulti: true, script: false, mayBlock: false, propagate: false, stats: false
+  },
+  master: {
+    name: "master", checkArity: true, checkAuth: false, checkAcl: false, checkState: true, checkReadonly: false,
+    checkPause: true, queueInMulti: true, script: false, mayBlock: false, propagate: true, stats: true
+  }
+} as const satisfies Record<string, Caller>
+
+/** The check stage's verdicts other than an error text. */
+export const QUEUED: unique symbol = Symbol("QUEUED")
+export const POSTPONED: unique symbol = Symbol("POSTPONED")
+export type CheckResult = undefined | string | typeof QUEUED | typeof POSTPONED
+
+/** The condition clients postponed by CLIENT PAUSE wait on. */
+export const PAUSE_LIFTED = "pause-lifted"
+/** The condition WAIT waits on: replicas acknowledged more of the replication stream. */
+export const REPLICA_ACKS = "replica-acks"
+
+/** CLIENT PAUSE: what is held back and until when (unix ms). */
+export interface ClientPause {
+  readonly type: "write" | "all"
+  readonly until: number
+}
 
 /**
  * The synchronous command executor: parses a client's bytes, runs every complete command against the
  * keyspace, and leaves the replies in the client's writer. One instance per server; the connection
  * fibers call it once per read batch. Nothing here is an Effect: atomicity comes from running each
  * command to completion on the single JS thread, as Redis does.
+ *
+ * Every command, whoever sends it, goes through one pipeline: `resolve` (name, subcommand,
+ * rename-command), `check` (every rule of processCommand, as its `Caller` selects them) and `execute`
+ * (the call, its stats, its propagation).
  */
 export class EngineState {
-  readonly commands = new Map<string, RuntimeCommand>()
+  readonly registry: Registry
+  /** Every command by name (the registry's table). */
+  readonly commands: Map<string, RuntimeCommand>
+  /** Connected clients by id (and the master's link): CLIENT LIST, INFO connected_clients. */
   readonly clients = new Map<number, Client>()
+  /** Internal clients not listed (scripts, AOF loading). */
+  readonly internalClients = new Set<Client>()
   readonly stats = new ServerStats()
   readonly startedAt: number
   /** The TCP port the listener is bound to (INFO tcp_port), once RedisServer.listen has bound it. */
   listeningPort: number | undefined = undefined
   readonly ctx: CommandContext
+  /** INFO's own state: run id, replication ids, metric samples, peak memory. */
+  readonly info: InfoState
+  /** Set by persistence while a file loads: commands without the "loading" flag answer LOADING. */
+  loading = false
+  /** CLIENT PAUSE in force, if any. */
+  pause: ClientPause | undefined = undefined
+  /** How many replicas acknowledged `offset` (replication provides it; without replicas, none). */
+  replicaAcks: (offset: number) => number = () => 0
+  /** The replication offset writes have reached (replication maintains it). */
+  replicationOffset = 0
+  /** Subsystems that keep per-client state clear it on RESET and on disconnect (the registry's hooks). */
+  readonly onClientReset: Array<(client: Client) => void>
   private nextClientId = 1
-  /** Subsystems that keep per-client state (pub/sub, tracking) clear it on RESET and on disconnect. */
-  readonly onClientReset: Array<(client: Client) => void> = []
   private readonly protoMaxBulkLen: { value: number }
   private readonly queryBufferLimit = { value: 1024 * 1024 * 1024 }
+  private outputLimits: Record<OutputClass, OutputLimit> = parseOutputLimits("")
+  private replicaReadOnly = true
+  private readonly outputHost: OutputHost
 
   readonly keyspace: KeyspaceState
   readonly config: ConfigStore
@@ -76,26 +164,26 @@ export class EngineState {
     config: ConfigStore,
     waiters: WaiterRegistry,
     clock: Clock.Clock,
-    commands: ReadonlyArray<CommandSpec>
+    registry: Registry
   ) {
     this.keyspace = keyspace
     this.config = config
     this.waiters = waiters
     this.clock = clock
-    for (const spec of commands) this.register(spec)
-    for (const { from, to } of config.commandRenames) this.renameCommand(from, to)
+    this.registry = registry
+    this.commands = registry.commands
+    this.onClientReset = registry.clientResetHooks
     this.ctx = new CommandContext(this, keyspace, config)
     this.startedAt = clock.currentTimeMillisUnsafe()
+    this.info = newInfoState()
+    this.outputHost = {
+      countOutput: (n) => {
+        this.stats.netOutputBytes += n
+      },
+      limitOf: (cls) => this.outputLimits[cls],
+      now: () => this.keyspace.now
+    }
     const limit = { value: 0 }
-    config.watch("proto-max-bulk-len", (v) => {
-      limit.value = Number(v)
-    })
-    config.watch("client-query-buffer-limit", (v) => {
-      this.queryBufferLimit.value = Number(v)
-    })
-    config.watch("lazyfree-lazy-expire", (v) => {
-      keyspace.lazyExpire = v === "yes"
-    })
     this.protoMaxBulkLen = limit
     // A key signalled outside any command (active expiry deleting a stream that XREADGROUP waits on)
     // is served as soon as the current step ends, as Redis serves ready keys in beforeSleep.
@@ -110,21 +198,26 @@ export class EngineState {
     }
   }
 
-  private register(spec: CommandSpec): void {
-    const command = new RuntimeCommand(spec, spec.name, undefined)
-    this.commands.set(spec.name, command)
-    this.commands.set(spec.name.toUpperCase(), command)
-  }
-
-  /** rename-command (config file): the command answers to its new name only, or to none for "". */
-  private renameCommand(from: string, to: string): void {
-    const command = this.lookup(from)
-    if (command === undefined) return
-    this.commands.delete(from.toLowerCase())
-    this.commands.delete(from.toUpperCase())
-    if (to === "") return
-    this.commands.set(to.toLowerCase(), command)
-    this.commands.set(to.toUpperCase(), command)
+  /** The configuration the executor follows; returns what stops following it (the Layer's finalizer). */
+  watchConfig(): () => void {
+    const config = this.config
+    return combine([
+      config.watch("proto-max-bulk-len", (v) => {
+        this.protoMaxBulkLen.value = Number(v)
+      }),
+      config.watch("client-query-buffer-limit", (v) => {
+        this.queryBufferLimit.value = Number(v)
+      }),
+      config.watch("client-output-buffer-limit", (v) => {
+        this.outputLimits = parseOutputLimits(v)
+      }),
+      config.watch("replica-read-only", (v) => {
+        this.replicaReadOnly = v === "yes"
+      }),
+      config.watch("lazyfree-lazy-expire", (v) => {
+        this.keyspace.lazyExpire = v === "yes"
+      })
+    ])
   }
 
   /** CONFIG RESETSTAT: server counters, per-command counters and keyspace hits/misses/expiry stats. */
@@ -149,7 +242,7 @@ export class EngineState {
 
   /** Command by name, any case. */
   lookup(name: string): RuntimeCommand | undefined {
-    return this.commands.get(name) ?? this.commands.get(name.toLowerCase())
+    return this.registry.lookup(name)
   }
 
   /** Reads Effect's Clock into the keyspace: called once per batch and before timer-driven work. */
@@ -166,7 +259,29 @@ export class EngineState {
 
   // --- clients ---------------------------------------------------------------------------------------
 
+  /** A connection's client: listed, counted in connected_clients, replies to its socket. */
   createClient(options: ClientOptions = {}): Client {
+    const client = this.newClient("normal", options)
+    client.authenticated = this.config.get("requirepass") === ""
+    this.clients.set(client.id, client)
+    this.stats.totalConnections++
+    return client
+  }
+
+  /**
+   * An internal client (Redis's fake clients): authenticated, without a socket. The master's link is
+   * listed (flags=M) and its replies go nowhere; script and AOF clients are not listed, a script's
+   * replies are read back by the script, an AOF's are dropped.
+   */
+  createInternalClient(kind: "script" | "aof" | "master", options: ClientOptions = {}): Client {
+    const client = this.newClient(kind, { addr: "", laddr: "", fd: -1, ...options })
+    if (kind !== "script") client.output.sink = DISCARD
+    if (kind === "master") this.clients.set(client.id, client)
+    else this.internalClients.add(client)
+    return client
+  }
+
+  private newClient(kind: ClientKind, options: ClientOptions): Client {
     this.refreshTime()
     const limits = { maxBulkLength: () => this.protoMaxBulkLen.value }
     const client = new Client(
@@ -176,31 +291,34 @@ export class EngineState {
       limits,
       options.addr ?? "",
       options.laddr ?? "",
-      options.fd ?? -1
+      options.fd ?? -1,
+      kind,
+      this.outputHost
     )
-    client.authenticated = this.config.get("requirepass") === ""
     client.reply.onError = (code) => this.countError(code)
-    this.clients.set(client.id, client)
-    this.stats.totalConnections++
     return client
   }
 
-  /** Forgets a client: unblocks it, releases its WATCHes. */
+  /** Forgets a client: unblocks it, releases its WATCHes and every subsystem's state. Runs once. */
   freeClient(client: Client): void {
+    if (client.freed) return
+    client.freed = true
     if (client.blocked !== undefined) {
       const state = client.blocked
       this.waiters.remove(client)
       client.blocked = undefined
+      client.postponed = undefined
       Deferred.doneUnsafe(state.done, Exit.void)
     }
     this.unwatchAll(client)
-    for (const hook of this.onClientReset) hook(client)
+    this.registry.resetClient(client)
     this.clients.delete(client.id)
+    this.internalClients.delete(client)
   }
 
   /** RESET's part that belongs to other subsystems (clearClientConnectionState). */
   resetConnectionState(client: Client): void {
-    for (const hook of this.onClientReset) hook(client)
+    this.registry.resetClient(client)
   }
 
   private countError(code: string): void {
@@ -230,6 +348,24 @@ export class EngineState {
       client.closeReason = `Closing client that reached max query buffer length: id=${client.id} addr=${client.addr} ` +
         `laddr=${client.laddr} qbuf=${client.parser.pending}`
     }
+    this.checkOutputLimit(client)
+  }
+
+  /**
+   * client-output-buffer-limit for what a batch left to send: a client over its class's limit is
+   * closed without its replies, as Redis frees it asynchronously, and logged as Redis logs it.
+   */
+  checkOutputLimit(client: Client): void {
+    const output = client.output
+    if (client.closeAfterReply || !output.overLimit()) return
+    output.writer.take()
+    client.closeAfterReply = true
+    client.closeReason = `Client ${this.describeClient(client)} scheduled to be closed ASAP for overcoming of output buffer limits.`
+  }
+
+  /** The client as CLIENT LIST describes it (catClientInfoString), for log lines. */
+  describeClient(client: Client): string {
+    return clientInfoString(client, this.keyspace.now, undefined)
   }
 
   /** Executes buffered commands until none is complete, the client blocks, or it must close. */
@@ -247,62 +383,104 @@ export class EngineState {
     }
   }
 
-  /** Runs one command as processCommand does: lookup, arity, auth, MULTI queueing, then call. */
+  /** A command from a client's connection: the pipeline with every rule, then ready keys are served. */
   processCommand(client: Client, argv: ReadonlyArray<string>): void {
-    const reply = client.reply
-    reply.resp = client.resp
-    const mark = reply.mark()
-    // CLIENT REPLY SKIP asked to skip this command's reply: the skip lasts until it has run
-    if (client.replyMode === "skip") client.replyMode = "skipping"
-    const skip = client.replyMode !== "on"
-    let command = this.lookup(argv[0]!)
-    if (command === undefined) {
-      this.rejectCommand(client, Errors.unknownCommand(argv))
-    } else {
-      if (command.subcommands !== undefined && argv.length >= 2) {
-        const sub = command.subcommands.get(argv[1]!.toLowerCase())
-        if (sub === undefined) {
-          this.rejectCommand(client, Errors.unknownSubcommand(argv[1]!, argv[0]!))
-          command = undefined
-        } else {
-          command = sub
-        }
-      }
-      if (command !== undefined) this.checkAndCall(client, command, argv)
-    }
-    // CLIENT REPLY OFF/SKIP: the command ran, its reply is dropped, unless the command turned replies
-    // back on (CLIENT REPLY ON, RESET): Redis clears the flag before that command replies.
-    if (skip && client.blocked === undefined && client.replyMode !== "on") reply.truncate(mark)
-    if (client.replyMode === "skipping") client.replyMode = "on"
+    const output = client.output
+    const mark = output.beginReply()
+    const skipped = output.suppressed
+    this.dispatch(client, argv, Callers.client)
+    if (client.blocked === undefined) output.endReply(mark, skipped)
+    else if (output.mode === "skipping") output.mode = "on"
   }
 
-  private checkAndCall(client: Client, command: RuntimeCommand, argv: ReadonlyArray<string>): void {
-    const spec = command.spec
-    const arity = spec.arity
-    if ((arity > 0 && argv.length !== arity) || argv.length < -arity) {
-      command.rejectedCalls++
-      this.rejectCommand(client, Errors.wrongArity(command.fullName), command)
-      return
+  /**
+   * Runs one command through resolve, check and execute as `caller` (the internal clients' way in: a
+   * script's redis.call, AOF loading, the master's link). Returns the error the command was refused
+   * with, if it was; it was also written to the client's output unless the caller is a script, which
+   * raises it instead.
+   */
+  dispatch(client: Client, argv: ReadonlyArray<string>, caller: Caller): string | undefined {
+    const command = this.resolve(argv)
+    if (typeof command === "string") {
+      const error = caller.script ? Errors.SCRIPT_UNKNOWN_COMMAND : command
+      if (!caller.script) this.rejectCommand(client, error)
+      return error
     }
-    if (!client.authenticated && !spec.flags.includes("no_auth")) {
-      command.rejectedCalls++
-      this.rejectCommand(client, Errors.NOAUTH, command)
-      return
+    const verdict = this.check(client, command, argv, caller)
+    if (verdict === undefined) {
+      this.call(client, command, argv, caller)
+      if (this.waiters.hasReady && this.inCall === 0) this.serveReadyKeys()
+      return undefined
     }
-    if (client.multi !== undefined) {
-      if (spec.flags.includes("no_multi")) {
-        command.rejectedCalls++
-        this.rejectCommand(client, "ERR Command not allowed inside a transaction")
-        return
+    if (verdict === QUEUED) {
+      client.multi!.push({ command, argv })
+      client.reply.raw("+QUEUED\r\n")
+      return undefined
+    }
+    if (verdict === POSTPONED) {
+      this.postpone(client, command, argv)
+      return undefined
+    }
+    command.rejectedCalls++
+    if (!caller.script) this.rejectCommand(client, verdict, command)
+    return verdict
+  }
+
+  /** Stage 1, resolve: the command an argv names (rename-command applied), or the error. */
+  resolve(argv: ReadonlyArray<string>): RuntimeCommand | string {
+    const command = this.registry.lookup(argv[0]!)
+    if (command === undefined) return Errors.unknownCommand(argv)
+    if (command.subcommands === undefined || argv.length < 2) return command
+    const sub = command.subcommands.get(argv[1]!.toLowerCase())
+    return sub ?? Errors.unknownSubcommand(argv[1]!, argv[0]!)
+  }
+
+  /**
+   * Stage 2, check: every rule of processCommand in its order, each decided here only, as `caller`
+   * selects them. Undefined runs the command; otherwise the error text, QUEUED (MULTI) or POSTPONED
+   * (CLIENT PAUSE).
+   */
+  check(client: Client, command: RuntimeCommand, argv: ReadonlyArray<string>, caller: Caller): CheckResult {
+    const arity = command.spec.arity
+    if (caller.checkArity && ((arity > 0 && argv.length !== arity) || argv.length < -arity)) {
+      return caller.script ? Errors.SCRIPT_WRONG_ARITY : Errors.wrongArity(command.fullName)
+    }
+    if (caller.checkAuth && !client.authenticated && !command.noAuth) return Errors.NOAUTH
+    if (caller.queueInMulti && client.multi !== undefined && command.noMulti) return Errors.NOT_ALLOWED_IN_MULTI
+    if (caller.script && command.noScript) return Errors.SCRIPT_NOSCRIPT
+    const hooks = this.registry.checks
+    if (caller.checkAcl && hooks.acl !== undefined) {
+      const denied = hooks.acl(client, command, argv)
+      if (denied !== undefined) {
+        if (caller.script) return Errors.scriptAclDenied(denied)
+        return caller.name === "exec" ? Errors.execAclDenied(denied) : Errors.aclDenied(denied, command.fullName)
       }
-      if (!NOT_QUEUED.has(command.parent?.spec.name ?? spec.name)) {
-        client.multi.push({ command, argv })
-        client.reply.raw("+QUEUED\r\n")
-        return
+    }
+    // EXEC is judged by what it will run (c->mstate.cmd_flags)
+    const exec = command.runsInMulti && client.multi !== undefined && command.spec.name === "exec"
+    const isWrite = exec ? client.multi!.some((q) => q.command.isWrite) : command.isWrite
+    if (caller.checkState) {
+      if (hooks.outOfMemory !== undefined) {
+        const denyOom = exec
+          ? client.multi!.some((q) => q.command.denyOom)
+          : command.denyOom || (client.multi !== undefined && !command.runsInMulti)
+        if (denyOom && hooks.outOfMemory()) return Errors.OOM
+      }
+      if (caller.checkReadonly && isWrite && this.keyspace.isReplica && this.replicaReadOnly) return Errors.READONLY_REPLICA
+      if (client.subscriptions > 0 && client.resp === 2 && !command.allowedSubscribed) {
+        return Errors.subscribedContext(command.fullName)
+      }
+      if (this.loading && !command.allowedWhileLoading) return Errors.LOADING
+    }
+    if (caller.checkPause && this.pause !== undefined && client.kind !== "aof") {
+      const mayReplicate = exec ? client.multi!.some((q) => q.command.mayReplicate) : command.mayReplicate
+      if (this.pause.type === "all" || mayReplicate) {
+        if (this.pauseExpired()) this.unpause()
+        else return POSTPONED
       }
     }
-    this.call(client, command, argv)
-    if (this.waiters.hasReady && this.inCall === 0) this.serveReadyKeys()
+    if (caller.queueInMulti && client.multi !== undefined && !command.runsInMulti) return QUEUED
+    return undefined
   }
 
   /**
@@ -323,10 +501,11 @@ export class EngineState {
   private failed = false
 
   /**
-   * call(): executes a command with stats and propagation. Re-entrant (EXEC calls it for each queued
-   * command): the context is saved and restored around the nested call.
+   * Stage 3, execute (call()): runs the handler with stats and propagation. Re-entrant (EXEC and
+   * scripts call it for each of their commands): the context is saved and restored around the nested
+   * call, and a nested call joins the outer propagation unit.
    */
-  call(client: Client, command: RuntimeCommand, argv: ReadonlyArray<string>): void | Blocked {
+  call(client: Client, command: RuntimeCommand, argv: ReadonlyArray<string>, caller: Caller = Callers.client): void | Blocked {
     const ctx = this.ctx
     const nested = this.inCall > 0
     // a top-level call has no outer context to restore: saving it would only allocate
@@ -337,8 +516,10 @@ export class EngineState {
     ctx.command = command
     ctx.argv = argv
     ctx.rewritten = undefined
-    ctx.propagationPrevented = false
+    ctx.propagationPrevented = !caller.propagate
     ctx.propagationForced = false
+    const denyBefore = ctx.denyBlocking
+    if (!caller.mayBlock) ctx.denyBlocking = true
     const dirtyBefore = this.keyspace.dirty
     const failedBefore = this.failed
     this.failed = false
@@ -351,22 +532,32 @@ export class EngineState {
       client.lastCommand = command.fullName
       const ended = performance.now()
       if (!nested) this.durationMark = ended
-      if (result !== BLOCKED) {
+      if (result !== BLOCKED && caller.stats) {
         command.calls++
         command.usec += Math.round((ended - started) * 1000)
         if (this.failed) command.failedCalls++
         this.stats.totalCommands++
       }
-      const wrote = this.keyspace.dirty !== dirtyBefore && !command.isReadonly
-      if ((wrote || ctx.propagationForced) && !ctx.propagationPrevented) {
-        this.propagate(ctx.db.id, ctx.rewritten ?? argv)
-      }
+      this.propagateCall(command, argv, dirtyBefore)
       return result
     } finally {
       this.inCall--
+      ctx.denyBlocking = denyBefore
       if (unit) this.keyspace.endPropagation()
       this.failed = failedBefore
       if (saved !== undefined) ctx.restore(saved)
+    }
+  }
+
+  /**
+   * The one propagation decision, for a call and for a blocked client being served: a command that
+   * changed the keyspace (or forced it) goes out in the form the handler chose, unless prevented.
+   */
+  private propagateCall(command: RuntimeCommand, argv: ReadonlyArray<string>, dirtyBefore: number): void {
+    const ctx = this.ctx
+    const wrote = this.keyspace.dirty !== dirtyBefore && !command.isReadonly
+    if ((wrote || ctx.propagationForced) && !ctx.propagationPrevented) {
+      this.propagate(ctx.db.id, ctx.rewritten ?? argv)
     }
   }
 
@@ -415,17 +606,16 @@ export class EngineState {
       return
     }
     reply.arrayHeader(queue.length)
-    const ctx = this.ctx
-    const denyBefore = ctx.denyBlocking
-    ctx.denyBlocking = true
-    try {
-      for (const { argv, command } of queue) this.call(client, command, argv)
-    } finally {
-      ctx.denyBlocking = denyBefore
+    const caller = client.kind === "aof" ? Callers.aof : Callers.exec
+    for (const { argv, command } of queue) {
+      // ACL rules are checked again: they may have changed since the command was queued
+      const refused = this.check(client, command, argv, caller)
+      if (typeof refused === "string") reply.error(refused)
+      else this.call(client, command, argv, caller)
     }
     // EXEC itself is not propagated: the queued writes are, in EXEC's propagation unit, which wraps
     // them in MULTI/EXEC when there are several
-    ctx.preventPropagation()
+    this.ctx.preventPropagation()
   }
 
   discard(client: Client): void {
@@ -436,11 +626,14 @@ export class EngineState {
 
   // --- blocking --------------------------------------------------------------------------------------
 
-  /** Called by ctx.block: registers the client as waiting on keys. */
+  /** Called by ctx.block: registers the client as waiting on keys, or on a condition. */
   blockClient(client: Client, db: Database, request: BlockRequest): void {
     const state: BlockState = {
       db,
       keys: request.keys,
+      condition: request.condition,
+      argv: this.ctx.argv,
+      unblockable: true,
       timeoutAt: request.timeoutAt,
       serve: request.serve,
       onTimeout: request.onTimeout,
@@ -451,53 +644,77 @@ export class EngineState {
     this.waiters.add(client)
   }
 
+  /**
+   * A condition clients may wait on changed (a pause was lifted, replicas acknowledged an offset): its
+   * waiters are served, FIFO, once the current command ends, as keys signalled ready are.
+   */
+  signalCondition(condition: string): void {
+    this.waiters.conditionReady(condition)
+  }
+
   private unblock(client: Client): void {
     const state = client.blocked
     if (state === undefined) return
     this.waiters.remove(client)
     client.blocked = undefined
-    state.command.calls++
-    this.stats.totalCommands++
     Deferred.doneUnsafe(state.done, Exit.void)
+    const postponed = client.postponed
+    if (postponed !== undefined) {
+      // a command held back by CLIENT PAUSE runs now, through the whole pipeline again
+      client.postponed = undefined
+      this.processCommand(client, postponed.argv)
+    } else {
+      state.command.calls++
+      this.stats.totalCommands++
+    }
     client.wake()
   }
 
-  /** Runs `f` with the context pointing at a blocked client, as call() would. */
+  /** Runs `f` with the context pointing at a blocked client, as call() would, with the same propagation. */
   private asBlockedClient<A>(client: Client, f: (state: BlockState) => A): A | undefined {
     const state = client.blocked
     if (state === undefined) return undefined
     const ctx = this.ctx
     const saved = ctx.save()
+    const output = client.output
+    const mark = output.beginReply()
+    const skipped = output.suppressed
     ctx.client = client
     ctx.reply = client.reply
-    ctx.reply.resp = client.resp
     ctx.db = state.db
     ctx.command = state.command
-    ctx.argv = []
+    ctx.argv = state.argv
     ctx.rewritten = undefined
     ctx.propagationPrevented = false
+    ctx.propagationForced = false
     const dirtyBefore = this.keyspace.dirty
     const unit = this.inCall === 0 && this.keyspace.beginPropagation()
     this.inCall++
     try {
       const result = f(state)
-      if (this.keyspace.dirty !== dirtyBefore && ctx.rewritten !== undefined && !ctx.propagationPrevented) {
-        this.propagate(state.db.id, ctx.rewritten)
-      }
+      this.propagateCall(state.command, state.argv, dirtyBefore)
       return result
     } finally {
       this.inCall--
       if (unit) this.keyspace.endPropagation()
+      // CLIENT REPLY OFF/SKIP holds for a reply produced outside the client's batch too
+      output.endReply(mark, skipped)
       ctx.restore(saved)
     }
   }
 
-  /** handleClientsBlockedOnKeys: serves waiters of ready keys, FIFO, until no key is ready. */
+  /** handleClientsBlockedOnKeys: serves waiters of ready keys and conditions, FIFO, until none is ready. */
   serveReadyKeys(): void {
     while (this.waiters.hasReady) {
       for (const [db, key] of this.waiters.takeReady()) {
         for (const client of this.waiters.waiters(db, key)) {
           const served = this.asBlockedClient(client, (state) => state.serve(key))
+          if (served === true) this.unblock(client)
+        }
+      }
+      for (const condition of this.waiters.takeReadyConditions()) {
+        for (const client of this.waiters.conditionWaiters(condition)) {
+          const served = client.postponed !== undefined || this.asBlockedClient(client, (state) => state.serve(condition))
           if (served === true) this.unblock(client)
         }
       }
@@ -510,13 +727,19 @@ export class EngineState {
     const state = client.blocked
     if (state === undefined) return
     if (state.timeoutAt !== 0 && state.timeoutAt > this.keyspace.now) return
+    if (client.postponed !== undefined) {
+      // a postponed client's "timeout" is the end of the pause
+      if (this.pause !== undefined && this.pauseExpired()) this.unpause()
+      else if (this.pause === undefined) this.unblock(client)
+      return
+    }
     this.asBlockedClient(client, (s) => s.onTimeout())
     this.unblock(client)
   }
 
-  /** CLIENT UNBLOCK: true if the client was blocked. */
+  /** CLIENT UNBLOCK: true if the client was blocked (a client postponed by CLIENT PAUSE is not). */
   unblockClient(client: Client, withError: boolean): boolean {
-    if (client.blocked === undefined) return false
+    if (client.blocked === undefined || !client.blocked.unblockable) return false
     this.asBlockedClient(client, (s) => {
       if (withError) client.reply.error(Errors.UNBLOCKED)
       else s.onTimeout()
@@ -524,6 +747,56 @@ export class EngineState {
     this.unblock(client)
     return true
   }
+
+  // --- CLIENT PAUSE ----------------------------------------------------------------------------------
+
+  /** pauseClients: the stricter type and the later end of the pause in force and the new one. */
+  pauseClients(type: "write" | "all", until: number): void {
+    const current = this.pause
+    this.pause = current === undefined
+      ? { type, until }
+      : { type: current.type === "all" || type === "all" ? "all" : "write", until: Math.max(current.until, until) }
+  }
+
+  /** unpauseClients: postponed clients run their commands again, in the order they were held. */
+  unpause(): void {
+    if (this.pause === undefined) return
+    this.pause = undefined
+    this.signalCondition(PAUSE_LIFTED)
+    if (this.inCall === 0) this.serveReadyKeys()
+  }
+
+  private pauseExpired(): boolean {
+    this.refreshTimeIfOutsideCall()
+    return this.pause !== undefined && this.pause.until <= this.keyspace.now
+  }
+
+  private refreshTimeIfOutsideCall(): void {
+    if (this.inCall === 0) this.keyspace.setTime(this.clock.currentTimeMillisUnsafe())
+  }
+
+  /** blockPostponeClient: the client waits, without a reply, until the pause ends. */
+  private postpone(client: Client, command: RuntimeCommand, argv: ReadonlyArray<string>): void {
+    client.postponed = { command, argv }
+    client.blocked = {
+      db: client.db,
+      keys: [],
+      condition: PAUSE_LIFTED,
+      argv,
+      unblockable: false,
+      timeoutAt: this.pause!.until,
+      serve: () => true,
+      onTimeout: () => {},
+      command,
+      done: Deferred.makeUnsafe<void>()
+    }
+    this.waiters.add(client)
+  }
+}
+
+/** Runs every function of a list: the undo of several registrations. */
+const combine = (undo: ReadonlyArray<() => void>) => () => {
+  for (const f of undo) f()
 }
 
 /** The engine as a service, built on the keyspace, the configuration and the waiter registry. */
@@ -534,8 +807,12 @@ export class Engine extends Context.Service<Engine, EngineState>()("effect-redis
       const keyspace = yield* Keyspace
       const config = yield* ServerConfig
       const waiters = yield* BlockingWaiters
+      const registry = yield* CommandRegistry
       const clock = yield* Clock.Clock
-      return new EngineState(keyspace, config, waiters, clock, allCommands)
+      const engine = new EngineState(keyspace, config, waiters, clock, registry)
+      const unwatch = engine.watchConfig()
+      yield* Effect.addFinalizer(() => Effect.sync(unwatch))
+      return engine
     })
   )
 }

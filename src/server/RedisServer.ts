@@ -234,18 +234,23 @@ const connection = (engine: EngineState, maxClients: () => number) => (accepted:
       return
     }
     const client = engine.createClient(peerAddress(raw))
-    yield* Effect.addFinalizer(() => Effect.sync(() => engine.freeClient(client)))
-    /**
-     * Writes replies taken from the client; false when the socket must drain first. Once the socket
-     * has handed every byte to the kernel (a write that completes at once does so before it returns),
-     * no taken reply is referenced any more: the reply buffer starts over instead of filling up and
-     * being replaced (replies of 1.5 KB replaced a 64 KB buffer every 40 of them).
-     */
-    const send = (out: Buffer): boolean => {
-      engine.stats.netOutputBytes += out.length
-      const taken = raw.write(out)
-      if (raw.writableLength === 0) client.reply.recycle()
-      return taken
+    yield* Effect.addFinalizer(() =>
+      Effect.suspend(() => {
+        engine.freeClient(client)
+        // why the server closed the client on its own (query or output buffer limit), as Redis logs it
+        return client.closeReason === undefined ? Effect.void : Effect.logWarning(client.closeReason)
+      })
+    )
+    const output = client.output
+    output.sink = {
+      write: (bytes) => raw.write(bytes),
+      pending: () => raw.writableLength,
+      full: () => raw.writableNeedDrain,
+      whenDrained: (then) => void raw.once("drain", then),
+      close: (reason) => {
+        client.closeReason = reason
+        client.kill()
+      }
     }
     /**
      * The replies of the batch in one write; an Effect only when the socket must drain first (also
@@ -255,7 +260,7 @@ const connection = (engine: EngineState, maxClients: () => number) => (accepted:
       const out = client.reply.take()
       if (out === undefined) return raw.writableNeedDrain ? drain(raw) : undefined
       if (raw.destroyed) return Effect.fail(new ConnectionClosed({}))
-      return send(out) ? undefined : drain(raw)
+      return output.send(out) ? undefined : drain(raw)
     }
     /**
      * The batch path without the fiber: the same engine call and write the main loop makes, run from
@@ -277,17 +282,12 @@ const connection = (engine: EngineState, maxClients: () => number) => (accepted:
       if (client.blocked !== undefined || client.closeAfterReply) return SERVED
       const out = client.reply.take()
       if (out === undefined) return undefined
-      return send(out) ? undefined : SERVED
+      return output.send(out) ? undefined : SERVED
     }
     const pullServing = serving(serve)
     client.kill = () => {
       client.closeAfterReply = true
       raw.destroy()
-    }
-    client.wake = () => {
-      // replies produced by another client's command (a served waiter): write them now, in order
-      const out = client.reply.take()
-      if (out !== undefined && !raw.destroyed) send(out)
     }
     const clock = yield* Clock.Clock
     const waitWhileBlocked = (blocked: Client["blocked"] & {}) =>
@@ -321,7 +321,6 @@ const connection = (engine: EngineState, maxClients: () => number) => (accepted:
       if (chunks.length > 0) engine.handleBatch(client, chunks)
       const drained = flush()
       if (drained !== undefined) yield* drained
-      if (client.closeReason !== undefined) yield* Effect.logWarning(client.closeReason)
       while (client.blocked !== undefined && !client.closeAfterReply) {
         yield* waitWhileBlocked(client.blocked)
         engine.refreshTime()

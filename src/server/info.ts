@@ -11,11 +11,9 @@ import { REDIS_VERSION, SERVER_VERSION } from "../version.ts"
 import type { RuntimeCommand } from "./Client.ts"
 import type { EngineState } from "./Engine.ts"
 
-/** One `name:value` line of a section. */
-export type InfoField = readonly [name: string, value: string | number]
+import type { InfoField, InfoProvider } from "./CommandRegistry.ts"
 
-/** Fields a subsystem contributes to a section; each replaces the field of the same name or is appended. */
-export type InfoProvider = (engine: EngineState) => ReadonlyArray<InfoField>
+export type { InfoField, InfoProvider }
 
 /** Section names as `INFO <section>` selects them, in the order Redis prints them, with their titles. */
 const SECTIONS: ReadonlyArray<readonly [name: string, title: string]> = [
@@ -48,51 +46,39 @@ interface MetricSample {
   readonly netOutput: number
 }
 
-/** Per-server state INFO keeps beyond the engine's counters. */
-interface InfoState {
+/** Per-server state INFO keeps beyond the engine's counters (owned by the engine: `engine.info`). */
+export interface InfoState {
   readonly runId: string
   readonly replId: string
   readonly buildId: string
   peakMemory: number
   readonly samples: Array<MetricSample>
-  readonly providers: Map<string, Array<InfoProvider>>
 }
-
-const states = new WeakMap<EngineState, InfoState>()
 
 const hex40 = (): string => randomBytes(20).toString("hex")
 
-const stateOf = (engine: EngineState): InfoState => {
-  let state = states.get(engine)
-  if (state === undefined) {
-    state = {
-      runId: hex40(),
-      replId: hex40(),
-      // Redis prints a hash of its build (%llx of 64 bits); here, of this implementation's version.
-      buildId: BigInt(`0x${createHash("sha1").update(`effect-redis-server ${SERVER_VERSION}`).digest("hex").slice(0, 16)}`)
-        .toString(16),
-      peakMemory: 0,
-      samples: [],
-      providers: new Map()
-    }
-    states.set(engine, state)
-  }
-  return state
-}
+export const newInfoState = (): InfoState => ({
+  runId: hex40(),
+  replId: hex40(),
+  // Redis prints a hash of its build (%llx of 64 bits); here, of this implementation's version.
+  buildId: BigInt(`0x${createHash("sha1").update(`effect-redis-server ${SERVER_VERSION}`).digest("hex").slice(0, 16)}`)
+    .toString(16),
+  peakMemory: 0,
+  samples: []
+})
+
+const stateOf = (engine: EngineState): InfoState => engine.info
 
 /** The server's run_id (40 hex chars, random per server), as INFO server reports it. */
-export const runId = (engine: EngineState): string => stateOf(engine).runId
+export const runId = (engine: EngineState): string => engine.info.runId
 
 /**
  * Lets a subsystem report its own fields in a section: each field replaces the one of the same name
- * (keeping Redis's order) or is appended. The provider is called on every INFO.
+ * (keeping Redis's order) or is appended. The provider is called on every INFO. Returns its removal
+ * (a subsystem's Layer contributes through `CommandRegistry` and removes it when released).
  */
-export const extendInfo = (engine: EngineState, section: string, provider: InfoProvider): void => {
-  const providers = stateOf(engine).providers
-  const list = providers.get(section) ?? []
-  list.push(provider)
-  providers.set(section, list)
-}
+export const extendInfo = (engine: EngineState, section: string, provider: InfoProvider): () => void =>
+  engine.registry.addInfo(section, provider)
 
 // --- numbers as Redis prints them ----------------------------------------------------------------------
 
@@ -530,7 +516,7 @@ const SECTION_FIELDS: Readonly<Record<string, (engine: EngineState) => Array<Inf
 /** The fields of one section, with the contributions of other subsystems merged in. */
 export const infoFields = (engine: EngineState, section: string): ReadonlyArray<InfoField> => {
   const base = SECTION_FIELDS[section]?.(engine) ?? []
-  const providers = stateOf(engine).providers.get(section)
+  const providers = engine.registry.infoProviders.get(section)
   if (providers === undefined) return base
   for (const provider of providers) {
     for (const field of provider(engine)) {

@@ -1,0 +1,191 @@
+/**
+ * A client's output channel: everything that leaves for one client goes through here. It owns the RESP
+ * version, the reply mode (CLIENT REPLY ON/OFF/SKIP), push messages, byte accounting and the
+ * client-output-buffer-limit of the client's class. Commands write into `writer` synchronously; the
+ * connection takes a batch's replies in one write, and `flush` sends what is produced outside the
+ * client's own batch (a served BLPOP, a pushed message) with backpressure.
+ */
+import { type Protocol, ReplyWriter } from "../resp/ReplyWriter.ts"
+
+/** CLIENT REPLY ON|OFF|SKIP; "skipping" while the command after SKIP runs. */
+export type ReplyMode = "on" | "off" | "skip" | "skipping"
+
+/** client-output-buffer-limit classes (a master's link uses the normal class, as in Redis). */
+export type OutputClass = "normal" | "replica" | "pubsub"
+
+/** One class's limits: hard bytes, soft bytes, and how long the soft limit may be exceeded. 0 disables. */
+export interface OutputLimit {
+  readonly hard: number
+  readonly soft: number
+  readonly softSeconds: number
+}
+
+export const NO_LIMIT: OutputLimit = { hard: 0, soft: 0, softSeconds: 0 }
+
+/** Parses the `client-output-buffer-limit` value as the config store holds it (class hard soft seconds ...). */
+export const parseOutputLimits = (value: string): Record<OutputClass, OutputLimit> => {
+  const limits: Record<OutputClass, OutputLimit> = { normal: NO_LIMIT, replica: NO_LIMIT, pubsub: NO_LIMIT }
+  const words = value.trim().split(/\s+/)
+  for (let i = 0; i + 3 < words.length; i += 4) {
+    const name = words[i]!.toLowerCase()
+    const cls: OutputClass | undefined = name === "normal" ? "normal" : name === "replica" || name === "slave" ? "replica" : name === "pubsub" ? "pubsub" : undefined
+    if (cls === undefined) continue
+    limits[cls] = { hard: Number(words[i + 1]), soft: Number(words[i + 2]), softSeconds: Number(words[i + 3]) }
+  }
+  return limits
+}
+
+/** Where a client's bytes go: its socket. */
+export interface OutputSink {
+  /** Hands bytes to the socket; false when the socket is full and should drain first. */
+  readonly write: (bytes: Buffer) => boolean
+  /** Bytes handed to the socket that the kernel has not taken yet. */
+  readonly pending: () => number
+  /** True while the socket waits for 'drain': outside writes wait too. */
+  readonly full: () => boolean
+  /** Calls `then` once the socket has drained. */
+  readonly whenDrained: (then: () => void) => void
+  /** Closes the client at once (its output is over a limit), with the line to log. */
+  readonly close: (reason: string) => void
+}
+
+/** A sink for a client whose replies nobody reads (the link from a master, an AOF being loaded). */
+export const DISCARD: OutputSink = {
+  write: () => true,
+  pending: () => 0,
+  full: () => false,
+  whenDrained: (then) => then(),
+  close: () => {}
+}
+
+/** What the output needs of the server around it. */
+export interface OutputHost {
+  /** Counts bytes written to sockets (INFO total_net_output_bytes). */
+  readonly countOutput: (bytes: number) => void
+  /** The limits of a class, from the configuration. */
+  readonly limitOf: (cls: OutputClass) => OutputLimit
+  /** Unix ms of the current batch. */
+  readonly now: () => number
+}
+
+export class ClientOutput {
+  readonly writer: ReplyWriter
+  mode: ReplyMode = "on"
+  cls: OutputClass = "normal"
+  /** Where the bytes go; undefined while nobody but the owner takes them (the in-process client). */
+  sink: OutputSink | undefined = undefined
+  /** Bytes sent to the sink over the client's life. */
+  bytesOut = 0
+  /** When the soft limit started being exceeded (unix ms), -1 while under it. */
+  private softSince = -1
+  private waitingForDrain = false
+  private readonly host: OutputHost
+
+  constructor(host: OutputHost) {
+    this.host = host
+    this.writer = new ReplyWriter(16 * 1024)
+  }
+
+  get resp(): Protocol {
+    return this.writer.resp
+  }
+
+  set resp(version: Protocol) {
+    this.writer.resp = version
+  }
+
+  /** Before a command's reply: CLIENT REPLY SKIP applies to the next command only. */
+  beginReply(): number {
+    if (this.mode === "skip") this.mode = "skipping"
+    return this.writer.mark()
+  }
+
+  /**
+   * After a command's reply (also one produced outside the client's batch, such as a served BLPOP):
+   * under OFF/SKIP it is dropped, unless the command turned replies back on (CLIENT REPLY ON, RESET),
+   * as Redis clears the flag before that command replies.
+   */
+  endReply(mark: number, skipped: boolean): void {
+    if (skipped && this.mode !== "on") this.writer.truncate(mark)
+    if (this.mode === "skipping") this.mode = "on"
+  }
+
+  /** Whether the reply about to be written would be dropped (OFF, or the command after SKIP). */
+  get suppressed(): boolean {
+    return this.mode !== "on"
+  }
+
+  /**
+   * A push message (pub/sub, invalidations): RESP3 `>` or, in RESP2, a plain array. Pushes are sent
+   * under CLIENT REPLY OFF too (Redis's CLIENT_PUSHING), so `fill` writes the `n` elements directly.
+   */
+  push(n: number, fill: (writer: ReplyWriter) => void): void {
+    this.writer.pushHeader(n)
+    fill(this.writer)
+  }
+
+  /** Bytes waiting for this client: not yet written, or written and not yet taken by the kernel. */
+  get used(): number {
+    return this.writer.length + (this.sink === undefined ? 0 : this.sink.pending())
+  }
+
+  /**
+   * checkClientOutputBufferLimits: over the hard limit, or over the soft limit for longer than its
+   * seconds. The soft clock starts the first time it is exceeded and stops when usage falls under it.
+   */
+  overLimit(): boolean {
+    const limit = this.host.limitOf(this.cls)
+    if (limit.hard === 0 && limit.soft === 0) return false
+    const used = this.used
+    if (limit.hard > 0 && used >= limit.hard) return true
+    if (limit.soft > 0 && used >= limit.soft) {
+      const now = this.host.now()
+      if (this.softSince === -1) {
+        this.softSince = now
+        return false
+      }
+      return (now - this.softSince) / 1000 > limit.softSeconds
+    }
+    this.softSince = -1
+    return false
+  }
+
+  /** Sends taken bytes to the sink, counting them; false when the sink must drain first. */
+  send(bytes: Buffer): boolean {
+    this.bytesOut += bytes.length
+    this.host.countOutput(bytes.length)
+    const sink = this.sink!
+    const taken = sink.write(bytes)
+    // Once the socket handed every byte to the kernel, no view `take()` gave out is in use any more: the
+    // buffer starts over instead of filling up and being replaced (replies of 1.5 KB replaced a 64 KB
+    // buffer every 40 of them). A write taken in part keeps its view until it completes.
+    if (sink.pending() === 0) this.writer.recycle()
+    return taken
+  }
+
+  /**
+   * Sends what was produced outside the client's own batch. A client over its limit is closed with
+   * Redis's log line instead; a full socket keeps the bytes here (still counted against the limit)
+   * until it drains.
+   */
+  flush(describe: () => string): void {
+    const sink = this.sink
+    if (sink === undefined) return
+    if (this.overLimit()) {
+      this.writer.take()
+      sink.close(`Client ${describe()} scheduled to be closed ASAP for overcoming of output buffer limits.`)
+      return
+    }
+    if (sink.full()) {
+      if (this.waitingForDrain) return
+      this.waitingForDrain = true
+      sink.whenDrained(() => {
+        this.waitingForDrain = false
+        this.flush(describe)
+      })
+      return
+    }
+    const out = this.writer.take()
+    if (out !== undefined) this.send(out)
+  }
+}

@@ -1,0 +1,184 @@
+/**
+ * Where subsystems plug into the engine: each subsystem's Layer contributes its commands, INFO fields,
+ * per-client state and check-stage rules here for the Layer's lifetime, so the engine imports no
+ * subsystem and a composition without one simply lacks what it brings.
+ */
+import * as Context from "effect/Context"
+import * as Effect from "effect/Effect"
+import * as Layer from "effect/Layer"
+import type * as Scope from "effect/Scope"
+import type { CommandSpec } from "../commands/CommandSpec.ts"
+import type { AclDenial } from "../commands/errors.ts"
+import { ServerConfig } from "../config/ServerConfig.ts"
+import { type Client, RuntimeCommand } from "./Client.ts"
+import type { EngineState } from "./Engine.ts"
+
+/** One `name:value` line of an INFO section. */
+export type InfoField = readonly [name: string, value: string | number]
+
+/** Fields a subsystem contributes to a section; each replaces the field of the same name or is appended. */
+export type InfoProvider = (engine: EngineState) => ReadonlyArray<InfoField>
+
+/**
+ * Per-client state a subsystem keeps (subscriptions, tracking, ...): created on first use, and handed
+ * to `reset` on RESET and when the client is freed, so the subsystem can release what it holds.
+ */
+export class ClientSlot<T> {
+  readonly name: string
+  readonly init: (client: Client) => T
+  readonly reset: ((state: T, client: Client) => void) | undefined
+
+  constructor(name: string, init: (client: Client) => T, reset?: (state: T, client: Client) => void) {
+    this.name = name
+    this.init = init
+    this.reset = reset
+  }
+
+  /** The client's state for this slot, created on first use. */
+  get(client: Client): T {
+    let state = client.slots.get(this) as T | undefined
+    if (state === undefined) {
+      state = this.init(client)
+      client.slots.set(this, state)
+    }
+    return state
+  }
+
+  /** The client's state, without creating it. */
+  peek(client: Client): T | undefined {
+    return client.slots.get(this) as T | undefined
+  }
+}
+
+/**
+ * Rules of the check stage that belong to other subsystems: the engine decides where in processCommand's
+ * order each applies and with which error, a subsystem only answers the question.
+ */
+export interface CheckHooks {
+  /** ACL: undefined when `client` may run the command, else what it may not touch. */
+  acl: ((client: Client, command: RuntimeCommand, argv: ReadonlyArray<string>) => AclDenial | undefined) | undefined
+  /** maxmemory: true when a deny-oom command must be refused (after eviction tried to make room). */
+  outOfMemory: (() => boolean) | undefined
+}
+
+/** The registry's state: one per server. */
+export class Registry {
+  /** Every command by lower- and upper-case name (after rename-command). */
+  readonly commands = new Map<string, RuntimeCommand>()
+  /** INFO contributions by section. */
+  readonly infoProviders = new Map<string, Array<InfoProvider>>()
+  /** Called on RESET and when a client is freed, for per-client state kept outside a slot. */
+  readonly clientResetHooks: Array<(client: Client) => void> = []
+  readonly slots: Array<ClientSlot<unknown>> = []
+  readonly checks: CheckHooks = { acl: undefined, outOfMemory: undefined }
+  private readonly renames: ReadonlyMap<string, string>
+
+  constructor(renames: ReadonlyArray<{ readonly from: string; readonly to: string }> = []) {
+    // rename-command lines apply in order: a later line may rename what an earlier one named
+    const finalName = new Map<string, string>()
+    for (const { from, to } of renames) {
+      const name = from.toLowerCase()
+      let original: string | undefined
+      for (const [o, current] of finalName) if (current === name) original = o
+      if (original === undefined) {
+        if (finalName.has(name)) continue // renamed away already: no command answers to `name`
+        original = name
+      }
+      finalName.set(original, to)
+    }
+    this.renames = finalName
+  }
+
+  /** Command by name, any case. */
+  lookup(name: string): RuntimeCommand | undefined {
+    return this.commands.get(name) ?? this.commands.get(name.toLowerCase())
+  }
+
+  /**
+   * Adds commands (rename-command applies: a renamed command answers to its new name only, or to none
+   * for ""); returns what removes them again.
+   */
+  addCommands(specs: ReadonlyArray<CommandSpec>): () => void {
+    const added: Array<string> = []
+    for (const spec of specs) {
+      const name = this.renames.get(spec.name) ?? spec.name
+      if (name === "") continue
+      const lower = name.toLowerCase()
+      if (this.commands.has(lower)) throw new Error(`command ${spec.name} registered twice`)
+      const command = new RuntimeCommand(spec, spec.name, undefined)
+      this.commands.set(lower, command)
+      this.commands.set(name.toUpperCase(), command)
+      added.push(lower, name.toUpperCase())
+    }
+    return () => {
+      for (const name of added) this.commands.delete(name)
+    }
+  }
+
+  /** Every distinct command (not the per-case aliases). */
+  distinctCommands(): ReadonlyArray<RuntimeCommand> {
+    return [...new Set(this.commands.values())]
+  }
+
+  addInfo(section: string, provider: InfoProvider): () => void {
+    const list = this.infoProviders.get(section) ?? []
+    list.push(provider)
+    this.infoProviders.set(section, list)
+    return () => {
+      const i = list.indexOf(provider)
+      if (i !== -1) list.splice(i, 1)
+    }
+  }
+
+  onClientReset(hook: (client: Client) => void): () => void {
+    this.clientResetHooks.push(hook)
+    return () => {
+      const i = this.clientResetHooks.indexOf(hook)
+      if (i !== -1) this.clientResetHooks.splice(i, 1)
+    }
+  }
+
+  addSlot<T>(slot: ClientSlot<T>): () => void {
+    this.slots.push(slot as ClientSlot<unknown>)
+    return () => {
+      const i = this.slots.indexOf(slot as ClientSlot<unknown>)
+      if (i !== -1) this.slots.splice(i, 1)
+    }
+  }
+
+  /** RESET, or the client is gone: every subsystem clears what it keeps for the client. */
+  resetClient(client: Client): void {
+    for (const hook of this.clientResetHooks) hook(client)
+    if (client.slots.size === 0) return
+    for (const slot of this.slots) {
+      const state = client.slots.get(slot)
+      if (state !== undefined && slot.reset !== undefined) slot.reset(state, client)
+    }
+    client.slots.clear()
+  }
+}
+
+/** The registry as a service; rename-command comes from the configuration. */
+export class CommandRegistry extends Context.Service<CommandRegistry, Registry>()("effect-redis-server/CommandRegistry") {
+  static readonly layer: Layer.Layer<CommandRegistry, never, ServerConfig> = Layer.effect(
+    CommandRegistry,
+    Effect.gen(function*() {
+      const config = yield* ServerConfig
+      return new Registry(config.commandRenames)
+    })
+  )
+
+  /** Runs `add` against the registry now and its undo when the current scope closes. */
+  static readonly contributeScoped = (
+    add: (registry: Registry) => () => void
+  ): Effect.Effect<void, never, CommandRegistry | Scope.Scope> =>
+    Effect.gen(function*() {
+      const registry = yield* CommandRegistry
+      const remove = add(registry)
+      yield* Effect.addFinalizer(() => Effect.sync(remove))
+    })
+
+  /** A Layer that contributes commands for its lifetime. */
+  static readonly commands = (specs: ReadonlyArray<CommandSpec>): Layer.Layer<never, never, CommandRegistry> =>
+    Layer.effectDiscard(CommandRegistry.contributeScoped((registry) => registry.addCommands(specs)))
+}

@@ -1,0 +1,64 @@
+/** How a client describes itself: CLIENT LIST/INFO lines, its type, and the log lines that name it. */
+import type { Client, RuntimeCommand } from "./Client.ts"
+import type { OutputClass } from "./ClientOutput.ts"
+
+/** Client types as CLIENT LIST TYPE and CLIENT KILL TYPE name them (getClientTypeByName). */
+export type ClientType = "normal" | "master" | "replica" | "pubsub"
+
+/** getClientType: the master's link, a subscriber, or a normal client (replicas come with replication). */
+export const clientType = (client: Client): ClientType =>
+  client.kind === "master" ? "master" : client.subscriptions > 0 ? "pubsub" : "normal"
+
+/** The client-output-buffer-limit class of a type (a master's link is limited as a normal client). */
+export const outputClassOf = (type: ClientType): OutputClass =>
+  type === "replica" ? "replica" : type === "pubsub" ? "pubsub" : "normal"
+
+/** CLIENT_DIRTY_CAS: a key this client WATCHes was modified since (EXEC will fail). */
+const watchDirty = (client: Client): boolean => client.watched.some((w) => w.db.version(w.key) !== w.version)
+
+/** The flags= letters of CLIENT LIST, in Redis 7.0's order; N when none applies. */
+const clientFlags = (client: Client): string => {
+  let flags = ""
+  if (client.kind === "master") flags += "M"
+  if (client.subscriptions > 0) flags += "P"
+  if (client.multi !== undefined) flags += "x"
+  if (client.blocked !== undefined) flags += "b"
+  if (watchDirty(client)) flags += "d"
+  if (client.closeAfterReply) flags += "c"
+  if (client.noEvict) flags += "e"
+  return flags === "" ? "N" : flags
+}
+
+const argvBytes = (argv: ReadonlyArray<string>): number => {
+  let n = 0
+  for (const arg of argv) n += arg.length
+  return n
+}
+
+/**
+ * One line of CLIENT LIST / CLIENT INFO (catClientInfoString), with Redis 7.0's fields in its order.
+ * `current` is the command the client is running, reported like Redis's c->lastcmd set before
+ * execution.
+ */
+export const clientInfoString = (
+  client: Client,
+  now: number,
+  current: { readonly command: RuntimeCommand; readonly argv: ReadonlyArray<string> } | undefined
+): string => {
+  const qbuf = client.parser.pending
+  const argvMem = current === undefined ? 0 : argvBytes(current.argv)
+  let multiMem = 0
+  if (client.multi !== undefined) for (const queued of client.multi) multiMem += argvBytes(queued.argv)
+  const pending = client.reply.length
+  const rbs = client.reply.capacity
+  const omem = client.output.used - pending
+  const totMem = rbs + qbuf + argvMem + multiMem + omem
+  return `id=${client.id} addr=${client.addr} laddr=${client.laddr} fd=${client.fd} name=${client.name}` +
+    ` age=${Math.floor((now - client.createdAt) / 1000)} idle=${Math.floor((now - client.lastInteraction) / 1000)}` +
+    ` flags=${clientFlags(client)} db=${client.db.id} sub=0 psub=0 ssub=0` +
+    ` multi=${client.multi === undefined ? -1 : client.multi.length} qbuf=${qbuf} qbuf-free=0` +
+    ` argv-mem=${argvMem} multi-mem=${multiMem} rbs=${rbs} rbp=${pending} obl=${pending} oll=${omem > 0 ? 1 : 0}` +
+    ` omem=${omem} tot-mem=${totMem} events=${pending > 0 || omem > 0 ? "rw" : "r"}` +
+    ` cmd=${current === undefined ? client.lastCommand : current.command.fullName}` +
+    ` user=${client.user} redir=-1 resp=${client.resp}`
+}
