@@ -3,6 +3,7 @@ import type { CommandSpec } from "../commands/CommandSpec.ts"
 import type { Database } from "../keyspace/Database.ts"
 import { type ParserLimits, RequestParser } from "../resp/RequestParser.ts"
 import type { Protocol, ReplyWriter } from "../resp/ReplyWriter.ts"
+import { clientInfoString } from "./clientInfo.ts"
 import { ClientOutput, type OutputHost, type ReplyMode } from "./ClientOutput.ts"
 
 /** A command queued by MULTI. */
@@ -195,7 +196,7 @@ export class Client {
 
   /** Sends replies written outside this client's own batch (a served waiter, a push). */
   wake(): void {
-    this.output.flush(() => `id=${this.id} addr=${this.addr} laddr=${this.laddr}`)
+    this.output.flush(() => clientInfoString(this, this.output.now, undefined))
   }
 
   /** Channels + patterns subscribed to: RESP2 clients with any are in subscribed mode (class pubsub). */

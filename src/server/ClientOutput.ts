@@ -86,6 +86,11 @@ export class ClientOutput {
     this.writer = new ReplyWriter(16 * 1024)
   }
 
+  /** Unix ms of the current batch. */
+  get now(): number {
+    return this.host.now()
+  }
+
   get resp(): Protocol {
     return this.writer.resp
   }
@@ -148,6 +153,13 @@ export class ClientOutput {
     }
     this.softSince = -1
     return false
+  }
+
+  /** Replies nobody reads (the master's link, an AOF being loaded) are dropped after each command. */
+  dropIfDiscarded(): void {
+    if (this.sink !== DISCARD) return
+    this.writer.take()
+    this.writer.recycle()
   }
 
   /** Sends taken bytes to the sink, counting them; false when the sink must drain first. */

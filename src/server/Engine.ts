@@ -358,9 +358,9 @@ export class EngineState {
   checkOutputLimit(client: Client): void {
     const output = client.output
     if (client.closeAfterReply || !output.overLimit()) return
+    client.closeReason = `Client ${this.describeClient(client)} scheduled to be closed ASAP for overcoming of output buffer limits.`
     output.writer.take()
     client.closeAfterReply = true
-    client.closeReason = `Client ${this.describeClient(client)} scheduled to be closed ASAP for overcoming of output buffer limits.`
   }
 
   /** The client as CLIENT LIST describes it (catClientInfoString), for log lines. */
@@ -400,6 +400,12 @@ export class EngineState {
    * raises it instead.
    */
   dispatch(client: Client, argv: ReadonlyArray<string>, caller: Caller): string | undefined {
+    const refused = this.runPipeline(client, argv, caller)
+    if (client.kind !== "normal") client.output.dropIfDiscarded()
+    return refused
+  }
+
+  private runPipeline(client: Client, argv: ReadonlyArray<string>, caller: Caller): string | undefined {
     const command = this.resolve(argv)
     if (typeof command === "string") {
       const error = caller.script ? Errors.SCRIPT_UNKNOWN_COMMAND : command
@@ -657,16 +663,17 @@ export class EngineState {
     if (state === undefined) return
     this.waiters.remove(client)
     client.blocked = undefined
-    Deferred.doneUnsafe(state.done, Exit.void)
     const postponed = client.postponed
     if (postponed !== undefined) {
-      // a command held back by CLIENT PAUSE runs now, through the whole pipeline again
+      // a command held back by CLIENT PAUSE runs now, through the whole pipeline again (it may be
+      // postponed again); its reply is written before the waiting fiber resumes to take it
       client.postponed = undefined
       this.processCommand(client, postponed.argv)
     } else {
       state.command.calls++
       this.stats.totalCommands++
     }
+    Deferred.doneUnsafe(state.done, Exit.void)
     client.wake()
   }
 
@@ -728,9 +735,10 @@ export class EngineState {
     if (state === undefined) return
     if (state.timeoutAt !== 0 && state.timeoutAt > this.keyspace.now) return
     if (client.postponed !== undefined) {
-      // a postponed client's "timeout" is the end of the pause
-      if (this.pause !== undefined && this.pauseExpired()) this.unpause()
-      else if (this.pause === undefined) this.unblock(client)
+      // a postponed client's "timeout" is the end of the pause, which a later CLIENT PAUSE may move
+      if (this.pause === undefined) this.unblock(client)
+      else if (this.pauseExpired()) this.unpause()
+      else client.blocked = { ...state, timeoutAt: this.pause.until }
       return
     }
     this.asBlockedClient(client, (s) => s.onTimeout())
