@@ -198,14 +198,15 @@ describe("keyspace snapshots", () => {
 
   it.effect("without a live snapshot, writes clone nothing and keep nothing", () =>
     withDriver((driver) => {
-      const prototypes = [ListValue, HashValue, SetValue, ZSetValue, StreamValue].map((c) => c.prototype)
+      type Cloning = { clone(): unknown }
+      const prototypes: Array<Cloning> = [ListValue, HashValue, SetValue, ZSetValue, StreamValue].map((c) => c.prototype)
       const originals = prototypes.map((p) => p.clone)
       let clones = 0
       prototypes.forEach((p, i) => {
-        p.clone = function(this: any) {
+        p.clone = function(this: Cloning) {
           clones++
           return originals[i]!.call(this)
-        } as any
+        }
       })
       try {
         const writes = (): void => {
