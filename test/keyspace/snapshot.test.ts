@@ -94,6 +94,38 @@ describe("keyspace snapshots", () => {
       ])
     }))
 
+  it.effect("GETEX changes the TTL after a read lookup", () =>
+    withDriver((driver) => {
+      driver.call("SET", "a", "1")
+      driver.call("SET", "b", "2", "PX", "100000")
+      checkUnchanged(driver, [["GETEX", "a", "PX", "5000"], ["GETEX", "b", "PERSIST"]])
+    }))
+
+  it.effect("a key deleted before the snapshot and added again after it is not in the snapshot", () =>
+    withDriver((driver) => {
+      driver.call("SET", "k", "old")
+      driver.call("SET", "other", "x")
+      driver.call("DEL", "k") // leaves a stale slot of k inside the snapshot's range
+      checkUnchanged(driver, [["RPUSH", "k", "new"]])
+    }))
+
+  it.effect("every Database primitive keeps the state first, whatever lookup the caller made", () =>
+    withDriver((driver) => {
+      for (const k of ["a", "b", "c", "d"]) driver.call("SET", k, k, "PX", "100000")
+      driver.call("RPUSH", "l", "x")
+      const db = driver.keyspace.dbs[0]!
+      const before = driver.dumpKeyspace(DBS)
+      const snapshot = driver.keyspace.snapshot()
+      db.replace("a", "replaced")
+      db.set("b", "set", true)
+      db.setExpire("c", T0 + 1)
+      db.persist("d")
+      db.replace("l", "now a string")
+      const yielded = drain(driver, snapshot)
+      snapshot.release()
+      assert.deepStrictEqual(yielded, before)
+    }))
+
   it.effect("aggregates changed in place keep their value as of the snapshot", () =>
     withDriver((driver) => {
       driver.call("RPUSH", "list", "a", "b", "c")
