@@ -67,7 +67,8 @@ class DbView {
   constructor(db: number, contents: Contents, guard: CopyOnWrite | undefined) {
     this.db = db
     this.contents = contents
-    this.length = contents.slots.length
+    // an empty database has nothing to walk (and no guard: its slots may be stale keys added again)
+    this.length = guard === undefined ? 0 : contents.slots.length
     this.guard = guard
   }
 

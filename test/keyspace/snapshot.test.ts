@@ -109,6 +109,13 @@ describe("keyspace snapshots", () => {
       checkUnchanged(driver, [["RPUSH", "k", "new"]])
     }))
 
+  it.effect("a database empty at the snapshot's instant yields nothing, even a key it had before", () =>
+    withDriver((driver) => {
+      driver.call("SET", "k", "old")
+      driver.call("DEL", "k") // the slot of k goes stale; the database is empty
+      checkUnchanged(driver, [["RPUSH", "k", "new"]])
+    }))
+
   it.effect("every Database primitive keeps the state first, whatever lookup the caller made", () =>
     withDriver((driver) => {
       for (const k of ["a", "b", "c", "d"]) driver.call("SET", k, k, "PX", "100000")
