@@ -148,12 +148,13 @@ export class Database {
   /** Hands the key's current state to the snapshots that have not walked past it (see Snapshot.ts). */
   private keepForSnapshots(key: string, detach: boolean): void {
     const cow = this.cow!
-    if (cow.wants(key)) cow.keep(key, stateOf(this.contents(), key, detach))
+    if (cow.wants(key, this.entries.has(key))) cow.keep(key, stateOf(this.contents(), key, detach))
   }
 
   /** The maps and slot array of this database, as a snapshot reads them. */
   contents(): Contents {
-    return { entries: this.entries, expires: this.expires, exactExpires: this.exactExpires, slots: this.slots }
+    const { entries, expires, exactExpires, slots, staleSlots } = this
+    return { entries, expires, exactExpires, slots, staleSlots }
   }
 
   /** The copy-on-write guard of the current contents, attached by a snapshot taken now. */

@@ -52,6 +52,8 @@ export interface Contents {
   readonly expires: Map<string, number>
   readonly exactExpires: Map<string, bigint>
   readonly slots: ReadonlyArray<string>
+  /** Slots that went stale since the array was last compacted. */
+  readonly staleSlots: number
 }
 
 /** One snapshot's view of one database's contents. */
@@ -60,6 +62,11 @@ class DbView {
   readonly contents: Contents
   /** Slots [0, length) of `contents.slots` are the keys at the snapshot's instant (some stale). */
   readonly length: number
+  /**
+   * Whether those slots may name keys absent at the instant (stale slots): only then must a key
+   * added later be remembered as absent; otherwise the slots are exactly the keys of the instant.
+   */
+  readonly mayHoldAbsent: boolean
   position = 0
   readonly kept = new Map<string, KeptState>()
   guard: CopyOnWrite | undefined
@@ -69,6 +76,7 @@ class DbView {
     this.contents = contents
     // an empty database has nothing to walk (and no guard: its slots may be stale keys added again)
     this.length = guard === undefined ? 0 : contents.slots.length
+    this.mayHoldAbsent = contents.staleSlots > 0
     this.guard = guard
   }
 
@@ -95,16 +103,18 @@ export class CopyOnWrite {
     this.owner = owner
   }
 
-  /** True when some view still needs the state of `key` before it changes. */
-  wants(key: string): boolean {
-    for (const view of this.views) if (!view.kept.has(key)) return true
+  /** True when some view still needs the state of `key` (present in the contents or not) before it changes. */
+  wants(key: string, present: boolean): boolean {
+    for (const view of this.views) if ((present || view.mayHoldAbsent) && !view.kept.has(key)) return true
     return false
   }
 
-  /** Keeps `state` (the key's current state, undefined if absent) for each view with nothing for the key yet. */
+  /** Keeps `state` (the key's current state, undefined if absent) for each view that needs it. */
   keep(key: string, state: Kept | undefined): void {
     const kept: KeptState = state ?? ABSENT
-    for (const view of this.views) if (!view.kept.has(key)) view.kept.set(key, kept)
+    for (const view of this.views) {
+      if ((state !== undefined || view.mayHoldAbsent) && !view.kept.has(key)) view.kept.set(key, kept)
+    }
   }
 
   remove(view: DbView): void {

@@ -116,6 +116,20 @@ describe("keyspace snapshots", () => {
       checkUnchanged(driver, [["RPUSH", "k", "new"]])
     }))
 
+  it.effect("keys added during a snapshot are remembered as absent only when a stale slot could name them", () =>
+    withDriver((driver) => {
+      driver.call("SET", "k", "v")
+      const clean = driver.keyspace.snapshot()
+      for (let i = 0; i < 50; i++) driver.call("SET", `new${i}`, "v")
+      assert.strictEqual(driver.keyspace.dbs[0]!.cow!.views[0]!.kept.size, 0)
+      clean.release()
+      driver.call("DEL", "new0") // a stale slot
+      const stale = driver.keyspace.snapshot()
+      for (let i = 0; i < 50; i++) driver.call("SET", `other${i}`, "v")
+      assert.strictEqual(driver.keyspace.dbs[0]!.cow!.views[0]!.kept.size, 50)
+      stale.release()
+    }))
+
   it.effect("every Database primitive keeps the state first, whatever lookup the caller made", () =>
     withDriver((driver) => {
       for (const k of ["a", "b", "c", "d"]) driver.call("SET", k, k, "PX", "100000")
