@@ -14,6 +14,13 @@
  * that did not exist. FLUSHDB/FLUSHALL put new maps in place, so the snapshot keeps the old ones,
  * which nothing changes any more; SWAPDB swaps the `CopyOnWrite` along with the maps it guards.
  *
+ * The walk marks each key it yields as done (one Map entry per key of the database being walked,
+ * dropped when it moves to the next database), so later changes to it keep nothing, and a key named by
+ * two slots (deleted and added again before the snapshot) is yielded once. Keys present in the
+ * dictionary but logically expired are yielded, as Redis's rdbSave writes them; the reader decides.
+ * Keeping an aggregate that leaves the keyspace without cloning it is safe because a value moves to
+ * another key (RENAME, MOVE) only after `lookupWrite` of its old key, which cloned it already.
+ *
  * Several snapshots may be alive at once: each has its own view of each database's contents, and a
  * changed key's state is captured once and shared by the views that need it.
  */
