@@ -286,8 +286,10 @@ const xack = (ctx: CommandContext, argv: ReadonlyArray<string>): void => {
   }
   let acknowledged = 0
   for (const id of ids) {
-    const nack = found.pel.delete(id)
-    if (nack === undefined) continue
+    if (found.pel.get(id) === undefined) continue
+    // looked up as a read (Redis's lookupKeyRead), changed in place
+    if (acknowledged === 0) ctx.db.willModify(argv[1]!)
+    const nack = found.pel.delete(id)!
     nack.consumer?.pel.delete(id)
     acknowledged++
   }
@@ -461,6 +463,8 @@ const xclaim = (ctx: CommandContext, argv: ReadonlyArray<string>): void => {
       return reply.error(Errors.unrecognizedXclaimOption(cString(opt)))
     }
   }
+  // looked up as a read (Redis's lookupKeyRead), changed in place from here on
+  ctx.db.willModify(key)
   let propagateLastId = false
   if (lastId > found.lastId) {
     found.lastId = lastId
@@ -559,6 +563,8 @@ const xautoclaim = (ctx: CommandContext, argv: ReadonlyArray<string>): void => {
   const claimed: Array<StreamEntry | StreamId> = []
   const deleted: Array<StreamId> = []
   let cursor: StreamId | undefined = found.pel.ceiling(start)
+  // looked up as a read (Redis's lookupKeyRead), changed in place below
+  if (cursor !== undefined) ctx.db.willModify(key)
   while (attempts > 0 && count > 0 && cursor !== undefined) {
     attempts--
     const id: StreamId = cursor

@@ -261,6 +261,8 @@ const xread = (ctx: CommandContext, argv: ReadonlyArray<string>, isGroupRead: bo
         gt = group.lastId
       }
       if (!serve) continue
+      // looked up as a read (Redis's lookupKeyRead), changed in place from here on
+      ctx.db.willModify(key)
       // the consumer exists from its first served read on (a read that blocks creates nothing yet)
       const consumer = consumerFor(ctx, key, group, read)
       ctx.addDirty()
@@ -330,6 +332,7 @@ const blockForStreams = (
       }
       // the last generated ID, not the last live one: an entry added then deleted still wakes readers
       if (value.lastId <= gt) return false
+      if (group !== undefined) ctx.db.willModify(key)
       const entries = group === undefined
         ? value.range(gt + 1n, MAX_ID, count)
         : deliverNew(ctx, key, value, group, consumerFor(ctx, key, group, read!), read!, gt + 1n, count)

@@ -1,3 +1,4 @@
+import { type Contents, CopyOnWrite, stateOf } from "./Snapshot.ts"
 import type { ObjectValue, Value } from "./Value.ts"
 
 /** What a database needs from the keyspace it belongs to: time, and what happens when a key expires. */
@@ -59,6 +60,12 @@ const STALE_SLOTS_ALLOWED = 16
  * them signals the write (WATCH versions, keyspace events, dirty counter, blocked clients) through its
  * CommandContext, as Redis commands call signalModifiedKey/notifyKeyspaceEvent themselves. `add` does
  * what Redis's dbAdd does besides, through the host: the "new" event and waking blocked clients.
+ *
+ * Every change of a key's value or TTL goes through a method of this class, and each one starts with
+ * the same check, `this.cow !== undefined`: while a snapshot (Snapshot.ts) has not walked the
+ * contents yet, the key's state is kept for it before the change. A value changed in place is
+ * changed only after `lookupWrite` (or `willModify`, after a read lookup) returned or named it, and
+ * an aggregate moves to another key (RENAME, MOVE) only after `lookupWrite` of its old key.
  */
 export class Database {
   entries = new Map<string, Stored>()
@@ -79,6 +86,8 @@ export class Database {
   expiryCursor: Iterator<[string, number]> | undefined = undefined
   /** Running estimate of the TTL of volatile keys, maintained by active expiry (INFO keyspace avg_ttl). */
   avgTtl = 0
+  /** Set while a snapshot has not walked these contents: keeps keys' states before their first change. */
+  cow: CopyOnWrite | undefined = undefined
 
   readonly id: number
   private readonly host: DatabaseHost
@@ -123,8 +132,34 @@ export class Database {
   lookupWrite(key: string): Value | undefined {
     const stored = this.live(key)
     if (stored === undefined) return undefined
+    if (this.cow !== undefined) this.keepForSnapshots(key, false)
     stored.lru = this.host.lruClock
     return valueOf(stored)
+  }
+
+  /**
+   * The value of `key`, found by a read lookup, is about to change in place (XREADGROUP, XACK,
+   * XCLAIM, XAUTOCLAIM look their stream up as reads, as Redis does, for the keyspace hit/miss stats).
+   */
+  willModify(key: string): void {
+    if (this.cow !== undefined && this.entries.has(key)) this.keepForSnapshots(key, false)
+  }
+
+  /** Hands the key's current state to the snapshots that have not walked past it (see Snapshot.ts). */
+  private keepForSnapshots(key: string, detach: boolean): void {
+    const cow = this.cow!
+    if (cow.wants(key, this.entries.has(key))) cow.keep(key, stateOf(this.contents(), key, detach))
+  }
+
+  /** The maps and slot array of this database, as a snapshot reads them. */
+  contents(): Contents {
+    const { entries, expires, exactExpires, slots, staleSlots } = this
+    return { entries, expires, exactExpires, slots, staleSlots }
+  }
+
+  /** The copy-on-write guard of the current contents, attached by a snapshot taken now. */
+  copyOnWrite(): CopyOnWrite {
+    return this.cow ??= new CopyOnWrite(this)
   }
 
   /** The value of a live key without stats or LRU touch (OBJECT, MEMORY USAGE, DEBUG). */
@@ -156,6 +191,7 @@ export class Database {
 
   /** Adds a key that does not exist (dbAdd): emits "new" and wakes clients blocked on the key. */
   add(key: string, value: Value): void {
+    if (this.cow !== undefined) this.keepForSnapshots(key, true)
     this.entries.set(key, this.store(value))
     this.slots.push(key)
     this.host.keyAdded(this, key, value)
@@ -168,6 +204,7 @@ export class Database {
   set(key: string, value: Value, keepTtl = false): void {
     const stored = this.live(key)
     if (stored === undefined) return this.add(key, value)
+    if (this.cow !== undefined) this.keepForSnapshots(key, stored !== value)
     this.streamGone(key, stored)
     if (typeof value === "string" && stored instanceof StoredString) {
       stored.value = value
@@ -182,6 +219,7 @@ export class Database {
   replace(key: string, value: Value): void {
     const stored = this.entries.get(key)
     if (stored === undefined) return
+    if (this.cow !== undefined) this.keepForSnapshots(key, stored !== value)
     if (typeof value === "string" && stored instanceof StoredString) stored.value = value
     else this.entries.set(key, this.store(value))
   }
@@ -190,6 +228,7 @@ export class Database {
   delete(key: string): boolean {
     const stored = this.entries.get(key)
     if (stored === undefined) return false
+    if (this.cow !== undefined) this.keepForSnapshots(key, true)
     this.streamGone(key, stored)
     this.entries.delete(key)
     if (this.expires.size !== 0 && this.expires.delete(key) && this.exactExpires.size !== 0) {
@@ -217,6 +256,7 @@ export class Database {
   /** Sets the absolute expiry (ms, any 64-bit time) of an existing key. */
   setExpire(key: string, at: number | bigint): void {
     if (!this.entries.has(key)) return
+    if (this.cow !== undefined) this.keepForSnapshots(key, false)
     const rounded = Number(at)
     this.expires.set(key, rounded)
     if (typeof at === "bigint" && !Number.isSafeInteger(rounded)) this.exactExpires.set(key, at)
@@ -225,7 +265,9 @@ export class Database {
 
   /** Removes the TTL; true if the key had one. */
   persist(key: string): boolean {
-    if (this.expires.size === 0 || !this.expires.delete(key)) return false
+    if (this.expires.size === 0) return false
+    if (this.cow !== undefined && this.expires.has(key)) this.keepForSnapshots(key, false)
+    if (!this.expires.delete(key)) return false
     if (this.exactExpires.size !== 0) this.exactExpires.delete(key)
     return true
   }
@@ -302,6 +344,9 @@ export class Database {
   /** Empties the database (FLUSHDB); returns the number of keys removed. */
   clear(): number {
     this.blockedStreamsGone()
+    // a snapshot keeps the old maps, which nothing changes any more
+    if (this.cow !== undefined) this.cow.owner = undefined
+    this.cow = undefined
     const n = this.entries.size
     this.entries = new Map()
     this.expires = new Map()
@@ -323,6 +368,10 @@ export class Database {
     ;[this.slots, other.slots] = [other.slots, this.slots]
     ;[this.staleSlots, other.staleSlots] = [other.staleSlots, this.staleSlots]
     ;[this.avgTtl, other.avgTtl] = [other.avgTtl, this.avgTtl]
+    // a snapshot's guard follows the contents it guards
+    ;[this.cow, other.cow] = [other.cow, this.cow]
+    if (this.cow !== undefined) this.cow.owner = this
+    if (other.cow !== undefined) other.cow.owner = other
     this.expiryCursor = undefined
     other.expiryCursor = undefined
   }

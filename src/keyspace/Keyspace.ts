@@ -5,6 +5,7 @@ import * as Layer from "effect/Layer"
 import { keyspaceEventsToFlags } from "../config/directives.ts"
 import { ServerConfig } from "../config/ServerConfig.ts"
 import { Database, type DatabaseHost } from "./Database.ts"
+import { KeyspaceSnapshot } from "./Snapshot.ts"
 import type { Value } from "./Value.ts"
 
 /** Keyspace event classes (notify-keyspace-events letters), as Redis's NOTIFY_* bits. */
@@ -168,6 +169,20 @@ export class KeyspaceState implements DatabaseHost {
 
   blockedKeys(db: Database): ReadonlyArray<string> {
     return this.onBlockedKeys === undefined ? [] : this.onBlockedKeys(db)
+  }
+
+  /** Snapshots taken and not released yet. */
+  readonly snapshots = new Set<KeyspaceSnapshot>()
+
+  /**
+   * A point-in-time view of every database (BGSAVE, full sync), O(databases) to take: writes from
+   * now on keep a key's state for it before their first change to the key (copy-on-write, see
+   * Snapshot.ts) until its walk has passed the key or it is released.
+   */
+  snapshot(): KeyspaceSnapshot {
+    const snapshot = new KeyspaceSnapshot(this.dbs, (s) => this.snapshots.delete(s))
+    this.snapshots.add(snapshot)
+    return snapshot
   }
 
   flushAll(): number {
