@@ -161,7 +161,9 @@ export const ActiveExpiry = Layer.effectDiscard(
     const keyspace = yield* Keyspace
     const config = yield* ServerConfig
     const clock = yield* Clock.Clock
-    const enabled = () => keyspace.activeExpireEnabled && !keyspace.isReplica
+    // not on a replica, nor while CLIENT PAUSE holds the dataset still
+    const enabled = () =>
+      keyspace.activeExpireEnabled && !keyspace.isReplica && clock.currentTimeMillisUnsafe() >= keyspace.expiryHeldUntil
     const effort = () => Number(config.get("active-expire-effort") ?? 1)
     const cycle = (hz: number, type: ExpireCycleType) =>
       Effect.sync(() => {

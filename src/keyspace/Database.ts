@@ -7,8 +7,11 @@ export interface DatabaseHost {
   readonly now: number
   /** LRU clock in seconds (24 bits, like Redis's LRU_CLOCK), stamped on keys when they are accessed. */
   readonly lruClock: number
-  /** True on a replica: expired keys read as missing but are only deleted when the master says so. */
-  readonly isReplica: boolean
+  /**
+   * True on a replica, and while CLIENT PAUSE holds the dataset still: expired keys read as missing but
+   * are not deleted (on a replica, until the master says so).
+   */
+  readonly expiryHeld: boolean
   /** Deletes an expired key with its side effects (stats, notification, propagation, WATCH). */
   expireKey(db: Database, key: string): void
   hit(): void
@@ -108,7 +111,7 @@ export class Database {
     if (this.expires.size !== 0) {
       const at = this.expires.get(key)
       if (at !== undefined && at < this.host.now) {
-        if (this.host.isReplica) return undefined
+        if (this.host.expiryHeld) return undefined
         this.host.expireKey(this, key)
         return undefined
       }
@@ -286,7 +289,7 @@ export class Database {
       if (!this.entries.has(key)) continue // a stale slot: at most half of them, so retries are few
       const at = this.expires.get(key)
       if (at === undefined || at >= this.host.now) return key
-      if (this.host.isReplica) {
+      if (this.host.expiryHeld) {
         // Like Redis on a replica: give up after a while when every key is logically expired.
         if (++attempts >= 100 && this.expires.size === this.entries.size) return key
         continue

@@ -42,6 +42,10 @@ export class KeyspaceState implements DatabaseHost {
   now = 0
   lruClock = 0
   isReplica = false
+  /** CLIENT PAUSE holds expiry until this time (unix ms): the dataset stays still, as Redis's. */
+  expiryHeldUntil = 0
+  /** Above 0 while commands run that must not propagate (loading an AOF): nothing reaches the listeners. */
+  propagationMuted = 0
   /** DEBUG SET-ACTIVE-EXPIRE: whether the background expiry cycle runs. */
   activeExpireEnabled = true
   /** Counter of changes since the last save (Redis's server.dirty). */
@@ -62,6 +66,10 @@ export class KeyspaceState implements DatabaseHost {
     const dbs: Array<Database> = []
     for (let i = 0; i < databases; i++) dbs.push(new Database(i, this))
     this.dbs = dbs
+  }
+
+  get expiryHeld(): boolean {
+    return this.isReplica || this.now < this.expiryHeldUntil
   }
 
   /** Sets the time of the current batch (ms from Effect's Clock). */
@@ -103,7 +111,7 @@ export class KeyspaceState implements DatabaseHost {
    * command, see `beginPropagation`) it is collected first, as Redis's alsoPropagate does.
    */
   propagate(dbid: number, argv: ReadonlyArray<string>): void {
-    if (this.propagateListeners.length === 0) return
+    if (this.propagateListeners.length === 0 || this.propagationMuted > 0) return
     if (this.pendingPropagation !== undefined) this.pendingPropagation.push([dbid, argv])
     else this.emit(dbid, argv)
   }

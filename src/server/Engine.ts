@@ -526,6 +526,8 @@ export class EngineState {
     ctx.propagationForced = false
     const denyBefore = ctx.denyBlocking
     if (!caller.mayBlock) ctx.denyBlocking = true
+    // what the command propagates itself (alsoPropagate, a lazily expired key's DEL) is muted too
+    if (!caller.propagate) this.keyspace.propagationMuted++
     const dirtyBefore = this.keyspace.dirty
     const failedBefore = this.failed
     this.failed = false
@@ -549,6 +551,7 @@ export class EngineState {
     } finally {
       this.inCall--
       ctx.denyBlocking = denyBefore
+      if (!caller.propagate) this.keyspace.propagationMuted--
       if (unit) this.keyspace.endPropagation()
       this.failed = failedBefore
       if (saved !== undefined) ctx.restore(saved)
@@ -764,12 +767,14 @@ export class EngineState {
     this.pause = current === undefined
       ? { type, until }
       : { type: current.type === "all" || type === "all" ? "all" : "write", until: Math.max(current.until, until) }
+    this.keyspace.expiryHeldUntil = this.pause.until
   }
 
   /** unpauseClients: postponed clients run their commands again, in the order they were held. */
   unpause(): void {
     if (this.pause === undefined) return
     this.pause = undefined
+    this.keyspace.expiryHeldUntil = 0
     this.signalCondition(PAUSE_LIFTED)
     if (this.inCall === 0) this.serveReadyKeys()
   }

@@ -75,6 +75,23 @@ describe("CLIENT PAUSE", () => {
         assert.strictEqual(yield* Fiber.join(incr), 1)
       }))
 
+    it.effect("while paused the dataset stays still: expired keys read as missing but are not deleted", () =>
+      Effect.gen(function*() {
+        const engine = yield* Engine
+        const admin = yield* RedisClient.connect
+        const db = engine.keyspace.dbs[0]!
+        assert.strictEqual(yield* admin.command("SET", "x", "v", "PX", "100"), "OK")
+        assert.strictEqual(yield* admin.command("CLIENT", "PAUSE", "1000", "WRITE"), "OK")
+        yield* TestClock.adjust(200)
+        assert.isNull(yield* admin.command("GET", "x"))
+        assert.strictEqual(yield* admin.command("EXISTS", "x"), 0)
+        assert.isTrue(db.entries.has("x"))
+        yield* TestClock.adjust(800)
+        // the pause has ended by time: the next lookup deletes the key
+        assert.isNull(yield* admin.command("GET", "x"))
+        assert.isFalse(db.entries.has("x"))
+      }))
+
     it.effect("EXEC is held back when it would write, and so is a write sent to be queued", () =>
       Effect.gen(function*() {
         const admin = yield* RedisClient.connect

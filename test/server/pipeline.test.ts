@@ -188,10 +188,21 @@ describe("execute", () => {
   it("an AOF being loaded: MULTI queues, nothing propagates, nothing is counted, replies are dropped", async () => {
     const { engine, run, propagated } = await core()
     const aof = engine.createInternalClient("aof")
-    for (const argv of [["SELECT", "1"], ["MULTI"], ["SET", "a", "1"], ["INCR", "a"], ["EXEC"], ["RPUSH", "l", "x"]]) {
+    // a key already expired when the file is loaded: GET deletes it lazily, and that DEL is muted too
+    engine.keyspace.dbs[1]!.add("gone", "x")
+    engine.keyspace.dbs[1]!.setExpire("gone", 1)
+    const lines = [["SELECT", "1"], ["MULTI"], ["SET", "a", "1"], ["INCR", "a"], ["EXEC"], ["RPUSH", "l", "x"], ["SET", "b", "1"], [
+      "PEXPIREAT",
+      "b",
+      "1"
+    ], ["GET", "gone"]]
+    for (const argv of lines) {
       expect(run(aof, Callers.aof, ...argv)).toEqual({ sent: "", refused: undefined })
     }
     expect(engine.keyspace.dbs[1]!.lookupRead("a")).toBeDefined()
+    // a past expiry deletes the key: what that propagates (a DEL) is muted while loading as well
+    expect(engine.keyspace.dbs[1]!.exists("b")).toBe(false)
+    expect(engine.keyspace.dbs[1]!.entries.has("gone")).toBe(false)
     expect(propagated).toEqual([])
     expect(engine.lookup("set")!.calls).toBe(0)
     expect(engine.stats.totalCommands).toBe(0)
