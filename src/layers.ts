@@ -1,6 +1,6 @@
 /** Composition of the server's Layers (the graph is drawn in docs/ARCHITECTURE.md). */
 import * as Layer from "effect/Layer"
-import { ServerConfig } from "./config/ServerConfig.ts"
+import { type ConfigError, ServerConfig } from "./config/ServerConfig.ts"
 import { ActiveExpiry } from "./keyspace/ActiveExpiry.ts"
 import { Keyspace } from "./keyspace/Keyspace.ts"
 import { BlockingWaiters } from "./server/BlockingWaiters.ts"
@@ -22,5 +22,5 @@ export const CoreLive: Layer.Layer<Engine | Keyspace | BlockingWaiters, never, S
  */
 export const RedisCore = (
   config: Readonly<Record<string, string | ReadonlyArray<string>>> = {}
-): Layer.Layer<Engine | Keyspace | BlockingWaiters | ServerConfig> =>
+): Layer.Layer<Engine | Keyspace | BlockingWaiters | ServerConfig, ConfigError> =>
   CoreLive.pipe(Layer.provideMerge(ServerConfig.layer(config)))

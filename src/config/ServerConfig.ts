@@ -1,4 +1,6 @@
 import * as Context from "effect/Context"
+import * as Data from "effect/Data"
+import * as Effect from "effect/Effect"
 import * as Layer from "effect/Layer"
 import {
   ACCUMULATE,
@@ -11,6 +13,7 @@ import {
   MULTI_ARG,
   type ParseContext,
   PROTECTED,
+  quoteRepr,
   VOLATILE
 } from "./directives.ts"
 
@@ -141,7 +144,7 @@ export class ConfigStore {
    */
   set(name: string, args: ReadonlyArray<string>, startup = false): string | undefined {
     const d = this.directive(name)
-    if (d === undefined) return "unknown directive"
+    if (d === undefined) return "Bad directive or wrong number of arguments"
     if (!startup && (d.flags & IMMUTABLE) !== 0) return "can't set immutable config"
     const result = this.prepare(d, args)
     if ("error" in result) return result.error
@@ -258,22 +261,45 @@ export const liveNumbers = <K extends string>(
   }
 }
 
+/**
+ * A directive redis-server would refuse to start with. `reason` is Redis's own words for it (the last
+ * line of its "FATAL CONFIG FILE ERROR" report, e.g. "argument couldn't be parsed into an integer");
+ * `message` also shows the line as Redis quotes it (`>>> 'databases "abc"'`).
+ */
+export class ConfigError extends Data.TaggedError("ConfigError")<{
+  readonly directive: string
+  readonly value: ReadonlyArray<string>
+  readonly reason: string
+  readonly message: string
+}> {
+  static of(directive: string, value: ReadonlyArray<string>, reason: string): ConfigError {
+    const line = [directive, ...value.map(quoteRepr)].join(" ")
+    return new ConfigError({ directive, value, reason, message: `Bad config line '${line}': ${reason}` })
+  }
+}
+
 export class ServerConfig extends Context.Service<ServerConfig, ConfigStore>()("effect-redis-server/ServerConfig") {
   /**
    * Defaults overridden by `overrides` (directive name -> arguments), validated like the lines of a
    * config file (so `save` values given as several words accumulate like `save` lines do).
    */
-  static readonly layer = (overrides: Readonly<Record<string, string | ReadonlyArray<string>>> = {}) =>
-    Layer.sync(ServerConfig, () => {
-      const store = new ConfigStore()
-      store.readingConfigFile = true
-      for (const [name, value] of Object.entries(overrides)) {
-        const error = store.set(name, typeof value === "string" ? [value] : value, true)
-        if (error !== undefined) throw new Error(`invalid config ${name}: ${error}`)
-      }
-      store.readingConfigFile = false
-      return store
-    })
+  static readonly layer = (
+    overrides: Readonly<Record<string, string | ReadonlyArray<string>>> = {}
+  ): Layer.Layer<ServerConfig, ConfigError> =>
+    Layer.effect(
+      ServerConfig,
+      Effect.suspend(() => {
+        const store = new ConfigStore()
+        store.readingConfigFile = true
+        for (const [name, value] of Object.entries(overrides)) {
+          const args = typeof value === "string" ? [value] : value
+          const reason = store.set(name, args, true)
+          if (reason !== undefined) return Effect.fail(ConfigError.of(name, args, reason))
+        }
+        store.readingConfigFile = false
+        return Effect.succeed(store)
+      })
+    )
 
   /** A ready store (from a parsed config file and command line). */
   static readonly layerFrom = (store: ConfigStore) => Layer.succeed(ServerConfig, store)
