@@ -7,7 +7,7 @@
  *   custom compositions; `CoreLive` assembles them over a `ServerConfig`.
  */
 export { ConfigError, ConfigStore, ServerConfig } from "./config/ServerConfig.ts"
-export { ActiveExpiry, activeExpireCycle } from "./keyspace/ActiveExpiry.ts"
+export { ActiveExpiry, activeExpireCycle, ExpireCycle } from "./keyspace/ActiveExpiry.ts"
 export { Database } from "./keyspace/Database.ts"
 export { Keyspace, KeyspaceState } from "./keyspace/Keyspace.ts"
 export { CoreLive, RedisCore } from "./layers.ts"
