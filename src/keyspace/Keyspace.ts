@@ -2,7 +2,7 @@ import * as Clock from "effect/Clock"
 import * as Context from "effect/Context"
 import * as Effect from "effect/Effect"
 import * as Layer from "effect/Layer"
-import { ServerConfig } from "../config/ServerConfig.ts"
+import { ServerConfig, watchScoped } from "../config/ServerConfig.ts"
 import { Database, type DatabaseHost } from "./Database.ts"
 import { keyspaceEventsToFlags, NotifyClass } from "./notify.ts"
 import type { Value } from "./Value.ts"
@@ -178,7 +178,7 @@ export class Keyspace extends Context.Service<Keyspace, KeyspaceState>()("effect
       const clock = yield* Clock.Clock
       const keyspace = new KeyspaceState(config.getNumber("databases"))
       keyspace.setTime(clock.currentTimeMillisUnsafe())
-      config.watch("notify-keyspace-events", (classes) => {
+      yield* watchScoped(config, "notify-keyspace-events", (classes) => {
         keyspace.notifyFlags = keyspaceEventsToFlags(classes)
       })
       return keyspace
