@@ -13,7 +13,7 @@ export interface ImportEdge {
   readonly typeOnly: boolean
 }
 
-const STATEMENT = /^[ \t]*(import|export)\s+(type\s+)?([^;"'`]*?)\s*from\s*["']([^"']+)["']|^[ \t]*import\s*["']([^"']+)["']/gm
+const STATEMENT = /^[ \t]*(import|export)\s+(type\s+)?([^;"'`=()]*?)\s*from\s*["']([^"']+)["']|^[ \t]*import\s*["']([^"']+)["']/gm
 
 const listTs = (dir: string): Array<string> =>
   readdirSync(dir, { withFileTypes: true }).flatMap((e) =>
