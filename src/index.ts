@@ -6,8 +6,8 @@
  * - The subsystems (`ServerConfig`, `Keyspace`, `Engine`, `BlockingWaiters`, `ActiveExpiry`) for
  *   custom compositions; `CoreLive` assembles them over a `ServerConfig`.
  */
-export { ConfigStore, ServerConfig } from "./config/ServerConfig.ts"
-export { ActiveExpiry, activeExpireCycle } from "./keyspace/ActiveExpiry.ts"
+export { ConfigError, ConfigStore, ServerConfig } from "./config/ServerConfig.ts"
+export { ActiveExpiry, activeExpireCycle, ExpireCycle } from "./keyspace/ActiveExpiry.ts"
 export { Database } from "./keyspace/Database.ts"
 export { Keyspace, KeyspaceState } from "./keyspace/Keyspace.ts"
 export { KeyspaceSnapshot, type SnapshotEntry } from "./keyspace/Snapshot.ts"

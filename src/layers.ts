@@ -1,6 +1,6 @@
 /** Composition of the server's Layers (the graph is drawn in docs/ARCHITECTURE.md). */
 import * as Layer from "effect/Layer"
-import { ServerConfig } from "./config/ServerConfig.ts"
+import { type ConfigError, ServerConfig } from "./config/ServerConfig.ts"
 import { ActiveExpiry } from "./keyspace/ActiveExpiry.ts"
 import { Keyspace } from "./keyspace/Keyspace.ts"
 import { CoreCommands } from "./commands/index.ts"
@@ -33,5 +33,5 @@ export const CoreLive: Layer.Layer<Core, never, ServerConfig> = Layer.mergeAll(
  */
 export const RedisCore = (
   config: Readonly<Record<string, string | ReadonlyArray<string>>> = {}
-): Layer.Layer<Core | ServerConfig> =>
+): Layer.Layer<Core | ServerConfig, ConfigError> =>
   CoreLive.pipe(Layer.provideMerge(ServerConfig.layer(config)))

@@ -1,6 +1,6 @@
 /** CONFIG GET/SET/RESETSTAT/REWRITE/HELP (config.c). */
 import { HIDDEN } from "../config/directives.ts"
-import { rewriteConfig } from "../config/load.ts"
+import { rewriteConfig } from "../config/rewrite.ts"
 import { type ConfigEntry, configSet } from "../config/ServerConfig.ts"
 import type { CommandContext } from "../server/CommandContext.ts"
 import { globMatch } from "../util/glob.ts"

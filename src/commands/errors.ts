@@ -35,16 +35,6 @@ export const WATCH_IN_MULTI = "ERR WATCH inside MULTI is not allowed"
 export const EXECABORT = "EXECABORT Transaction discarded because of previous errors."
 export const UNBLOCKED = "UNBLOCKED client unblocked via CLIENT UNBLOCK"
 
-export const PROTOCOL_INVALID_MULTIBULK = "ERR Protocol error: invalid multibulk length"
-export const PROTOCOL_INVALID_BULK = "ERR Protocol error: invalid bulk length"
-export const PROTOCOL_UNBALANCED_QUOTES = "ERR Protocol error: unbalanced quotes in request"
-export const PROTOCOL_BIG_INLINE = "ERR Protocol error: too big inline request"
-export const PROTOCOL_BIG_MBULK_COUNT = "ERR Protocol error: too big mbulk count string"
-export const PROTOCOL_BIG_BULK_COUNT = "ERR Protocol error: too big bulk count string"
-export const PROTOCOL_UNAUTH_MULTIBULK = "ERR Protocol error: unauthenticated multibulk length"
-export const PROTOCOL_UNAUTH_BULK = "ERR Protocol error: unauthenticated bulk length"
-export const protocolExpectedDollar = (got: string): string => `ERR Protocol error: expected '$', got '${got}'`
-
 /** Redis replaces CR/LF in formatted errors with spaces so that the reply stays one line. */
 export const sanitizeErrorText = (s: string): string => s.replace(/[\r\n]/g, " ")
 

@@ -1,7 +1,7 @@
 /** Hash commands (t_hash.c). */
 import { type ConfigStore, liveNumbers } from "../config/ServerConfig.ts"
 import { type HashLimits, HashValue } from "../keyspace/HashValue.ts"
-import { NotifyClass } from "../keyspace/Keyspace.ts"
+import { NotifyClass } from "../keyspace/notify.ts"
 import type { CommandContext } from "../server/CommandContext.ts"
 import { globMatch } from "../util/glob.ts"
 import { addLongDouble, formatLongDouble, parseLongDouble, ZERO } from "../util/longdouble.ts"

@@ -3,7 +3,7 @@
  * RENAMENX, RANDOMKEY, COPY, MOVE, TOUCH, OBJECT, the EXPIRE family, TTL family and PERSIST.
  */
 import { type Database, NO_TOUCH, type Stored } from "../keyspace/Database.ts"
-import { NotifyClass } from "../keyspace/Keyspace.ts"
+import { NotifyClass } from "../keyspace/notify.ts"
 import { stringEncoding, typeOf, type Value } from "../keyspace/Value.ts"
 import type { CommandContext } from "../server/CommandContext.ts"
 import { globMatch } from "../util/glob.ts"

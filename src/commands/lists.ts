@@ -1,5 +1,5 @@
 /** List commands (t_list.c), including the blocking ones. */
-import { NotifyClass } from "../keyspace/Keyspace.ts"
+import { NotifyClass } from "../keyspace/notify.ts"
 import { ListValue } from "../keyspace/ListValue.ts"
 import type { CommandContext } from "../server/CommandContext.ts"
 import { intArg, isOption, rangeIntArg, timeoutArg } from "./args.ts"

@@ -1,6 +1,6 @@
 /** Set commands (t_set.c). */
 import { type ConfigStore, liveNumbers } from "../config/ServerConfig.ts"
-import { NotifyClass } from "../keyspace/Keyspace.ts"
+import { NotifyClass } from "../keyspace/notify.ts"
 import { SetValue } from "../keyspace/SetValue.ts"
 import type { CommandContext } from "../server/CommandContext.ts"
 import { globMatch } from "../util/glob.ts"

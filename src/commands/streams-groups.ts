@@ -2,7 +2,7 @@
  * Consumer groups (t_stream.c): XGROUP and its subcommands, XACK, XPENDING, XCLAIM, XAUTOCLAIM.
  * XCLAIM and XAUTOCLAIM propagate as the idempotent XCLAIM form of each change, like XREADGROUP.
  */
-import { NotifyClass } from "../keyspace/Keyspace.ts"
+import { NotifyClass } from "../keyspace/notify.ts"
 import {
   type Consumer,
   ConsumerGroup,

@@ -4,7 +4,7 @@
  * commands Redis propagates in place of consumer-group reads and claims.
  */
 import { type ConfigStore, liveNumbers } from "../config/ServerConfig.ts"
-import { NotifyClass } from "../keyspace/Keyspace.ts"
+import { NotifyClass } from "../keyspace/notify.ts"
 import {
   Consumer,
   type ConsumerGroup,

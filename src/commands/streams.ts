@@ -2,7 +2,7 @@
  * Stream commands (t_stream.c): entries (XADD, XRANGE, XDEL, XTRIM, XSETID, ...) here; reads with
  * blocking in streams-read.ts, consumer groups in streams-groups.ts, XINFO in streams-info.ts.
  */
-import { NotifyClass } from "../keyspace/Keyspace.ts"
+import { NotifyClass } from "../keyspace/notify.ts"
 import {
   EXACT_ID_HALF,
   formatId,

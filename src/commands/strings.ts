@@ -1,6 +1,6 @@
 /** String commands (t_string.c). */
 import { constants as BufferConstants } from "node:buffer"
-import { NotifyClass } from "../keyspace/Keyspace.ts"
+import { NotifyClass } from "../keyspace/notify.ts"
 import type { CommandContext } from "../server/CommandContext.ts"
 import { addLongDouble, formatLongDouble, parseLongDouble, ZERO } from "../util/longdouble.ts"
 import {

@@ -1,6 +1,6 @@
 /** Sorted set commands (t_zset.c), including the blocking ones. */
 import { type ConfigStore, liveNumbers } from "../config/ServerConfig.ts"
-import { NotifyClass } from "../keyspace/Keyspace.ts"
+import { NotifyClass } from "../keyspace/notify.ts"
 import { SetValue } from "../keyspace/SetValue.ts"
 import {
   isListpackIntegerScore,

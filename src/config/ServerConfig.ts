@@ -1,5 +1,8 @@
 import * as Context from "effect/Context"
+import * as Data from "effect/Data"
+import * as Effect from "effect/Effect"
 import * as Layer from "effect/Layer"
+import type * as Scope from "effect/Scope"
 import {
   ACCUMULATE,
   type ApplyFn,
@@ -11,6 +14,7 @@ import {
   MULTI_ARG,
   type ParseContext,
   PROTECTED,
+  quoteRepr,
   VOLATILE
 } from "./directives.ts"
 
@@ -43,7 +47,11 @@ export class ConfigStore {
   private readonly byName = new Map<string, ConfigEntry>()
   private readonly entryList: Array<ConfigEntry> = []
   private readonly values = new Map<string, string>()
-  private readonly listeners = new Map<string, Array<(value: string) => void>>()
+  /** Change listeners per directive; replaced, never mutated, so a commit in progress is not disturbed. */
+  private readonly listeners = new Map<string, ReadonlyArray<(value: string) => void>>()
+  /** liveNumbers records, by their field map, and for each directive the record fields that follow it. */
+  private readonly liveRecords = new Map<object, Record<string, number>>()
+  private readonly liveFields = new Map<string, Array<readonly [Record<string, number>, string]>>()
   /** Absolute path of the config file the server started from (CONFIG REWRITE target), if any. */
   configFile: string | undefined = undefined
   /**
@@ -131,6 +139,10 @@ export class ConfigStore {
       changed.push([d, value])
     }
     for (const [d, value] of changed) {
+      const fields = this.liveFields.get(d.name)
+      if (fields !== undefined) for (const [record, field] of fields) record[field] = Number(value)
+    }
+    for (const [d, value] of changed) {
       for (const fn of this.listeners.get(d.name) ?? []) fn(value)
     }
   }
@@ -141,7 +153,7 @@ export class ConfigStore {
    */
   set(name: string, args: ReadonlyArray<string>, startup = false): string | undefined {
     const d = this.directive(name)
-    if (d === undefined) return "unknown directive"
+    if (d === undefined) return "Bad directive or wrong number of arguments"
     if (!startup && (d.flags & IMMUTABLE) !== 0) return "can't set immutable config"
     const result = this.prepare(d, args)
     if ("error" in result) return result.error
@@ -149,18 +161,54 @@ export class ConfigStore {
     return undefined
   }
 
-  /** Calls `fn` now and on every change of the directive; returns what stops it. */
+  /**
+   * Calls `fn` now and on every change of the directive, until the returned function is called. A
+   * Layer registers through `watchScoped`, which unregisters when its scope closes.
+   */
   watch(name: string, fn: (value: string) => void): () => void {
     const d = this.directive(name)
     if (d === undefined) throw new Error(`unknown config directive ${name}`)
-    const list = this.listeners.get(d.name) ?? []
-    list.push(fn)
-    this.listeners.set(d.name, list)
+    this.listeners.set(d.name, [...(this.listeners.get(d.name) ?? []), fn])
     fn(this.values.get(d.name)!)
+    let registered = true
     return () => {
+      if (!registered) return
+      registered = false
+      const list = this.listeners.get(d.name)!
       const i = list.indexOf(fn)
-      if (i !== -1) list.splice(i, 1)
+      this.listeners.set(d.name, [...list.slice(0, i), ...list.slice(i + 1)])
     }
+  }
+
+  /** Change listeners registered on a directive, or on all of them (to check that scopes released theirs). */
+  listenerCount(name?: string): number {
+    if (name !== undefined) return this.listeners.get(this.directive(name)?.name ?? name)?.length ?? 0
+    let n = 0
+    for (const list of this.listeners.values()) n += list.length
+    return n
+  }
+
+  /**
+   * Numeric directives as fields of one record that follows CONFIG SET, for values read on every
+   * command (encoding thresholds). `fields` maps a field to a directive; the same `fields` object
+   * always gives the same record, kept here (no listener), so it lives exactly as long as the store.
+   */
+  numbers<K extends string>(fields: Readonly<Record<K, string>>): Readonly<Record<K, number>> {
+    let record = this.liveRecords.get(fields)
+    if (record === undefined) {
+      const created: Record<string, number> = {}
+      for (const field of Object.keys(fields) as Array<K>) {
+        const d = this.directive(fields[field])
+        if (d === undefined) throw new Error(`unknown config directive ${fields[field]}`)
+        created[field] = Number(this.values.get(d.name))
+        const list = this.liveFields.get(d.name) ?? []
+        list.push([created, field])
+        this.liveFields.set(d.name, list)
+      }
+      this.liveRecords.set(fields, created)
+      record = created
+    }
+    return record as Readonly<Record<K, number>>
   }
 
   /** Every directive with its current value, in table order. */
@@ -239,26 +287,36 @@ export const configSet = (
 }
 
 /**
- * Numeric directives read on every command (encoding thresholds): an object whose fields follow
- * their directives through CONFIG SET, one per config store. `fields` maps a field to a directive.
+ * Numeric directives read on every command (encoding thresholds): `liveNumbers(fields)(config)` is the
+ * store's record for these fields (`ConfigStore.numbers`), whose fields follow CONFIG SET.
  */
 export const liveNumbers = <K extends string>(
   fields: Readonly<Record<K, string>>
-): (config: ConfigStore) => Readonly<Record<K, number>> => {
-  const byStore = new WeakMap<ConfigStore, Record<K, number>>()
-  return (config) => {
-    let live = byStore.get(config)
-    if (live === undefined) {
-      const current = {} as Record<K, number>
-      for (const field of Object.keys(fields) as Array<K>) {
-        config.watch(fields[field], (v) => {
-          current[field] = Number(v)
-        })
-      }
-      byStore.set(config, current)
-      live = current
-    }
-    return live
+): (config: ConfigStore) => Readonly<Record<K, number>> =>
+(config) => config.numbers(fields)
+
+/** `config.watch` for the life of the current scope: the listener is removed when the scope closes. */
+export const watchScoped = (
+  config: ConfigStore,
+  name: string,
+  fn: (value: string) => void
+): Effect.Effect<void, never, Scope.Scope> =>
+  Effect.asVoid(Effect.acquireRelease(Effect.sync(() => config.watch(name, fn)), (unwatch) => Effect.sync(unwatch)))
+
+/**
+ * A directive redis-server would refuse to start with. `reason` is Redis's own words for it (the last
+ * line of its "FATAL CONFIG FILE ERROR" report, e.g. "argument couldn't be parsed into an integer");
+ * `message` also shows the line as Redis quotes it (`>>> 'databases "abc"'`).
+ */
+export class ConfigError extends Data.TaggedError("ConfigError")<{
+  readonly directive: string
+  readonly value: ReadonlyArray<string>
+  readonly reason: string
+  readonly message: string
+}> {
+  static of(directive: string, value: ReadonlyArray<string>, reason: string): ConfigError {
+    const line = [directive, ...value.map(quoteRepr)].join(" ")
+    return new ConfigError({ directive, value, reason, message: `Bad config line '${line}': ${reason}` })
   }
 }
 
@@ -267,17 +325,23 @@ export class ServerConfig extends Context.Service<ServerConfig, ConfigStore>()("
    * Defaults overridden by `overrides` (directive name -> arguments), validated like the lines of a
    * config file (so `save` values given as several words accumulate like `save` lines do).
    */
-  static readonly layer = (overrides: Readonly<Record<string, string | ReadonlyArray<string>>> = {}) =>
-    Layer.sync(ServerConfig, () => {
-      const store = new ConfigStore()
-      store.readingConfigFile = true
-      for (const [name, value] of Object.entries(overrides)) {
-        const error = store.set(name, typeof value === "string" ? [value] : value, true)
-        if (error !== undefined) throw new Error(`invalid config ${name}: ${error}`)
-      }
-      store.readingConfigFile = false
-      return store
-    })
+  static readonly layer = (
+    overrides: Readonly<Record<string, string | ReadonlyArray<string>>> = {}
+  ): Layer.Layer<ServerConfig, ConfigError> =>
+    Layer.effect(
+      ServerConfig,
+      Effect.suspend(() => {
+        const store = new ConfigStore()
+        store.readingConfigFile = true
+        for (const [name, value] of Object.entries(overrides)) {
+          const args = typeof value === "string" ? [value] : value
+          const reason = store.set(name, args, true)
+          if (reason !== undefined) return Effect.fail(ConfigError.of(name, args, reason))
+        }
+        store.readingConfigFile = false
+        return Effect.succeed(store)
+      })
+    )
 
   /** A ready store (from a parsed config file and command line). */
   static readonly layerFrom = (store: ConfigStore) => Layer.succeed(ServerConfig, store)

@@ -11,7 +11,7 @@
  */
 import { realpathSync, statSync } from "node:fs"
 import { resolve } from "node:path"
-import { NotifyClass } from "../keyspace/Keyspace.ts"
+import { keyspaceEventsToFlags, keyspaceEventsToString } from "../keyspace/notify.ts"
 import { parseDouble, parseLongLongBig } from "../util/numbers.ts"
 
 /** Redis's config flags that change behaviour here. */
@@ -137,6 +137,9 @@ export const fsPath = (latin1: string): Buffer => Buffer.from(latin1, "latin1")
 
 /** The working directory as latin1 text (Node gives it decoded from UTF-8). */
 export const cwdText = (): string => Buffer.from(process.cwd(), "utf8").toString("latin1")
+
+/** sdstrim(line, " \t\r\n"): only these, not every Unicode space. */
+export const trimLine = (s: string): string => s.replace(/^[ \t\r\n]+|[ \t\r\n]+$/g, "")
 
 /** ASCII-only lower case (sdstolower, strcasecmp): latin1 bytes above 127 stay as they are. */
 export const asciiLower = (s: string): string => s.replace(/[A-Z]+/g, (m) => m.toLowerCase())
@@ -703,62 +706,6 @@ const oomScoreAdjValuesDirective: Directive = {
     return ok(values.join(" "))
   },
   rewrite: (value) => [{ line: `oom-score-adj-values ${value}`, force: value !== "0 200 800" }]
-}
-
-/** notify-keyspace-events letters and their NotifyClass bits (keyspaceEventsStringToFlags). */
-const notifyLetters = (): ReadonlyArray<readonly [string, number]> => [
-  ["g", NotifyClass.generic],
-  ["$", NotifyClass.string],
-  ["l", NotifyClass.list],
-  ["s", NotifyClass.set],
-  ["h", NotifyClass.hash],
-  ["z", NotifyClass.zset],
-  ["x", NotifyClass.expired],
-  ["e", NotifyClass.evicted],
-  ["t", NotifyClass.stream],
-  ["d", NotifyClass.module],
-  ["n", NotifyClass.new]
-]
-
-/** Redis's NOTIFY_ALL ("A"): every class but key-miss and new-key events. */
-const notifyAll = (): number =>
-  NotifyClass.generic | NotifyClass.string | NotifyClass.list | NotifyClass.set | NotifyClass.hash |
-  NotifyClass.zset | NotifyClass.expired | NotifyClass.evicted | NotifyClass.stream | NotifyClass.module
-
-/** keyspaceEventsStringToFlags: the NotifyClass bits of a letters string, -1 for an unknown letter. */
-export const keyspaceEventsToFlags = (classes: string): number => {
-  let flags = 0
-  for (const c of classes) {
-    if (c === "A") flags |= notifyAll()
-    else if (c === "K") flags |= NotifyClass.keyspace
-    else if (c === "E") flags |= NotifyClass.keyevent
-    else if (c === "m") flags |= NotifyClass.keyMiss
-    else {
-      const letter = notifyLetters().find(([l]) => l === c)
-      if (letter === undefined) return -1
-      flags |= letter[1]
-    }
-  }
-  return flags
-}
-
-/**
- * keyspaceEventsFlagsToString: the letters CONFIG GET shows ("A" for all classes, then K, E, m). Like
- * Redis's, it drops "n" next to "A" ("new" is not part of "A"), although the flag stays active: with
- * `lossless` the "n" is kept, which is how the value is stored.
- */
-export const keyspaceEventsToString = (flags: number, lossless = false): string => {
-  let out = ""
-  if ((flags & notifyAll()) === notifyAll()) {
-    out += "A"
-    if (lossless && (flags & NotifyClass.new) !== 0) out += "n"
-  } else {
-    for (const [letter, bit] of notifyLetters()) if ((flags & bit) !== 0) out += letter
-  }
-  if ((flags & NotifyClass.keyspace) !== 0) out += "K"
-  if ((flags & NotifyClass.keyevent) !== 0) out += "E"
-  if ((flags & NotifyClass.keyMiss) !== 0) out += "m"
-  return out
 }
 
 const notifyKeyspaceEventsDirective: Directive = {

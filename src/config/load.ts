@@ -1,21 +1,18 @@
 /**
  * redis-server's configuration sources: the command line (main()), config files (loadServerConfig /
- * loadServerConfigFromString, with `include`), and CONFIG REWRITE (rewriteConfig), with Redis 7.0's
- * syntax, precedence and error reports.
+ * loadServerConfigFromString, with `include`), with Redis 7.0's syntax, precedence and error reports.
+ * CONFIG REWRITE is in rewrite.ts.
  *
- * Config files are read and written with synchronous node:fs calls: loading happens once before the
- * server listens, and CONFIG REWRITE is synchronous in Redis too (the command path here is as well).
+ * Config files are read with synchronous node:fs calls: loading happens once before the server listens.
  */
-import { createHash, randomBytes } from "node:crypto"
-import { closeSync, fsyncSync, globSync, openSync, readFileSync, renameSync, unlinkSync, writeSync } from "node:fs"
+import { closeSync, globSync, openSync, readFileSync } from "node:fs"
 import { resolve } from "node:path"
 import * as Data from "effect/Data"
 import * as Effect from "effect/Effect"
-import { allCommands } from "../commands/index.ts"
 import { splitInlineArgs } from "../resp/RequestParser.ts"
 import { formatLogLine } from "../server/log.ts"
 import { REDIS_VERSION } from "../version.ts"
-import { asciiLower, cwdText, fsPath, quoteRepr, strerror } from "./directives.ts"
+import { asciiLower, cwdText, fsPath, quoteRepr, strerror, trimLine } from "./directives.ts"
 import { ConfigStore } from "./ServerConfig.ts"
 
 /** A config file or command line Redis would refuse to start with; `message` is Redis's report. */
@@ -90,21 +87,19 @@ const logged = (...messages: ReadonlyArray<string>): ConfigLoadError =>
 /** Directives Redis 7.0 still accepts and ignores, with the argument count it accepts them with. */
 const DEPRECATED = new Set(["list-max-ziplist-entries", "list-max-ziplist-value", "lua-replicate-commands"])
 
-/** sdstrim(line, " \t\r\n"): only these, not every Unicode space. */
-const trimLine = (s: string): string => s.replace(/^[ \t\r\n]+|[ \t\r\n]+$/g, "")
-
 /**
  * The state of one load: the store being filled plus what only a config file can say (modules, the
- * command names `rename-command` edits as it goes).
+ * command names `rename-command` edits as it goes, starting from the server's command table).
  */
 class ConfigLoader {
   readonly modules: Array<string> = []
   readonly moduleConfigs: Array<string> = []
-  private readonly commandNames = new Set(allCommands.map((c) => c.name))
+  private readonly commandNames: Set<string>
   readonly store: ConfigStore
 
-  constructor(store: ConfigStore) {
+  constructor(store: ConfigStore, commandNames: Iterable<string>) {
     this.store = store
+    this.commandNames = new Set(commandNames)
   }
 
   /** loadServerConfigFromString: every line, then the checks Redis makes once the text is read. */
@@ -233,12 +228,21 @@ const readConfigFile = (path: string): string | ConfigLoadError => {
  * loadServerConfigFromString: applies config text line by line to `store`. Directives flagged
  * ACCUMULATE (`save`) add up line after line, the last line wins otherwise; `include` loads other files.
  */
-export const applyConfigText = (store: ConfigStore, text: string): ConfigLoadError | undefined => {
-  const loader = new ConfigLoader(store)
+export const applyConfigText = (
+  store: ConfigStore,
+  text: string,
+  commandNames: Iterable<string>
+): ConfigLoadError | undefined => {
+  const loader = new ConfigLoader(store, commandNames)
   return loader.applyText(text) ?? loader.checkModules()
 }
 
 export interface LoadOptions {
+  /**
+   * The names of the server's commands (lower case), which `rename-command` lines are checked against.
+   * Given by the caller so that configuration does not depend on the command modules.
+   */
+  readonly commandNames: Iterable<string>
   /**
    * Follow `dir` with the process's working directory, as redis-server's chdir does (default true:
    * what the standalone server wants; tests and embedders that share the process pass false).
@@ -249,7 +253,7 @@ export interface LoadOptions {
 }
 
 /** Builds the configuration from the command line: defaults, then the file, then stdin, then `--name value`. */
-export const loadConfig = Effect.fnUntraced(function*(argv: ReadonlyArray<string>, options: LoadOptions = {}) {
+export const loadConfig = Effect.fnUntraced(function*(argv: ReadonlyArray<string>, options: LoadOptions) {
   // Node decodes process.argv as UTF-8; redis-server sees the bytes, which values here are (latin1)
   const commandLine = parseCommandLine(argv.map((arg) => Buffer.from(arg, "utf8").toString("latin1")))
   const store = new ConfigStore()
@@ -267,7 +271,7 @@ export const loadConfig = Effect.fnUntraced(function*(argv: ReadonlyArray<string
     text += yield* Effect.promise(options.stdin ?? readStdin)
   }
   text += "\n" + commandLine.options
-  const loader = new ConfigLoader(store)
+  const loader = new ConfigLoader(store, options.commandNames)
   const error = loader.applyText(text) ?? loader.checkModules()
   if (error !== undefined) return yield* error
   if (options.chdir !== false) store.watch("dir", (dir) => process.chdir(Buffer.from(dir, "latin1").toString("utf8")))
@@ -281,162 +285,3 @@ const readStdin = (): Promise<string> =>
     process.stdin.on("data", (chunk) => (data += chunk))
     process.stdin.on("end", () => resolve(data))
   })
-
-// --- CONFIG REWRITE ------------------------------------------------------------------------------------
-
-const SIGNATURE = "# Generated by CONFIG REWRITE"
-
-/** Lines of the old file that are not directives but that rewriting keeps as they are. */
-const FILE_ONLY = new Set(["include", "rename-command", "user", "loadmodule", "sentinel"])
-
-/** rewriteConfigState: the file's lines, and for each directive the lines that mention it. */
-class RewriteState {
-  readonly lines: Array<string> = []
-  readonly optionToLines = new Map<string, Array<number>>()
-  readonly rewritten = new Set<string>()
-  needsSignature = true
-
-  /** rewriteConfigRewriteLine: reuse the option's next old line, else append when forced. */
-  rewriteLine(option: string, line: string, force: boolean): void {
-    this.rewritten.add(option)
-    const old = this.optionToLines.get(option)
-    if (old === undefined) {
-      if (!force) return
-      if (this.needsSignature) {
-        this.lines.push(SIGNATURE)
-        this.needsSignature = false
-      }
-      this.lines.push(line)
-      return
-    }
-    const index = old.shift()!
-    if (old.length === 0) this.optionToLines.delete(option)
-    this.lines[index] = line
-  }
-
-  /** rewriteConfigRemoveOrphaned: old lines of rewritten options that were not reused become blank. */
-  removeOrphaned(): void {
-    for (const [option, indexes] of this.optionToLines) {
-      if (!this.rewritten.has(option)) continue
-      for (const index of indexes) this.lines[index] = ""
-    }
-  }
-
-  /** rewriteConfigGetContentFromState: one newline per line, runs of blank lines collapsed. */
-  content(): string {
-    let out = ""
-    let wasEmpty = false
-    for (const line of this.lines) {
-      if (line.length === 0) {
-        if (wasEmpty) continue
-        wasEmpty = true
-      } else {
-        wasEmpty = false
-      }
-      out += line + "\n"
-    }
-    return out
-  }
-}
-
-/** rewriteConfigReadOldFile: unknown or unparsable lines are kept as "# ??? " comments. */
-const readOldFile = (store: ConfigStore, text: string): RewriteState => {
-  const state = new RewriteState()
-  if (text.length === 0) return state
-  for (const raw of text.split("\n")) {
-    const line = trimLine(raw)
-    if (line.length === 0 || line.startsWith("#")) {
-      if (state.needsSignature && line === SIGNATURE) state.needsSignature = false
-      state.lines.push(line)
-      continue
-    }
-    const argv = splitInlineArgs(line)
-    const name = argv === undefined || argv.length === 0 ? undefined : asciiLower(argv[0]!)
-    const entry = name === undefined ? undefined : store.entry(name)
-    if (name === undefined || (entry === undefined && !FILE_ONLY.has(name))) {
-      state.lines.push("# ??? " + line)
-      continue
-    }
-    // alias lines (slaveof, hash-max-ziplist-entries, ...) count as lines of their directive
-    const option = entry?.directive.name ?? name
-    const indexes = state.optionToLines.get(option) ?? []
-    indexes.push(state.lines.length)
-    state.optionToLines.set(option, indexes)
-    state.lines.push(line)
-  }
-  return state
-}
-
-/**
- * The `user` lines: those of the config file, then the default user (from requirepass) unless the file
- * declares it, by name. Redis writes ACLDescribeUser's normalized rules; without an ACL subsystem the
- * rules are written as given.
- */
-const userLines = (store: ConfigStore): ReadonlyArray<string> => {
-  const users = new Map<string, Array<string>>()
-  for (const [name, ...rules] of store.users) users.set(name!, [...(users.get(name!) ?? []), ...rules])
-  if (!users.has("default")) {
-    const pass = store.get("requirepass")!
-    const hash = createHash("sha256").update(Buffer.from(pass, "latin1")).digest("hex")
-    users.set("default", ["on", pass === "" ? "nopass" : `#${hash}`, "~*", "&*", "+@all"])
-  }
-  return [...users.keys()].sort().map((name) => ["user", name, ...users.get(name)!].join(" "))
-}
-
-/**
- * rewriteConfig: keeps comments and lines it does not own, replaces each directive's old lines in
- * place, blanks the ones left over, and appends (after a signature comment) directives that differ
- * from their defaults. Written to a temporary file, fsynced and renamed over the old one. Returns
- * undefined on success or the strerror text of the failure.
- */
-export const rewriteConfig = (store: ConfigStore, path: string): string | undefined => {
-  let text: string
-  try {
-    text = readFileSync(fsPath(path)).toString("latin1")
-  } catch (e) {
-    if (typeof e !== "object" || e === null || !("code" in e) || e.code !== "ENOENT") return strerror(e)
-    text = ""
-  }
-  const state = readOldFile(store, text)
-  for (const [directive, value] of store.entries()) {
-    for (const { line, force } of directive.rewrite(value)) state.rewriteLine(directive.name, line, force)
-    state.rewritten.add(directive.name)
-  }
-  if (store.get("aclfile") === "") for (const line of userLines(store)) state.rewriteLine("user", line, true)
-  state.rewritten.add("user")
-  state.rewritten.add("loadmodule")
-  state.removeOrphaned()
-  return overwriteFile(path, state.content())
-}
-
-/** rewriteConfigOverwriteFile: a temporary file beside the target, then an atomic rename. */
-const overwriteFile = (path: string, content: string): string | undefined => {
-  const tmp = `${path}.${randomBytes(4).toString("hex").slice(0, 6)}`
-  let fd: number
-  try {
-    // mode 0644 less the umask, as Redis's fchmod(0644 & ~umask)
-    fd = openSync(fsPath(tmp), "wx", 0o644)
-  } catch (e) {
-    return strerror(e)
-  }
-  try {
-    const bytes = Buffer.from(content, "latin1")
-    for (let offset = 0; offset < bytes.length;) offset += writeSync(fd, bytes, offset)
-    fsyncSync(fd)
-    closeSync(fd)
-    renameSync(fsPath(tmp), fsPath(path))
-    return undefined
-  } catch (e) {
-    try {
-      closeSync(fd)
-    } catch {
-      // already closed
-    }
-    try {
-      unlinkSync(fsPath(tmp))
-    } catch {
-      // nothing to clean up
-    }
-    return strerror(e)
-  }
-}

@@ -16,29 +16,23 @@ const DBS_PER_CALL = 16
 /** SLOW runs from the cron (hz); FAST runs between crons while the last cycle ran out of time. */
 export type ExpireCycleType = "slow" | "fast"
 
-/** What activeExpireCycle keeps between calls (static variables in Redis). */
-interface CycleState {
+/**
+ * Active expiry of one keyspace: what activeExpireCycle keeps between calls (static variables in
+ * Redis). The ActiveExpiry Layer owns one; a test drives its own with `activeExpireCycle`.
+ */
+export class ExpireCycle {
+  readonly keyspace: KeyspaceState
   /** Next database to visit: each cycle starts where the previous one stopped. */
-  currentDb: number
+  currentDb = 0
   /** The previous cycle hit its time limit: this one visits every database, and fast cycles run. */
-  timelimitExit: boolean
+  timelimitExit = false
   /** performance.now() of the last fast cycle. */
-  lastFastCycle: number
-}
+  lastFastCycle = -Infinity
 
-const cycleStates = new WeakMap<KeyspaceState, CycleState>()
-
-const stateOf = (keyspace: KeyspaceState): CycleState => {
-  let state = cycleStates.get(keyspace)
-  if (state === undefined) {
-    state = { currentDb: 0, timelimitExit: false, lastFastCycle: -Infinity }
-    cycleStates.set(keyspace, state)
+  constructor(keyspace: KeyspaceState) {
+    this.keyspace = keyspace
   }
-  return state
 }
-
-/** True when the last cycle stopped at its time limit: expired keys are piling up (fast cycles help). */
-export const expireCycleTimedOut = (keyspace: KeyspaceState): boolean => stateOf(keyspace).timelimitExit
 
 /**
  * One cycle of Redis 7.0's activeExpireCycle. For each database in turn (resuming after the one
@@ -53,14 +47,14 @@ export const expireCycleTimedOut = (keyspace: KeyspaceState): boolean => stateOf
  * The budget is CPU time, so it is measured with `performance.now()`; which keys are expired is
  * decided by `keyspace.now` (Effect's Clock), so a TestClock drives expiry deterministically.
  */
-export const activeExpireCycle = (keyspace: KeyspaceState, hz: number, effort = 1, type: ExpireCycleType = "slow"): number => {
+export const activeExpireCycle = (state: ExpireCycle, hz: number, effort = 1, type: ExpireCycleType = "slow"): number => {
   const extra = Number.isFinite(effort) ? Math.min(9, Math.max(0, Math.trunc(effort) - 1)) : 0
   const keysPerLoop = KEYS_PER_LOOP + (KEYS_PER_LOOP / 4) * extra
   const fastDurationMs = FAST_DURATION_MS + (FAST_DURATION_MS / 4) * extra
   const slowTimePercent = SLOW_TIME_PERCENT + 2 * extra
   const acceptableStale = ACCEPTABLE_STALE_PERCENT - extra
 
-  const state = stateOf(keyspace)
+  const keyspace = state.keyspace
   const started = performance.now()
   if (type === "fast") {
     // Redis also checks expired_stale_perc (a fraction) against the acceptable percentage (10), a
@@ -161,6 +155,7 @@ export const ActiveExpiry = Layer.effectDiscard(
     const keyspace = yield* Keyspace
     const config = yield* ServerConfig
     const clock = yield* Clock.Clock
+    const state = new ExpireCycle(keyspace)
     // not on a replica, nor while CLIENT PAUSE holds the dataset still
     const enabled = () =>
       keyspace.activeExpireEnabled && !keyspace.isReplica && clock.currentTimeMillisUnsafe() >= keyspace.expiryHeldUntil
@@ -169,7 +164,7 @@ export const ActiveExpiry = Layer.effectDiscard(
       Effect.sync(() => {
         if (!enabled()) return
         keyspace.setTime(clock.currentTimeMillisUnsafe())
-        activeExpireCycle(keyspace, hz, effort(), type)
+        activeExpireCycle(state, hz, effort(), type)
       })
     // Time already spent in fast cycles since the last slow one: the next slow cycle still comes
     // one period after the last.
@@ -180,7 +175,7 @@ export const ActiveExpiry = Layer.effectDiscard(
       yield* Effect.sleep(Math.max(0, period - sinceSlow))
       sinceSlow = 0
       yield* cycle(hz, "slow")
-      while (enabled() && expireCycleTimedOut(keyspace) && sinceSlow + FAST_CYCLE_SPACING_MS < period) {
+      while (enabled() && state.timelimitExit && sinceSlow + FAST_CYCLE_SPACING_MS < period) {
         yield* Effect.sleep(FAST_CYCLE_SPACING_MS)
         sinceSlow += FAST_CYCLE_SPACING_MS
         yield* cycle(hz, "fast")

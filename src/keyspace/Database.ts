@@ -1,4 +1,5 @@
 import { type Contents, CopyOnWrite, stateOf } from "./Snapshot.ts"
+import { StoredString } from "./StoredString.ts"
 import type { ObjectValue, Value } from "./Value.ts"
 
 /** What a database needs from the keyspace it belongs to: time, and what happens when a key expires. */
@@ -22,20 +23,6 @@ export interface DatabaseHost {
   keyReady(db: Database, key: string): void
   /** Keys of the database that clients are blocked on. */
   blockedKeys(db: Database): ReadonlyArray<string>
-}
-
-/**
- * How a string value is stored: the bytes and the LRU clock of the last access, Redis's robj for
- * strings. Aggregates are objects already and carry `lru` themselves, so they are stored as they are.
- */
-export class StoredString {
-  value: string
-  lru: number
-
-  constructor(value: string, lru: number) {
-    this.value = value
-    this.lru = lru
-  }
 }
 
 /** What the dictionary holds for a key. */

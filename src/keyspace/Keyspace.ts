@@ -2,30 +2,11 @@ import * as Clock from "effect/Clock"
 import * as Context from "effect/Context"
 import * as Effect from "effect/Effect"
 import * as Layer from "effect/Layer"
-import { keyspaceEventsToFlags } from "../config/directives.ts"
-import { ServerConfig } from "../config/ServerConfig.ts"
+import { ServerConfig, watchScoped } from "../config/ServerConfig.ts"
 import { Database, type DatabaseHost } from "./Database.ts"
 import { KeyspaceSnapshot } from "./Snapshot.ts"
+import { keyspaceEventsToFlags, NotifyClass } from "./notify.ts"
 import type { Value } from "./Value.ts"
-
-/** Keyspace event classes (notify-keyspace-events letters), as Redis's NOTIFY_* bits. */
-export const NotifyClass = {
-  keyspace: 1 << 0, // K
-  keyevent: 1 << 1, // E
-  generic: 1 << 2, // g
-  string: 1 << 3, // $
-  list: 1 << 4, // l
-  set: 1 << 5, // s
-  hash: 1 << 6, // h
-  zset: 1 << 7, // z
-  expired: 1 << 8, // x
-  evicted: 1 << 9, // e
-  stream: 1 << 10, // t
-  keyMiss: 1 << 11, // m
-  loaded: 1 << 12, // module only
-  module: 1 << 13, // d
-  new: 1 << 14 // n
-} as const
 
 /** Receives every write the keyspace makes on its own (expired keys) in its deterministic form. */
 export type PropagateFn = (dbid: number, argv: ReadonlyArray<string>) => void
@@ -220,7 +201,7 @@ export class Keyspace extends Context.Service<Keyspace, KeyspaceState>()("effect
       const clock = yield* Clock.Clock
       const keyspace = new KeyspaceState(config.getNumber("databases"))
       keyspace.setTime(clock.currentTimeMillisUnsafe())
-      config.watch("notify-keyspace-events", (classes) => {
+      yield* watchScoped(config, "notify-keyspace-events", (classes) => {
         keyspace.notifyFlags = keyspaceEventsToFlags(classes)
       })
       return keyspace

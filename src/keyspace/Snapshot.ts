@@ -25,7 +25,7 @@
  * changed key's state is captured once and shared by the views that need it.
  */
 import type { Database, Stored } from "./Database.ts"
-import { StoredString } from "./Database.ts"
+import { StoredString } from "./StoredString.ts"
 import type { Value } from "./Value.ts"
 
 /** A key and its value as of the snapshot's instant. */

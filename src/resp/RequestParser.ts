@@ -1,5 +1,3 @@
-import * as Errors from "../commands/errors.ts"
-
 /** Longest inline request and longest `*<count>`/`$<len>` line Redis accepts (PROTO_INLINE_MAX_SIZE). */
 export const PROTO_INLINE_MAX_SIZE = 64 * 1024
 /** Bulk arguments at least this long get a buffer of their own instead of being re-concatenated. */
@@ -9,6 +7,17 @@ const INT_MAX = 2147483647
 const SHORT_STRING = 20
 
 const EMPTY = Buffer.alloc(0)
+
+/** The errors a client gets before its connection is closed for a malformed request (networking.c). */
+export const PROTOCOL_INVALID_MULTIBULK = "ERR Protocol error: invalid multibulk length"
+export const PROTOCOL_INVALID_BULK = "ERR Protocol error: invalid bulk length"
+export const PROTOCOL_UNBALANCED_QUOTES = "ERR Protocol error: unbalanced quotes in request"
+export const PROTOCOL_BIG_INLINE = "ERR Protocol error: too big inline request"
+export const PROTOCOL_BIG_MBULK_COUNT = "ERR Protocol error: too big mbulk count string"
+export const PROTOCOL_BIG_BULK_COUNT = "ERR Protocol error: too big bulk count string"
+export const PROTOCOL_UNAUTH_MULTIBULK = "ERR Protocol error: unauthenticated multibulk length"
+export const PROTOCOL_UNAUTH_BULK = "ERR Protocol error: unauthenticated bulk length"
+export const protocolExpectedDollar = (got: string): string => `ERR Protocol error: expected '$', got '${got}'`
 
 /** A request the parser rejected: the error to reply with, after which the client is closed. */
 export class ProtocolError {
@@ -126,12 +135,12 @@ export class RequestParser {
   private parseMultibulkCount(): number | ProtocolError | undefined {
     const cr = this.findCR(this.pos)
     if (cr === -1) {
-      if (this.buf.length - this.pos > PROTO_INLINE_MAX_SIZE) return new ProtocolError(Errors.PROTOCOL_BIG_MBULK_COUNT)
+      if (this.buf.length - this.pos > PROTO_INLINE_MAX_SIZE) return new ProtocolError(PROTOCOL_BIG_MBULK_COUNT)
       return undefined
     }
     if (cr + 1 >= this.buf.length) return undefined // "\r" seen, "\n" not yet
     const n = parseLength(this.buf, this.pos + 1, cr)
-    if (n === undefined || n > INT_MAX) return new ProtocolError(Errors.PROTOCOL_INVALID_MULTIBULK)
+    if (n === undefined || n > INT_MAX) return new ProtocolError(PROTOCOL_INVALID_MULTIBULK)
     this.pos = cr + 2
     return n
   }
@@ -152,17 +161,17 @@ export class RequestParser {
         const cr = this.findCR(this.pos)
         if (cr === -1) {
           if (this.buf.length - this.pos > PROTO_INLINE_MAX_SIZE) {
-            return new ProtocolError(Errors.PROTOCOL_BIG_BULK_COUNT)
+            return new ProtocolError(PROTOCOL_BIG_BULK_COUNT)
           }
           return undefined
         }
         if (cr + 1 >= this.buf.length) return undefined
         if (this.buf[this.pos] !== 36 /* $ */) {
-          return new ProtocolError(Errors.protocolExpectedDollar(String.fromCharCode(this.buf[this.pos]!)))
+          return new ProtocolError(protocolExpectedDollar(String.fromCharCode(this.buf[this.pos]!)))
         }
         const len = parseLength(this.buf, this.pos + 1, cr)
         if (len === undefined || len < 0 || len > this.limits.maxBulkLength()) {
-          return new ProtocolError(Errors.PROTOCOL_INVALID_BULK)
+          return new ProtocolError(PROTOCOL_INVALID_BULK)
         }
         this.pos = cr + 2
         this.bulkLen = len
@@ -190,7 +199,7 @@ export class RequestParser {
   private parseInline(): string[] | ProtocolError | null | undefined {
     const nl = this.buf.indexOf(10, this.pos)
     if (nl === -1) {
-      if (this.buf.length - this.pos > PROTO_INLINE_MAX_SIZE) return new ProtocolError(Errors.PROTOCOL_BIG_INLINE)
+      if (this.buf.length - this.pos > PROTO_INLINE_MAX_SIZE) return new ProtocolError(PROTOCOL_BIG_INLINE)
       return undefined // wait for the rest of the line
     }
     let end = nl
@@ -198,7 +207,7 @@ export class RequestParser {
     const line = this.buf.latin1Slice(this.pos, end)
     this.pos = nl + 1
     const argv = splitInlineArgs(line)
-    if (argv === undefined) return new ProtocolError(Errors.PROTOCOL_UNBALANCED_QUOTES)
+    if (argv === undefined) return new ProtocolError(PROTOCOL_UNBALANCED_QUOTES)
     return argv.length === 0 ? null : argv
   }
 }

@@ -148,8 +148,17 @@ export class BlockingWaiters extends Context.Service<BlockingWaiters, WaiterRegi
     Effect.gen(function*() {
       const keyspace = yield* Keyspace
       const registry = new WaiterRegistry()
-      keyspace.onKeyReady = (db, key) => registry.keyReady(db, key)
-      keyspace.onBlockedKeys = (db) => registry.blockedKeys(db)
+      const onKeyReady = (db: Database, key: string) => registry.keyReady(db, key)
+      const onBlockedKeys = (db: Database) => registry.blockedKeys(db)
+      keyspace.onKeyReady = onKeyReady
+      keyspace.onBlockedKeys = onBlockedKeys
+      // Released with the Layer: the keyspace (which may outlive it) no longer reaches this registry.
+      yield* Effect.addFinalizer(() =>
+        Effect.sync(() => {
+          if (keyspace.onKeyReady === onKeyReady) keyspace.onKeyReady = undefined
+          if (keyspace.onBlockedKeys === onBlockedKeys) keyspace.onBlockedKeys = undefined
+        })
+      )
       return registry
     })
   )

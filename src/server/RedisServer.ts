@@ -6,7 +6,7 @@ import * as Effect from "effect/Effect"
 import * as FiberSet from "effect/FiberSet"
 import * as Layer from "effect/Layer"
 import * as Net from "node:net"
-import { ServerConfig } from "../config/ServerConfig.ts"
+import { type ConfigError, ServerConfig } from "../config/ServerConfig.ts"
 import type { Keyspace } from "../keyspace/Keyspace.ts"
 import { RedisCore } from "../layers.ts"
 import type { BlockingWaiters } from "./BlockingWaiters.ts"
@@ -386,7 +386,7 @@ export class RedisServer extends Context.Service<RedisServer, ListeningServer>()
    */
   static readonly layer = (
     options: RedisServerOptions = {}
-  ): Layer.Layer<RedisServer | Engine | Keyspace | BlockingWaiters | ServerConfig, ListenError> =>
+  ): Layer.Layer<RedisServer | Engine | Keyspace | BlockingWaiters | ServerConfig, ListenError | ConfigError> =>
     RedisServer.listen(options).pipe(Layer.provideMerge(RedisCore(options.config)))
 
   /**

@@ -6,8 +6,9 @@
 import { assert, describe, it } from "@effect/vitest"
 import { Effect } from "effect"
 import { TestClock } from "effect/testing"
-import { activeExpireCycle } from "../../src/keyspace/ActiveExpiry.ts"
-import { Keyspace, type KeyspaceState, NotifyClass } from "../../src/keyspace/Keyspace.ts"
+import { activeExpireCycle, ExpireCycle } from "../../src/keyspace/ActiveExpiry.ts"
+import { Keyspace, type KeyspaceState } from "../../src/keyspace/Keyspace.ts"
+import { NotifyClass } from "../../src/keyspace/notify.ts"
 import type { Reply } from "../../src/resp/ReplyParser.ts"
 import { Callers, Engine } from "../../src/server/Engine.ts"
 import { RedisClient } from "../../src/server/RedisClient.ts"
@@ -382,20 +383,22 @@ describe("activeExpireCycle", () => {
   it.effect("samples 20 keys and stops when at most 10% of them were stale", () =>
     Effect.gen(function*() {
       const keyspace = yield* Keyspace
+      const cycle = new ExpireCycle(keyspace)
       keyspace.activeExpireEnabled = false
       fill(keyspace, 0, 0, 1_000)
       fill(keyspace, 0, 2, 0) // sampled after the live keys
-      assert.strictEqual(activeExpireCycle(keyspace, 10), 0)
+      assert.strictEqual(activeExpireCycle(cycle, 10), 0)
       assert.strictEqual(keyspace.dbs[0]!.avgTtl, Math.trunc(60_000 / 50) * 49 + Math.trunc(60_000 / 50))
     }).pipe((body) => withServer(body)))
 
   it.effect("keeps sampling a database while more than 10% of a sample was stale", () =>
     Effect.gen(function*() {
       const keyspace = yield* Keyspace
+      const cycle = new ExpireCycle(keyspace)
       keyspace.activeExpireEnabled = false
       fill(keyspace, 5, 300, 0)
       fill(keyspace, 5, 0, 30)
-      const expired = activeExpireCycle(keyspace, 10)
+      const expired = activeExpireCycle(cycle, 10)
       assert.strictEqual(expired, 300)
       assert.strictEqual(keyspace.dbs[5]!.size, 30)
       assert.isAbove(keyspace.stats.expiredStalePerc, 0)
@@ -404,14 +407,15 @@ describe("activeExpireCycle", () => {
   it.effect("stops at its time budget and resumes on the next cycle", () =>
     Effect.gen(function*() {
       const keyspace = yield* Keyspace
+      const cycle = new ExpireCycle(keyspace)
       keyspace.activeExpireEnabled = false
       fill(keyspace, 0, 200_000, 0)
       // hz 500: a budget of 0.5 ms, far less than deleting 200k keys takes
-      const first = activeExpireCycle(keyspace, 500)
+      const first = activeExpireCycle(cycle, 500)
       assert.isBelow(first, 200_000)
       assert.isAtLeast(keyspace.stats.expiredTimeCapReached, 1)
       let total = first
-      for (let cycles = 0; cycles < 100_000 && total < 200_000; cycles++) total += activeExpireCycle(keyspace, 500)
+      for (let cycles = 0; cycles < 100_000 && total < 200_000; cycles++) total += activeExpireCycle(cycle, 500)
       assert.strictEqual(total, 200_000)
       assert.strictEqual(keyspace.dbs[0]!.size, 0)
     }).pipe((body) => withServer(body)))
@@ -419,20 +423,22 @@ describe("activeExpireCycle", () => {
   it.effect("a fast cycle runs only after a cycle that ran out of time", () =>
     Effect.gen(function*() {
       const keyspace = yield* Keyspace
+      const cycle = new ExpireCycle(keyspace)
       keyspace.activeExpireEnabled = false
       fill(keyspace, 0, 100_000, 0)
-      assert.strictEqual(activeExpireCycle(keyspace, 10, 1, "fast"), 0)
+      assert.strictEqual(activeExpireCycle(cycle, 10, 1, "fast"), 0)
       assert.strictEqual(keyspace.dbs[0]!.size, 100_000)
-      assert.isBelow(activeExpireCycle(keyspace, 500), 100_000)
-      assert.isAbove(activeExpireCycle(keyspace, 10, 1, "fast"), 0)
+      assert.isBelow(activeExpireCycle(cycle, 500), 100_000)
+      assert.isAbove(activeExpireCycle(cycle, 10, 1, "fast"), 0)
     }).pipe((body) => withServer(body)))
 
   it.effect("visits every database, resuming after the last one visited", () =>
     Effect.gen(function*() {
       const keyspace = yield* Keyspace
+      const cycle = new ExpireCycle(keyspace)
       keyspace.activeExpireEnabled = false
       for (let db = 0; db < 16; db++) fill(keyspace, db, 3, 0)
-      assert.strictEqual(activeExpireCycle(keyspace, 10), 48)
+      assert.strictEqual(activeExpireCycle(cycle, 10), 48)
       for (const db of keyspace.dbs) assert.strictEqual(db.size, 0)
     }).pipe((body) => withServer(body)))
 

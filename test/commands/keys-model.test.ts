@@ -9,7 +9,7 @@ import { assert, describe, it } from "@effect/vitest"
 import { Effect } from "effect"
 import { TestClock } from "effect/testing"
 import fc from "fast-check"
-import { activeExpireCycle } from "../../src/keyspace/ActiveExpiry.ts"
+import { activeExpireCycle, ExpireCycle } from "../../src/keyspace/ActiveExpiry.ts"
 import { Keyspace, type KeyspaceState } from "../../src/keyspace/Keyspace.ts"
 import { type Reply, ReplyError, ReplyParser } from "../../src/resp/ReplyParser.ts"
 import type { Client } from "../../src/server/Client.ts"
@@ -245,13 +245,14 @@ describe("key commands against a model", () => {
       fc.assert(
         fc.property(fc.array(step, { maxLength: 60, size: "max" }), (steps) => {
           driver.reset(T0)
+          const cycle = new ExpireCycle(driver.keyspace)
           const model = new Model(T0)
           steps.forEach((s, i) => {
             if (s.kind === "advance") {
               model.now += s.ms
               driver.keyspace.setTime(model.now)
             } else if (s.kind === "activeExpiry") {
-              activeExpireCycle(driver.keyspace, 10)
+              activeExpireCycle(cycle, 10)
             } else {
               const expected = model.apply(s.argv)
               const reply = driver.call(...s.argv)
@@ -270,7 +271,7 @@ describe("key commands against a model", () => {
             }
           }
           // Active expiry leaves exactly the live keys in memory, in every database.
-          for (let cycles = 0; cycles < 50; cycles++) activeExpireCycle(driver.keyspace, 10)
+          for (let cycles = 0; cycles < 50; cycles++) activeExpireCycle(cycle, 10)
           for (let db = 0; db < DBS; db++) {
             assert.strictEqual(driver.keyspace.dbs[db]!.size, model.liveKeys(db).length, `db ${db}`)
           }

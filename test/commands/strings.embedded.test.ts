@@ -6,7 +6,8 @@
 import { assert, describe, layer } from "@effect/vitest"
 import { Clock, Effect } from "effect"
 import { TestClock } from "effect/testing"
-import { Keyspace, NotifyClass } from "../../src/keyspace/Keyspace.ts"
+import { Keyspace } from "../../src/keyspace/Keyspace.ts"
+import { NotifyClass } from "../../src/keyspace/notify.ts"
 import { RedisClient } from "../../src/server/RedisClient.ts"
 import { embeddedRedis } from "../support/embedded.ts"
 

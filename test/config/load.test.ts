@@ -9,6 +9,7 @@ import { tmpdir } from "node:os"
 import { join } from "node:path"
 import { Context, Effect, Exit, Layer, Scope } from "effect"
 import { afterAll, describe, expect, it } from "vitest"
+import { allCommands } from "../../src/commands/index.ts"
 import { HIDDEN } from "../../src/config/directives.ts"
 import { type ConfigLoadError, loadConfig, parseCommandLine } from "../../src/config/load.ts"
 import { type ConfigStore, ServerConfig } from "../../src/config/ServerConfig.ts"
@@ -16,6 +17,9 @@ import { CoreLive } from "../../src/layers.ts"
 import { RedisServer } from "../../src/server/RedisServer.ts"
 import { freePort, hasOracle, redisServerPath, skipMessage } from "../support/oracle.ts"
 import { RawConnection, type RawReply } from "../support/raw.ts"
+
+/** The server's command table, which `rename-command` lines are checked against. */
+const commandNames = allCommands.map((c) => c.name)
 
 const dir = mkdtempSync(join(tmpdir(), "config-load-"))
 afterAll(() => rmSync(dir, { recursive: true, force: true }))
@@ -30,7 +34,7 @@ const conf = (text: string, name = `c${fileCount++}.conf`): string => {
 
 /** Our loader, without moving the test process's working directory. */
 const load = (argv: ReadonlyArray<string>, stdin?: string) =>
-  Effect.runPromise(Effect.result(loadConfig(argv, { chdir: false, ...(stdin === undefined ? {} : { stdin: () => Promise.resolve(stdin) }) })))
+  Effect.runPromise(Effect.result(loadConfig(argv, { chdir: false, commandNames, ...(stdin === undefined ? {} : { stdin: () => Promise.resolve(stdin) }) })))
 
 const loadError = async (argv: ReadonlyArray<string>, stdin?: string): Promise<string> => {
   const result = await load(argv, stdin)

@@ -11,6 +11,7 @@ import { join } from "node:path"
 import { Context, Effect, Exit, Layer, Scope } from "effect"
 import fc from "fast-check"
 import { afterAll, describe, expect, it } from "vitest"
+import { allCommands } from "../../src/commands/index.ts"
 import { loadConfig } from "../../src/config/load.ts"
 import { type ConfigStore, ServerConfig } from "../../src/config/ServerConfig.ts"
 import { CoreLive } from "../../src/layers.ts"
@@ -18,6 +19,9 @@ import { RedisServer } from "../../src/server/RedisServer.ts"
 import type { Command } from "../support/differential.ts"
 import { freePort, hasOracle, redisServerPath, skipMessage } from "../support/oracle.ts"
 import { RawConnection } from "../support/raw.ts"
+
+/** The server's command table, which `rename-command` lines are checked against. */
+const commandNames = allCommands.map((c) => c.name)
 
 const dir = mkdtempSync(join(tmpdir(), "config-rewrite-"))
 const processes: Array<ChildProcess> = []
@@ -27,7 +31,7 @@ afterAll(() => {
 })
 
 const loadStore = async (argv: ReadonlyArray<string>): Promise<ConfigStore> => {
-  const result = await Effect.runPromise(Effect.result(loadConfig(argv, { chdir: false })))
+  const result = await Effect.runPromise(Effect.result(loadConfig(argv, { chdir: false, commandNames })))
   if (result._tag === "Failure") throw new Error(result.failure.message)
   return result.success.store
 }

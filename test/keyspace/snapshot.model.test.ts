@@ -8,7 +8,7 @@
  */
 import { assert, describe, it } from "@effect/vitest"
 import fc from "fast-check"
-import { activeExpireCycle } from "../../src/keyspace/ActiveExpiry.ts"
+import { activeExpireCycle, ExpireCycle } from "../../src/keyspace/ActiveExpiry.ts"
 import { type Driver, T0, withDriver } from "./snapshot-support.ts"
 
 const DBS = 3
@@ -142,7 +142,7 @@ const run = (driver: Driver, steps: ReadonlyArray<Step>, walk: (n: number) => vo
   for (const s of steps) {
     if (s.kind === "command") driver.call(...s.argv)
     else if (s.kind === "advance") driver.keyspace.setTime(now += s.ms)
-    else if (s.kind === "activeExpiry") activeExpireCycle(driver.keyspace, 10)
+    else if (s.kind === "activeExpiry") activeExpireCycle(new ExpireCycle(driver.keyspace), 10)
     else walk(s.n)
   }
 }

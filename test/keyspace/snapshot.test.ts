@@ -4,7 +4,7 @@
  * is live keep no copies.
  */
 import { assert, describe, it } from "@effect/vitest"
-import { activeExpireCycle } from "../../src/keyspace/ActiveExpiry.ts"
+import { activeExpireCycle, ExpireCycle } from "../../src/keyspace/ActiveExpiry.ts"
 import { HashValue } from "../../src/keyspace/HashValue.ts"
 import { ListValue } from "../../src/keyspace/ListValue.ts"
 import { SetValue } from "../../src/keyspace/SetValue.ts"
@@ -220,7 +220,7 @@ describe("keyspace snapshots", () => {
       const snapshot = driver.keyspace.snapshot()
       driver.keyspace.setTime(T0 + 100)
       assert.isNull(driver.call("LPOP", "lazy")) // lazy expiry deletes it
-      activeExpireCycle(driver.keyspace, 10)
+      activeExpireCycle(new ExpireCycle(driver.keyspace), 10)
       assert.isBelow(driver.keyspace.dbs[0]!.size, 30)
       const yielded = drain(driver, snapshot)
       snapshot.release()

@@ -47,7 +47,7 @@ const CounterLive = Layer.effectDiscard(
   })
 ).pipe(Layer.provide(Layer.sync(Counter, () => ({ total: 0 }))))
 
-const build = async <A>(layer: Layer.Layer<A>) => {
+const build = async <A, E>(layer: Layer.Layer<A, E>) => {
   const scope = Effect.runSync(Scope.make())
   const context = await Effect.runPromise(Layer.buildWithScope(layer, scope))
   return { context, close: () => Effect.runPromise(Scope.close(scope, Exit.void)) }

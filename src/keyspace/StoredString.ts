@@ -1,0 +1,13 @@
+/**
+ * How a string value is stored: the bytes and the LRU clock of the last access, Redis's robj for
+ * strings. Aggregates are objects already and carry `lru` themselves, so they are stored as they are.
+ */
+export class StoredString {
+  value: string
+  lru: number
+
+  constructor(value: string, lru: number) {
+    this.value = value
+    this.lru = lru
+  }
+}
