@@ -6,62 +6,28 @@
  * every run is deterministic.
  */
 import { assert, describe, it } from "@effect/vitest"
-import { Effect } from "effect"
 import { TestClock } from "effect/testing"
 import fc from "fast-check"
 import { activeExpireCycle, ExpireCycle } from "../../src/keyspace/ActiveExpiry.ts"
-import { Keyspace, type KeyspaceState } from "../../src/keyspace/Keyspace.ts"
-import { type Reply, ReplyError, ReplyParser } from "../../src/resp/ReplyParser.ts"
-import type { Client } from "../../src/server/Client.ts"
-import { Engine, type EngineState } from "../../src/server/Engine.ts"
-import { embeddedRedis } from "../support/embedded.ts"
+import type { Reply } from "../../src/resp/ReplyParser.ts"
+import { SyncDriver, withSyncDriver } from "../support/driver.ts"
 
 const T0 = 1_700_000_000_000
 const DBS = 2
 
-/** A synchronous connection to the engine whose time only moves when the test says so. */
-class Driver {
-  private readonly parser = new ReplyParser({ bulk: "latin1" })
-  private readonly client: Client
-  readonly engine: EngineState
-  readonly keyspace: KeyspaceState
-
-  constructor(engine: EngineState, keyspace: KeyspaceState) {
-    this.engine = engine
-    this.keyspace = keyspace
-    this.client = engine.createClient()
-  }
-
-  call(...argv: ReadonlyArray<string>): Reply {
-    this.engine.processCommand(this.client, argv)
-    this.parser.feed(this.client.reply.take()!)
-    const reply = this.parser.next()!.value
-    return reply instanceof ReplyError ? `ERR:${reply.message}` : reply
-  }
-
+/** The driver, with SCAN's reply as a pair. */
+class Driver extends SyncDriver {
   /** SCAN with its reply as [cursor, keys]. */
   scan(cursor: string, ...options: ReadonlyArray<string>): readonly [string, ReadonlyArray<string>] {
     const reply = this.call("SCAN", cursor, ...options)
     if (!Array.isArray(reply)) throw new Error(`SCAN replied ${String(reply)}`)
     return [reply[0] as string, reply[1] as ReadonlyArray<string>]
   }
-
-  reset(now: number): void {
-    this.keyspace.setTime(now)
-    this.call("FLUSHALL")
-    this.call("SELECT", "0")
-  }
 }
 
 /** Runs `f` with a driver over a fresh in-process server (active expiry idle: TestClock stays put). */
 const withDriver = (f: (driver: Driver) => void) =>
-  Effect.andThen(
-    TestClock.setTime(T0),
-    Effect.gen(function*() {
-      const driver = new Driver(yield* Engine, yield* Keyspace)
-      f(driver)
-    }).pipe(Effect.provide(embeddedRedis()))
-  )
+  withSyncDriver((engine, keyspace) => new Driver(engine, keyspace), T0, f)
 
 // --- the model ---------------------------------------------------------------------------------------
 

@@ -4,47 +4,17 @@
  * STREAM FULL, PEXPIRETIME), independent of the snapshot code, so what a snapshot yields can be
  * compared with the keyspace as it was.
  */
-import { Effect } from "effect"
 import { TestClock } from "effect/testing"
-import { Keyspace, type KeyspaceState } from "../../src/keyspace/Keyspace.ts"
 import type { SnapshotEntry } from "../../src/keyspace/Snapshot.ts"
 import type { Value } from "../../src/keyspace/Value.ts"
-import { type Reply, ReplyError, ReplyParser } from "../../src/resp/ReplyParser.ts"
-import type { Client } from "../../src/server/Client.ts"
-import { Engine, type EngineState } from "../../src/server/Engine.ts"
-import { embeddedRedis } from "../support/embedded.ts"
+import type { Reply } from "../../src/resp/ReplyParser.ts"
+import { SyncDriver, withSyncDriver } from "../support/driver.ts"
 
 export const T0 = 1_700_000_000_000
 /** The database the dump borrows to read a value a snapshot yielded (the tests never write to it). */
 const SCRATCH_DB = 15
 
-export class Driver {
-  private readonly parser = new ReplyParser({ bulk: "latin1" })
-  private readonly client: Client
-  readonly engine: EngineState
-  readonly keyspace: KeyspaceState
-  db = 0
-
-  constructor(engine: EngineState, keyspace: KeyspaceState) {
-    this.engine = engine
-    this.keyspace = keyspace
-    this.client = engine.createClient()
-  }
-
-  call(...argv: ReadonlyArray<string>): Reply {
-    this.engine.processCommand(this.client, argv)
-    this.parser.feed(this.client.reply.take()!)
-    const reply = this.parser.next()!.value
-    if (argv[0]!.toUpperCase() === "SELECT" && reply === "OK") this.db = Number(argv[1])
-    return reply instanceof ReplyError ? `ERR:${reply.message}` : reply
-  }
-
-  reset(now: number): void {
-    this.keyspace.setTime(now)
-    this.call("FLUSHALL")
-    this.call("SELECT", "0")
-  }
-
+export class Driver extends SyncDriver {
   /** Runs `f` at time 0, so that reading keys expires none of them, and restores time and database. */
   private frozen<A>(f: () => A): A {
     const now = this.keyspace.now
@@ -127,11 +97,4 @@ const stringify = (x: unknown): string =>
 
 /** Runs `f` with a driver over a fresh in-process server whose TestClock stays put (no background expiry). */
 export const withDriver = (f: (driver: Driver) => void) =>
-  Effect.andThen(
-    TestClock.setTime(T0),
-    Effect.gen(function*() {
-      const driver = new Driver(yield* Engine, yield* Keyspace)
-      driver.reset(T0)
-      f(driver)
-    }).pipe(Effect.provide(embeddedRedis()))
-  )
+  withSyncDriver((engine, keyspace) => new Driver(engine, keyspace), T0, f)
