@@ -163,7 +163,7 @@ export const connectionCommands = [
       client.replyMode = "on"
       // CLIENT NO-EVICT survives RESET in Redis 7.0 (7.2 started clearing it)
       resetAuth(ctx)
-      ctx.engine.resetConnectionState(client)
+      ctx.engine.registry.resetClient(client)
       ctx.reply.raw("+RESET\r\n")
     }
   }),

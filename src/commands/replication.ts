@@ -29,10 +29,12 @@ export const replicationCommands = [
       const timeoutAt = timeoutMsArg(ctx.reply, argv[2]!, ctx.now)
       if (timeoutAt === undefined) return
       const engine = ctx.engine
-      const offset = engine.replicationOffset
+      // the offset this client's writes reached: its last command before WAIT
+      const offset = ctx.client.woff
       const acks = engine.replicaAcks(offset)
       if (acks >= wanted) return ctx.reply.integer(acks)
       // in a transaction the wait cannot happen: block() answers with onTimeout at once
+      if (!ctx.denyBlocking) engine.requestReplicaAcks()
       return ctx.block({
         keys: [],
         condition: REPLICA_ACKS,

@@ -4,6 +4,7 @@ import type { Database } from "../keyspace/Database.ts"
 import { type ParserLimits, RequestParser } from "../resp/RequestParser.ts"
 import type { Protocol, ReplyWriter } from "../resp/ReplyWriter.ts"
 import { clientInfoString } from "./clientInfo.ts"
+import type { Caller } from "./Engine.ts"
 import { ClientOutput, type OutputHost, type ReplyMode } from "./ClientOutput.ts"
 
 /** A command queued by MULTI. */
@@ -41,6 +42,8 @@ export class RuntimeCommand {
   readonly mayReplicate: boolean
   /** Not queued by MULTI (processCommand's exceptions): EXEC, DISCARD, MULTI, WATCH, QUIT, RESET. */
   readonly runsInMulti: boolean
+  /** Not refused for memory inside MULTI (reject_cmd_on_oom's exceptions): EXEC, DISCARD, QUIT, RESET. */
+  readonly oomExemptInMulti: boolean
   /** Allowed to a RESP2 client in subscribed mode. */
   readonly allowedSubscribed: boolean
 
@@ -59,6 +62,7 @@ export class RuntimeCommand {
     this.allowedWhileLoading = flags.includes("loading")
     this.mayReplicate = this.isWrite || flags.includes("may_replicate")
     this.runsInMulti = NOT_QUEUED.has(base)
+    this.oomExemptInMulti = base === "exec" || base === "discard" || base === "quit" || base === "reset"
     this.allowedSubscribed = SUBSCRIBED_MODE.has(base)
     this.subcommands = spec.subcommands === undefined
       ? undefined
@@ -84,7 +88,7 @@ export interface BlockState {
   /** The command line that blocked (re-run after a pause; its propagated form if it never rewrote). */
   readonly argv: ReadonlyArray<string>
   /** Whether CLIENT UNBLOCK may end the wait (not a client postponed by CLIENT PAUSE). */
-  readonly unblockable: boolean
+  readonly clientUnblockable: boolean
   /** Absolute unix ms when the wait times out; 0 waits forever. */
   readonly timeoutAt: number
   /**
@@ -143,8 +147,12 @@ export class Client {
   user = "default"
   /** Set by the connection: closes the socket (CLIENT KILL, shutdown). */
   kill: () => void = () => {}
+  /** The replication offset after this client's last command (WAIT waits for replicas to reach it). */
+  woff = 0
   /** A command held back by CLIENT PAUSE, run again when the pause ends. */
-  postponed: { readonly command: RuntimeCommand; readonly argv: ReadonlyArray<string> } | undefined = undefined
+  postponed:
+    | { readonly command: RuntimeCommand; readonly argv: ReadonlyArray<string>; readonly caller: Caller }
+    | undefined = undefined
 
   readonly id: number
   db: Database

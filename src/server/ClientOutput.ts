@@ -35,8 +35,20 @@ export const parseOutputLimits = (value: string): Record<OutputClass, OutputLimi
   return limits
 }
 
+/** The lowest non-zero limit of any class (Infinity when none is set). */
+export const limitFloor = (limits: Record<OutputClass, OutputLimit>): number => {
+  let floor = Infinity
+  for (const limit of Object.values(limits)) {
+    if (limit.hard > 0) floor = Math.min(floor, limit.hard)
+    if (limit.soft > 0) floor = Math.min(floor, limit.soft)
+  }
+  return floor
+}
+
 /** Where a client's bytes go: its socket. */
 export interface OutputSink {
+  /** False once the socket is closed: nothing is sent or counted any more. */
+  readonly open: () => boolean
   /** Hands bytes to the socket; false when the socket is full and should drain first. */
   readonly write: (bytes: Buffer) => boolean
   /** Bytes handed to the socket that the kernel has not taken yet. */
@@ -51,6 +63,7 @@ export interface OutputSink {
 
 /** A sink for a client whose replies nobody reads (the link from a master, an AOF being loaded). */
 export const DISCARD: OutputSink = {
+  open: () => true,
   write: () => true,
   pending: () => 0,
   full: () => false,
@@ -79,6 +92,10 @@ export class ClientOutput {
   /** When the soft limit started being exceeded (unix ms), -1 while under it. */
   private softSince = -1
   private waitingForDrain = false
+  /** True while a reply that CLIENT REPLY drops is being written. */
+  private dropping = false
+  /** Pushes written while `dropping`, appended once the dropped reply is cut. */
+  private keptPushes: Array<string> = []
   private readonly host: OutputHost
 
   constructor(host: OutputHost) {
@@ -102,17 +119,36 @@ export class ClientOutput {
   /** Before a command's reply: CLIENT REPLY SKIP applies to the next command only. */
   beginReply(): number {
     if (this.mode === "skip") this.mode = "skipping"
+    this.dropping = this.mode !== "on"
     return this.writer.mark()
   }
 
   /**
-   * After a command's reply (also one produced outside the client's batch, such as a served BLPOP):
-   * under OFF/SKIP it is dropped, unless the command turned replies back on (CLIENT REPLY ON, RESET),
-   * as Redis clears the flag before that command replies.
+   * After a command's reply: under OFF/SKIP it is dropped, unless the command turned replies back on
+   * (CLIENT REPLY ON, RESET), as Redis clears the flag before that command replies. Pushes written
+   * meanwhile are kept.
    */
   endReply(mark: number, skipped: boolean): void {
-    if (skipped && this.mode !== "on") this.writer.truncate(mark)
+    this.endBlockedReply(mark, skipped)
     if (this.mode === "skipping") this.mode = "on"
+  }
+
+  /**
+   * A blocked client's reply (served, timed out, unblocked), produced outside its batch: dropped under
+   * OFF/SKIP as its command's reply would have been. The mode changes only when the wait ends.
+   */
+  beginBlockedReply(): number {
+    this.dropping = this.mode !== "on"
+    return this.writer.mark()
+  }
+
+  endBlockedReply(mark: number, skipped = true): void {
+    if (skipped && this.mode !== "on") this.writer.truncate(mark)
+    this.dropping = false
+    if (this.keptPushes.length > 0) {
+      for (const push of this.keptPushes) this.writer.raw(push)
+      this.keptPushes = []
+    }
   }
 
   /** Whether the reply about to be written would be dropped (OFF, or the command after SKIP). */
@@ -121,12 +157,17 @@ export class ClientOutput {
   }
 
   /**
-   * A push message (pub/sub, invalidations): RESP3 `>` or, in RESP2, a plain array. Pushes are sent
-   * under CLIENT REPLY OFF too (Redis's CLIENT_PUSHING), so `fill` writes the `n` elements directly.
+   * A push message (pub/sub, invalidations): RESP3 `>` or, in RESP2, a plain array of `n` elements that
+   * `fill` writes. Pushes are sent under CLIENT REPLY OFF too (Redis's CLIENT_PUSHING): one written
+   * while a dropped reply is being written is set aside and kept.
    */
   push(n: number, fill: (writer: ReplyWriter) => void): void {
+    const start = this.writer.mark()
     this.writer.pushHeader(n)
     fill(this.writer)
+    if (!this.dropping) return
+    this.keptPushes.push(this.writer.since(start))
+    this.writer.truncate(start)
   }
 
   /** Bytes waiting for this client: not yet written, or written and not yet taken by the kernel. */
@@ -182,7 +223,7 @@ export class ClientOutput {
    */
   flush(describe: () => string): void {
     const sink = this.sink
-    if (sink === undefined) return
+    if (sink === undefined || !sink.open()) return
     if (this.overLimit()) {
       this.writer.take()
       sink.close(`Client ${describe()} scheduled to be closed ASAP for overcoming of output buffer limits.`)

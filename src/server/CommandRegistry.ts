@@ -4,6 +4,7 @@
  * subsystem and a composition without one simply lacks what it brings.
  */
 import * as Context from "effect/Context"
+import * as Data from "effect/Data"
 import * as Effect from "effect/Effect"
 import * as Layer from "effect/Layer"
 import type * as Scope from "effect/Scope"
@@ -61,6 +62,13 @@ export interface CheckHooks {
   outOfMemory: (() => boolean) | undefined
 }
 
+/** Two subsystems claimed one command name: a composition error, found when the Layers are built. */
+export class DuplicateCommandError extends Data.TaggedError("DuplicateCommandError")<{ readonly name: string }> {
+  override get message(): string {
+    return `command ${this.name} registered twice`
+  }
+}
+
 /** The registry's state: one per server. */
 export class Registry {
   /** Every command by lower- and upper-case name (after rename-command). */
@@ -104,7 +112,7 @@ export class Registry {
       const name = this.renames.get(spec.name) ?? spec.name
       if (name === "") continue
       const lower = name.toLowerCase()
-      if (this.commands.has(lower)) throw new Error(`command ${spec.name} registered twice`)
+      if (this.commands.has(lower)) throw new DuplicateCommandError({ name: spec.name })
       const command = new RuntimeCommand(spec, spec.name, undefined)
       this.commands.set(lower, command)
       this.commands.set(name.toUpperCase(), command)

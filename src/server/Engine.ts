@@ -1,5 +1,6 @@
 import * as Clock from "effect/Clock"
 import * as Context from "effect/Context"
+import * as Data from "effect/Data"
 import * as Deferred from "effect/Deferred"
 import * as Effect from "effect/Effect"
 import * as Exit from "effect/Exit"
@@ -13,7 +14,7 @@ import { ProtocolError } from "../resp/RequestParser.ts"
 import { BlockingWaiters, type WaiterRegistry } from "./BlockingWaiters.ts"
 import { type BlockState, Client, type ClientKind, type RuntimeCommand } from "./Client.ts"
 import { clientInfoString } from "./clientInfo.ts"
-import { DISCARD, type OutputClass, type OutputHost, type OutputLimit, parseOutputLimits } from "./ClientOutput.ts"
+import { DISCARD, limitFloor, type OutputClass, type OutputHost, type OutputLimit, parseOutputLimits } from "./ClientOutput.ts"
 import { type BlockRequest, CommandContext } from "./CommandContext.ts"
 import { CommandRegistry, type Registry } from "./CommandRegistry.ts"
 import { type InfoState, newInfoState } from "./info.ts"
@@ -56,14 +57,16 @@ export interface Caller {
   readonly checkArity: boolean
   readonly checkAuth: boolean
   readonly checkAcl: boolean
-  /** maxmemory, disk errors, read-only replica, subscribed mode, loading. */
-  readonly checkState: boolean
+  /** maxmemory (deny-oom commands; in MULTI, anything queued). */
+  readonly checkOom: boolean
   /** The read-only replica rule (the master's own link is exempt). */
   readonly checkReadonly: boolean
+  /** RESP2 subscribed mode, and loading: processCommand's, not scriptCall's. */
+  readonly checkContext: boolean
   readonly checkPause: boolean
   /** MULTI queues the command instead of running it. */
   readonly queueInMulti: boolean
-  /** Scripts: noscript commands are refused and errors are worded for scripts. */
+  /** Scripts: noscript commands are refused, errors are worded for scripts, READONLY before OOM. */
   readonly script: boolean
   /** Blocking commands may block (else they answer as if timed out, as in MULTI and scripts). */
   readonly mayBlock: boolean
@@ -75,24 +78,36 @@ export interface Caller {
 
 export const Callers = {
   client: {
-    name: "client", checkArity: true, checkAuth: true, checkAcl: true, checkState: true, checkReadonly: true,
-    checkPause: true, queueInMulti: true, script: false, mayBlock: true, propagate: true, stats: true
+    name: "client", checkArity: true, checkAuth: true, checkAcl: true, checkOom: true, checkReadonly: true,
+    checkContext: true, checkPause: true, queueInMulti: true, script: false, mayBlock: true, propagate: true,
+    stats: true
   },
+  /** EXEC's queue from a client: ACL rules again, as they may have changed since queueing. */
   exec: {
-    name: "exec", checkArity: false, checkAuth: false, checkAcl: true, checkState: false, checkReadonly: false,
-    checkPause: false, queueInMulti: false, script: false, mayBlock: false, propagate: true, stats: true
+    name: "exec", checkArity: false, checkAuth: false, checkAcl: true, checkOom: false, checkReadonly: false,
+    checkContext: false, checkPause: false, queueInMulti: false, script: false, mayBlock: false, propagate: true,
+    stats: true
+  },
+  /** EXEC's queue from the master's link: no user, so no ACL (Redis's master is a superuser). */
+  masterExec: {
+    name: "exec", checkArity: false, checkAuth: false, checkAcl: false, checkOom: false, checkReadonly: false,
+    checkContext: false, checkPause: false, queueInMulti: false, script: false, mayBlock: false, propagate: true,
+    stats: true
   },
   script: {
-    name: "script", checkArity: true, checkAuth: false, checkAcl: true, checkState: true, checkReadonly: true,
-    checkPause: false, queueInMulti: false, script: true, mayBlock: false, propagate: true, stats: true
+    name: "script", checkArity: true, checkAuth: false, checkAcl: true, checkOom: true, checkReadonly: true,
+    checkContext: false, checkPause: false, queueInMulti: false, script: true, mayBlock: false, propagate: true,
+    stats: true
   },
   aof: {
-    name: "aof", checkArity: true, checkAuth: false, checkAcl: false, checkState: false, checkReadonly: false,
-    checkPause: false, queueInMulti: true, script: false, mayBlock: false, propagate: false, stats: false
+    name: "aof", checkArity: true, checkAuth: false, checkAcl: false, checkOom: false, checkReadonly: false,
+    checkContext: false, checkPause: false, queueInMulti: true, script: false, mayBlock: false, propagate: false,
+    stats: false
   },
   master: {
-    name: "master", checkArity: true, checkAuth: false, checkAcl: false, checkState: true, checkReadonly: false,
-    checkPause: true, queueInMulti: true, script: false, mayBlock: false, propagate: true, stats: true
+    name: "master", checkArity: true, checkAuth: false, checkAcl: false, checkOom: true, checkReadonly: false,
+    checkContext: true, checkPause: true, queueInMulti: true, script: false, mayBlock: false, propagate: true,
+    stats: true
   }
 } as const satisfies Record<string, Caller>
 
@@ -128,8 +143,6 @@ export class EngineState {
   readonly commands: Map<string, RuntimeCommand>
   /** Connected clients by id (and the master's link): CLIENT LIST, INFO connected_clients. */
   readonly clients = new Map<number, Client>()
-  /** Internal clients not listed (scripts, AOF loading). */
-  readonly internalClients = new Set<Client>()
   readonly stats = new ServerStats()
   readonly startedAt: number
   /** The TCP port the listener is bound to (INFO tcp_port), once RedisServer.listen has bound it. */
@@ -145,12 +158,16 @@ export class EngineState {
   replicaAcks: (offset: number) => number = () => 0
   /** The replication offset writes have reached (replication maintains it). */
   replicationOffset = 0
+  /** Asks replicas to acknowledge their offset now (REPLCONF GETACK; WAIT calls it when it blocks). */
+  requestReplicaAcks: () => void = () => {}
   /** Subsystems that keep per-client state clear it on RESET and on disconnect (the registry's hooks). */
   readonly onClientReset: Array<(client: Client) => void>
   private nextClientId = 1
   private readonly protoMaxBulkLen: { value: number }
   private readonly queryBufferLimit = { value: 1024 * 1024 * 1024 }
   private outputLimits: Record<OutputClass, OutputLimit> = parseOutputLimits("")
+  /** The lowest limit in force: below it no client can be over its limit, so none is checked. */
+  private outputLimitFloor = Infinity
   private replicaReadOnly = true
   private readonly outputHost: OutputHost
 
@@ -210,6 +227,7 @@ export class EngineState {
       }),
       config.watch("client-output-buffer-limit", (v) => {
         this.outputLimits = parseOutputLimits(v)
+        this.outputLimitFloor = limitFloor(this.outputLimits)
       }),
       config.watch("replica-read-only", (v) => {
         this.replicaReadOnly = v === "yes"
@@ -277,17 +295,17 @@ export class EngineState {
     const client = this.newClient(kind, { addr: "", laddr: "", fd: -1, ...options })
     if (kind !== "script") client.output.sink = DISCARD
     if (kind === "master") this.clients.set(client.id, client)
-    else this.internalClients.add(client)
     return client
   }
 
   private newClient(kind: ClientKind, options: ClientOptions): Client {
-    this.refreshTime()
+    // read the clock without moving the batch's time: an internal client may be made during a command
+    const now = this.clock.currentTimeMillisUnsafe()
     const limits = { maxBulkLength: () => this.protoMaxBulkLen.value }
     const client = new Client(
       this.nextClientId++,
       this.keyspace.dbs[0]!,
-      this.keyspace.now,
+      now,
       limits,
       options.addr ?? "",
       options.laddr ?? "",
@@ -313,12 +331,6 @@ export class EngineState {
     this.unwatchAll(client)
     this.registry.resetClient(client)
     this.clients.delete(client.id)
-    this.internalClients.delete(client)
-  }
-
-  /** RESET's part that belongs to other subsystems (clearClientConnectionState). */
-  resetConnectionState(client: Client): void {
-    this.registry.resetClient(client)
   }
 
   private countError(code: string): void {
@@ -368,8 +380,13 @@ export class EngineState {
     return clientInfoString(client, this.keyspace.now, undefined)
   }
 
-  /** Executes buffered commands until none is complete, the client blocks, or it must close. */
+  /**
+   * Executes buffered commands until none is complete, the client blocks, or it must close. A client
+   * whose output goes over its client-output-buffer-limit stops at that command, as Redis's CLOSE_ASAP.
+   */
   processInput(client: Client): void {
+    // the output limit is checked only past the lowest limit in force, less what the socket holds
+    const checkFrom = this.outputLimitFloor - (client.output.sink?.pending() ?? 0)
     while (client.blocked === undefined && !client.closeAfterReply) {
       const argv = client.parser.next()
       if (argv === undefined) return
@@ -380,26 +397,30 @@ export class EngineState {
       }
       client.lastInteraction = this.keyspace.now
       this.processCommand(client, argv)
+      if (client.reply.length >= checkFrom) this.checkOutputLimit(client)
     }
   }
 
-  /** A command from a client's connection: the pipeline with every rule, then ready keys are served. */
+  /** A command from a client's connection: the pipeline with every rule, under its CLIENT REPLY mode. */
   processCommand(client: Client, argv: ReadonlyArray<string>): void {
     const output = client.output
     const mark = output.beginReply()
     const skipped = output.suppressed
-    this.dispatch(client, argv, Callers.client)
+    this.runPipeline(client, argv, Callers.client)
+    // a blocked client's reply comes later: SKIP holds until then (Redis resets the client only then)
     if (client.blocked === undefined) output.endReply(mark, skipped)
-    else if (output.mode === "skipping") output.mode = "on"
   }
 
   /**
-   * Runs one command through resolve, check and execute as `caller` (the internal clients' way in: a
+   * Runs one command through resolve, check and execute as `caller`: the internal clients' way in (a
    * script's redis.call, AOF loading, the master's link). Returns the error the command was refused
    * with, if it was; it was also written to the client's output unless the caller is a script, which
-   * raises it instead.
+   * raises it instead. A command may leave the client blocked (postponed by CLIENT PAUSE): the caller
+   * then waits, as a connection does, on `client.blocked.done` and its `timeoutAt`
+   * (`engine.timeoutBlocked`) before dispatching more.
    */
   dispatch(client: Client, argv: ReadonlyArray<string>, caller: Caller): string | undefined {
+    if (client.blocked !== undefined) throw new ClientBlockedError({ client: client.id })
     const refused = this.runPipeline(client, argv, caller)
     if (client.kind !== "normal") client.output.dropIfDiscarded()
     return refused
@@ -424,7 +445,7 @@ export class EngineState {
       return undefined
     }
     if (verdict === POSTPONED) {
-      this.postpone(client, command, argv)
+      this.postpone(client, command, argv, caller)
       return undefined
     }
     command.rejectedCalls++
@@ -444,7 +465,7 @@ export class EngineState {
   /**
    * Stage 2, check: every rule of processCommand in its order, each decided here only, as `caller`
    * selects them. Undefined runs the command; otherwise the error text, QUEUED (MULTI) or POSTPONED
-   * (CLIENT PAUSE).
+   * (CLIENT PAUSE). EXEC is judged by what it queued (c->mstate.cmd_flags and cmd_inv_flags).
    */
   check(client: Client, command: RuntimeCommand, argv: ReadonlyArray<string>, caller: Caller): CheckResult {
     const arity = command.spec.arity
@@ -462,31 +483,54 @@ export class EngineState {
         return caller.name === "exec" ? Errors.execAclDenied(denied) : Errors.aclDenied(denied, command.fullName)
       }
     }
-    // EXEC is judged by what it will run (c->mstate.cmd_flags)
-    const exec = command.runsInMulti && client.multi !== undefined && command.spec.name === "exec"
-    const isWrite = exec ? client.multi!.some((q) => q.command.isWrite) : command.isWrite
-    if (caller.checkState) {
-      if (hooks.outOfMemory !== undefined) {
-        const denyOom = exec
-          ? client.multi!.some((q) => q.command.denyOom)
-          : command.denyOom || (client.multi !== undefined && !command.runsInMulti)
-        if (denyOom && hooks.outOfMemory()) return Errors.OOM
-      }
-      if (caller.checkReadonly && isWrite && this.keyspace.isReplica && this.replicaReadOnly) return Errors.READONLY_REPLICA
+    // scriptCall checks the read-only replica before memory; processCommand the other way round
+    if (caller.script && caller.checkReadonly && this.refusesWrites(client, command)) return Errors.READONLY_REPLICA
+    if (caller.checkOom && hooks.outOfMemory !== undefined && this.deniedByOom(client, command) && hooks.outOfMemory()) {
+      return Errors.OOM
+    }
+    if (!caller.script && caller.checkReadonly && this.refusesWrites(client, command)) return Errors.READONLY_REPLICA
+    if (caller.checkContext) {
       if (client.subscriptions > 0 && client.resp === 2 && !command.allowedSubscribed) {
         return Errors.subscribedContext(command.fullName)
       }
-      if (this.loading && !command.allowedWhileLoading) return Errors.LOADING
+      if (this.loading && !this.allowedWhileLoading(client, command)) return Errors.LOADING
     }
-    if (caller.checkPause && this.pause !== undefined && client.kind !== "aof") {
-      const mayReplicate = exec ? client.multi!.some((q) => q.command.mayReplicate) : command.mayReplicate
-      if (this.pause.type === "all" || mayReplicate) {
-        if (this.pauseExpired()) this.unpause()
-        else return POSTPONED
-      }
+    if (caller.checkPause && this.pause !== undefined && this.holdsBack(client, command)) {
+      if (!this.pauseExpired()) return POSTPONED
+      // the pause has ended by time: lift it; the clients it held run after this command
+      this.unpause()
     }
     if (caller.queueInMulti && client.multi !== undefined && !command.runsInMulti) return QUEUED
     return undefined
+  }
+
+  /** EXEC of a transaction: its flags are those of what it queued. */
+  private isExec(client: Client, command: RuntimeCommand): boolean {
+    return command.runsInMulti && client.multi !== undefined && command.spec.name === "exec"
+  }
+
+  /** The read-only replica rule: a write (or EXEC of one) on a replica with replica-read-only. */
+  private refusesWrites(client: Client, command: RuntimeCommand): boolean {
+    if (!this.keyspace.isReplica || !this.replicaReadOnly) return false
+    return this.isExec(client, command) ? client.multi!.some((q) => q.command.isWrite) : command.isWrite
+  }
+
+  /** reject_cmd_on_oom: deny-oom commands, EXEC of one, and in MULTI everything but EXEC/DISCARD/QUIT/RESET. */
+  private deniedByOom(client: Client, command: RuntimeCommand): boolean {
+    if (this.isExec(client, command)) return client.multi!.some((q) => q.command.denyOom)
+    return command.denyOom || (client.multi !== undefined && !command.oomExemptInMulti)
+  }
+
+  /** is_denyloading_command: EXEC counts as its queue does. */
+  private allowedWhileLoading(client: Client, command: RuntimeCommand): boolean {
+    if (this.isExec(client, command)) return client.multi!.every((q) => q.command.allowedWhileLoading)
+    return command.allowedWhileLoading
+  }
+
+  /** CLIENT PAUSE ALL holds back everything; WRITE holds writes and may-replicate commands (or EXEC of one). */
+  private holdsBack(client: Client, command: RuntimeCommand): boolean {
+    if (this.pause!.type === "all") return true
+    return this.isExec(client, command) ? client.multi!.some((q) => q.command.mayReplicate) : command.mayReplicate
   }
 
   /**
@@ -547,6 +591,7 @@ export class EngineState {
         this.stats.totalCommands++
       }
       this.propagateCall(command, argv, dirtyBefore)
+      if (!nested) client.woff = this.replicationOffset
       return result
     } finally {
       this.inCall--
@@ -615,7 +660,7 @@ export class EngineState {
       return
     }
     reply.arrayHeader(queue.length)
-    const caller = client.kind === "aof" ? Callers.aof : Callers.exec
+    const caller = client.kind === "aof" ? Callers.aof : client.kind === "master" ? Callers.masterExec : Callers.exec
     for (const { argv, command } of queue) {
       // ACL rules are checked again: they may have changed since the command was queued
       const refused = this.check(client, command, argv, caller)
@@ -642,7 +687,7 @@ export class EngineState {
       keys: request.keys,
       condition: request.condition,
       argv: this.ctx.argv,
-      unblockable: true,
+      clientUnblockable: true,
       timeoutAt: request.timeoutAt,
       serve: request.serve,
       onTimeout: request.onTimeout,
@@ -668,13 +713,16 @@ export class EngineState {
     client.blocked = undefined
     const postponed = client.postponed
     if (postponed !== undefined) {
-      // a command held back by CLIENT PAUSE runs now, through the whole pipeline again (it may be
-      // postponed again); its reply is written before the waiting fiber resumes to take it
+      // a command held back by CLIENT PAUSE runs now, through the whole pipeline again as its caller
+      // sent it (it may be postponed again); its reply is written before the waiting fiber resumes
       client.postponed = undefined
-      this.processCommand(client, postponed.argv)
+      if (postponed.caller === Callers.client) this.processCommand(client, postponed.argv)
+      else this.dispatch(client, postponed.argv, postponed.caller)
     } else {
       state.command.calls++
       this.stats.totalCommands++
+      // the blocked command has replied: CLIENT REPLY SKIP has now skipped it
+      if (client.output.mode === "skipping") client.output.mode = "on"
     }
     Deferred.doneUnsafe(state.done, Exit.void)
     client.wake()
@@ -687,8 +735,8 @@ export class EngineState {
     const ctx = this.ctx
     const saved = ctx.save()
     const output = client.output
-    const mark = output.beginReply()
-    const skipped = output.suppressed
+    // CLIENT REPLY OFF/SKIP holds for a reply produced outside the client's batch too
+    const mark = output.beginBlockedReply()
     ctx.client = client
     ctx.reply = client.reply
     ctx.db = state.db
@@ -707,13 +755,15 @@ export class EngineState {
     } finally {
       this.inCall--
       if (unit) this.keyspace.endPropagation()
-      // CLIENT REPLY OFF/SKIP holds for a reply produced outside the client's batch too
-      output.endReply(mark, skipped)
+      output.endBlockedReply(mark)
       ctx.restore(saved)
     }
   }
 
-  /** handleClientsBlockedOnKeys: serves waiters of ready keys and conditions, FIFO, until none is ready. */
+  /**
+   * handleClientsBlockedOnKeys and the unblocked-clients queue: serves the waiters of ready keys and
+   * of signalled conditions, FIFO, until none is ready; clients a pause held run their commands.
+   */
   serveReadyKeys(): void {
     while (this.waiters.hasReady) {
       for (const [db, key] of this.waiters.takeReady()) {
@@ -731,7 +781,7 @@ export class EngineState {
     }
   }
 
-  /** The timeout of a blocked client elapsed (called by its connection fiber). */
+  /** The timeout of a blocked client elapsed (called by the fiber that waits for it). */
   timeoutBlocked(client: Client): void {
     this.refreshTime()
     const state = client.blocked
@@ -739,9 +789,12 @@ export class EngineState {
     if (state.timeoutAt !== 0 && state.timeoutAt > this.keyspace.now) return
     if (client.postponed !== undefined) {
       // a postponed client's "timeout" is the end of the pause, which a later CLIENT PAUSE may move
-      if (this.pause === undefined) this.unblock(client)
-      else if (this.pauseExpired()) this.unpause()
-      else client.blocked = { ...state, timeoutAt: this.pause.until }
+      if (this.pause !== undefined && !this.pauseExpired()) {
+        client.blocked = { ...state, timeoutAt: this.pause.until }
+        return
+      }
+      this.unpause()
+      this.serveReadyKeys()
       return
     }
     this.asBlockedClient(client, (s) => s.onTimeout())
@@ -750,7 +803,7 @@ export class EngineState {
 
   /** CLIENT UNBLOCK: true if the client was blocked (a client postponed by CLIENT PAUSE is not). */
   unblockClient(client: Client, withError: boolean): boolean {
-    if (client.blocked === undefined || !client.blocked.unblockable) return false
+    if (client.blocked === undefined || !client.blocked.clientUnblockable) return false
     this.asBlockedClient(client, (s) => {
       if (withError) client.reply.error(Errors.UNBLOCKED)
       else s.onTimeout()
@@ -770,33 +823,33 @@ export class EngineState {
     this.keyspace.expiryHeldUntil = this.pause.until
   }
 
-  /** unpauseClients: postponed clients run their commands again, in the order they were held. */
+  /**
+   * unpauseClients: the clients the pause held are signalled, and run their commands again in the
+   * order they were held once the current command ends (Redis's unblocked_clients, in beforeSleep).
+   */
   unpause(): void {
     if (this.pause === undefined) return
     this.pause = undefined
     this.keyspace.expiryHeldUntil = 0
     this.signalCondition(PAUSE_LIFTED)
-    if (this.inCall === 0) this.serveReadyKeys()
   }
 
+  /** Whether the pause has ended by time (at the batch's time, as every rule of the batch sees it). */
   private pauseExpired(): boolean {
-    this.refreshTimeIfOutsideCall()
     return this.pause !== undefined && this.pause.until <= this.keyspace.now
   }
 
-  private refreshTimeIfOutsideCall(): void {
-    if (this.inCall === 0) this.keyspace.setTime(this.clock.currentTimeMillisUnsafe())
-  }
-
   /** blockPostponeClient: the client waits, without a reply, until the pause ends. */
-  private postpone(client: Client, command: RuntimeCommand, argv: ReadonlyArray<string>): void {
-    client.postponed = { command, argv }
+  private postpone(client: Client, command: RuntimeCommand, argv: ReadonlyArray<string>, caller: Caller): void {
+    client.postponed = { command, argv, caller }
+    // CLIENT LIST shows the held command as the client's current one, as Redis sets lastcmd first
+    client.lastCommand = command.fullName
     client.blocked = {
       db: client.db,
       keys: [],
       condition: PAUSE_LIFTED,
       argv,
-      unblockable: false,
+      clientUnblockable: false,
       timeoutAt: this.pause!.until,
       serve: () => true,
       onTimeout: () => {},
@@ -804,6 +857,13 @@ export class EngineState {
       done: Deferred.makeUnsafe<void>()
     }
     this.waiters.add(client)
+  }
+}
+
+/** `dispatch` was called for a client that waits (a postponed command): its caller must wait first. */
+export class ClientBlockedError extends Data.TaggedError("ClientBlockedError")<{ readonly client: number }> {
+  override get message(): string {
+    return `client ${this.client} is blocked: wait for it before dispatching more`
   }
 }
 

@@ -243,6 +243,7 @@ const connection = (engine: EngineState, maxClients: () => number) => (accepted:
     )
     const output = client.output
     output.sink = {
+      open: () => !raw.destroyed,
       write: (bytes) => raw.write(bytes),
       pending: () => raw.writableLength,
       full: () => raw.writableNeedDrain,

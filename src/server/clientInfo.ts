@@ -1,6 +1,5 @@
 /** How a client describes itself: CLIENT LIST/INFO lines, its type, and the log lines that name it. */
 import type { Client, RuntimeCommand } from "./Client.ts"
-import type { OutputClass } from "./ClientOutput.ts"
 
 /** Client types as CLIENT LIST TYPE and CLIENT KILL TYPE name them (getClientTypeByName). */
 export type ClientType = "normal" | "master" | "replica" | "pubsub"
@@ -8,10 +7,6 @@ export type ClientType = "normal" | "master" | "replica" | "pubsub"
 /** getClientType: the master's link, a subscriber, or a normal client (replicas come with replication). */
 export const clientType = (client: Client): ClientType =>
   client.kind === "master" ? "master" : client.subscriptions > 0 ? "pubsub" : "normal"
-
-/** The client-output-buffer-limit class of a type (a master's link is limited as a normal client). */
-export const outputClassOf = (type: ClientType): OutputClass =>
-  type === "replica" ? "replica" : type === "pubsub" ? "pubsub" : "normal"
 
 /** CLIENT_DIRTY_CAS: a key this client WATCHes was modified since (EXEC will fail). */
 const watchDirty = (client: Client): boolean => client.watched.some((w) => w.db.version(w.key) !== w.version)
@@ -51,14 +46,17 @@ export const clientInfoString = (
   if (client.multi !== undefined) for (const queued of client.multi) multiMem += argvBytes(queued.argv)
   const pending = client.reply.length
   const rbs = client.reply.capacity
-  const omem = client.output.used - pending
+  // Redis's static reply buffer holds 16 KB (obl); the rest is its reply list (oll nodes of 16 KB, omem)
+  const used = client.output.used
+  const obl = Math.min(used, 16 * 1024)
+  const omem = used - obl
   const totMem = rbs + qbuf + argvMem + multiMem + omem
   return `id=${client.id} addr=${client.addr} laddr=${client.laddr} fd=${client.fd} name=${client.name}` +
     ` age=${Math.floor((now - client.createdAt) / 1000)} idle=${Math.floor((now - client.lastInteraction) / 1000)}` +
     ` flags=${clientFlags(client)} db=${client.db.id} sub=0 psub=0 ssub=0` +
     ` multi=${client.multi === undefined ? -1 : client.multi.length} qbuf=${qbuf} qbuf-free=0` +
-    ` argv-mem=${argvMem} multi-mem=${multiMem} rbs=${rbs} rbp=${pending} obl=${pending} oll=${omem > 0 ? 1 : 0}` +
-    ` omem=${omem} tot-mem=${totMem} events=${pending > 0 || omem > 0 ? "rw" : "r"}` +
+    ` argv-mem=${argvMem} multi-mem=${multiMem} rbs=${rbs} rbp=${pending} obl=${obl} oll=${Math.ceil(omem / (16 * 1024))}` +
+    ` omem=${omem} tot-mem=${totMem} events=${used > 0 ? "rw" : "r"}` +
     ` cmd=${current === undefined ? client.lastCommand : current.command.fullName}` +
     ` user=${client.user} redir=-1 resp=${client.resp}`
 }

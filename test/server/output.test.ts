@@ -21,6 +21,7 @@ const host = (limit: OutputLimit, clock: { now: number }, counted: { bytes: numb
 const fakeSink = () => {
   const state = { written: [] as Array<string>, held: 0, full: false, drain: [] as Array<() => void>, closed: undefined as string | undefined }
   const sink: OutputSink = {
+    open: () => state.closed === undefined,
     write: (bytes) => {
       state.written.push(bytes.toString("latin1"))
       return !state.full
@@ -50,6 +51,21 @@ describe("ClientOutput", () => {
     output.endReply(mark, output.suppressed)
     output.push(1, (w) => w.bulk("x"))
     expect(output.writer.take()?.toString("latin1")).toBe(">1\r\n$1\r\nx\r\n")
+  })
+
+  it("a push written while a dropped reply is written is kept", () => {
+    const output = new ClientOutput(host({ hard: 0, soft: 0, softSeconds: 0 }, { now: 0 }, { bytes: 0 }))
+    output.resp = 3
+    output.mode = "off"
+    const mark = output.beginReply()
+    output.writer.simple("dropped")
+    output.push(2, (w) => {
+      w.bulk("invalidate")
+      w.bulk("k")
+    })
+    output.writer.simple("dropped too")
+    output.endReply(mark, output.suppressed)
+    expect(output.writer.take()?.toString("latin1")).toBe(">2\r\n$10\r\ninvalidate\r\n$1\r\nk\r\n")
   })
 
   it("SKIP drops the next reply only", () => {
@@ -137,21 +153,68 @@ describe("client-output-buffer-limit over TCP, against Redis", () => {
     await oracle?.stop()
   })
 
-  const overflow = async (port: number): Promise<{ closed: boolean; received: number; otherServed: boolean }> => {
+  const overflow = async (port: number): Promise<{ closed: boolean; received: number; otherServed: boolean; after: string }> => {
     const setup = await RawConnection.connect(port)
     await setup.call("SET", "big", "v".repeat(200 * 1024))
     const slow = await RawConnection.connect(port)
     // 40 x 200 KB of replies from one batch: 8 MB, far past 1 MB before any of it is written
-    slow.write(Buffer.concat(Array.from({ length: 40 }, () => encode(["GET", "big"]))))
-    const replies = await slow.read(40, 5000).then((r) => r.length, () => -1)
+    const commands = [...Array.from({ length: 40 }, () => ["GET", "big"]), ...Array.from({ length: 5 }, () => ["INCR", "after"])]
+    slow.write(Buffer.concat(commands.map(encode)))
+    const replies = await slow.read(commands.length, 5000).then((r) => r.length, () => -1)
     const otherServed = (await setup.call("GET", "big")).raw.length > 200 * 1024
+    // the client stopped at the command that went over: nothing after it ran
+    const after = (await setup.call("GET", "after")).raw
     await setup.close()
-    return { closed: slow.isClosed, received: replies, otherServed }
+    return { closed: slow.isClosed, received: replies, otherServed, after }
   }
 
   it("a client over the hard limit is closed without the rest of its replies; others are served", async () => {
     const ours = await overflow(server.port)
-    expect(ours).toEqual({ closed: true, received: -1, otherServed: true })
+    expect(ours).toEqual({ closed: true, received: -1, otherServed: true, after: "$-1\r\n" })
     if (oracle !== undefined) expect(await overflow(oracle.port)).toEqual(ours)
   })
+})
+
+describe("CLIENT REPLY SKIP with a client that waits, against Redis", () => {
+  let server: TestServer
+  let oracle: Oracle | undefined
+  beforeAll(async () => {
+    server = await startServer()
+    if (hasOracle) oracle = await startOracle()
+  })
+  afterAll(async () => {
+    await server.close()
+    await oracle?.stop()
+  })
+
+  /** What a client that sent `commands` receives in 300 ms, as one string. */
+  const received = async (port: number, commands: ReadonlyArray<ReadonlyArray<string>>): Promise<string> => {
+    const conn = await RawConnection.connect(port)
+    const control = await RawConnection.connect(port)
+    let bytes = ""
+    conn.socket.on("data", (chunk: Buffer) => {
+      bytes += chunk.toString("latin1")
+    })
+    for (const command of commands) {
+      if (command[0] === "@control") await control.call(...command.slice(1))
+      else conn.write(encode(command))
+      await new Promise((r) => setTimeout(r, 60))
+    }
+    await new Promise((r) => setTimeout(r, 100))
+    await Promise.all([conn.close(), control.close()])
+    return bytes
+  }
+
+  const cases: ReadonlyArray<readonly [string, ReadonlyArray<ReadonlyArray<string>>]> = [
+    ["a BLPOP that times out", [["CLIENT", "REPLY", "SKIP"], ["BLPOP", "skip:a", "0.05"], ["PING"]]],
+    ["a BLPOP that is served", [["CLIENT", "REPLY", "SKIP"], ["BLPOP", "skip:b", "0"], ["@control", "RPUSH", "skip:b", "x"], ["PING"]]],
+    ["a write held by CLIENT PAUSE", [["@control", "CLIENT", "PAUSE", "100", "WRITE"], ["CLIENT", "REPLY", "SKIP"], ["SET", "skip:c", "v"], ["PING"]]]
+  ]
+  for (const [name, commands] of cases) {
+    it(`skips the reply of ${name}, and only that one`, async () => {
+      const ours = await received(server.port, commands)
+      expect(ours).toBe("+PONG\r\n")
+      if (oracle !== undefined) expect(await received(oracle.port, commands)).toBe(ours)
+    })
+  }
 })

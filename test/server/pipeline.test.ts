@@ -135,6 +135,11 @@ describe("check", () => {
     expect(send(client, "GET", "k")).toBe("$-1\r\n")
     expect(send(client, "SET", "k", "v")).toBe("-OOM command not allowed when used memory > 'maxmemory'.\r\n")
     expect(send(client, "DEL", "k")).toBe(":0\r\n")
+    // in MULTI only EXEC, DISCARD, QUIT and RESET escape: MULTI and WATCH are refused and doom it
+    expect(send(client, "MULTI")).toBe("+OK\r\n")
+    expect(send(client, "MULTI")).toBe("-OOM command not allowed when used memory > 'maxmemory'.\r\n")
+    expect(send(client, "WATCH", "k")).toBe("-OOM command not allowed when used memory > 'maxmemory'.\r\n")
+    expect(send(client, "EXEC")).toBe("-EXECABORT Transaction discarded because of previous errors.\r\n")
   })
 
   it("a read-only replica refuses writes from clients, EXEC with queued writes too, but not from its master", async () => {
