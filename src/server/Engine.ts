@@ -404,6 +404,10 @@ export class EngineState {
   /** A command from a client's connection: the pipeline with every rule, under its CLIENT REPLY mode. */
   processCommand(client: Client, argv: ReadonlyArray<string>): void {
     const output = client.output
+    if (output.mode === "on") {
+      this.runPipeline(client, argv, Callers.client)
+      return
+    }
     const mark = output.beginReply()
     const skipped = output.suppressed
     this.runPipeline(client, argv, Callers.client)
@@ -455,7 +459,8 @@ export class EngineState {
 
   /** Stage 1, resolve: the command an argv names (rename-command applied), or the error. */
   resolve(argv: ReadonlyArray<string>): RuntimeCommand | string {
-    const command = this.registry.lookup(argv[0]!)
+    const name = argv[0]!
+    const command = this.commands.get(name) ?? this.commands.get(name.toLowerCase())
     if (command === undefined) return Errors.unknownCommand(argv)
     if (command.subcommands === undefined || argv.length < 2) return command
     const sub = command.subcommands.get(argv[1]!.toLowerCase())
