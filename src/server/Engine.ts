@@ -185,8 +185,12 @@ export class EngineState {
     return client
   }
 
-  /** Forgets a client: unblocks it, releases its WATCHes. */
+  /**
+   * Forgets a client: unblocks it, releases its WATCHes. Once only: CLIENT KILL frees a client at
+   * once, and its connection's finalizer frees it again when the socket closes.
+   */
   freeClient(client: Client): void {
+    if (this.clients.get(client.id) !== client) return
     if (client.blocked !== undefined) {
       const state = client.blocked
       this.waiters.remove(client)
