@@ -21,7 +21,17 @@ export class ProtocolError {
 export interface ParserLimits {
   /** proto-max-bulk-len */
   maxBulkLength(): number
+  /**
+   * Redis's authRequired: the client has not authenticated and the default user needs a password.
+   * Such a client may declare at most UNAUTH_MAX_MULTIBULK arguments of UNAUTH_MAX_BULK bytes each.
+   */
+  authRequired?(): boolean
 }
+
+/** Most arguments a client that must still authenticate may declare (networking.c, Redis 7.0.15). */
+export const UNAUTH_MAX_MULTIBULK = 10
+/** Longest bulk argument a client that must still authenticate may declare. */
+export const UNAUTH_MAX_BULK = 16384
 
 /**
  * Incremental RESP request decoder, one per client. Bytes arrive in arbitrary chunks (`feed`); `next`
@@ -132,6 +142,10 @@ export class RequestParser {
     if (cr + 1 >= this.buf.length) return undefined // "\r" seen, "\n" not yet
     const n = parseLength(this.buf, this.pos + 1, cr)
     if (n === undefined || n > INT_MAX) return new ProtocolError(Errors.PROTOCOL_INVALID_MULTIBULK)
+    // checked only past the threshold: the hot path never asks
+    if (n > UNAUTH_MAX_MULTIBULK && this.limits.authRequired?.() === true) {
+      return new ProtocolError(Errors.PROTOCOL_UNAUTH_MULTIBULK)
+    }
     this.pos = cr + 2
     return n
   }
@@ -163,6 +177,9 @@ export class RequestParser {
         const len = parseLength(this.buf, this.pos + 1, cr)
         if (len === undefined || len < 0 || len > this.limits.maxBulkLength()) {
           return new ProtocolError(Errors.PROTOCOL_INVALID_BULK)
+        }
+        if (len > UNAUTH_MAX_BULK && this.limits.authRequired?.() === true) {
+          return new ProtocolError(Errors.PROTOCOL_UNAUTH_BULK)
         }
         this.pos = cr + 2
         this.bulkLen = len

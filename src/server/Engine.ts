@@ -4,6 +4,7 @@ import * as Deferred from "effect/Deferred"
 import * as Effect from "effect/Effect"
 import * as Exit from "effect/Exit"
 import * as Layer from "effect/Layer"
+import { defaultUserIsNopass } from "../acl/authenticate.ts"
 import { BLOCKED, type Blocked, type CommandSpec } from "../commands/CommandSpec.ts"
 import * as Errors from "../commands/errors.ts"
 import { allCommands } from "../commands/index.ts"
@@ -168,7 +169,10 @@ export class EngineState {
 
   createClient(options: ClientOptions = {}): Client {
     this.refreshTime()
-    const limits = { maxBulkLength: () => this.protoMaxBulkLen.value }
+    const limits = {
+      maxBulkLength: () => this.protoMaxBulkLen.value,
+      authRequired: () => !client.authenticated && !defaultUserIsNopass(this.config)
+    }
     const client = new Client(
       this.nextClientId++,
       this.keyspace.dbs[0]!,
