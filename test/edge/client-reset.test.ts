@@ -6,12 +6,12 @@ import { assert, describe, it } from "@effect/vitest"
 import { Effect, Exit, Scope } from "effect"
 import { expect, it as vit } from "vitest"
 import { RedisCore } from "../../src/layers.ts"
-import { Engine } from "../../src/server/Engine.ts"
+import { Engine, type EngineState } from "../../src/server/Engine.ts"
 import { RedisClient } from "../../src/server/RedisClient.ts"
 import { RawConnection } from "../support/raw.ts"
 import { startServer } from "../support/server.ts"
 
-const counting = (engine: { readonly onClientReset: Array<(c: { readonly id: number }) => void> }) => {
+const counting = (engine: EngineState) => {
   const calls = new Map<number, number>()
   engine.onClientReset.push((c) => void calls.set(c.id, (calls.get(c.id) ?? 0) + 1))
   return calls
