@@ -232,12 +232,23 @@ export class EngineState {
       client.parser.feed(chunk)
     }
     this.processInput(client)
+    // what is left is one incomplete command (or, after a blocking command, the commands queued
+    // behind it): bigger than client-query-buffer-limit, the client is dropped
+    this.checkQueryBufferLimit(client)
+  }
+
+  /**
+   * client-query-buffer-limit: a client whose unexecuted bytes outgrow it is closed, with the reason
+   * for the log in `closeReason`. Also checked for a blocked client, whose bytes pile up. True when
+   * the client must close.
+   */
+  checkQueryBufferLimit(client: Client): boolean {
     if (client.parser.pending > this.queryBufferLimit.value && !client.closeAfterReply) {
-      // what is left is one incomplete command bigger than client-query-buffer-limit: drop the client
       client.closeAfterReply = true
       client.closeReason = `Closing client that reached max query buffer length: id=${client.id} addr=${client.addr} ` +
         `laddr=${client.laddr} qbuf=${client.parser.pending}`
     }
+    return client.closeAfterReply
   }
 
   /** Executes buffered commands until none is complete, the client blocks, or it must close. */
