@@ -195,15 +195,22 @@ export class EngineState {
    */
   freeClient(client: Client): void {
     if (this.clients.get(client.id) !== client) return
-    if (client.blocked !== undefined) {
-      const state = client.blocked
-      this.waiters.remove(client)
-      client.blocked = undefined
-      Deferred.doneUnsafe(state.done, Exit.void)
-    }
+    this.abandonBlocked(client)
     this.unwatchAll(client)
     for (const hook of this.onClientReset) hook(client)
     this.clients.delete(client.id)
+  }
+
+  /**
+   * Drops a client's blocking command without a reply, as Redis does for a client that goes away while
+   * blocked: on free, and when an in-process caller interrupts its BLPOP.
+   */
+  abandonBlocked(client: Client): void {
+    const state = client.blocked
+    if (state === undefined) return
+    this.waiters.remove(client)
+    client.blocked = undefined
+    Deferred.doneUnsafe(state.done, Exit.void)
   }
 
   /** RESET's part that belongs to other subsystems (clearClientConnectionState). */
