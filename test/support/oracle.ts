@@ -55,6 +55,48 @@ const waitForPort = async (port: number, deadline: number): Promise<void> => {
   }
 }
 
+/** The oracle must be the Redis this server imitates: its replies are the expected ones. */
+export const ORACLE_VERSION_PREFIX = "7.0."
+
+/**
+ * Checks the `INFO server` text of the oracle: its redis_version must start with "7.0.". Throws an
+ * error that says what was found and what is needed otherwise.
+ */
+export const checkOracleVersion = (info: string, where = redisServerPath ?? "redis-server"): string => {
+  const version = /^redis_version:(\S+)/m.exec(info)?.[1]
+  if (version === undefined) {
+    throw new Error(`the oracle ${where} did not report redis_version in INFO server: the differential tests need Redis 7.0.x`)
+  }
+  if (!version.startsWith(ORACLE_VERSION_PREFIX)) {
+    throw new Error(
+      `the oracle ${where} is Redis ${version}, but the differential tests compare with Redis 7.0.x ` +
+        `(install Redis 7.0, e.g. Debian's redis-server 7.0, or put one first on PATH)`
+    )
+  }
+  return version
+}
+
+/** Sends INFO server to the oracle on `port` and returns the text of its reply. */
+const infoServer = (port: number, password: string | undefined): Promise<string> =>
+  new Promise((resolve, reject) => {
+    const auth = password === undefined ? "" : `*2\r\n$4\r\nAUTH\r\n$${Buffer.byteLength(password)}\r\n${password}\r\n`
+    const socket = Net.connect(port, "127.0.0.1", () => socket.write(`${auth}*2\r\n$4\r\nINFO\r\n$6\r\nserver\r\n`))
+    let received = ""
+    socket.on("data", (chunk) => {
+      received += chunk.toString("latin1")
+      if (password !== undefined && received.startsWith("+OK\r\n")) received = received.slice(5)
+      const header = /^\$(\d+)\r\n/.exec(received)
+      if (header !== null && received.length >= header[0].length + Number(header[1])) {
+        socket.end()
+        resolve(received.slice(header[0].length, header[0].length + Number(header[1])))
+      } else if (received.startsWith("-")) {
+        socket.end()
+        resolve(received)
+      }
+    })
+    socket.once("error", reject)
+  })
+
 /** Starts a real redis-server with persistence off and DEBUG enabled. */
 export const startOracle = async (extraArgs: ReadonlyArray<string> = []): Promise<Oracle> => {
   if (redisServerPath === undefined) throw new Error(skipMessage)
@@ -65,13 +107,18 @@ export const startOracle = async (extraArgs: ReadonlyArray<string> = []): Promis
     { stdio: "ignore" }
   )
   await waitForPort(port, Date.now() + 10_000)
-  return {
-    port,
-    stop: () =>
-      new Promise<void>((resolve) => {
-        if (child.exitCode !== null) return resolve()
-        child.once("exit", () => resolve())
-        child.kill("SIGKILL")
-      })
+  const stop = () =>
+    new Promise<void>((resolve) => {
+      if (child.exitCode !== null) return resolve()
+      child.once("exit", () => resolve())
+      child.kill("SIGKILL")
+    })
+  try {
+    const password = extraArgs.indexOf("--requirepass")
+    checkOracleVersion(await infoServer(port, password === -1 ? undefined : extraArgs[password + 1]))
+  } catch (e) {
+    await stop()
+    throw e
   }
+  return { port, stop }
 }
