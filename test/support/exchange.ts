@@ -13,9 +13,16 @@ export interface Exchange {
 
 /**
  * Connects, sends `bytes` (in order, one write per element), and waits until the server closes the
- * connection or has been quiet for `quietMs` after the last write or reply.
+ * connection or has been quiet for `quietMs` after the last write or reply. With `endInput`, the
+ * client then shuts its side down (EOF) and waits for the server to close, however long it is quiet
+ * (up to 10 s): every byte is answered or refused before that, so nothing depends on timing.
  */
-export const exchange = (port: number, bytes: ReadonlyArray<string | Buffer>, quietMs = 150): Promise<Exchange> =>
+export const exchange = (
+  port: number,
+  bytes: ReadonlyArray<string | Buffer>,
+  quietMs = 150,
+  options: { readonly endInput?: boolean } = {}
+): Promise<Exchange> =>
   new Promise((resolve, reject) => {
     const socket = Net.connect(port, "127.0.0.1")
     const chunks: Array<Buffer> = []
@@ -35,11 +42,16 @@ export const exchange = (port: number, bytes: ReadonlyArray<string | Buffer>, qu
     socket.setNoDelay(true)
     socket.once("connect", () => {
       for (const b of bytes) socket.write(typeof b === "string" ? Buffer.from(b, "latin1") : b)
-      quiet()
+      if (options.endInput === true) {
+        socket.end()
+        timer = setTimeout(finish, 10_000)
+      } else {
+        quiet()
+      }
     })
     socket.on("data", (chunk) => {
       chunks.push(chunk)
-      quiet()
+      if (options.endInput !== true) quiet()
     })
     // a reset (the server closed while bytes were still arriving) is a close too
     socket.on("error", (e: NodeJS.ErrnoException) => {
