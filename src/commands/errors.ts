@@ -43,7 +43,9 @@ export const PROTOCOL_BIG_MBULK_COUNT = "ERR Protocol error: too big mbulk count
 export const PROTOCOL_BIG_BULK_COUNT = "ERR Protocol error: too big bulk count string"
 export const PROTOCOL_UNAUTH_MULTIBULK = "ERR Protocol error: unauthenticated multibulk length"
 export const PROTOCOL_UNAUTH_BULK = "ERR Protocol error: unauthenticated bulk length"
-export const protocolExpectedDollar = (got: string): string => `ERR Protocol error: expected '$', got '${got}'`
+/** addReplyErrorFormat shows the byte found, with "\r" and "\n" as spaces. */
+export const protocolExpectedDollar = (got: string): string =>
+  `ERR Protocol error: expected '$', got '${got === "\r" || got === "\n" ? " " : got}'`
 
 /** Redis replaces CR/LF in formatted errors with spaces so that the reply stays one line. */
 export const sanitizeErrorText = (s: string): string => s.replace(/[\r\n]/g, " ")

@@ -58,6 +58,8 @@ export class RequestParser {
   private owned = false
   /** Bytes after `pos` already searched for an inline request's "\n" (none found). */
   private inlineChecked = 0
+  /** The pending inline request has a NUL before any "\n": Redis never sees its end. */
+  private inlineStalled = false
   private pos = 0
   /** Arguments still expected by the current multibulk request; 0 when between requests. */
   private remaining = 0
@@ -186,7 +188,12 @@ export class RequestParser {
   private findCR(from: number): number {
     const buf = this.buf
     const end = this.end
-    for (let i = from; i < end; i++) if (buf[i] === 13) return i
+    for (let i = from; i < end; i++) {
+      const c = buf[i]
+      if (c === 13) return i
+      // Redis finds the line end with strchr, which stops at a NUL: the "\r" after one is not seen
+      if (c === 0) return -1
+    }
     return -1
   }
 
@@ -265,8 +272,15 @@ export class RequestParser {
   private parseInline(): string[] | ProtocolError | null | undefined {
     // search only bytes not searched yet, and not the unused tail of the parser's own storage
     const from = this.pos + this.inlineChecked
-    const found = this.owned ? this.buf.subarray(from, this.end).indexOf(10) : this.buf.indexOf(10, from)
-    const nl = found === -1 ? -1 : this.owned ? from + found : found
+    let nl = -1
+    if (!this.inlineStalled) {
+      const fresh = this.buf.subarray(from, this.end)
+      const found = fresh.indexOf(10)
+      // processInlineBuffer finds the "\n" with strchr, which stops at a NUL: past one, the line
+      // never ends (until it is too big)
+      if ((found === -1 ? fresh : fresh.subarray(0, found)).indexOf(0) !== -1) this.inlineStalled = true
+      else if (found !== -1) nl = from + found
+    }
     if (nl === -1) {
       if (this.end - this.pos > PROTO_INLINE_MAX_SIZE) return new ProtocolError(Errors.PROTOCOL_BIG_INLINE)
       this.inlineChecked = this.end - this.pos

@@ -81,3 +81,15 @@ it("a query buffer fed in small pieces while commands are consumed still grows l
   }
   expect(parser.copiedBytes).toBeLessThanOrEqual(3 * line.length)
 })
+
+it("an inline request with a NUL before its newline never ends, however it is chunked, until it is too big", () => {
+  const parser = new RequestParser({ maxBulkLength: () => 512 * 1024 * 1024 })
+  parser.feed(Buffer.from("PING\r\nPI\0", "latin1"))
+  expect(parser.next()).toEqual(["PING"])
+  expect(parser.next()).toBeUndefined()
+  parser.feed(Buffer.from("NG\r\nPING\r\n", "latin1")) // the newlines come after the NUL
+  expect(parser.next()).toBeUndefined()
+  for (let i = 0; i < 70; i++) parser.feed(Buffer.from("x".repeat(1000) + "\n", "latin1"))
+  const error = parser.next()
+  expect(error).toHaveProperty("message", "ERR Protocol error: too big inline request")
+})

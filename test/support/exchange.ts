@@ -21,7 +21,11 @@ export const exchange = (
   port: number,
   bytes: ReadonlyArray<string | Buffer>,
   quietMs = 150,
-  options: { readonly endInput?: boolean } = {}
+  options: {
+    readonly endInput?: boolean
+    /** Each element in a write of its own, a few ms apart (the server reads them as separate batches). */
+    readonly paced?: boolean
+  } = {}
 ): Promise<Exchange> =>
   new Promise((resolve, reject) => {
     const socket = Net.connect(port, "127.0.0.1")
@@ -40,8 +44,13 @@ export const exchange = (
       timer = setTimeout(finish, quietMs)
     }
     socket.setNoDelay(true)
-    socket.once("connect", () => {
-      for (const b of bytes) socket.write(typeof b === "string" ? Buffer.from(b, "latin1") : b)
+    socket.once("connect", async () => {
+      for (const b of bytes) {
+        if (socket.destroyed) break
+        socket.write(typeof b === "string" ? Buffer.from(b, "latin1") : b)
+        if (options.paced === true) await new Promise((r) => setTimeout(r, 2))
+      }
+      if (socket.destroyed) return
       if (options.endInput === true) {
         socket.end()
         timer = setTimeout(finish, 10_000)
