@@ -274,12 +274,21 @@ export class RequestParser {
     const from = this.pos + this.inlineChecked
     let nl = -1
     if (!this.inlineStalled) {
-      const fresh = this.buf.subarray(from, this.end)
-      const found = fresh.indexOf(10)
+      const buf = this.buf
+      // a view only for the parser's own storage, whose unused tail must not be searched
+      let found = this.owned ? buf.subarray(from, this.end).indexOf(10) : buf.indexOf(10, from)
+      if (found !== -1 && this.owned) found += from
       // processInlineBuffer finds the "\n" with strchr, which stops at a NUL: past one, the line
       // never ends (until it is too big)
-      if ((found === -1 ? fresh : fresh.subarray(0, found)).indexOf(0) !== -1) this.inlineStalled = true
-      else if (found !== -1) nl = from + found
+      const stop = found === -1 ? this.end : found
+      for (let i = from; i < stop; i++) {
+        if (buf[i] === 0) {
+          this.inlineStalled = true
+          found = -1
+          break
+        }
+      }
+      nl = found
     }
     if (nl === -1) {
       if (this.end - this.pos > PROTO_INLINE_MAX_SIZE) return new ProtocolError(Errors.PROTOCOL_BIG_INLINE)
