@@ -14,7 +14,7 @@ import { allCommands } from "./commands/index.ts"
 import { ConfigLoadError, loadConfig } from "./config/load.ts"
 import { ServerConfig } from "./config/ServerConfig.ts"
 import { CoreLive } from "./layers.ts"
-import { minimumLevelFor, RedisLoggerLive, writeLogLine } from "./server/log.ts"
+import { minimumLevelFor, RedisLoggerLive, redisLogo, showLogo, writeLogLine, writeLogRaw } from "./server/log.ts"
 import { RedisServer } from "./server/RedisServer.ts"
 import { REDIS_VERSION, SERVER_VERSION } from "./version.ts"
 
@@ -47,7 +47,19 @@ Examples:
 const Announce = Layer.effectDiscard(
   Effect.gen(function*() {
     const server = yield* RedisServer
-    yield* Effect.log(`Running mode=standalone, port=${server.port}.`)
+    const config = yield* ServerConfig
+    const logfile = config.get("logfile") ?? ""
+    const logo = showLogo({
+      alwaysShowLogo: config.get("always-show-logo") === "yes",
+      logfile,
+      syslog: config.get("syslog-enabled") === "yes",
+      stdoutIsTty: process.stdout.isTTY === true
+    })
+    if (!logo) yield* Effect.log(`Running mode=standalone, port=${server.port}.`)
+    else if (config.get("loglevel") !== "warning") {
+      // a raw notice: no log line prefix, and only at loglevel notice or below
+      writeLogRaw(logfile, redisLogo({ version: REDIS_VERSION, mode: "standalone", port: server.port, pid: process.pid }))
+    }
     yield* Effect.log("Server initialized")
     yield* Effect.log("Ready to accept connections tcp")
     yield* Effect.addFinalizer(() =>

@@ -185,7 +185,7 @@ const setGeneric = (
   if (expireAt !== undefined) {
     // A key set with an EXAT/PXAT in the past stays until a lookup or active expiry removes it, as
     // in Redis 7.0 (only GETEX deletes at once).
-    ctx.db.setExpire(key, Number(expireAt))
+    ctx.db.setExpire(key, expireAt)
     ctx.rewriteArgv(["SET", key, value, "PXAT", expireAt.toString()])
     ctx.notify(NotifyClass.generic, "expire", key)
   } else if ((flags & GET) !== 0) {
@@ -487,7 +487,7 @@ export const stringCommands = [
         ctx.rewriteArgv([ctx.keyspace.lazyExpire ? "UNLINK" : "DEL", key])
         ctx.signalWrite(NotifyClass.generic, "del", key)
       } else if (expireAt !== undefined) {
-        ctx.db.setExpire(key, Number(expireAt))
+        ctx.db.setExpire(key, expireAt)
         ctx.rewriteArgv(["PEXPIREAT", key, expireAt.toString()])
         ctx.signalWrite(NotifyClass.generic, "expire", key)
       } else if ((options.flags & PERSIST) !== 0 && ctx.db.persist(key)) {

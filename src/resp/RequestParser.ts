@@ -7,6 +7,10 @@ const INT_MAX = 2147483647
 const SHORT_STRING = 20
 
 const EMPTY = Buffer.alloc(0)
+/** Smallest storage the parser allocates for bytes kept across feeds. */
+const MIN_QUERY_BUFFER = 1024
+/** detach shrinks the parser's storage above this size when it is less than a quarter full. */
+const SHRINK_ABOVE = 64 * 1024
 
 /** The errors a client gets before its connection is closed for a malformed request (networking.c). */
 export const PROTOCOL_INVALID_MULTIBULK = "ERR Protocol error: invalid multibulk length"
@@ -17,7 +21,9 @@ export const PROTOCOL_BIG_MBULK_COUNT = "ERR Protocol error: too big mbulk count
 export const PROTOCOL_BIG_BULK_COUNT = "ERR Protocol error: too big bulk count string"
 export const PROTOCOL_UNAUTH_MULTIBULK = "ERR Protocol error: unauthenticated multibulk length"
 export const PROTOCOL_UNAUTH_BULK = "ERR Protocol error: unauthenticated bulk length"
-export const protocolExpectedDollar = (got: string): string => `ERR Protocol error: expected '$', got '${got}'`
+/** addReplyErrorFormat shows the byte found, with "\r" and "\n" as spaces. */
+export const protocolExpectedDollar = (got: string): string =>
+  `ERR Protocol error: expected '$', got '${got === "\r" || got === "\n" ? " " : got}'`
 
 /** A request the parser rejected: the error to reply with, after which the client is closed. */
 export class ProtocolError {
@@ -30,7 +36,17 @@ export class ProtocolError {
 export interface ParserLimits {
   /** proto-max-bulk-len */
   maxBulkLength(): number
+  /**
+   * Redis's authRequired: the client has not authenticated and the default user needs a password.
+   * Such a client may declare at most UNAUTH_MAX_MULTIBULK arguments of UNAUTH_MAX_BULK bytes each.
+   */
+  authRequired?(): boolean
 }
+
+/** Most arguments a client that must still authenticate may declare (networking.c, Redis 7.0.15). */
+export const UNAUTH_MAX_MULTIBULK = 10
+/** Longest bulk argument a client that must still authenticate may declare. */
+export const UNAUTH_MAX_BULK = 16384
 
 /**
  * Incremental RESP request decoder, one per client. Bytes arrive in arbitrary chunks (`feed`); `next`
@@ -42,7 +58,19 @@ export interface ParserLimits {
  * ignored).
  */
 export class RequestParser {
+  /**
+   * The query buffer is `buf[pos, end)`. `buf` is either a chunk that was fed (parsed where it is, no
+   * copy) or, once bytes must be kept across feeds, the parser's own storage (`owned`), which grows by
+   * doubling: appending n bytes costs O(n) amortized, where re-concatenating on every feed copied
+   * everything pending each time (quadratic for a blocked client receiving a long pipeline).
+   */
   private buf: Buffer = EMPTY
+  private end = 0
+  private owned = false
+  /** Bytes after `pos` already searched for an inline request's "\n" (none found). */
+  private inlineChecked = 0
+  /** The pending inline request has a NUL before any "\n": Redis never sees its end. */
+  private inlineStalled = false
   private pos = 0
   /** Arguments still expected by the current multibulk request; 0 when between requests. */
   private remaining = 0
@@ -56,6 +84,9 @@ export class RequestParser {
   private bigFill = 0
 
   private readonly limits: ParserLimits
+  /** Bytes copied into the query buffer so far, and buffers allocated for it (growth is amortized). */
+  copiedBytes = 0
+  allocations = 0
 
   constructor(limits: ParserLimits) {
     this.limits = limits
@@ -63,7 +94,7 @@ export class RequestParser {
 
   /** Bytes received but not consumed yet (query buffer length, for CLIENT LIST and limits). */
   get pending(): number {
-    return this.buf.length - this.pos + (this.big === undefined ? 0 : this.bigFill)
+    return this.end - this.pos + (this.big === undefined ? 0 : this.bigFill)
   }
 
   feed(chunk: Uint8Array): void {
@@ -71,33 +102,73 @@ export class RequestParser {
       const take = Math.min(chunk.length, this.big.length - this.bigFill)
       this.big.set(take === chunk.length ? chunk : chunk.subarray(0, take), this.bigFill)
       this.bigFill += take
+      this.copiedBytes += take
       if (take === chunk.length) return
       chunk = chunk.subarray(take)
     }
     const bytes = Buffer.isBuffer(chunk) ? chunk : Buffer.from(chunk.buffer, chunk.byteOffset, chunk.length)
-    if (this.pos >= this.buf.length) {
+    if (this.pos >= this.end) {
+      // nothing pending: parse the chunk where it is (and let go of a grown buffer)
       this.buf = bytes
+      this.pos = 0
+      this.end = bytes.length
+      this.owned = false
     } else {
-      this.buf = Buffer.concat([this.buf.subarray(this.pos), bytes])
+      this.append(bytes)
     }
-    this.pos = 0
+  }
+
+  /** Appends to the pending bytes in the parser's own storage, growing it by doubling. */
+  private append(bytes: Buffer): void {
+    const n = bytes.length
+    if (!this.owned || this.end + n > this.buf.length) {
+      const pending = this.end - this.pos
+      const needed = pending + n
+      if (this.owned && pending <= this.buf.length >> 1 && needed <= this.buf.length) {
+        // compacting moves at most half the capacity, paid for by the free half it leaves behind
+        this.buf.copyWithin(0, this.pos, this.end)
+      } else {
+        const grown = Buffer.allocUnsafe(Math.max(MIN_QUERY_BUFFER, needed * 2))
+        this.buf.copy(grown, 0, this.pos, this.end)
+        this.buf = grown
+        this.owned = true
+        this.allocations++
+      }
+      this.copiedBytes += pending
+      this.pos = 0
+      this.end = pending
+    }
+    if (n > 0) bytes.copy(this.buf, this.end)
+    this.end += n
+    this.copiedBytes += n
   }
 
   /**
    * Lets go of the bytes fed so far: what is not consumed yet is copied out. After this the caller may
    * reuse the memory of the chunks it fed, as the connection does with its shared read buffer (the
-   * commands already returned are strings, which never point into the chunks).
+   * commands already returned are strings, which never point into the chunks). A grown buffer that is
+   * mostly empty now is shrunk (Redis trims idle query buffers in clientsCron).
    */
   detach(): void {
-    this.buf = this.pos >= this.buf.length ? EMPTY : Buffer.from(this.buf.subarray(this.pos))
-    this.pos = 0
+    const pending = this.end - this.pos
+    if (pending === 0) {
+      this.buf = EMPTY
+      this.pos = 0
+      this.end = 0
+      this.owned = false
+    } else if (!this.owned) {
+      this.append(EMPTY)
+    } else if (this.buf.length > SHRINK_ABOVE && pending * 4 < this.buf.length) {
+      this.owned = false // append reallocates, to twice what is pending
+      this.append(EMPTY)
+    }
   }
 
   /** The next complete command, undefined when incomplete, or a protocol error. */
   next(): string[] | ProtocolError | undefined {
     for (;;) {
       if (this.remaining === 0) {
-        if (this.pos >= this.buf.length) return undefined
+        if (this.pos >= this.end) return undefined
         if (this.buf[this.pos] !== 42 /* * */) {
           const inline = this.parseInline()
           if (inline === null) continue // blank line
@@ -127,20 +198,29 @@ export class RequestParser {
    */
   private findCR(from: number): number {
     const buf = this.buf
-    const end = buf.length
-    for (let i = from; i < end; i++) if (buf[i] === 13) return i
+    const end = this.end
+    for (let i = from; i < end; i++) {
+      const c = buf[i]
+      if (c === 13) return i
+      // Redis finds the line end with strchr, which stops at a NUL: the "\r" after one is not seen
+      if (c === 0) return -1
+    }
     return -1
   }
 
   private parseMultibulkCount(): number | ProtocolError | undefined {
     const cr = this.findCR(this.pos)
     if (cr === -1) {
-      if (this.buf.length - this.pos > PROTO_INLINE_MAX_SIZE) return new ProtocolError(PROTOCOL_BIG_MBULK_COUNT)
+      if (this.end - this.pos > PROTO_INLINE_MAX_SIZE) return new ProtocolError(PROTOCOL_BIG_MBULK_COUNT)
       return undefined
     }
-    if (cr + 1 >= this.buf.length) return undefined // "\r" seen, "\n" not yet
+    if (cr + 1 >= this.end) return undefined // "\r" seen, "\n" not yet
     const n = parseLength(this.buf, this.pos + 1, cr)
     if (n === undefined || n > INT_MAX) return new ProtocolError(PROTOCOL_INVALID_MULTIBULK)
+    // checked only past the threshold: the hot path never asks
+    if (n > UNAUTH_MAX_MULTIBULK && this.limits.authRequired?.() === true) {
+      return new ProtocolError(PROTOCOL_UNAUTH_MULTIBULK)
+    }
     this.pos = cr + 2
     return n
   }
@@ -160,12 +240,12 @@ export class RequestParser {
       if (this.bulkLen === -1) {
         const cr = this.findCR(this.pos)
         if (cr === -1) {
-          if (this.buf.length - this.pos > PROTO_INLINE_MAX_SIZE) {
+          if (this.end - this.pos > PROTO_INLINE_MAX_SIZE) {
             return new ProtocolError(PROTOCOL_BIG_BULK_COUNT)
           }
           return undefined
         }
-        if (cr + 1 >= this.buf.length) return undefined
+        if (cr + 1 >= this.end) return undefined
         if (this.buf[this.pos] !== 36 /* $ */) {
           return new ProtocolError(protocolExpectedDollar(String.fromCharCode(this.buf[this.pos]!)))
         }
@@ -173,17 +253,21 @@ export class RequestParser {
         if (len === undefined || len < 0 || len > this.limits.maxBulkLength()) {
           return new ProtocolError(PROTOCOL_INVALID_BULK)
         }
+        if (len > UNAUTH_MAX_BULK && this.limits.authRequired?.() === true) {
+          return new ProtocolError(PROTOCOL_UNAUTH_BULK)
+        }
         this.pos = cr + 2
         this.bulkLen = len
-        if (len >= BIG_ARG && this.buf.length - this.pos < len + 2) {
+        if (len >= BIG_ARG && this.end - this.pos < len + 2) {
           // Collect a big payload in one buffer sized for it: no quadratic re-concatenation.
           this.big = Buffer.allocUnsafe(len + 2)
-          this.bigFill = this.buf.copy(this.big, 0, this.pos)
-          this.pos = this.buf.length
+          this.bigFill = this.buf.copy(this.big, 0, this.pos, this.end)
+          this.copiedBytes += this.bigFill
+          this.pos = this.end
           continue
         }
       }
-      if (this.buf.length - this.pos < this.bulkLen + 2) return undefined
+      if (this.end - this.pos < this.bulkLen + 2) return undefined
       const start = this.pos
       const end = start + this.bulkLen
       this.argv[this.argc] = this.argc === 0 ? commandName(this.buf, start, end) : bytesToString(this.buf, start, end)
@@ -197,11 +281,32 @@ export class RequestParser {
 
   /** An inline command (telnet, redis-cli --no-raw piping); null for a blank line. */
   private parseInline(): string[] | ProtocolError | null | undefined {
-    const nl = this.buf.indexOf(10, this.pos)
+    // search only bytes not searched yet, and not the unused tail of the parser's own storage
+    const from = this.pos + this.inlineChecked
+    let nl = -1
+    if (!this.inlineStalled) {
+      const buf = this.buf
+      // a view only for the parser's own storage, whose unused tail must not be searched
+      let found = this.owned ? buf.subarray(from, this.end).indexOf(10) : buf.indexOf(10, from)
+      if (found !== -1 && this.owned) found += from
+      // processInlineBuffer finds the "\n" with strchr, which stops at a NUL: past one, the line
+      // never ends (until it is too big)
+      const stop = found === -1 ? this.end : found
+      for (let i = from; i < stop; i++) {
+        if (buf[i] === 0) {
+          this.inlineStalled = true
+          found = -1
+          break
+        }
+      }
+      nl = found
+    }
     if (nl === -1) {
-      if (this.buf.length - this.pos > PROTO_INLINE_MAX_SIZE) return new ProtocolError(PROTOCOL_BIG_INLINE)
+      if (this.end - this.pos > PROTO_INLINE_MAX_SIZE) return new ProtocolError(PROTOCOL_BIG_INLINE)
+      this.inlineChecked = this.end - this.pos
       return undefined // wait for the rest of the line
     }
+    this.inlineChecked = 0
     let end = nl
     if (end > this.pos && this.buf[end - 1] === 13) end--
     const line = this.buf.latin1Slice(this.pos, end)

@@ -5,6 +5,7 @@ import * as Deferred from "effect/Deferred"
 import * as Effect from "effect/Effect"
 import * as Exit from "effect/Exit"
 import * as Layer from "effect/Layer"
+import { defaultUserIsNopass } from "../acl/authenticate.ts"
 import { BLOCKED, type Blocked, type CommandSpec } from "../commands/CommandSpec.ts"
 import * as Errors from "../commands/errors.ts"
 import { type ConfigStore, ServerConfig } from "../config/ServerConfig.ts"
@@ -160,8 +161,6 @@ export class EngineState {
   replicationOffset = 0
   /** Asks replicas to acknowledge their offset now (REPLCONF GETACK; WAIT calls it when it blocks). */
   requestReplicaAcks: () => void = () => {}
-  /** Subsystems that keep per-client state clear it on RESET and on disconnect (the registry's hooks). */
-  readonly onClientReset: Array<(client: Client) => void>
   private nextClientId = 1
   private readonly protoMaxBulkLen: { value: number }
   private readonly queryBufferLimit = { value: 1024 * 1024 * 1024 }
@@ -189,7 +188,6 @@ export class EngineState {
     this.clock = clock
     this.registry = registry
     this.commands = registry.commands
-    this.onClientReset = registry.clientResetHooks
     this.ctx = new CommandContext(this, keyspace, config)
     this.startedAt = clock.currentTimeMillisUnsafe()
     this.info = newInfoState()
@@ -301,7 +299,11 @@ export class EngineState {
   private newClient(kind: ClientKind, options: ClientOptions): Client {
     // read the clock without moving the batch's time: an internal client may be made during a command
     const now = this.clock.currentTimeMillisUnsafe()
-    const limits = { maxBulkLength: () => this.protoMaxBulkLen.value }
+    const limits = {
+      maxBulkLength: () => this.protoMaxBulkLen.value,
+      // Redis's authRequired: asked only past the unauthenticated limits, so never on the hot path
+      authRequired: () => !client.authenticated && !defaultUserIsNopass(this.config)
+    }
     const client = new Client(
       this.nextClientId++,
       this.keyspace.dbs[0]!,
@@ -317,20 +319,30 @@ export class EngineState {
     return client
   }
 
-  /** Forgets a client: unblocks it, releases its WATCHes and every subsystem's state. Runs once. */
+  /**
+   * Forgets a client: unblocks it, releases its WATCHes and every subsystem's state. Once only: CLIENT
+   * KILL frees a client at once, and its connection's finalizer frees it again when the socket closes.
+   */
   freeClient(client: Client): void {
     if (client.freed) return
     client.freed = true
-    if (client.blocked !== undefined) {
-      const state = client.blocked
-      this.waiters.remove(client)
-      client.blocked = undefined
-      client.postponed = undefined
-      Deferred.doneUnsafe(state.done, Exit.void)
-    }
+    this.abandonBlocked(client)
     this.unwatchAll(client)
     this.registry.resetClient(client)
     this.clients.delete(client.id)
+  }
+
+  /**
+   * Drops a client's blocking command (or a command CLIENT PAUSE holds) without a reply, as Redis does
+   * for a client that goes away while blocked: on free, and when an in-process caller interrupts it.
+   */
+  abandonBlocked(client: Client): void {
+    const state = client.blocked
+    if (state === undefined) return
+    this.waiters.remove(client)
+    client.blocked = undefined
+    client.postponed = undefined
+    Deferred.doneUnsafe(state.done, Exit.void)
   }
 
   private countError(code: string): void {
@@ -354,13 +366,24 @@ export class EngineState {
       client.parser.feed(chunk)
     }
     this.processInput(client)
+    // what is left is one incomplete command (or, after a blocking command, the commands queued
+    // behind it): bigger than client-query-buffer-limit, the client is dropped
+    this.checkQueryBufferLimit(client)
+    this.checkOutputLimit(client)
+  }
+
+  /**
+   * client-query-buffer-limit: a client whose unexecuted bytes outgrow it is closed, with the reason
+   * for the log in `closeReason`. Also checked for a blocked client, whose bytes pile up. True when
+   * the client must close.
+   */
+  checkQueryBufferLimit(client: Client): boolean {
     if (client.parser.pending > this.queryBufferLimit.value && !client.closeAfterReply) {
-      // what is left is one incomplete command bigger than client-query-buffer-limit: drop the client
       client.closeAfterReply = true
       client.closeReason = `Closing client that reached max query buffer length: id=${client.id} addr=${client.addr} ` +
         `laddr=${client.laddr} qbuf=${client.parser.pending}`
     }
-    this.checkOutputLimit(client)
+    return client.closeAfterReply
   }
 
   /**

@@ -42,6 +42,16 @@ export const connect: Effect.Effect<RedisConnection, never, Engine | Scope.Scope
   // Commands of one connection run one at a time, like requests on a socket.
   const lock = yield* Semaphore.make(1)
 
+  /**
+   * The caller interrupted a command (Effect.timeout, a fiber interruption) while it waited: a blocked
+   * command is dropped and whatever it replied meanwhile is discarded, so the next command's reply is
+   * its own. A socket client that goes away is freed the same way.
+   */
+  const abandon = Effect.sync(() => {
+    engine.abandonBlocked(client)
+    if (client.reply.take() !== undefined) client.reply.recycle()
+  })
+
   const run = (parser: ReplyParser, args: ReadonlyArray<Argument>) =>
     lock.withPermit(
       Effect.gen(function*() {
@@ -67,7 +77,7 @@ export const connect: Effect.Effect<RedisConnection, never, Engine | Scope.Scope
         client.reply.recycle()
         if (parsed.value instanceof ReplyError) return yield* Effect.fail(parsed.value)
         return parsed.value
-      })
+      }).pipe(Effect.onInterrupt(() => abandon))
     )
 
   return {

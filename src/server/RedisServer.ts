@@ -294,7 +294,7 @@ const connection = (engine: EngineState, maxClients: () => number) => (accepted:
     const waitWhileBlocked = (blocked: Client["blocked"] & {}) =>
       Effect.gen(function*() {
         let state: Client["blocked"] = blocked
-        while (state !== undefined) {
+        while (state !== undefined && !client.closeAfterReply) {
           const timeout = state.timeoutAt === 0
             ? Effect.never
             : Effect.sleep(Math.max(0, state.timeoutAt - clock.currentTimeMillisUnsafe()))
@@ -312,6 +312,8 @@ const connection = (engine: EngineState, maxClients: () => number) => (accepted:
               engine.stats.netInputBytes += chunk.length
               client.parser.feed(chunk)
             }
+            // ... within client-query-buffer-limit, as for any client (the blocked client is freed)
+            if (engine.checkQueryBufferLimit(client)) return
           }
           state = client.blocked
         }
@@ -324,6 +326,7 @@ const connection = (engine: EngineState, maxClients: () => number) => (accepted:
       if (drained !== undefined) yield* drained
       while (client.blocked !== undefined && !client.closeAfterReply) {
         yield* waitWhileBlocked(client.blocked)
+        if (client.closeReason !== undefined) yield* Effect.logWarning(client.closeReason)
         engine.refreshTime()
         engine.processInput(client)
         const resumed = flush()

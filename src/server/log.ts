@@ -44,3 +44,56 @@ export const redisLogger = (logfile: string): Logger.Logger<unknown, void> =>
   })
 
 export const RedisLoggerLive = (logfile: string) => Logger.layer([redisLogger(logfile)])
+
+/** Writes text as it is (Redis's LL_RAW: no prefix), to stdout or appended to `logfile`. */
+export const writeLogRaw = (logfile: string, text: string): void => {
+  if (logfile === "") process.stdout.write(text)
+  else appendFileSync(logfile, text)
+}
+
+/** What the start-up logo shows beside the art (asciilogo.h's fields). */
+export interface LogoFields {
+  readonly version: string
+  readonly mode: string
+  readonly port: number
+  readonly pid: number
+}
+
+/**
+ * Redis's start-up ASCII logo (asciilogo.h of Redis 7.0.15) with its version, mode, port and pid
+ * lines; redis-server logs it raw, then a blank line. Tools (Redis's own test harness among them)
+ * wait for its "PID:" line.
+ */
+export const redisLogo = ({ mode, pid, port, version }: LogoFields): string =>
+  [
+    "                _._                                                  ",
+    "           _.-``__ ''-._                                             ",
+    `      _.-\`\`    \`.  \`_.  ''-._           Redis ${version} (00000000/0) 64 bit`,
+    "  .-`` .-```.  ```\\/    _.,_ ''-._                                  ",
+    ` (    '      ,       .-\`  | \`,    )     Running in ${mode} mode`,
+    ` |\`-._\`-...-\` __...-.\`\`-._|'\` _.-'|     Port: ${port}`,
+    ` |    \`-._   \`._    /     _.-'    |     PID: ${pid}`,
+    "  `-._    `-._  `-./  _.-'    _.-'                                   ",
+    " |`-._`-._    `-.__.-'    _.-'_.-'|                                  ",
+    " |    `-._`-._        _.-'_.-'    |           https://redis.io       ",
+    "  `-._    `-._`-.__.-'_.-'    _.-'                                   ",
+    " |`-._`-._    `-.__.-'    _.-'_.-'|                                  ",
+    " |    `-._`-._        _.-'_.-'    |                                  ",
+    "  `-._    `-._`-.__.-'_.-'    _.-'                                   ",
+    "      `-._    `-.__.-'    _.-'                                       ",
+    "          `-._        _.-'                                           ",
+    "              `-.__.-'                                               ",
+    "",
+    ""
+  ].join("\n")
+
+/**
+ * redisAsciiArt's choice: the logo when logging to a terminal (stdout is a TTY, no logfile, no
+ * syslog) or when `always-show-logo yes`.
+ */
+export const showLogo = (options: {
+  readonly alwaysShowLogo: boolean
+  readonly logfile: string
+  readonly syslog: boolean
+  readonly stdoutIsTty: boolean
+}): boolean => options.alwaysShowLogo || (!options.syslog && options.logfile === "" && options.stdoutIsTty)

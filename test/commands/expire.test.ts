@@ -61,6 +61,9 @@ const absoluteOptions = fc.constantFrom<ReadonlyArray<string>>([], ["NX"], ["XX"
 
 const command: fc.Arbitrary<Command> = fc.oneof(
   fc.tuple(anyCase("set"), key, fc.constant("v")),
+  fc.tuple(anyCase("set"), key, fc.constant("v"), fc.constantFrom("PXAT", "pxat"), unixMillis).map(([c, k, v, o, t]) => [c, k, v, o, t]),
+  fc.tuple(anyCase("set"), key, fc.constant("v"), fc.constantFrom("EXAT", "exat"), unixSeconds).map(([c, k, v, o, t]) => [c, k, v, o, t]),
+  fc.tuple(anyCase("getex"), key, fc.constantFrom("PXAT", "pxat"), unixMillis).map(([c, k, o, t]) => [c, k, o, t]),
   fc.tuple(anyCase("expire"), key, seconds, relativeOptions).map(([c, k, t, o]) => [c, k, t, ...o]),
   fc.tuple(anyCase("pexpire"), key, millis, relativeOptions).map(([c, k, t, o]) => [c, k, t, ...o]),
   fc.tuple(anyCase("expireat"), key, unixSeconds, absoluteOptions).map(([c, k, t, o]) => [c, k, t, ...o]),
@@ -171,6 +174,40 @@ describeDifferential("expiry commands", (servers) => {
       ["EXPIRE", "e", "-9223372036854775"],
       ["EXISTS", "e"]
     ]))
+
+  it("SET and GETEX with PXAT/EXAT beyond 2^53 ms keep the exact 64-bit time, as Redis does", () =>
+    // absolute times compare exactly (no tolerance): only TTL/PTTL depend on the clock
+    checkSequences(servers(), fc.constant<ReadonlyArray<Command>>([
+      ["SET", "k", "v", "PXAT", "9223372036854775807"],
+      ["PEXPIRETIME", "k"],
+      ["EXPIRETIME", "k"],
+      ["TTL", "k"],
+      ["PTTL", "k"],
+      ["SET", "k", "v", "PXAT", "9007199254740993"], // 2^53 + 1: the first time a double rounds
+      ["PEXPIRETIME", "k"],
+      ["PEXPIREAT", "k", "9007199254740992", "GT"],
+      ["PEXPIREAT", "k", "9007199254740992", "LT"],
+      ["PEXPIRETIME", "k"],
+      ["SET", "k", "v", "EXAT", "9223372036854775"],
+      ["PEXPIRETIME", "k"],
+      ["EXPIRETIME", "k"],
+      ["SET", "k", "v", "EXAT", "9223372036854776"],
+      ["SET", "k", "v", "PX", "9223372036854775807"],
+      ["GETEX", "k", "PXAT", "9223372036854775807"],
+      ["PEXPIRETIME", "k"],
+      ["GETEX", "k", "EXAT", "9223372036854775"],
+      ["PEXPIRETIME", "k"],
+      ["SET", "k", "v", "PXAT", "9223372036854775806", "KEEPTTL"],
+      ["SET", "k", "w", "KEEPTTL"],
+      ["PEXPIRETIME", "k"],
+      ["SET", "k", "v", "PXAT", "9223372036854775807", "GET"],
+      ["PEXPIRETIME", "k"],
+      ["PEXPIREAT", "k", "9223372036854775806", "LT"],
+      ["PEXPIRETIME", "k"],
+      ["EXPIREAT", "k", "9223372036854775", "GT"],
+      ["PEXPIRETIME", "k"],
+      ["PTTL", "k"]
+    ]), { numRuns: 1, tolerate: (c, a, b) => /^p?ttl$/i.test(c[0]!) && tolerate(c, a, b) }))
 
   it("random expiry sequences behave like Redis (RESP2 and RESP3)", async () => {
     const sequences = fc.array(command, { maxLength: 25, size: "max" })

@@ -1,5 +1,5 @@
 /** Starts this server in the test process on a free port (the embedded Layer, real sockets). */
-import { Context, Effect, Exit, Layer, Scope } from "effect"
+import { Context, Effect, Exit, Layer, Logger, Scope } from "effect"
 import { Engine, type EngineState } from "../../src/server/Engine.ts"
 import { RedisServer } from "../../src/server/RedisServer.ts"
 import { afterAll, beforeAll } from "vitest"
@@ -11,10 +11,20 @@ export interface TestServer {
   readonly close: () => Promise<void>
 }
 
-export const startServer = async (config: Readonly<Record<string, string | ReadonlyArray<string>>> = {}): Promise<TestServer> => {
+export const startServer = async (
+  config: Readonly<Record<string, string | ReadonlyArray<string>>> = {},
+  options: { readonly log?: (message: string) => void } = {}
+): Promise<TestServer> => {
   const scope = Effect.runSync(Scope.make())
+  const log = options.log
+  const layer = RedisServer.layer({ port: 0, host: "127.0.0.1", config })
   const context = await Effect.runPromise(
-    Layer.buildWithScope(RedisServer.layer({ port: 0, host: "127.0.0.1", config }), scope)
+    Layer.buildWithScope(
+      log === undefined
+        ? layer
+        : layer.pipe(Layer.provide(Logger.layer([Logger.make(({ message }) => log((Array.isArray(message) ? message : [message]).join(" ")))]))),
+      scope
+    )
   )
   return {
     port: Context.get(context, RedisServer).port,
