@@ -70,8 +70,8 @@ export class Database {
   private slots: string[] = []
   /** Slots that went stale since the last compaction. */
   private staleSlots = 0
-  /** Versions of watched keys only (WATCH): key -> [version, number of watchers]. */
-  readonly watched = new Map<string, { version: number; watchers: number }>()
+  /** Watched keys only (WATCH): key -> the clients' records, in the order they watched it. */
+  readonly watched = new Map<string, Array<WatchedKey>>()
   /** Resume point of the active expiry cycle over `expires`. */
   expiryCursor: Iterator<[string, number]> | undefined = undefined
   /** Running estimate of the TTL of volatile keys, maintained by active expiry (INFO keyspace avg_ttl). */
@@ -383,39 +383,101 @@ export class Database {
     }
   }
 
-  // --- WATCH: per-key versions for the keys some client watches -----------------------------------
+  // --- WATCH: the clients watching each key (Redis's db->watched_keys) ---------------------------------
 
-  /** Starts watching a key; returns its current version. */
-  watch(key: string): number {
-    const w = this.watched.get(key)
-    if (w !== undefined) {
-      w.watchers++
-      return w.version
-    }
-    this.watched.set(key, { version: 0, watchers: 1 })
-    return 0
+  /** Registers one client's WATCH of a key (watchForKey); the client keeps the same record. */
+  watch(watched: WatchedKey): void {
+    const list = this.watched.get(watched.key)
+    if (list === undefined) this.watched.set(watched.key, [watched])
+    else list.push(watched)
   }
 
-  unwatch(key: string): void {
-    const w = this.watched.get(key)
-    if (w === undefined) return
-    if (--w.watchers === 0) this.watched.delete(key)
+  unwatch(watched: WatchedKey): void {
+    const list = this.watched.get(watched.key)
+    if (list === undefined) return
+    const i = list.indexOf(watched)
+    if (i >= 0) list.splice(i, 1)
+    if (list.length === 0) this.watched.delete(watched.key)
   }
 
-  /** Version of a watched key (0 if nobody watches it). */
-  version(key: string): number {
-    return this.watched.get(key)?.version ?? 0
-  }
-
-  /** signalModifiedKey: bumps the version of a watched key. */
+  /**
+   * signalModifiedKey (touchWatchedKey): the clients watching the key will fail EXEC, and stop watching
+   * anything. A key that was already expired at WATCH time and is now gone did not change logically:
+   * its watcher only forgets that it was expired. Redis 7.0 stops at a watcher of an expired key that
+   * is still in the dictionary (its `break`), leaving that watcher and the ones after it clean; so do we.
+   */
   touch(key: string): void {
     if (this.watched.size === 0) return
-    const w = this.watched.get(key)
-    if (w !== undefined) w.version++
+    const list = this.watched.get(key)
+    if (list !== undefined) this.touchWatchers(key, list)
   }
 
-  /** Bumps every watched key (FLUSHDB, SWAPDB, FLUSHALL). */
-  touchAll(): void {
-    for (const w of this.watched.values()) w.version++
+  private touchWatchers(key: string, list: Array<WatchedKey>): void {
+    let i = 0
+    while (i < list.length) {
+      const watched = list[i]!
+      if (watched.expired) {
+        if (this.entries.has(key)) return
+        watched.expired = false
+        i++
+        continue
+      }
+      watched.client.dirtyCas = true
+      // no point in watching anything once dirty: this removes `watched` from `list`, so `i` stays
+      unwatchAllKeys(watched.client)
+      if (list[i] === watched) i++
+    }
   }
+
+  /**
+   * touchAllWatchedKeysInDb, before this database's contents go (FLUSHDB, FLUSHALL: `replacedWith`
+   * undefined) or are exchanged with `replacedWith`'s (SWAPDB). Only the keys that exist here or in
+   * `replacedWith` are changed; an expired key that disappears, or is replaced by another expired
+   * key, is no change, and a missing key replaced by an expired one counts as expired from now on.
+   */
+  touchAll(replacedWith?: Database): void {
+    if (this.watched.size === 0) return
+    for (const [key, list] of this.watched) {
+      const existsHere = this.entries.has(key)
+      const existsThere = replacedWith !== undefined && replacedWith.entries.has(key)
+      if (!existsHere && !existsThere) continue
+      for (const watched of list) {
+        if (watched.expired) {
+          if (!existsThere) {
+            watched.expired = false
+            continue
+          }
+          if (replacedWith!.isLogicallyExpired(key)) continue
+        } else if (!existsHere && replacedWith!.isLogicallyExpired(key)) {
+          watched.expired = true
+          continue
+        }
+        // marked only: unwatching here would change the lists being walked (Redis does the same)
+        watched.client.dirtyCas = true
+      }
+    }
+  }
+}
+
+/** A client as WATCH sees it: its watched keys, and whether one of them changed (CLIENT_DIRTY_CAS). */
+export interface WatchingClient {
+  watched: Array<WatchedKey>
+  dirtyCas: boolean
+}
+
+/** One client's WATCH of one key, in the client's list and in its database's (Redis's watchedKey). */
+export interface WatchedKey {
+  readonly db: Database
+  readonly key: string
+  readonly client: WatchingClient
+  /** The key was logically expired when watched (or replaced by an expired key by SWAPDB since). */
+  expired: boolean
+}
+
+/** unwatchAllKeys: the client stops watching every key; its dirty flag is left to the caller. */
+export const unwatchAllKeys = (client: WatchingClient): void => {
+  if (client.watched.length === 0) return
+  const watched = client.watched
+  client.watched = []
+  for (const w of watched) w.db.unwatch(w)
 }

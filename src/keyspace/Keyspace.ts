@@ -183,12 +183,14 @@ export class KeyspaceState implements DatabaseHost {
     return removed
   }
 
+  /** SWAPDB: watched keys stay with their database number, so each is checked against the other's. */
   swap(a: number, b: number): void {
+    if (a === b) return
     const da = this.dbs[a]!
     const dbb = this.dbs[b]!
+    da.touchAll(dbb)
+    dbb.touchAll(da)
     da.swapContents(dbb)
-    da.touchAll()
-    dbb.touchAll()
   }
 }
 

@@ -1,6 +1,6 @@
 import type * as Deferred from "effect/Deferred"
 import type { CommandSpec } from "../commands/CommandSpec.ts"
-import type { Database } from "../keyspace/Database.ts"
+import type { Database, WatchedKey, WatchingClient } from "../keyspace/Database.ts"
 import { type ParserLimits, RequestParser } from "../resp/RequestParser.ts"
 import type { Protocol, ReplyWriter } from "../resp/ReplyWriter.ts"
 import { clientInfoString } from "./clientInfo.ts"
@@ -70,14 +70,6 @@ export class RuntimeCommand {
   }
 }
 
-/** A key watched by WATCH: the version it had then, and whether it was already logically expired. */
-export interface WatchedKey {
-  readonly db: Database
-  readonly key: string
-  readonly version: number
-  readonly expired: boolean
-}
-
 /** What a blocked client waits for. Built by a blocking command through `ctx.block`. */
 export interface BlockState {
   readonly db: Database
@@ -112,7 +104,7 @@ export interface BlockState {
 export type ClientKind = "normal" | "script" | "aof" | "master"
 
 /** Per-connection state; the engine is the only code that mutates it. */
-export class Client {
+export class Client implements WatchingClient {
   name = ""
   libName = ""
   libVer = ""
@@ -141,7 +133,10 @@ export class Client {
   multi: QueuedCommand[] | undefined = undefined
   /** An error while queueing: EXEC will answer EXECABORT. */
   multiDirty = false
+  /** The keys this client WATCHes (also listed in their databases' `watched`). */
   watched: WatchedKey[] = []
+  /** CLIENT_DIRTY_CAS: a watched key changed, so EXEC will fail; cleared by EXEC, DISCARD, UNWATCH. */
+  dirtyCas = false
   blocked: BlockState | undefined = undefined
   authenticated = true
   user = "default"

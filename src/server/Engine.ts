@@ -9,7 +9,7 @@ import { defaultUserIsNopass } from "../acl/authenticate.ts"
 import { BLOCKED, type Blocked, type CommandSpec } from "../commands/CommandSpec.ts"
 import * as Errors from "../commands/errors.ts"
 import { type ConfigStore, ServerConfig } from "../config/ServerConfig.ts"
-import type { Database } from "../keyspace/Database.ts"
+import { type Database, unwatchAllKeys, type WatchedKey } from "../keyspace/Database.ts"
 import { Keyspace, type KeyspaceState } from "../keyspace/Keyspace.ts"
 import { ProtocolError } from "../resp/RequestParser.ts"
 import { BlockingWaiters, type WaiterRegistry } from "./BlockingWaiters.ts"
@@ -650,21 +650,35 @@ export class EngineState {
 
   // --- transactions ----------------------------------------------------------------------------------
 
-  /** WATCH key...: records each key's version. */
+  /** WATCH key...: registers the client with each key (watchForKey), noting keys already expired. */
   watch(client: Client, keys: ReadonlyArray<string>): void {
+    // no point in watching more once a watched key changed
+    if (client.dirtyCas) return
     const db = client.db
     for (const key of keys) {
       if (client.watched.some((w) => w.db === db && w.key === key)) continue
-      client.watched.push({ db, key, version: db.watch(key), expired: db.isLogicallyExpired(key) })
+      const watched: WatchedKey = { db, key, client, expired: db.isLogicallyExpired(key) }
+      client.watched.push(watched)
+      db.watch(watched)
     }
   }
 
+  /** UNWATCH, and the end of a transaction: no key watched, the dirty flag cleared. */
   unwatchAll(client: Client): void {
-    for (const w of client.watched) w.db.unwatch(w.key)
-    client.watched = []
+    unwatchAllKeys(client)
+    client.dirtyCas = false
   }
 
-  /** EXEC: validates the watched versions, then runs the queue as one synchronous step. */
+  /**
+   * isWatchedKeyExpired: a watched key that was live at WATCH time and has expired since (even if not
+   * deleted yet) changed.
+   */
+  private watchedKeyExpired(client: Client): boolean {
+    for (const w of client.watched) if (!w.expired && w.db.isLogicallyExpired(w.key)) return true
+    return false
+  }
+
+  /** EXEC: checks the watched keys, then runs the queue as one synchronous step. */
   exec(client: Client): void {
     const reply = client.reply
     const queue = client.multi
@@ -679,9 +693,7 @@ export class EngineState {
       reply.error(Errors.EXECABORT)
       return
     }
-    const changed = client.watched.some((w) =>
-      w.db.version(w.key) !== w.version || (!w.expired && w.db.isLogicallyExpired(w.key))
-    )
+    const changed = client.dirtyCas || this.watchedKeyExpired(client)
     this.unwatchAll(client)
     if (changed) {
       reply.nullArray()

@@ -8,8 +8,6 @@ export type ClientType = "normal" | "master" | "replica" | "pubsub"
 export const clientType = (client: Client): ClientType =>
   client.kind === "master" ? "master" : client.subscriptions > 0 ? "pubsub" : "normal"
 
-/** CLIENT_DIRTY_CAS: a key this client WATCHes was modified since (EXEC will fail). */
-const watchDirty = (client: Client): boolean => client.watched.some((w) => w.db.version(w.key) !== w.version)
 
 /** The flags= letters of CLIENT LIST, in Redis 7.0's order; N when none applies. */
 const clientFlags = (client: Client): string => {
@@ -18,7 +16,7 @@ const clientFlags = (client: Client): string => {
   if (client.subscriptions > 0) flags += "P"
   if (client.multi !== undefined) flags += "x"
   if (client.blocked !== undefined) flags += "b"
-  if (watchDirty(client)) flags += "d"
+  if (client.dirtyCas) flags += "d"
   if (client.closeAfterReply) flags += "c"
   if (client.noEvict) flags += "e"
   return flags === "" ? "N" : flags
