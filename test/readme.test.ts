@@ -16,7 +16,9 @@ const codeBlocks = [...readme.matchAll(/```ts\n([\s\S]*?)```/g)].map((m) => m[1]
 
 const run = (file: string): Promise<string> =>
   new Promise((resolve, reject) => {
-    execFile(process.execPath, [file], { cwd: root, timeout: 20_000 }, (error, stdout, stderr) => {
+    // "effect-redis-server" resolves to src/ in the checkout (package.json's exports; dist/ is for consumers)
+    const args = ["--conditions=effect-redis-server-source", file]
+    execFile(process.execPath, args, { cwd: root, timeout: 20_000 }, (error, stdout, stderr) => {
       if (error !== null) reject(new Error(`${file} failed: ${error.message}\n${stderr}`))
       else resolve(stdout + stderr)
     })
