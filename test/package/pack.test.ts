@@ -187,9 +187,11 @@ const expectedTs = {
 describe("the packed package", () => {
   it("holds the built JavaScript, declarations and bin, not the sources or tests", () => {
     const { files } = installed
-    for (const f of ["package.json", "README.md", "bin/effect-redis-server.js", "dist/index.js", "dist/index.d.ts", "dist/main.js", "dist/resp/index.js", "dist/resp/index.d.ts", "dist/config/index.js", "dist/config/index.d.ts"]) {
+    for (const f of ["package.json", "README.md", "bin/effect-redis-server.js", "dist/index.js", "dist/index.d.ts", "dist/effect-redis-server.js", "dist/resp/index.js", "dist/resp/index.d.ts", "dist/config/index.js", "dist/config/index.d.ts"]) {
       expect(files).toContain(f)
     }
+    // the server's entry point is the bundle; src/main.ts is not library API
+    expect(files.filter((f) => f.startsWith("dist/main."))).toEqual([])
     expect(files.filter((f) => f.startsWith("src/") || f.startsWith("test/") || f.endsWith(".ts") && !f.endsWith(".d.ts"))).toEqual([])
     // the build rewrote every relative import to .js, in the JavaScript and in the declarations
     const pkg = join(installed.project, "node_modules", "effect-redis-server")
