@@ -21,7 +21,10 @@ const root = fileURLToPath(new URL("..", import.meta.url))
 const dist = join(root, "dist")
 
 rmSync(dist, { recursive: true, force: true })
-execFileSync(join(root, "node_modules", ".bin", "tsc"), ["-p", join(root, "tsconfig.build.json")], { stdio: "inherit" })
+// typescript's bin script run by this node, not through node_modules/.bin's `#!/usr/bin/env node`
+// (absent in the Nix build sandbox)
+const tsc = join(root, "node_modules", "typescript", "bin", "tsc")
+execFileSync(process.execPath, [tsc, "-p", join(root, "tsconfig.build.json")], { stdio: "inherit" })
 
 /** `from "./x.ts"`, `import("../y.ts")`: relative specifiers ending in .ts (not .d.ts). */
 const relativeTs = /((?:from|import)\s*\(?\s*["'])(\.{1,2}\/[^"']*?)(?<!\.d)\.ts(["'])/g
