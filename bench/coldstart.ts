@@ -1,5 +1,5 @@
 /**
- * `node bench/coldstart.ts [--runs N]`: cold start, the time from spawn to "Ready to accept
+ * `npm run bench:coldstart [-- --runs N]`: cold start, the time from spawn to "Ready to accept
  * connections" on the server's stdout, for the installed package's binary (packed and installed into a
  * scratch project as a user gets it, see test/support/package.ts) next to redis-server, both started
  * as `<server> --port P --bind 127.0.0.1 --save ""`. Also the checkout's `node src/main.ts` (type

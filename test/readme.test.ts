@@ -38,6 +38,10 @@ describe("README", () => {
     expect(await run("examples/in-process.ts")).toContain("counter=42")
   })
 
+  it("examples/config-loader.ts runs: the directives of its command line reach CONFIG GET", async () => {
+    expect(await run("examples/config-loader.ts")).toContain(`CONFIG GET databases: ["databases","4"]`)
+  })
+
   it("examples/tcp-server.ts runs: a node-redis client sets and gets through the embedded server", async () => {
     expect(await run("examples/tcp-server.ts")).toMatch(/port \d+: greeting=hello/)
   })
