@@ -4,7 +4,7 @@
  * registry. Used by test/package/pack.test.ts and by the cold-start benchmark (bench/coldstart.ts).
  */
 import { execFile } from "node:child_process"
-import { existsSync, mkdirSync, mkdtempSync, readdirSync, readFileSync, writeFileSync } from "node:fs"
+import { existsSync, mkdirSync, mkdtempSync, readFileSync, writeFileSync } from "node:fs"
 import { tmpdir } from "node:os"
 import { delimiter, dirname, join } from "node:path"
 import { fileURLToPath } from "node:url"
@@ -124,5 +124,3 @@ export const installNode22 = async (): Promise<{ readonly node: string } | { rea
   }
 }
 
-/** The entries of a directory, for error messages. */
-export const listDir = (dir: string): string => existsSync(dir) ? readdirSync(dir).join(", ") : "(missing)"
