@@ -2,7 +2,8 @@
  * The package as a user installs it: `npm pack` (prepack builds dist/), then a scratch project outside
  * the checkout installs the tarball with effect and @effect/platform-node from the registry, and runs a
  * JavaScript (ESM) consumer, a TypeScript consumer type-checked with `tsc --strict`, and the installed
- * `effect-redis-server` binary, on this Node (24) and on Node 22 (installed from the npm package
+ * `effect-redis-server` binary (through npx, node_modules/.bin and a global install), on this Node (24)
+ * and on Node 22 (installed from the npm package
  * `node@22`; skipped with a message when that fails, except under CI=true where it is an error).
  * One pack and one install serve every case.
  */
@@ -119,8 +120,8 @@ afterAll(() => {
 })
 
 /** Starts the installed binary (through its shebang, with `node` on PATH being `nodeBin`). */
-const startBinary = (nodeBin: string, args: ReadonlyArray<string>) => {
-  const child = spawn(installed.bin, args, { cwd: installed.project, env: childEnv(nodeBin), stdio: ["ignore", "pipe", "pipe"] })
+const startBinary = (nodeBin: string, args: ReadonlyArray<string>, bin: string) => {
+  const child = spawn(bin, args, { cwd: installed.project, env: childEnv(nodeBin), stdio: ["ignore", "pipe", "pipe"] })
   running.push(child)
   let output = ""
   child.stdout!.on("data", (d) => (output += d))
@@ -138,9 +139,9 @@ const startBinary = (nodeBin: string, args: ReadonlyArray<string>) => {
 }
 
 /** The binary starts like `npm start` (same V8 flags), answers PING over TCP, exits 0 on SIGTERM. */
-const serveAndStop = async (nodeBin: string, expectedMajor: string) => {
+const serveAndStop = async (nodeBin: string, expectedMajor: string, bin: string = installed.bin) => {
   const port = await freePort()
-  const server = startBinary(nodeBin, ["--port", String(port), "--bind", "127.0.0.1"])
+  const server = startBinary(nodeBin, ["--port", String(port), "--bind", "127.0.0.1"], bin)
   const banner = await server.waitFor("Ready to accept connections tcp")
   expect(banner).toContain(`port=${port}`)
   expect(banner).toContain(`Node ${expectedMajor}`)
@@ -239,6 +240,15 @@ describe("Node 24 (this Node)", () => {
   it("the installed binary serves, with package.json's V8 flags, and stops on SIGTERM", async () => {
     await serveAndStop(process.execPath, major)
   })
+
+  it("a global install (npm install -g, here into a prefix) gives the same command", async () => {
+    const prefix = join(dir, "global")
+    await run("npm", ["install", "-g", "--prefix", prefix, "--no-audit", "--no-fund", "--prefer-offline", installed.tarball], {
+      cwd: dir,
+      timeoutMs: 120_000
+    })
+    await serveAndStop(process.execPath, major, join(prefix, "bin", "effect-redis-server"))
+  }, 120_000)
 })
 
 describe("Node 22", () => {
