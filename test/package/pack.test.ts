@@ -3,8 +3,8 @@
  * the checkout installs the tarball with effect and @effect/platform-node from the registry, and runs a
  * JavaScript (ESM) consumer, a TypeScript consumer type-checked with `tsc --strict`, and the installed
  * `effect-redis-server` binary (through npx, node_modules/.bin and a global install), on this Node (24)
- * and on Node 22 (installed from the npm package
- * `node@22`; skipped with a message when that fails, except under CI=true where it is an error).
+ * and on Node 22 (installed from the npm package `node@22`; skipped with a message when that fails,
+ * except under CI=true where it is an error).
  * One pack and one install serve every case.
  */
 import { type ChildProcess, spawn } from "node:child_process"
