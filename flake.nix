@@ -17,7 +17,9 @@
         };
       });
 
-      # `nix build` / `nix run . -- --port 7000`: the server, run by Node 24 from its TypeScript sources.
+      # `nix build` / `nix run . -- --port 7000`: the server as the npm package ships it. `npm run build`
+      # (what prepack runs) makes dist/; the server is dist/effect-redis-server.js, one file bundling
+      # src/main.ts with the effect code it uses, so the output needs Node 24 and no node_modules.
       packages = forAllSystems (pkgs: {
         default = pkgs.buildNpmPackage {
           pname = "effect-redis-server";
@@ -29,20 +31,20 @@
           npmDeps = pkgs.importNpmLock { npmRoot = ./.; };
           npmConfigHook = pkgs.importNpmLock.npmConfigHook;
           # The `node` devDependency downloads a Node binary in its install script: not in the sandbox.
+          # tsc (typescript 7) and rolldown come as prebuilt platform packages (optional dependencies),
+          # which need no install script.
           npmFlags = [ "--ignore-scripts" ];
-          dontNpmBuild = true;
+          # buildPhase runs `npm run build`: dist/ (library JavaScript + declarations, and the bundle)
+          npmBuildScript = "build";
           nativeBuildInputs = [ pkgs.makeWrapper ];
-          # Node strips TypeScript types only outside node_modules, so the sources go to lib/, not to
-          # lib/node_modules/ where buildNpmPackage would put a package.
           installPhase = ''
             runHook preInstall
-            npm prune --omit=dev --ignore-scripts
             mkdir -p $out/lib/effect-redis-server $out/bin
-            cp -r package.json src node_modules $out/lib/effect-redis-server/
-            # the V8 flags of package.json's config.v8Flags, as `npm start` uses them
+            cp -r package.json README.md dist $out/lib/effect-redis-server/
+            # the V8 flags of package.json's config.v8Flags, as `npm start` and the npm bin use them
             makeWrapper ${pkgs.nodejs_24}/bin/node $out/bin/effect-redis-server \
               --add-flags "--max-semi-space-size=16 --heap-growing-percent=20" \
-              --add-flags $out/lib/effect-redis-server/src/main.ts
+              --add-flags $out/lib/effect-redis-server/dist/effect-redis-server.js
             runHook postInstall
           '';
           meta = {

@@ -16,7 +16,9 @@ const codeBlocks = [...readme.matchAll(/```ts\n([\s\S]*?)```/g)].map((m) => m[1]
 
 const run = (file: string): Promise<string> =>
   new Promise((resolve, reject) => {
-    execFile(process.execPath, [file], { cwd: root, timeout: 20_000 }, (error, stdout, stderr) => {
+    // "effect-redis-server" resolves to src/ in the checkout (package.json's exports; dist/ is for consumers)
+    const args = ["--conditions=effect-redis-server-source", file]
+    execFile(process.execPath, args, { cwd: root, timeout: 20_000 }, (error, stdout, stderr) => {
       if (error !== null) reject(new Error(`${file} failed: ${error.message}\n${stderr}`))
       else resolve(stdout + stderr)
     })
@@ -34,6 +36,10 @@ describe("README", () => {
 
   it("examples/in-process.ts runs: INCR answers 42", async () => {
     expect(await run("examples/in-process.ts")).toContain("counter=42")
+  })
+
+  it("examples/config-loader.ts runs: the directives of its command line reach CONFIG GET", async () => {
+    expect(await run("examples/config-loader.ts")).toContain(`CONFIG GET databases: ["databases","4"]`)
   })
 
   it("examples/tcp-server.ts runs: a node-redis client sets and gets through the embedded server", async () => {
