@@ -5,16 +5,31 @@
  * - `RedisClient`: an in-process connection returning typed replies, no TCP needed.
  * - The subsystems (`ServerConfig`, `Keyspace`, `Engine`, `BlockingWaiters`, `ActiveExpiry`) for
  *   custom compositions; `CoreLive` assembles them over a `ServerConfig`.
+ * - The seams a subsystem plugs into: `CommandRegistry` (commands, INFO fields, `ClientSlot`s, check
+ *   hooks), `defineCommand`, `Callers` (the pipeline's ways in for internal clients).
  */
 export { ConfigError, ConfigStore, ServerConfig } from "./config/ServerConfig.ts"
 export { ActiveExpiry, activeExpireCycle, ExpireCycle } from "./keyspace/ActiveExpiry.ts"
 export { Database } from "./keyspace/Database.ts"
 export { Keyspace, KeyspaceState } from "./keyspace/Keyspace.ts"
 export { KeyspaceSnapshot, type SnapshotEntry } from "./keyspace/Snapshot.ts"
-export { CoreLive, RedisCore } from "./layers.ts"
+export { type CommandDefinition, type CommandSpec, defineCommand } from "./commands/CommandSpec.ts"
+export { type Core, CoreLive, RedisCore } from "./layers.ts"
 export { Push, type Reply, ReplyError, ReplyParser, encodeCommand } from "./resp/ReplyParser.ts"
 export { BlockingWaiters } from "./server/BlockingWaiters.ts"
-export { Engine, EngineState } from "./server/Engine.ts"
+export { type ClientKind } from "./server/Client.ts"
+export { ClientOutput, type OutputClass, type OutputLimit } from "./server/ClientOutput.ts"
+export { type CommandContext } from "./server/CommandContext.ts"
+export {
+  type CheckHooks,
+  ClientSlot,
+  CommandRegistry,
+  DuplicateCommandError,
+  type InfoField,
+  type InfoProvider,
+  Registry
+} from "./server/CommandRegistry.ts"
+export { type Caller, Callers, ClientBlockedError, Engine, EngineState, PAUSE_LIFTED, REPLICA_ACKS } from "./server/Engine.ts"
 export { type Argument, RedisClient, type RedisConnection } from "./server/RedisClient.ts"
 export {
   ListenError,

@@ -42,6 +42,12 @@ describe("README", () => {
     expect(await run("examples/config-loader.ts")).toContain(`CONFIG GET databases: ["databases","4"]`)
   })
 
+  it("examples/custom-command.ts runs: a Layer's own command and INFO field answer", async () => {
+    const out = await run("examples/custom-command.ts")
+    expect(out).toContain("hello, world (#1)")
+    expect(out).toContain("greetings:1")
+  })
+
   it("examples/tcp-server.ts runs: a node-redis client sets and gets through the embedded server", async () => {
     expect(await run("examples/tcp-server.ts")).toMatch(/port \d+: greeting=hello/)
   })
