@@ -42,6 +42,21 @@ const startAndWait = async (args: ReadonlyArray<string>, text: string, read?: ()
   }
 }
 
+/**
+ * startAndWait on a free port, again on another one when the port was taken between freePort() and the
+ * server's bind (other test files start servers at the same time).
+ */
+const startOnFreePort = async (args: (port: number) => ReadonlyArray<string>, text: string, read?: () => string) => {
+  for (let attempt = 1; ; attempt++) {
+    const port = await freePort()
+    try {
+      return { port, ...(await startAndWait(args(port), text, read)) }
+    } catch (error) {
+      if (attempt >= 3 || !String(error).includes("Address already in use")) throw error
+    }
+  }
+}
+
 const expectLogo = (text: string, port: number, pid: number) => {
   const lines = text.split("\n")
   const at = lines.findIndex((l) => l.startsWith("                _._ "))
@@ -62,8 +77,7 @@ const expectLogo = (text: string, port: number, pid: number) => {
 
 describe("start-up logo", () => {
   it("always-show-logo yes prints the logo with the Port: and PID: lines", async () => {
-    const port = await freePort()
-    const { child, text } = await startAndWait(["--port", String(port), "--bind", "127.0.0.1", "--always-show-logo", "yes"], "Ready to accept connections")
+    const { port, child, text } = await startOnFreePort((port) => ["--port", String(port), "--bind", "127.0.0.1", "--always-show-logo", "yes"], "Ready to accept connections")
     expectLogo(text, port, child.pid!)
   })
 
@@ -71,9 +85,8 @@ describe("start-up logo", () => {
     const dir = mkdtempSync(join(tmpdir(), "logo-"))
     try {
       const logfile = join(dir, "redis.log")
-      const port = await freePort()
-      const { child, text } = await startAndWait(
-        ["--port", String(port), "--bind", "127.0.0.1", "--always-show-logo", "yes", "--logfile", logfile],
+      const { port, child, text } = await startOnFreePort(
+        (port) => ["--port", String(port), "--bind", "127.0.0.1", "--always-show-logo", "yes", "--logfile", logfile],
         "Ready to accept connections",
         () => readFileSync(logfile, "latin1")
       )
@@ -84,8 +97,7 @@ describe("start-up logo", () => {
   })
 
   it("without it (stdout is not a TTY) the log says Running mode=standalone, port=N.", async () => {
-    const port = await freePort()
-    const { text } = await startAndWait(["--port", String(port), "--bind", "127.0.0.1"], "Ready to accept connections")
+    const { port, text } = await startOnFreePort((port) => ["--port", String(port), "--bind", "127.0.0.1"], "Ready to accept connections")
     expect(text).toContain(`Running mode=standalone, port=${port}.`)
     expect(text).not.toContain("PID:")
     expect(text).not.toContain("_._")
