@@ -45,6 +45,10 @@ export const limitFloor = (limits: Record<OutputClass, OutputLimit>): number => 
   return floor
 }
 
+/** The line Redis logs for a client closed over its client-output-buffer-limit (`description`: its CLIENT LIST line). */
+export const outputLimitReason = (description: string): string =>
+  `Client ${description} scheduled to be closed ASAP for overcoming of output buffer limits.`
+
 /** Where a client's bytes go: its socket. */
 export interface OutputSink {
   /** False once the socket is closed: nothing is sent or counted any more. */
@@ -226,7 +230,7 @@ export class ClientOutput {
     if (sink === undefined || !sink.open()) return
     if (this.overLimit()) {
       this.writer.take()
-      sink.close(`Client ${describe()} scheduled to be closed ASAP for overcoming of output buffer limits.`)
+      sink.close(outputLimitReason(describe()))
       return
     }
     if (sink.full()) {

@@ -15,7 +15,7 @@ import { ProtocolError } from "../resp/RequestParser.ts"
 import { BlockingWaiters, type WaiterRegistry } from "./BlockingWaiters.ts"
 import { type BlockState, Client, type ClientKind, type RuntimeCommand } from "./Client.ts"
 import { clientInfoString } from "./clientInfo.ts"
-import { DISCARD, limitFloor, type OutputClass, type OutputHost, type OutputLimit, parseOutputLimits } from "./ClientOutput.ts"
+import { DISCARD, limitFloor, outputLimitReason, type OutputClass, type OutputHost, type OutputLimit, parseOutputLimits } from "./ClientOutput.ts"
 import { type BlockRequest, CommandContext } from "./CommandContext.ts"
 import { CommandRegistry, type Registry } from "./CommandRegistry.ts"
 import { type InfoState, newInfoState } from "./info.ts"
@@ -393,14 +393,9 @@ export class EngineState {
   checkOutputLimit(client: Client): void {
     const output = client.output
     if (client.closeAfterReply || !output.overLimit()) return
-    client.closeReason = `Client ${this.describeClient(client)} scheduled to be closed ASAP for overcoming of output buffer limits.`
+    client.closeReason = outputLimitReason(clientInfoString(client, this.keyspace.now, undefined))
     output.writer.take()
     client.closeAfterReply = true
-  }
-
-  /** The client as CLIENT LIST describes it (catClientInfoString), for log lines. */
-  describeClient(client: Client): string {
-    return clientInfoString(client, this.keyspace.now, undefined)
   }
 
   /**
@@ -482,8 +477,7 @@ export class EngineState {
 
   /** Stage 1, resolve: the command an argv names (rename-command applied), or the error. */
   resolve(argv: ReadonlyArray<string>): RuntimeCommand | string {
-    const name = argv[0]!
-    const command = this.commands.get(name) ?? this.commands.get(name.toLowerCase())
+    const command = this.registry.lookup(argv[0]!)
     if (command === undefined) return Errors.unknownCommand(argv)
     if (command.subcommands === undefined || argv.length < 2) return command
     const sub = command.subcommands.get(argv[1]!.toLowerCase())
