@@ -30,7 +30,14 @@ export {
   Registry
 } from "./server/CommandRegistry.ts"
 export { type Caller, Callers, ClientBlockedError, Engine, EngineState, PAUSE_LIFTED, REPLICA_ACKS } from "./server/Engine.ts"
-export { type Argument, RedisClient, type RedisConnection } from "./server/RedisClient.ts"
+export {
+  type Argument,
+  type PubSubMessage,
+  RedisClient,
+  type RedisConnection,
+  SubscriptionClosed
+} from "./server/RedisClient.ts"
+export { type ChannelKind, type ClientSubscriptions, PubSub, PubSubState } from "./pubsub/PubSub.ts"
 export {
   ListenError,
   type ListeningServer,

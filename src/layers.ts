@@ -3,24 +3,22 @@ import * as Layer from "effect/Layer"
 import { type ConfigError, ServerConfig } from "./config/ServerConfig.ts"
 import { ActiveExpiry } from "./keyspace/ActiveExpiry.ts"
 import { Keyspace } from "./keyspace/Keyspace.ts"
+import { PubSub } from "./pubsub/PubSub.ts"
 import { CoreCommands } from "./commands/index.ts"
 import { BlockingWaiters } from "./server/BlockingWaiters.ts"
 import { CommandRegistry } from "./server/CommandRegistry.ts"
 import { Engine } from "./server/Engine.ts"
 
 /** The services a whole core offers: what subsystems' Layers build on. */
-export type Core = Engine | Keyspace | BlockingWaiters | CommandRegistry
+export type Core = Engine | Keyspace | BlockingWaiters | CommandRegistry | PubSub
 
 /**
- * Keyspace, waiter registry, command registry with the core's commands, engine and active expiry,
- * over a configuration. Subsystems (pub/sub, persistence, ...) are Layers that need these services
- * and contribute to the registry.
+ * Keyspace, waiter registry, command registry with the core's commands, engine, active expiry and
+ * pub/sub, over a configuration. Subsystems (persistence, ...) are Layers that need these services and
+ * contribute to the registry.
  */
-export const CoreLive: Layer.Layer<Core, never, ServerConfig> = Layer.mergeAll(
-  Engine.layer,
-  ActiveExpiry,
-  CoreCommands
-).pipe(
+export const CoreLive: Layer.Layer<Core, never, ServerConfig> = PubSub.layer.pipe(
+  Layer.provideMerge(Layer.mergeAll(Engine.layer, ActiveExpiry, CoreCommands)),
   Layer.provideMerge(CommandRegistry.layer),
   Layer.provideMerge(BlockingWaiters.layer),
   Layer.provideMerge(Keyspace.layer)

@@ -38,6 +38,10 @@ describe("README", () => {
     expect(await run("examples/in-process.ts")).toContain("counter=42")
   })
 
+  it("examples/message-bus.ts runs: a pattern subscription receives what is published, in order", async () => {
+    expect(await run("examples/message-bus.ts")).toContain("[ 'orders.created: #1001', 'orders.shipped: #1001' ]")
+  })
+
   it("examples/config-loader.ts runs: the directives of its command line reach CONFIG GET", async () => {
     expect(await run("examples/config-loader.ts")).toContain(`CONFIG GET databases: ["databases","4"]`)
   })

@@ -64,6 +64,11 @@ export interface CommandSpec {
   /** Command tips (COMMAND INFO element 8), e.g. ["nondeterministic_output"]. */
   readonly tips?: ReadonlyArray<string>
   readonly docs: CommandDocs
+  /**
+   * The key positions name something that is not a key (SSUBSCRIBE's shard channels: Redis's NOT_KEY key
+   * spec flag, there for cluster routing): not watched, tracked nor checked against key permissions.
+   */
+  readonly notKey?: boolean
   /** Key positions for commands whose keys are not a fixed range (flag "movablekeys"). */
   readonly getKeys?: (argv: ReadonlyArray<string>) => ReadonlyArray<number>
   /** Container commands (CONFIG, CLIENT, ...) dispatch on their subcommands and have no handler. */
@@ -83,6 +88,7 @@ export interface CommandDefinition {
   readonly acl: string
   readonly docs: CommandDocs
   readonly tips?: string
+  readonly notKey?: boolean
   readonly getKeys?: (argv: ReadonlyArray<string>) => ReadonlyArray<number>
   readonly subcommands?: ReadonlyArray<CommandSpec>
   readonly handler?: CommandHandler
@@ -102,6 +108,7 @@ export const defineCommand = (def: CommandDefinition): CommandSpec => ({
   acl: words(def.acl),
   tips: words(def.tips),
   docs: def.docs,
+  ...(def.notKey === true ? { notKey: true } : {}),
   ...(def.getKeys === undefined ? {} : { getKeys: def.getKeys }),
   ...(def.subcommands === undefined ? {} : { subcommands: def.subcommands }),
   ...(def.handler === undefined ? {} : { handler: def.handler })
@@ -109,6 +116,7 @@ export const defineCommand = (def: CommandDefinition): CommandSpec => ({
 
 /** Key argument positions of a command invocation (COMMAND GETKEYS, WATCH, ACL, blocking). */
 export const commandKeys = (spec: CommandSpec, argv: ReadonlyArray<string>): ReadonlyArray<number> => {
+  if (spec.notKey === true) return []
   if (spec.getKeys !== undefined) return spec.getKeys(argv)
   if (spec.firstKey === 0) return []
   const last = spec.lastKey < 0 ? argv.length + spec.lastKey : spec.lastKey

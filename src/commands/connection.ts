@@ -98,7 +98,12 @@ export const connectionCommands = [
     docs: { summary: "Ping the server", since: "1.0.0", group, complexity: "O(1)" },
     handler: (ctx, argv) => {
       if (argv.length > 2) return ctx.reply.error(Errors.wrongArity("ping"))
-      if (argv.length === 1) ctx.reply.raw("+PONG\r\n")
+      // a RESP2 subscriber reads arrays only: the pong comes as one (pingCommand)
+      if (ctx.client.subscriptions > 0 && ctx.reply.resp === 2) {
+        ctx.reply.arrayHeader(2)
+        ctx.reply.bulk("pong")
+        ctx.reply.bulk(argv.length === 1 ? "" : argv[1]!)
+      } else if (argv.length === 1) ctx.reply.raw("+PONG\r\n")
       else ctx.reply.bulk(argv[1]!)
     }
   }),

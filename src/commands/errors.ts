@@ -243,3 +243,6 @@ export const subscribedContext = (fullName: string): string =>
 export const PAUSE_MODE = "ERR CLIENT PAUSE mode must be WRITE or ALL"
 export const WAIT_ON_REPLICA =
   "ERR WAIT cannot be used with replica instances. Please also note that since Redis 4.0 if a replica is configured to be writable (which is not the default) writes to replicas are just local and are not propagated."
+
+// Pub/Sub (pubsub.c)
+export const SSUBSCRIBE_DENY_BLOCKING = "ERR SSUBSCRIBE isn't allowed for a DENY BLOCKING client"

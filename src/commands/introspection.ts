@@ -93,7 +93,8 @@ export const lookupCommandByName = (engine: EngineState, name: string): RuntimeC
 }
 
 /** The flags of a derived key spec: Redis's spec flags need per-command knowledge this table lacks. */
-const keySpecFlags = (spec: CommandSpec): ReadonlyArray<string> => (spec.flags.includes("write") ? ["RW"] : ["RO"])
+const keySpecFlags = (spec: CommandSpec): ReadonlyArray<string> =>
+  spec.notKey === true ? ["not_key"] : spec.flags.includes("write") ? ["RW"] : ["RO"]
 
 const replyKeySpecs = (reply: ReplyWriter, spec: CommandSpec): void => {
   const range = spec.firstKey > 0
@@ -231,7 +232,7 @@ const keysOf = (ctx: CommandContext, target: ReadonlyArray<string>): { spec: Com
     return undefined
   }
   const spec = command.spec
-  if (spec.firstKey === 0 && spec.getKeys === undefined) {
+  if ((spec.firstKey === 0 && spec.getKeys === undefined) || spec.notKey === true) {
     ctx.reply.error(Errors.COMMAND_HAS_NO_KEYS)
     return undefined
   }

@@ -115,7 +115,10 @@ export class Client implements WatchingClient {
   readonly reply: ReplyWriter
   /** Per-client state of subsystems (ClientSlot). */
   readonly slots = new Map<object, unknown>()
-  private subscriptionCount = 0
+  /** Channels, patterns and shard channels subscribed to (CLIENT LIST sub/psub/ssub), kept by pub/sub. */
+  subscribedChannels = 0
+  subscribedPatterns = 0
+  subscribedShardChannels = 0
   /** Set when the engine has freed the client (its hooks ran): freeing again does nothing. */
   freed = false
   readonly parser: RequestParser
@@ -202,13 +205,19 @@ export class Client implements WatchingClient {
     this.output.flush(() => clientInfoString(this, this.output.now, undefined))
   }
 
-  /** Channels + patterns subscribed to: RESP2 clients with any are in subscribed mode (class pubsub). */
+  /**
+   * Every subscription (Redis's clientTotalPubSubSubscriptionCount): a client with any has the CLIENT_PUBSUB
+   * flag, is in subscribed mode when it speaks RESP2, and is of class pubsub.
+   */
   get subscriptions(): number {
-    return this.subscriptionCount
+    return this.subscribedChannels + this.subscribedPatterns + this.subscribedShardChannels
   }
 
-  set subscriptions(n: number) {
-    this.subscriptionCount = n
-    if (this.output.cls !== "replica") this.output.cls = n > 0 ? "pubsub" : "normal"
+  /** Pub/sub sets the counts after each change; the output class follows. */
+  setSubscriptions(channels: number, patterns: number, shardChannels: number): void {
+    this.subscribedChannels = channels
+    this.subscribedPatterns = patterns
+    this.subscribedShardChannels = shardChannels
+    if (this.output.cls !== "replica") this.output.cls = this.subscriptions > 0 ? "pubsub" : "normal"
   }
 }

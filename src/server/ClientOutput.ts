@@ -100,6 +100,8 @@ export class ClientOutput {
   private dropping = false
   /** Pushes written while `dropping`, appended once the dropped reply is cut. */
   private keptPushes: Array<string> = []
+  /** While above 0 (an EXEC runs), pushes to this client wait until it ends: see `holdPushes`. */
+  private held = 0
   private readonly host: OutputHost
 
   constructor(host: OutputHost) {
@@ -149,10 +151,27 @@ export class ClientOutput {
   endBlockedReply(mark: number, skipped = true): void {
     if (skipped && this.mode !== "on") this.writer.truncate(mark)
     this.dropping = false
-    if (this.keptPushes.length > 0) {
-      for (const push of this.keptPushes) this.writer.raw(push)
-      this.keptPushes = []
-    }
+    if (this.held === 0) this.appendKeptPushes()
+  }
+
+  private appendKeptPushes(): void {
+    if (this.keptPushes.length === 0) return
+    for (const push of this.keptPushes) this.writer.raw(push)
+    this.keptPushes = []
+  }
+
+  /**
+   * Pushes to this client (a message it published to itself, an invalidation of a key it wrote) wait
+   * while it runs a transaction, and follow the transaction's reply in order, rather than landing inside
+   * EXEC's array as in Redis 7.0 (7.2 defers them the same way). Nests.
+   */
+  holdPushes(): void {
+    this.held++
+  }
+
+  releasePushes(): void {
+    this.held--
+    if (this.held === 0 && !this.dropping) this.appendKeptPushes()
   }
 
   /** Whether the reply about to be written would be dropped (OFF, or the command after SKIP). */
@@ -163,13 +182,16 @@ export class ClientOutput {
   /**
    * A push message (pub/sub, invalidations): RESP3 `>` or, in RESP2, a plain array of `n` elements that
    * `fill` writes. Pushes are sent under CLIENT REPLY OFF too (Redis's CLIENT_PUSHING): one written
-   * while a dropped reply is being written is set aside and kept.
+   * while a dropped reply is being written is set aside and kept. `ownReply`: the push is the reply of
+   * the client's own command (SUBSCRIBE's confirmations), never held back by `holdPushes`.
    */
-  push(n: number, fill: (writer: ReplyWriter) => void): void {
+  push(n: number, fill: (writer: ReplyWriter) => void, ownReply = false): void {
+    // a client closed (over its limit, killed) gets nothing more: its output would only pile up
+    if (this.sink !== undefined && !this.sink.open()) return
     const start = this.writer.mark()
     this.writer.pushHeader(n)
     fill(this.writer)
-    if (!this.dropping) return
+    if (!this.dropping && (this.held === 0 || ownReply)) return
     this.keptPushes.push(this.writer.since(start))
     this.writer.truncate(start)
   }

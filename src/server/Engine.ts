@@ -333,6 +333,28 @@ export class EngineState {
   }
 
   /**
+   * Sends what was written for a client outside its own batch (a published message, an invalidation)
+   * once the current step ends, one write per client however many messages it got: Redis's
+   * handleClientsWithPendingWrites in beforeSleep.
+   */
+  wakeLater(client: Client): void {
+    if (client.output.sink === undefined) return
+    this.pendingWakes.add(client)
+    if (this.wakeScheduled) return
+    this.wakeScheduled = true
+    queueMicrotask(this.wakePending)
+  }
+
+  private readonly pendingWakes = new Set<Client>()
+  private wakeScheduled = false
+  private readonly wakePending = (): void => {
+    this.wakeScheduled = false
+    const clients = [...this.pendingWakes]
+    this.pendingWakes.clear()
+    for (const client of clients) if (!client.freed) client.wake()
+  }
+
+  /**
    * Drops a client's blocking command (or a command CLIENT PAUSE holds) without a reply, as Redis does
    * for a client that goes away while blocked: on free, and when an in-process caller interrupts it.
    */
@@ -695,11 +717,16 @@ export class EngineState {
     }
     reply.arrayHeader(queue.length)
     const caller = client.kind === "aof" ? Callers.aof : client.kind === "master" ? Callers.masterExec : Callers.exec
-    for (const { argv, command } of queue) {
-      // ACL rules are checked again: they may have changed since the command was queued
-      const refused = this.check(client, command, argv, caller)
-      if (typeof refused === "string") reply.error(refused)
-      else this.call(client, command, argv, caller)
+    client.output.holdPushes()
+    try {
+      for (const { argv, command } of queue) {
+        // ACL rules are checked again: they may have changed since the command was queued
+        const refused = this.check(client, command, argv, caller)
+        if (typeof refused === "string") reply.error(refused)
+        else this.call(client, command, argv, caller)
+      }
+    } finally {
+      client.output.releasePushes()
     }
     // EXEC itself is not propagated: the queued writes are, in EXEC's propagation unit, which wraps
     // them in MULTI/EXEC when there are several

@@ -51,7 +51,7 @@ export const clientInfoString = (
   const totMem = rbs + qbuf + argvMem + multiMem + omem
   return `id=${client.id} addr=${client.addr} laddr=${client.laddr} fd=${client.fd} name=${client.name}` +
     ` age=${Math.floor((now - client.createdAt) / 1000)} idle=${Math.floor((now - client.lastInteraction) / 1000)}` +
-    ` flags=${clientFlags(client)} db=${client.db.id} sub=0 psub=0 ssub=0` +
+    ` flags=${clientFlags(client)} db=${client.db.id} sub=${client.subscribedChannels} psub=${client.subscribedPatterns} ssub=${client.subscribedShardChannels}` +
     ` multi=${client.multi === undefined ? -1 : client.multi.length} qbuf=${qbuf} qbuf-free=0` +
     ` argv-mem=${argvMem} multi-mem=${multiMem} rbs=${rbs} rbp=${pending} obl=${obl} oll=${Math.ceil(omem / (16 * 1024))}` +
     ` omem=${omem} tot-mem=${totMem} events=${used > 0 ? "rw" : "r"}` +

@@ -5,7 +5,7 @@
  */
 import fc from "fast-check"
 import { expect, it } from "vitest"
-import { allCommands } from "../../src/commands/index.ts"
+import { serverCommandTable as allCommands } from "../support/table.ts"
 import type { Reply } from "../../src/resp/ReplyParser.ts"
 import { anyCase } from "../support/arbitraries.ts"
 import { type Command, checkCommands, checkSequences, describeDifferential, type Normalize } from "../support/differential.ts"
