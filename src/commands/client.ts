@@ -1,9 +1,7 @@
 /**
  * CLIENT and its subcommands (networking.c clientCommand): identity, naming, listing and killing
- * connections, reply control, unblocking.
- *
- * Not here: the client-side caching subcommands
- * (TRACKING, CACHING, GETREDIR, TRACKINGINFO), which belong with tracking itself.
+ * connections, reply control, unblocking; the client-side caching subcommands (TRACKING, CACHING,
+ * GETREDIR, TRACKINGINFO) come from tracking.ts.
  */
 import type { Client } from "../server/Client.ts"
 import { type ClientType, clientInfoString, clientType } from "../server/clientInfo.ts"
@@ -13,6 +11,7 @@ import { defineCommand } from "./CommandSpec.ts"
 import { setClientName } from "./connection.ts"
 import * as Errors from "./errors.ts"
 import { replyHelp } from "./help.ts"
+import { trackingSubcommands } from "./tracking.ts"
 
 const group = "connection"
 
@@ -158,6 +157,10 @@ const kill = (ctx: CommandContext, argv: ReadonlyArray<string>): void => {
 }
 
 const HELP = [
+  "CACHING (YES|NO)",
+  "    Enable/disable tracking of the keys for next command in OPTIN/OPTOUT modes.",
+  "GETREDIR",
+  "    Return the client ID we are redirecting to when tracking is enabled.",
   "GETNAME",
   "    Return the name of the current connection.",
   "ID",
@@ -196,6 +199,11 @@ const HELP = [
   "    * LIB-VER: the client lib version.",
   "UNBLOCK <clientid> [TIMEOUT|ERROR]",
   "    Unblock the specified blocked client.",
+  "TRACKING (ON|OFF) [REDIRECT <id>] [BCAST] [PREFIX <prefix> [...]]",
+  "         [OPTIN] [OPTOUT] [NOLOOP]",
+  "    Control server assisted client side caching.",
+  "TRACKINGINFO",
+  "    Report tracking status for the current connection.",
   "NO-EVICT (ON|OFF)",
   "    Protect current client connection from eviction."
 ]
@@ -411,7 +419,8 @@ export const clientSubcommands = [
     acl: "@slow @connection",
     docs: { summary: "Show helpful text about the different subcommands", since: "5.0.0", group, complexity: "O(1)" },
     handler: (ctx, argv) => replyHelp(ctx.reply, argv[0]!, HELP)
-  })
+  }),
+  ...trackingSubcommands
 ]
 
 export const clientCommands = [

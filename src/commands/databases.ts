@@ -44,6 +44,7 @@ export const databaseCommands = [
     handler: (ctx, argv) => {
       if (!flushArgsValid(ctx, argv)) return
       ctx.db.touchAll()
+      ctx.keyspace.flushed()
       ctx.addDirty(ctx.db.clear())
       ctx.forcePropagation()
       ctx.reply.ok()

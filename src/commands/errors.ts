@@ -246,3 +246,22 @@ export const WAIT_ON_REPLICA =
 
 // Pub/Sub (pubsub.c)
 export const SSUBSCRIBE_DENY_BLOCKING = "ERR SSUBSCRIBE isn't allowed for a DENY BLOCKING client"
+
+// Client-side caching (networking.c CLIENT TRACKING / CACHING, tracking.c)
+export const TRACKING_SINGLE_REDIRECT = "ERR A client can only redirect to a single other client"
+export const TRACKING_REDIRECT_MISSING = "ERR The client ID you want redirect to does not exist"
+export const TRACKING_PREFIX_NEEDS_BCAST = "ERR PREFIX option requires BCAST mode to be enabled"
+export const TRACKING_BCAST_SWITCH =
+  "ERR You can't switch BCAST mode on/off before disabling tracking for this client, and then re-enabling it with a different mode."
+export const TRACKING_OPT_BCAST = "ERR OPTIN and OPTOUT are not compatible with BCAST"
+export const TRACKING_OPTIN_OPTOUT = "ERR You can't specify both OPTIN mode and OPTOUT mode"
+export const TRACKING_OPT_SWITCH =
+  "ERR You can't switch OPTIN/OPTOUT mode before disabling tracking for this client, and then re-enabling it with a different mode."
+export const trackingPrefixOverlapsExisting = (prefix: string, existing: string): string =>
+  sanitizeErrorText(`ERR Prefix '${prefix}' overlaps with an existing prefix '${existing}'. Prefixes for a single client must not overlap.`)
+export const trackingPrefixOverlapsGiven = (prefix: string, other: string): string =>
+  sanitizeErrorText(`ERR Prefix '${prefix}' overlaps with another provided prefix '${other}'. Prefixes for a single client must not overlap.`)
+export const CACHING_NOT_TRACKING =
+  "ERR CLIENT CACHING can be called only when the client is in tracking mode with OPTIN or OPTOUT mode enabled"
+export const CACHING_YES_NEEDS_OPTIN = "ERR CLIENT CACHING YES is only valid when tracking is enabled in OPTIN mode."
+export const CACHING_NO_NEEDS_OPTOUT = "ERR CLIENT CACHING NO is only valid when tracking is enabled in OPTOUT mode."

@@ -23,6 +23,8 @@ export interface DatabaseHost {
   keyReady(db: Database, key: string): void
   /** Keys of the database that clients are blocked on. */
   blockedKeys(db: Database): ReadonlyArray<string>
+  /** Told of every signalModifiedKey (client-side caching invalidates the key); undefined when nobody listens. */
+  readonly keyModified: ((key: string) => void) | undefined
 }
 
 /** What the dictionary holds for a key. */
@@ -407,6 +409,8 @@ export class Database {
    * is still in the dictionary (its `break`), leaving that watcher and the ones after it clean; so do we.
    */
   touch(key: string): void {
+    const modified = this.host.keyModified
+    if (modified !== undefined) modified(key)
     if (this.watched.size === 0) return
     const list = this.watched.get(key)
     if (list !== undefined) this.touchWatchers(key, list)

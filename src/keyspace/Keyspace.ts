@@ -40,6 +40,10 @@ export class KeyspaceState implements DatabaseHost {
   private notifyListeners: Array<NotifyFn> = []
   /** Set by the blocking-waiters service: called when a key some client blocks on may have data. */
   onKeyReady: KeyReadyFn | undefined = undefined
+  /** signalModifiedKey's listener (client-side caching); see DatabaseHost. */
+  keyModified: ((key: string) => void) | undefined = undefined
+  /** signalFlushedDb's listener (client-side caching invalidates everything). */
+  onFlushed: (() => void) | undefined = undefined
   /** Set by the blocking-waiters service: the keys of a database that clients are blocked on. */
   onBlockedKeys: ((db: Database) => ReadonlyArray<string>) | undefined = undefined
 
@@ -174,7 +178,13 @@ export class KeyspaceState implements DatabaseHost {
     return snapshot
   }
 
+  /** signalFlushedDb: FLUSHDB and FLUSHALL tell client-side caching that everything changed. */
+  flushed(): void {
+    if (this.onFlushed !== undefined) this.onFlushed()
+  }
+
   flushAll(): number {
+    this.flushed()
     let removed = 0
     for (const db of this.dbs) {
       db.touchAll()

@@ -6,6 +6,7 @@ import type { Protocol, ReplyWriter } from "../resp/ReplyWriter.ts"
 import { clientInfoString } from "./clientInfo.ts"
 import type { Caller } from "./Engine.ts"
 import { ClientOutput, type OutputHost, type ReplyMode } from "./ClientOutput.ts"
+import type { ClientTracking } from "./Tracking.ts"
 
 /** A command queued by MULTI. */
 export interface QueuedCommand {
@@ -130,6 +131,8 @@ export class Client implements WatchingClient {
   closeAfterReply = false
   /** Why the server closed this client on its own, for the log (query buffer limit, ...). */
   closeReason: string | undefined = undefined
+  /** CLIENT TRACKING's mode while tracking is on (client-side caching), undefined when off. */
+  tracking: ClientTracking | undefined = undefined
   /** CLIENT NO-EVICT */
   noEvict = false
   /** Queued commands while in MULTI, undefined otherwise. */

@@ -196,6 +196,29 @@ export class ClientOutput {
     this.writer.truncate(start)
   }
 
+  /**
+   * A push that must follow the reply of the command the client is running (an invalidation of a key
+   * it changed itself): set aside, and appended by `endCommand` once the top-level command replied.
+   */
+  pushAfterReply(n: number, fill: (writer: ReplyWriter) => void): void {
+    if (this.sink !== undefined && !this.sink.open()) return
+    const start = this.writer.mark()
+    this.writer.pushHeader(n)
+    fill(this.writer)
+    this.keptPushes.push(this.writer.since(start))
+    this.writer.truncate(start)
+  }
+
+  /** True when pushes were set aside (see `pushAfterReply`, `holdPushes`). */
+  get hasKeptPushes(): boolean {
+    return this.keptPushes.length > 0
+  }
+
+  /** After a top-level command: the pushes set aside for after its reply follow it, unless its reply is still open. */
+  endCommand(): void {
+    if (!this.dropping && this.held === 0) this.appendKeptPushes()
+  }
+
   /** Bytes waiting for this client: not yet written, or written and not yet taken by the kernel. */
   get used(): number {
     return this.writer.length + (this.sink === undefined ? 0 : this.sink.pending())

@@ -19,6 +19,7 @@ import { DISCARD, limitFloor, outputLimitReason, type OutputClass, type OutputHo
 import { type BlockRequest, CommandContext } from "./CommandContext.ts"
 import { CommandRegistry, type Registry } from "./CommandRegistry.ts"
 import { type InfoState, newInfoState } from "./info.ts"
+import { TrackingState } from "./Tracking.ts"
 
 /** Options for a new client. */
 export interface ClientOptions {
@@ -153,6 +154,8 @@ export class EngineState {
   readonly info: InfoState
   /** Set by persistence while a file loads: commands without the "loading" flag answer LOADING. */
   loading = false
+  /** Client-side caching: who read which key, and their invalidations. */
+  readonly tracking: TrackingState
   /** CLIENT PAUSE in force, if any. */
   pause: ClientPause | undefined = undefined
   /** How many replicas acknowledged `offset` (replication provides it; without replicas, none). */
@@ -191,6 +194,8 @@ export class EngineState {
     this.ctx = new CommandContext(this, keyspace, config)
     this.startedAt = clock.currentTimeMillisUnsafe()
     this.info = newInfoState()
+    this.tracking = new TrackingState(this)
+    registry.onClientReset((client) => this.tracking.disable(client))
     this.outputHost = {
       countOutput: (n) => {
         this.stats.netOutputBytes += n
@@ -229,6 +234,9 @@ export class EngineState {
       }),
       config.watch("replica-read-only", (v) => {
         this.replicaReadOnly = v === "yes"
+      }),
+      config.watch("tracking-table-max-keys", (v) => {
+        this.tracking.maxKeys = Number(v)
       }),
       config.watch("lazyfree-lazy-expire", (v) => {
         this.keyspace.lazyExpire = v === "yes"
@@ -443,16 +451,18 @@ export class EngineState {
 
   /** A command from a client's connection: the pipeline with every rule, under its CLIENT REPLY mode. */
   processCommand(client: Client, argv: ReadonlyArray<string>): void {
+    if (this.tracking.clients > 0) this.tracking.limit()
     const output = client.output
     if (output.mode === "on") {
       this.runPipeline(client, argv, Callers.client)
-      return
+    } else {
+      const mark = output.beginReply()
+      const skipped = output.suppressed
+      this.runPipeline(client, argv, Callers.client)
+      // a blocked client's reply comes later: SKIP holds until then (Redis resets the client only then)
+      if (client.blocked === undefined) output.endReply(mark, skipped)
     }
-    const mark = output.beginReply()
-    const skipped = output.suppressed
-    this.runPipeline(client, argv, Callers.client)
-    // a blocked client's reply comes later: SKIP holds until then (Redis resets the client only then)
-    if (client.blocked === undefined) output.endReply(mark, skipped)
+    if (client.tracking?.caching === true) this.tracking.afterCommand(client, this.registry.lookup(argv[0]!))
   }
 
   /**
@@ -480,7 +490,11 @@ export class EngineState {
     const verdict = this.check(client, command, argv, caller)
     if (verdict === undefined) {
       this.call(client, command, argv, caller)
-      if (this.waiters.hasReady && this.inCall === 0) this.serveReadyKeys()
+      if (this.inCall === 0) {
+        // what was pushed for after the reply (an invalidation of a key the client changed) follows it
+        if (client.output.hasKeptPushes) client.output.endCommand()
+        if (this.waiters.hasReady) this.serveReadyKeys()
+      }
       return undefined
     }
     if (verdict === QUEUED) {
@@ -591,7 +605,8 @@ export class EngineState {
     client.reply.error(message)
   }
 
-  private inCall = 0
+  /** Nesting depth of `call`: above 0 while a command runs (ctx.client is the client running it). */
+  inCall = 0
   private failed = false
 
   /**
@@ -625,6 +640,8 @@ export class EngineState {
     try {
       const started = nested ? performance.now() : this.durationMark
       const result = command.spec.handler!(ctx, argv)
+      // client-side caching remembers what a tracking client read
+      if (client.tracking !== undefined && command.isReadonly) this.tracking.rememberKeys(client, command, argv)
       client.lastCommand = command.fullName
       const ended = performance.now()
       if (!nested) this.durationMark = ended

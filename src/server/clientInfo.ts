@@ -16,6 +16,11 @@ const clientFlags = (client: Client): string => {
   if (client.subscriptions > 0) flags += "P"
   if (client.multi !== undefined) flags += "x"
   if (client.blocked !== undefined) flags += "b"
+  if (client.tracking !== undefined) {
+    flags += "t"
+    if (client.tracking.brokenRedirect) flags += "R"
+    if (client.tracking.bcast) flags += "B"
+  }
   if (client.dirtyCas) flags += "d"
   if (client.closeAfterReply) flags += "c"
   if (client.noEvict) flags += "e"
@@ -56,5 +61,5 @@ export const clientInfoString = (
     ` argv-mem=${argvMem} multi-mem=${multiMem} rbs=${rbs} rbp=${pending} obl=${obl} oll=${Math.ceil(omem / (16 * 1024))}` +
     ` omem=${omem} tot-mem=${totMem} events=${used > 0 ? "rw" : "r"}` +
     ` cmd=${current === undefined ? client.lastCommand : current.command.fullName}` +
-    ` user=${client.user} redir=-1 resp=${client.resp}`
+    ` user=${client.user} redir=${client.tracking === undefined ? -1 : client.tracking.redirect} resp=${client.resp}`
 }

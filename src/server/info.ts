@@ -237,7 +237,7 @@ const clientsSection = (engine: EngineState): Array<InfoField> => {
     ["client_recent_max_input_buffer", maxInput],
     ["client_recent_max_output_buffer", maxOutput],
     ["blocked_clients", engine.waiters.blockedClients],
-    ["tracking_clients", 0],
+    ["tracking_clients", engine.tracking.clients],
     ["clients_in_timeout_table", inTimeoutTable]
   ]
 }
@@ -406,9 +406,9 @@ const statsSection = (engine: EngineState): Array<InfoField> => {
     ["active_defrag_key_misses", 0],
     ["total_active_defrag_time", 0],
     ["current_active_defrag_time", 0],
-    ["tracking_total_keys", 0],
-    ["tracking_total_items", 0],
-    ["tracking_total_prefixes", 0],
+    ["tracking_total_keys", engine.tracking.table.size],
+    ["tracking_total_items", engine.tracking.totalItems],
+    ["tracking_total_prefixes", engine.tracking.prefixes.size],
     ["unexpected_error_replies", 0],
     ["total_error_replies", stats.totalErrorReplies],
     ["dump_payload_sanitizations", 0],

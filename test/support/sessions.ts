@@ -21,21 +21,48 @@ const isMarker = (reply: RawReply, marker: string): boolean =>
 
 export class Session {
   readonly connections: ReadonlyArray<RawConnection>
+  /** CLIENT ID of each connection: `{i}` in a step's arguments stands for connection i's id. */
+  readonly ids: ReadonlyArray<number>
 
-  constructor(connections: ReadonlyArray<RawConnection>) {
+  constructor(connections: ReadonlyArray<RawConnection>, ids: ReadonlyArray<number>) {
     this.connections = connections
+    this.ids = ids
   }
 
   static async open(port: number, n: number): Promise<Session> {
-    return new Session(await Promise.all(Array.from({ length: n }, () => RawConnection.connect(port))))
+    const connections = await Promise.all(Array.from({ length: n }, () => RawConnection.connect(port)))
+    const ids = await Promise.all(connections.map(async (c) => Number((await c.call("CLIENT", "ID")).value)))
+    return new Session(connections, ids)
   }
 
   /** Runs `command` on connection `i`; returns what that connection received (its raw replies) up to the marker. */
   async step(i: number, command: Command): Promise<ReadonlyArray<RawReply>> {
+    return this.steps(i, [command])
+  }
+
+  /** Several commands at once (a whole MULTI ... EXEC: a PING in between would be queued). */
+  async steps(i: number, commands: ReadonlyArray<Command>): Promise<ReadonlyArray<RawReply>> {
     const conn = this.connections[i]!
     const marker = `marker-${++markerSeq}`
-    conn.socket.write(encodeAll([command, ["PING", marker]]))
+    const withIds = commands.map((command) => command.map((a) => a.replace(/^\{(\d+)\}$/, (_, k: string) => String(this.ids[Number(k)]))))
+    conn.socket.write(encodeAll([...withIds, ["PING", marker]]))
     return this.until(conn, marker)
+  }
+
+  /**
+   * A raw reply with this session's client ids written as `{i}` (they differ between two servers):
+   * HELLO's id, TRACKINGINFO's redirect, tracking-redir-broken's id, CLIENT LIST's id=, and the whole
+   * reply when `wholeIsId` (CLIENT ID, CLIENT GETREDIR).
+   */
+  maskIds(raw: string, wholeIsId = false): string {
+    const name = (id: string) => {
+      const i = this.ids.indexOf(Number(id))
+      return i === -1 ? id : `{${i}}`
+    }
+    if (wholeIsId) return raw.replace(/^:(\d+)\r\n$/, (_, id: string) => `:${name(id)}\r\n`)
+    return raw
+      .replace(/(\$2\r\nid\r\n|\$8\r\nredirect\r\n|\$21\r\ntracking-redir-broken\r\n):(\d+)\r\n/g, (_, field: string, id: string) => `${field}:${name(id)}\r\n`)
+      .replace(/\bid=(\d+) /g, (_, id: string) => `id=${name(id)} `)
   }
 
   /** Collects what connection `i` received since its last step (messages pushed by others). */
@@ -49,7 +76,9 @@ export class Session {
   private async until(conn: RawConnection, marker: string): Promise<ReadonlyArray<RawReply>> {
     const got: Array<RawReply> = []
     for (;;) {
-      const [reply] = await conn.read(1)
+      const [reply] = await conn.read(1).catch((e: Error) => {
+        throw new Error(`${e.message}: no reply to PING ${marker} on port ${conn.socket.remotePort} after ${JSON.stringify(got.map((r) => r.raw))}`)
+      })
       if (isMarker(reply!, marker)) return got
       got.push(reply!)
     }
