@@ -35,6 +35,37 @@ const sequencesOf = (command: fc.Arbitrary<Command>, maxLength = 25): fc.Arbitra
     { minLength: 1, maxLength, size: "medium" }
   ).map((groups) => groups.flat())
 
+/** Every key name the family generators use. */
+const anyKey = fc.constantFrom("k1", "k2", "k3", "k4", "", "b\u00ff", "l1", "l2", "l3", "s", "h1", "h2", "s1", "s2", "s3", "str", "z1", "z2", "z3", "g", "dst")
+
+/** A real-time wait in the families' generators: blocking timeouts, and expiry times of 100 ms. */
+const waitsOrRaces = (c: Command): boolean =>
+  /^b(l|r|z)/i.test(c[0]!) ||
+  ["SCAN", "RANDOMKEY"].includes(c[0]!.toUpperCase()) ||
+  c.some((a, i) => /^(px|psetex)$/i.test(a) && (c[i + 1] === "100" || c[i + 2] === "100"))
+
+/**
+ * Commands of every family on keys that expire in the middle of the sequence: lazy expiry met by
+ * every kind of lookup, read or write. A key expires by `PEXPIRE key 2` then `DEBUG SLEEP 0.004`,
+ * so that both servers agree on when (Redis reads the time before each command, we per batch and
+ * after DEBUG SLEEP; with 1 ms, Redis itself finds the time already past now and then, when its
+ * clock turns a millisecond between the two reads of PEXPIRE); nothing else in the sequence waits. Without SCAN and RANDOMKEY, which expire
+ * the keys they meet in the order of Redis's hash table, or at random.
+ */
+const familyCommand: fc.Arbitrary<Command> = fc.oneof(keyCommand, stringCommand, listCommand, hashCommand, setCommand, zsetCommand(true), geoCommand)
+  .filter((c) => !waitsOrRaces(c))
+const expiringStep: fc.Arbitrary<ReadonlyArray<Command>> = fc.oneof(
+  { weight: 6, arbitrary: familyCommand.map((c) => [c]) },
+  { weight: 1, arbitrary: anyKey.map((k) => [["PEXPIRE", k, "2"], ["DEBUG", "SLEEP", "0.004"]]) }
+)
+const expiringSequences: fc.Arbitrary<ReadonlyArray<Command>> = fc.array(
+  fc.oneof(
+    { weight: 8, arbitrary: expiringStep },
+    { weight: 1, arbitrary: fc.array(expiringStep, { maxLength: 4 }).map((steps) => [["MULTI"], ...steps.flat(), ["EXEC"]]) }
+  ),
+  { minLength: 1, maxLength: 25, size: "medium" }
+).map((groups) => groups.flat())
+
 const families: ReadonlyArray<readonly [string, fc.Arbitrary<ReadonlyArray<Command>>, number]> = [
   ["strings", sequencesOf(stringCommand), 150],
   ["generic key commands (every type, RENAME, COPY, MOVE, SELECT)", sequencesOf(keyCommand), 150],
@@ -45,7 +76,8 @@ const families: ReadonlyArray<readonly [string, fc.Arbitrary<ReadonlyArray<Comma
   ["sorted sets (stores and blocking pops included)", sequencesOf(zsetCommand(true)), 120],
   ["geo (GEOSEARCHSTORE and GEORADIUS STORE included)", sequencesOf(geoCommand, 15), 80],
   ["streams", streamSequences, 100],
-  ["stream consumer groups", groupSequences, 100]
+  ["stream consumer groups", groupSequences, 100],
+  ["every family, with keys expiring mid-sequence", expiringSequences, 100]
 ]
 
 /** Where two event lists first differ, with both lists around it. */

@@ -70,6 +70,12 @@ const scenarios: ReadonlyArray<readonly [string, ReadonlyArray<Step>]> = [
     [run(["GEOADD", "a", "13", "38", "x"], ["SET", "d", "v"], expiring("d")), pause(60), run(["GEOSEARCHSTORE", "d", "a", "FROMLONLAT", "13", "38", "BYRADIUS", "1", "km"])]
   ],
   ["SET ... GET over an expired key of another type", [run(["RPUSH", "k", "1"], expiring("k")), pause(60), run(["SET", "k", "v", "GET"])]],
+  // the time moves during DEBUG SLEEP: for the commands after it, but inside EXEC only once EXEC ends
+  ["a key expiring during DEBUG SLEEP, read later in the same pipeline", [run(["SET", "k", "v", "PX", "2"], ["DEBUG", "SLEEP", "0.01"], ["GET", "k"])]],
+  [
+    "a key expiring during DEBUG SLEEP inside EXEC",
+    [run(["SET", "k", "v", "PX", "2"], ["MULTI"], ["DEBUG", "SLEEP", "0.01"], ["GET", "k"], ["EXEC"], ["GET", "k"])]
+  ],
   // the whole database
   ["SCAN meets an expired key", [run(["SET", "k", "v"], expiring("k")), pause(60), run(["SCAN", "0"])]],
   ["SCAN TYPE meets an expired key", [run(["RPUSH", "k", "v"], expiring("k")), pause(60), run(["SCAN", "0", "TYPE", "list"])]],
