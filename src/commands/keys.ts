@@ -2,7 +2,7 @@
  * Generic key commands (db.c, expire.c, object.c): DEL, UNLINK, EXISTS, TYPE, KEYS, SCAN, RENAME,
  * RENAMENX, RANDOMKEY, COPY, MOVE, TOUCH, OBJECT, the EXPIRE family, TTL family and PERSIST.
  */
-import { type Database, NO_TOUCH, type Stored } from "../keyspace/Database.ts"
+import { type Database, NO_NOTIFY, NO_TOUCH, type Stored } from "../keyspace/Database.ts"
 import { NotifyClass } from "../keyspace/notify.ts"
 import { stringEncoding, typeOf, type Value } from "../keyspace/Value.ts"
 import type { CommandContext } from "../server/CommandContext.ts"
@@ -309,9 +309,12 @@ const lfuCounter = (ctx: CommandContext, stored: Stored): number => {
   return Math.max(0, LFU_INIT_VAL - Math.floor(idleSeconds(ctx, stored) / 60 / decayMinutes))
 }
 
-/** objectCommandLookupOrReply: the live value and its stored object, or a null reply. Counts a hit or miss. */
+/**
+ * objectCommandLookupOrReply: the live value and its stored object, or a null reply. Counts a hit or
+ * miss, but emits no "keymiss" (LOOKUP_NONOTIFY).
+ */
 const objectLookup = (ctx: CommandContext, key: string): { value: Value; stored: Stored } | undefined => {
-  const value = ctx.db.lookupRead(key, NO_TOUCH)
+  const value = ctx.db.lookupRead(key, NO_TOUCH | NO_NOTIFY)
   if (value === undefined) {
     ctx.reply.nullBulk()
     return undefined

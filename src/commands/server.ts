@@ -377,7 +377,10 @@ const debug = (ctx: CommandContext, argv: ReadonlyArray<string>): void => {
         // Redis converts to whole microseconds (a long long) and nanosleeps: a negative time, or one
         // beyond 64 bits (LLONG_MIN after the conversion on x86), does not sleep.
         const micros = Math.trunc(strtodPrefix(arg) * 1e6)
-        if (micros > 0 && micros < 2 ** 63) Atomics.wait(sleepCell, 0, 0, micros / 1000)
+        if (micros > 0 && micros < 2 ** 63) {
+          Atomics.wait(sleepCell, 0, 0, micros / 1000)
+          ctx.engine.timeMoved()
+        }
         return ctx.reply.ok()
       }
       case "set-active-expire":

@@ -13,8 +13,9 @@ import {
   PendingEntry,
   type StreamEntry,
   type StreamId,
-  type StreamValue
+  StreamValue
 } from "../keyspace/StreamValue.ts"
+import type { Value } from "../keyspace/Value.ts"
 import type { CommandContext } from "../server/CommandContext.ts"
 import { intArg, isOption, longLongArg } from "./args.ts"
 import { defineCommand } from "./CommandSpec.ts"
@@ -305,9 +306,21 @@ const readGroup = (
   ctx: CommandContext,
   key: string,
   groupName: string
+): { readonly stream: StreamValue; readonly group: ConsumerGroup } | undefined =>
+  groupOf(ctx, ctx.db.lookupRead(key), key, groupName)
+
+/** readGroup for a value looked up before the arguments were parsed (as XAUTOCLAIM does). */
+const groupOf = (
+  ctx: CommandContext,
+  value: Value | undefined,
+  key: string,
+  groupName: string
 ): { readonly stream: StreamValue; readonly group: ConsumerGroup } | undefined => {
-  const stream = readStream(ctx, key)
-  if (stream === null) return undefined
+  if (value !== undefined && !(value instanceof StreamValue)) {
+    ctx.reply.error(Errors.WRONGTYPE)
+    return undefined
+  }
+  const stream = value
   const found = stream?.groups?.get(groupName)
   if (stream === undefined || found === undefined) {
     ctx.reply.error(Errors.noSuchKeyOrGroup(cString(key), cString(groupName)))
@@ -529,6 +542,9 @@ const XAUTOCLAIM_ALLOCATABLE_COUNT = 2 ** 47 / 16
 /** XAUTOCLAIM key group consumer min-idle-time start [COUNT count] [JUSTID] */
 const xautoclaim = (ctx: CommandContext, argv: ReadonlyArray<string>): void => {
   const reply = ctx.reply
+  // the key is looked up before the arguments are parsed (a miss or an expiry is notified even
+  // when an argument is then refused)
+  const value = ctx.db.lookupRead(argv[1]!)
   let minIdle = intArg(reply, argv[4]!, Errors.XAUTOCLAIM_MIN_IDLE_INVALID)
   if (minIdle === undefined) return
   if (minIdle < 0) minIdle = 0
@@ -552,7 +568,7 @@ const xautoclaim = (ctx: CommandContext, argv: ReadonlyArray<string>): void => {
   }
   const key = argv[1]!
   const groupName = argv[2]!
-  const target = readGroup(ctx, key, groupName)
+  const target = groupOf(ctx, value, key, groupName)
   if (target === undefined) return
   const { stream, group: found } = target
   if (count > XAUTOCLAIM_ALLOCATABLE_COUNT) return reply.error(Errors.XAUTOCLAIM_COUNT_TOO_HIGH)

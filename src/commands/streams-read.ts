@@ -2,7 +2,7 @@
  * XREAD and XREADGROUP (xreadCommand, streamReplyWithRange, serveClientsBlockedOnStreamKey): reads
  * from several streams, consumer-group delivery with its pending entries lists, and BLOCK.
  */
-import { NO_STATS } from "../keyspace/Database.ts"
+import { NO_NOTIFY, NO_STATS } from "../keyspace/Database.ts"
 import {
   type Consumer,
   type ConsumerGroup,
@@ -312,7 +312,7 @@ const blockForStreams = (
       const reply = ctx.reply
       // as when not blocked: the reads propagate as XCLAIM/XGROUP commands, never as themselves
       ctx.preventPropagation()
-      const value = ctx.db.lookupRead(key, NO_STATS)
+      const value = ctx.db.lookupRead(key, NO_STATS | NO_NOTIFY)
       if (!(value instanceof StreamValue)) {
         if (read === undefined) return false
         reply.error(Errors.BLOCKED_STREAM_DELETED)

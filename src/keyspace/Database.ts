@@ -17,6 +17,8 @@ export interface DatabaseHost {
   expireKey(db: Database, key: string): void
   hit(): void
   miss(): void
+  /** A read lookup found nothing: the "keymiss" keyspace event (class m). */
+  keyMiss(db: Database, key: string): void
   /** dbAdd's side effects: the "new" keyspace event, and waking clients blocked on the key. */
   keyAdded(db: Database, key: string, value: Value): void
   /** signalKeyAsReady: clients blocked on the key may be served (or, for a deleted stream, released). */
@@ -32,9 +34,10 @@ export type Stored = StoredString | ObjectValue
 
 const valueOf = (stored: Stored): Value => (stored instanceof StoredString ? stored.value : stored)
 
-/** Lookup flags, as Redis's LOOKUP_NOTOUCH / LOOKUP_NOSTATS. */
+/** Lookup flags, as Redis's LOOKUP_NOTOUCH / LOOKUP_NOSTATS / LOOKUP_NONOTIFY. */
 export const NO_TOUCH = 1
 export const NO_STATS = 2
+export const NO_NOTIFY = 4
 
 /** Stale slots tolerated whatever the size (compaction costs O(slots), so it waits for churn). */
 const STALE_SLOTS_ALLOWED = 16
@@ -108,10 +111,14 @@ export class Database {
     return stored
   }
 
-  /** Read access (lookupKeyRead): counts keyspace hits/misses and touches the LRU clock. */
+  /**
+   * Read access (lookupKeyRead): counts keyspace hits/misses, touches the LRU clock, and emits
+   * "keymiss" for a key that is not there (after "expired" when the lookup expired it).
+   */
   lookupRead(key: string, flags = 0): Value | undefined {
     const stored = this.live(key)
     if (stored === undefined) {
+      if ((flags & NO_NOTIFY) === 0) this.host.keyMiss(this, key)
       if ((flags & NO_STATS) === 0) this.host.miss()
       return undefined
     }

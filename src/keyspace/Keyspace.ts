@@ -71,6 +71,10 @@ export class KeyspaceState implements DatabaseHost {
     this.stats.misses++
   }
 
+  keyMiss(db: Database, key: string): void {
+    if ((this.notifyFlags & NotifyClass.keyMiss) !== 0) this.notify(NotifyClass.keyMiss, "keymiss", key, db.id)
+  }
+
   /** deleteExpiredKeyAndPropagate */
   expireKey(db: Database, key: string): void {
     db.delete(key)

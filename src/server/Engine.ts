@@ -276,6 +276,19 @@ export class EngineState {
   }
 
   /**
+   * The thread stood still for a while inside a command (DEBUG SLEEP): the commands after it in the
+   * batch see the time it is now, as Redis reads the time before each top-level call. Inside EXEC the
+   * time stays the transaction's until it ends, as Redis keeps it fixed during a call.
+   */
+  timeMoved(): void {
+    if (this.inCall === 1) this.keyspace.setTime(this.clock.currentTimeMillisUnsafe())
+    else this.timeStale = true
+  }
+
+  /** Set by `timeMoved` inside a nested call: the time is read again when the top-level call ends. */
+  private timeStale = false
+
+  /**
    * Where the duration of the next top-level command starts (INFO commandstats usec): the end of the
    * previous one, or the start of the batch. One clock read per command instead of two.
    */
@@ -644,7 +657,13 @@ export class EngineState {
       if (client.tracking !== undefined && command.isReadonly) this.tracking.rememberKeys(client, command, argv)
       client.lastCommand = command.fullName
       const ended = performance.now()
-      if (!nested) this.durationMark = ended
+      if (!nested) {
+        this.durationMark = ended
+        if (this.timeStale) {
+          this.timeStale = false
+          this.keyspace.setTime(this.clock.currentTimeMillisUnsafe())
+        }
+      }
       if (result !== BLOCKED && caller.stats) {
         command.calls++
         command.usec += Math.round((ended - started) * 1000)

@@ -193,10 +193,11 @@ describe("expiry with TestClock", () => {
         ["OK", 1, 0, "OK", 1, "OK", 1]
       )
       assert.deepStrictEqual(propagated, ["0:SET a v", "0:DEL a", "0:SET b v", "0:DEL b", "0:SET c v", "0:DEL c"])
-      // each SET creates its key (dbAdd's "new"), each past time deletes it
+      // each SET creates its key (dbAdd's "new"), each past time deletes it; EXISTS misses it
       assert.deepStrictEqual(events.filter((e) => !e.includes(":set:")), [
         `0:new:a:${NotifyClass.new}`,
         `0:del:a:${NotifyClass.generic}`,
+        `0:keymiss:a:${NotifyClass.keyMiss}`,
         `0:new:b:${NotifyClass.new}`,
         `0:del:b:${NotifyClass.generic}`,
         `0:new:c:${NotifyClass.new}`,
@@ -257,7 +258,12 @@ describe("expiry with TestClock", () => {
       keyspace.activeExpireEnabled = true
       yield* TestClock.adjust(100)
       assert.deepStrictEqual(propagated, ["0:DEL lazy", "0:DEL active"])
-      assert.deepStrictEqual(events, [`0:expired:lazy:${NotifyClass.expired}`, `0:expired:active:${NotifyClass.expired}`])
+      // the read that expired the key then misses it
+      assert.deepStrictEqual(events, [
+        `0:expired:lazy:${NotifyClass.expired}`,
+        `0:keymiss:lazy:${NotifyClass.keyMiss}`,
+        `0:expired:active:${NotifyClass.expired}`
+      ])
     }).pipe((body) => withServer(body)))
 
   it.effect("keyspace events of the key commands", () =>

@@ -5,9 +5,9 @@
  */
 import fc from "fast-check"
 import { it } from "vitest"
-import { anyCase, intArg } from "../support/arbitraries.ts"
 import { type Command, checkSequences, describeDifferential, type Servers } from "../support/differential.ts"
 import type { RawReply } from "../support/raw.ts"
+import { expireCommand as command } from "../support/generators/expire.ts"
 
 const key = fc.constantFrom("k1", "k2")
 
@@ -23,60 +23,6 @@ const tolerate = (command: Command, ours: RawReply, theirs: RawReply): boolean =
   const diff = x > y ? x - y : y - x
   return diff <= slack
 }
-
-/**
- * Relative times are whole seconds, or milliseconds that are not whole seconds: the two servers apply
- * them a few ms apart, so a GT/LT between two relative times could differ; the sequences use GT/LT
- * with absolute times only, which are far from now on both servers.
- */
-const seconds = fc.oneof(
-  fc.integer({ min: -3, max: 100 }).map(String),
-  intArg,
-  fc.constantFrom("9223372036854775", "9223372036854776", "-9223372036854775", "-9223372036854776", "4611686018427387")
-)
-const millis = fc.oneof(
-  fc.integer({ min: -3, max: 0 }).map(String),
-  fc.integer({ min: 1, max: 90 }).map((n) => String(n * 1000 + 500)),
-  intArg.filter((s) => !/^[1-9]\d?$/.test(s)), // no small positive ms: the key would expire mid-sequence
-  fc.constantFrom("9223372036854775807", "-9223372036854775808", "4611686018427387904")
-)
-const unixSeconds = fc.oneof(
-  fc.constantFrom("0", "1", "-1", "1000000000", "4102444800", "4102444801", "32503680000"),
-  fc.constantFrom("9223372036854775", "9223372036854776", "-9223372036854775", "abc", "1.5", "")
-)
-const unixMillis = fc.constantFrom(
-  "0",
-  "-5",
-  "1000000000000",
-  "4102444800000",
-  "4102444800500",
-  "32503680000000",
-  "9223372036854775807",
-  "-9223372036854775808",
-  "4611686018427387904",
-  "x"
-)
-const relativeOptions = fc.constantFrom<ReadonlyArray<string>>([], [], ["NX"], ["XX"], ["nx"], ["NX", "XX"], ["GT", "LT"], ["foo"], ["NX", "GT"], ["XX", "XX"])
-const absoluteOptions = fc.constantFrom<ReadonlyArray<string>>([], ["NX"], ["XX"], ["GT"], ["LT"], ["gt"], ["XX", "GT"], ["XX", "LT"], ["LT", "GT"], ["NX", "LT"], ["bar"])
-
-const command: fc.Arbitrary<Command> = fc.oneof(
-  fc.tuple(anyCase("set"), key, fc.constant("v")),
-  fc.tuple(anyCase("set"), key, fc.constant("v"), fc.constantFrom("PXAT", "pxat"), unixMillis).map(([c, k, v, o, t]) => [c, k, v, o, t]),
-  fc.tuple(anyCase("set"), key, fc.constant("v"), fc.constantFrom("EXAT", "exat"), unixSeconds).map(([c, k, v, o, t]) => [c, k, v, o, t]),
-  fc.tuple(anyCase("getex"), key, fc.constantFrom("PXAT", "pxat"), unixMillis).map(([c, k, o, t]) => [c, k, o, t]),
-  fc.tuple(anyCase("expire"), key, seconds, relativeOptions).map(([c, k, t, o]) => [c, k, t, ...o]),
-  fc.tuple(anyCase("pexpire"), key, millis, relativeOptions).map(([c, k, t, o]) => [c, k, t, ...o]),
-  fc.tuple(anyCase("expireat"), key, unixSeconds, absoluteOptions).map(([c, k, t, o]) => [c, k, t, ...o]),
-  fc.tuple(anyCase("pexpireat"), key, unixMillis, absoluteOptions).map(([c, k, t, o]) => [c, k, t, ...o]),
-  fc.tuple(fc.constantFrom("TTL", "PTTL", "EXPIRETIME", "PEXPIRETIME", "ttl", "pexpiretime"), key),
-  fc.tuple(anyCase("persist"), key),
-  fc.tuple(anyCase("get"), key),
-  fc.tuple(anyCase("exists"), key),
-  fc.tuple(anyCase("del"), key),
-  fc.tuple(anyCase("rename"), key, key),
-  fc.tuple(anyCase("copy"), key, key, fc.constant("REPLACE")),
-  fc.tuple(anyCase("dbsize"))
-)
 
 const check = (servers: Servers, commands: ReadonlyArray<Command>) =>
   checkSequences(servers, fc.constant(commands), { tolerate, numRuns: 1 })

@@ -7,11 +7,11 @@ import { HashValue } from "../../src/keyspace/HashValue.ts"
 import { Keyspace } from "../../src/keyspace/Keyspace.ts"
 import { NotifyClass } from "../../src/keyspace/notify.ts"
 import { RedisClient } from "../../src/server/RedisClient.ts"
-import { anyCase, floatArg, intArg, value } from "../support/arbitraries.ts"
 import { type Command, checkCommands, checkSequences, describeDifferential, type Normalize, toComparable } from "../support/differential.ts"
 import { embeddedRedis } from "../support/embedded.ts"
 import { assertScanReturnsWhatStays } from "../support/scan.ts"
 import type { RawReply } from "../support/raw.ts"
+import { hashCommand } from "../support/generators/hashes.ts"
 
 const long = (n: number) => "x".repeat(n)
 
@@ -331,40 +331,9 @@ describeDifferential("hash commands", (servers) => {
       ["CONFIG", "SET", "hash-max-listpack-value", "64"]
     ]))
 
-  const field = fc.constantFrom("f1", "f2", "f3", "", "n", "a\r\nb", "\u00ff")
-  const pairs = fc.array(fc.tuple(field, value), { minLength: 1, maxLength: 3 }).map((ps) => ps.flat())
-  const hashKey = fc.constantFrom("h1", "h2", "s1")
-  const command: fc.Arbitrary<Command> = fc.oneof(
-    fc.tuple(anyCase("hset"), hashKey, pairs).map(([c, k, p]) => [c, k, ...p]),
-    fc.tuple(anyCase("hmset"), hashKey, pairs).map(([c, k, p]) => [c, k, ...p]),
-    fc.tuple(anyCase("hsetnx"), hashKey, field, value),
-    fc.tuple(anyCase("hget"), hashKey, field),
-    fc.tuple(anyCase("hmget"), hashKey, fc.array(field, { minLength: 1, maxLength: 3 })).map(([c, k, f]) => [c, k, ...f]),
-    fc.tuple(anyCase("hdel"), hashKey, fc.array(field, { minLength: 1, maxLength: 3 })).map(([c, k, f]) => [c, k, ...f]),
-    fc.tuple(anyCase("hlen"), hashKey),
-    fc.tuple(anyCase("hstrlen"), hashKey, field),
-    fc.tuple(anyCase("hexists"), hashKey, field),
-    fc.tuple(anyCase("hkeys"), hashKey),
-    fc.tuple(anyCase("hvals"), hashKey),
-    fc.tuple(anyCase("hgetall"), hashKey),
-    fc.tuple(anyCase("hincrby"), hashKey, field, intArg),
-    fc.tuple(anyCase("hincrbyfloat"), hashKey, field, floatArg),
-    fc.tuple(anyCase("hrandfield"), hashKey),
-    fc.tuple(anyCase("hrandfield"), hashKey, intArg),
-    fc.tuple(anyCase("hrandfield"), hashKey, intArg, fc.constantFrom("WITHVALUES", "withvalues", "x")),
-    fc.tuple(anyCase("hscan"), hashKey, fc.constantFrom("0", "1", "x")),
-    fc.tuple(anyCase("hscan"), hashKey, fc.constant("0"), fc.constant("MATCH"), fc.constantFrom("f*", "*", "1", "0")),
-    // COUNT 10 or more: a long value makes a hashtable, where a smaller COUNT lets Redis stop its
-    // first page early with a cursor that depends on its hash seed (a page of a one-field hash came
-    // back with cursor 2 where ours finished); "0" and "x" are errors
-    fc.tuple(anyCase("hscan"), hashKey, fc.constant("0"), fc.constant("COUNT"), fc.constantFrom("0", "10", "100", "x")),
-    fc.tuple(fc.constant("set"), fc.constant("s1"), value),
-    fc.tuple(fc.constant("dbsize"))
-  )
-
   for (const protocol of [2, 3] as const) {
     it(`random hash command sequences behave like Redis (RESP${protocol})`, () =>
-      checkSequences(servers(), fc.array(command, { maxLength: 25 }), {
+      checkSequences(servers(), fc.array(hashCommand, { maxLength: 25 }), {
         normalize: hashNormalize,
         numRuns: 150,
         setup: protocol === 3 ? [["HELLO", "3"]] : []

@@ -7,11 +7,11 @@ import { Keyspace } from "../../src/keyspace/Keyspace.ts"
 import { NotifyClass } from "../../src/keyspace/notify.ts"
 import { SetValue } from "../../src/keyspace/SetValue.ts"
 import { RedisClient } from "../../src/server/RedisClient.ts"
-import { anyCase, intArg } from "../support/arbitraries.ts"
 import { type Command, checkCommands, checkSequences, describeDifferential, type Normalize, toComparable } from "../support/differential.ts"
 import { embeddedRedis } from "../support/embedded.ts"
 import { assertScanReturnsWhatStays } from "../support/scan.ts"
 import type { RawConnection, RawReply } from "../support/raw.ts"
+import { setCommand as command } from "../support/generators/sets.ts"
 
 const bothProtocols = (commands: ReadonlyArray<Command>): ReadonlyArray<Command> => [
   ...commands,
@@ -59,37 +59,6 @@ const setNormalize: Normalize = (command, reply) => {
   }
 }
 
-/** A few members, integers and not, so that sets collide, stay small (< SSCAN's COUNT) and change encoding. */
-const member = fc.constantFrom("1", "2", "-3", "10", "01", "a", "b", "", "a\r\nb", "\u00ff", "9223372036854775807", "-9223372036854775808")
-const members = fc.array(member, { minLength: 1, maxLength: 4 })
-const setKey = fc.constantFrom("s1", "s2", "s3", "str")
-const keys = fc.array(setKey, { minLength: 1, maxLength: 3 })
-
-const command: fc.Arbitrary<Command> = fc.oneof(
-  fc.tuple(anyCase("sadd"), setKey, members).map(([c, k, m]) => [c, k, ...m]),
-  fc.tuple(anyCase("srem"), setKey, members).map(([c, k, m]) => [c, k, ...m]),
-  fc.tuple(anyCase("smembers"), setKey),
-  fc.tuple(anyCase("sismember"), setKey, member),
-  fc.tuple(anyCase("smismember"), setKey, members).map(([c, k, m]) => [c, k, ...m]),
-  fc.tuple(anyCase("scard"), setKey),
-  fc.tuple(anyCase("smove"), setKey, setKey, member),
-  fc.tuple(anyCase("sinter"), keys).map(([c, ks]) => [c, ...ks]),
-  fc.tuple(anyCase("sunion"), keys).map(([c, ks]) => [c, ...ks]),
-  fc.tuple(anyCase("sdiff"), keys).map(([c, ks]) => [c, ...ks]),
-  fc.tuple(anyCase("sinterstore"), setKey, keys).map(([c, d, ks]) => [c, d, ...ks]),
-  fc.tuple(anyCase("sunionstore"), setKey, keys).map(([c, d, ks]) => [c, d, ...ks]),
-  fc.tuple(anyCase("sdiffstore"), setKey, keys).map(([c, d, ks]) => [c, d, ...ks]),
-  fc.tuple(anyCase("sintercard"), keys).map(([c, ks]) => [c, String(ks.length), ...ks]),
-  fc.tuple(anyCase("sintercard"), keys, fc.constantFrom("0", "1", "2", "-1", "x")).map(([c, ks, l]) => [c, String(ks.length), ...ks, "LIMIT", l]),
-  fc.tuple(anyCase("sintercard"), intArg, keys).map(([c, n, ks]) => [c, n, ...ks]),
-  fc.tuple(anyCase("spop"), setKey, fc.constantFrom("0", "100", "9223372036854775807", "-1", "x")),
-  fc.tuple(anyCase("srandmember"), setKey),
-  fc.tuple(anyCase("srandmember"), setKey, intArg),
-  fc.tuple(anyCase("sscan"), setKey, fc.constantFrom("0", "7", "x")),
-  fc.tuple(anyCase("sscan"), setKey, fc.constant("0"), fc.constant("MATCH"), fc.constantFrom("*", "1*", "[ab]", "")),
-  fc.tuple(fc.constant("set"), fc.constant("str"), fc.constant("v")),
-  fc.tuple(fc.constant("dbsize"))
-)
 
 describeDifferential("set commands", (servers) => {
   it("replies and errors match Redis byte for byte", () =>
