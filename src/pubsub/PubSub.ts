@@ -8,13 +8,13 @@ import * as Context from "effect/Context"
 import * as Effect from "effect/Effect"
 import * as Layer from "effect/Layer"
 import { Keyspace } from "../keyspace/Keyspace.ts"
-import { NotifyClass } from "../keyspace/notify.ts"
 import type { ReplyWriter } from "../resp/ReplyWriter.ts"
 import type { Client } from "../server/Client.ts"
 import { ClientSlot, CommandRegistry } from "../server/CommandRegistry.ts"
 import { Engine, type EngineState } from "../server/Engine.ts"
 import { globMatch } from "../util/glob.ts"
 import { pubsubCommands } from "./commands.ts"
+import { keyspaceEventMessages } from "./keyspaceEvents.ts"
 
 /** What a client is subscribed to, in subscription order (UNSUBSCRIBE without arguments follows it). */
 export interface ClientSubscriptions {
@@ -209,13 +209,9 @@ export class PubSubState {
     return receivers
   }
 
-  /**
-   * notifyKeyspaceEvent's delivery: `__keyspace@<db>__:<key>` with the event, then
-   * `__keyevent@<db>__:<event>` with the key, as the K and E classes select.
-   */
-  publishKeyspaceEvent(flags: number, event: string, key: string, dbid: number): void {
-    if ((flags & NotifyClass.keyspace) !== 0) this.publish(`__keyspace@${dbid}__:${key}`, event)
-    if ((flags & NotifyClass.keyevent) !== 0) this.publish(`__keyevent@${dbid}__:${event}`, key)
+  /** notifyKeyspaceEvent's delivery: the messages of one event (keyspaceEventMessages), published in order. */
+  publishKeyspaceEvent(type: number, event: string, key: string, dbid: number, flags: number): void {
+    for (const [channel, payload] of keyspaceEventMessages(type, event, key, dbid, flags)) this.publish(channel, payload)
   }
 
   /** PUBSUB CHANNELS / SHARDCHANNELS [pattern] */
@@ -250,8 +246,8 @@ export class PubSub extends Context.Service<PubSub, PubSubState>()("effect-redis
           ["pubsubshard_channels", state.shardChannels.size]
         ])
       )
-      const stop = keyspace.onNotify((_type, event, key, dbid) =>
-        state.publishKeyspaceEvent(keyspace.notifyFlags, event, key, dbid)
+      const stop = keyspace.onNotify((type, event, key, dbid) =>
+        state.publishKeyspaceEvent(type, event, key, dbid, keyspace.notifyFlags)
       )
       yield* Effect.addFinalizer(() => Effect.sync(stop))
       return state

@@ -2,9 +2,8 @@
  * Keyspace events as a subscriber sees them: the `pmessage` triples (pattern, channel, payload) that a
  * client PSUBSCRIBEd to `__key*__:*` receives, from a real redis-server over TCP and from this server.
  *
- * This server has no pub/sub yet: `inProcessEvents` renders what `keyspace.onNotify` delivers with
- * `keyspaceEventMessages`, exactly as the pub/sub subsystem will publish it. Once PSUBSCRIBE lands,
- * `ourEvents` becomes `subscribeOverTcp(server.port)` and the tests compare the real thing.
+ * Both sides are real subscribers (`subscribeOverTcp`). `inProcessEvents` renders what
+ * `keyspace.onNotify` delivers with `keyspaceEventMessages`, for tests of the rendering itself.
  */
 import { keyspaceEventMessages } from "../../src/pubsub/keyspaceEvents.ts"
 import { encode, RawConnection } from "./raw.ts"
@@ -72,8 +71,8 @@ export const inProcessEvents = (server: TestServer): EventStream => {
   }
 }
 
-/** This server's event stream: `subscribeOverTcp(server.port)` once pub/sub is there. */
-export const ourEvents = (server: TestServer): Promise<EventStream> => Promise.resolve(inProcessEvents(server))
+/** This server's event stream, as a PSUBSCRIBE client receives it over TCP. */
+export const ourEvents = (server: TestServer): Promise<EventStream> => subscribeOverTcp(server.port)
 
 /** Redis's event stream. */
 export const redisEvents = (port: number): Promise<EventStream> => subscribeOverTcp(port)
