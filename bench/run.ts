@@ -36,6 +36,8 @@ interface BenchCase {
   readonly issue: number
   /** Fraction of --requests to send (slow commands: a run should take seconds, not minutes). */
   readonly scale?: number
+  /** Connections SUBSCRIBEd to `bench:channel` on each server while the case runs, reading what they get. */
+  readonly subscribers?: number
 }
 
 const range = (n: number) => Array.from({ length: n }, (_, i) => i)
@@ -86,8 +88,20 @@ const cases: ReadonlyArray<BenchCase> = [
     command: ["XRANGE", "bench:stream", "-", "+", "COUNT", "10"],
     setup: () => [["DEL", "bench:stream"], ...range(1000).map((i) => ["XADD", "bench:stream", `${i + 1}-0`, "field", "value"])],
     issue: 5
-  }
+  },
+  { name: "PUBLISH (1 subscriber)", command: ["PUBLISH", "bench:channel", "hello"], subscribers: 1, issue: 14 },
+  { name: "PUBLISH (50 subscribers)", command: ["PUBLISH", "bench:channel", "hello"], subscribers: 50, scale: 0.25, issue: 14 }
 ]
+
+/** `n` subscribers of bench:channel in a process of their own (bench/subscribers.ts); resolves once all are subscribed. */
+const subscribe = (port: number, n: number): Promise<() => void> =>
+  new Promise((resolve, reject) => {
+    const child = spawn(process.execPath, [fileURLToPath(new URL("subscribers.ts", import.meta.url)), String(port), String(n)], {
+      stdio: ["ignore", "pipe", "inherit"]
+    })
+    child.once("exit", (code) => reject(new Error(`subscribers exited with ${code}`)))
+    child.stdout!.once("data", () => resolve(() => child.kill()))
+  })
 
 // --- processes -------------------------------------------------------------------------------------
 
@@ -263,32 +277,39 @@ const throughput = async () => {
         continue
       }
       await send(redis.port, c.setup?.() ?? [])
-      for (const p of [1, 16]) {
-        const n = Math.max(1000, Math.round((p === 1 ? requests : requests * 8) * (c.scale ?? 1)))
-        // an uncounted run first: the JIT of our server warms up, redis-server gets the same treatment
-        for (const s of [redis, ours]) benchmark(s.port, c, p, Math.ceil(n / 4))
-        const results = { redis: [] as number[], ours: [] as number[] }
-        const cpu = { redis: [] as number[], ours: [] as number[] }
-        for (let r = 0; r < rounds; r++) {
-          // alternate which server goes first, so drift on a shared machine hits both equally
-          const order = r % 2 === 0 ? [redis, ours] : [ours, redis]
-          for (const s of order) {
-            const before = cpuMicros(s.process.pid!)
-            const rps = benchmark(s.port, c, p, n)
-            ;(s === redis ? results.redis : results.ours).push(rps)
-            ;(s === redis ? cpu.redis : cpu.ours).push((cpuMicros(s.process.pid!) - before) / n)
+      const unsubscribe = c.subscribers === undefined
+        ? []
+        : await Promise.all([redis, ours].map((s) => subscribe(s.port, c.subscribers!)))
+      try {
+        for (const p of [1, 16]) {
+          const n = Math.max(1000, Math.round((p === 1 ? requests : requests * 8) * (c.scale ?? 1)))
+          // an uncounted run first: the JIT of our server warms up, redis-server gets the same treatment
+          for (const s of [redis, ours]) benchmark(s.port, c, p, Math.ceil(n / 4))
+          const results = { redis: [] as number[], ours: [] as number[] }
+          const cpu = { redis: [] as number[], ours: [] as number[] }
+          for (let r = 0; r < rounds; r++) {
+            // alternate which server goes first, so drift on a shared machine hits both equally
+            const order = r % 2 === 0 ? [redis, ours] : [ours, redis]
+            for (const s of order) {
+              const before = cpuMicros(s.process.pid!)
+              const rps = benchmark(s.port, c, p, n)
+              ;(s === redis ? results.redis : results.ours).push(rps)
+              ;(s === redis ? cpu.redis : cpu.ours).push((cpuMicros(s.process.pid!) - before) / n)
+            }
           }
+          const row = {
+            c,
+            p,
+            redis: median(results.redis),
+            ours: median(results.ours),
+            redisCpu: median(cpu.redis),
+            oursCpu: median(cpu.ours)
+          }
+          rows.push(row)
+          console.error(`${c.name} -P ${p}: redis ${fmt(row.redis)}  ours ${fmt(row.ours)}  ratio ${(row.ours / row.redis).toFixed(2)}`)
         }
-        const row = {
-          c,
-          p,
-          redis: median(results.redis),
-          ours: median(results.ours),
-          redisCpu: median(cpu.redis),
-          oursCpu: median(cpu.ours)
-        }
-        rows.push(row)
-        console.error(`${c.name} -P ${p}: redis ${fmt(row.redis)}  ours ${fmt(row.ours)}  ratio ${(row.ours / row.redis).toFixed(2)}`)
+      } finally {
+        for (const close of unsubscribe) close()
       }
     }
   } finally {

@@ -355,15 +355,17 @@ export class EngineState {
 
   /**
    * Sends what was written for a client outside its own batch (a published message, an invalidation)
-   * once the current step ends, one write per client however many messages it got: Redis's
-   * handleClientsWithPendingWrites in beforeSleep.
+   * once the event loop has run every socket that was ready (setImmediate: Node's check phase), one
+   * write per client however many publishers reached it meanwhile: Redis's handleClientsWithPendingWrites
+   * in beforeSleep. A microtask would write after every publisher's batch: with 50 subscribers at
+   * redis-benchmark -P 1 that was 50 writes per PUBLISH, 14x slower than Redis.
    */
   wakeLater(client: Client): void {
     if (client.output.sink === undefined) return
     this.pendingWakes.add(client)
     if (this.wakeScheduled) return
     this.wakeScheduled = true
-    queueMicrotask(this.wakePending)
+    setImmediate(this.wakePending)
   }
 
   private readonly pendingWakes = new Set<Client>()

@@ -195,7 +195,8 @@ export class TrackingState {
     }
     if (this.broadcastScheduled) return
     this.broadcastScheduled = true
-    queueMicrotask(() => {
+    // before sleeping, as Redis: once every ready socket of this loop turn has run its commands
+    setImmediate(() => {
       this.broadcastScheduled = false
       this.broadcast()
     })
