@@ -3,21 +3,26 @@ import * as Layer from "effect/Layer"
 import { type ConfigError, ServerConfig } from "./config/ServerConfig.ts"
 import { ActiveExpiry } from "./keyspace/ActiveExpiry.ts"
 import { Keyspace } from "./keyspace/Keyspace.ts"
-import { CoreCommands } from "./commands/index.ts"
+import type { CommandSpec } from "./commands/CommandSpec.ts"
+import { allCommands, CoreCommands } from "./commands/index.ts"
 import { BlockingWaiters } from "./server/BlockingWaiters.ts"
 import { CommandRegistry } from "./server/CommandRegistry.ts"
 import { Engine } from "./server/Engine.ts"
+import { MonitorLive, monitorCommands } from "./server/Monitor.ts"
 
 /** The services a whole core offers: what subsystems' Layers build on. */
 export type Core = Engine | Keyspace | BlockingWaiters | CommandRegistry
 
+/** Every command CoreLive serves: the core's table and what its own Layers add (MONITOR). */
+export const coreCommandTable: ReadonlyArray<CommandSpec> = [...allCommands, ...monitorCommands]
+
 /**
- * Keyspace, waiter registry, command registry with the core's commands, engine and active expiry,
- * over a configuration. Subsystems (pub/sub, persistence, ...) are Layers that need these services
- * and contribute to the registry.
+ * Keyspace, waiter registry, command registry with the core's commands, engine, MONITOR and active
+ * expiry, over a configuration. Subsystems (pub/sub, persistence, ...) are Layers that need these
+ * services and contribute to the registry.
  */
 export const CoreLive: Layer.Layer<Core, never, ServerConfig> = Layer.mergeAll(
-  Engine.layer,
+  MonitorLive.pipe(Layer.provideMerge(Engine.layer)),
   ActiveExpiry,
   CoreCommands
 ).pipe(

@@ -30,7 +30,7 @@ export const setClientName = (ctx: CommandContext, name: string): boolean => {
 
 /**
  * helloCommand: the options act in their order (AUTH authenticates and SETNAME names the client at
- * once, the first bad one ends the command).
+ * once, the first bad one ends the command), and AUTH's user and password are redacted as they are met.
  */
 const hello = (ctx: CommandContext, argv: ReadonlyArray<string>): void => {
   let version = 0
@@ -45,6 +45,8 @@ const hello = (ctx: CommandContext, argv: ReadonlyArray<string>): void => {
     const more = argv.length - 1 - j
     const opt = argv[j]!.toLowerCase()
     if (opt === "auth" && more >= 2) {
+      ctx.redact(j + 1)
+      ctx.redact(j + 2)
       if (!authenticate(ctx.config, argv[j + 1]!, argv[j + 2]!)) return ctx.reply.error(Errors.WRONGPASS)
       ctx.client.user = argv[j + 1]!
       ctx.client.authenticated = true
@@ -150,6 +152,8 @@ export const connectionCommands = [
     docs: { summary: "Reset the connection", since: "6.2.0", group, complexity: "O(1)" },
     handler: (ctx) => {
       const client = ctx.client
+      // a MONITOR client may reset (it leaves monitor mode); a replica's or master's link may not
+      if (client.kind === "master" || client.replicaMode === "replica") return ctx.reply.error(Errors.RESET_NOT_NORMAL)
       ctx.engine.discard(client)
       client.db = ctx.keyspace.dbs[0]!
       ctx.db = client.db
@@ -186,6 +190,9 @@ export const connectionCommands = [
     },
     handler: (ctx, argv) => {
       if (argv.length > 3) return ctx.reply.error(Errors.SYNTAX)
+      // the password (and the user) never show in MONITOR
+      ctx.redact(1)
+      if (argv.length === 3) ctx.redact(2)
       let user = "default"
       let password: string
       if (argv.length === 2) {
