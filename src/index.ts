@@ -4,7 +4,7 @@
  * - `RedisServer.layer(options)`: a complete server listening on TCP (port 0 picks a free port).
  * - `RedisClient`: an in-process connection returning typed replies, no TCP needed.
  * - The subsystems (`ServerConfig`, `Keyspace`, `Engine`, `BlockingWaiters`, `ActiveExpiry`) for
- *   custom compositions; `CoreLive` assembles them over a `ServerConfig`.
+ *   custom compositions; `CoreLive` assembles them (and `MonitorLive`, MONITOR) over a `ServerConfig`.
  * - The seams a subsystem plugs into: `CommandRegistry` (commands, INFO fields, `ClientSlot`s, check
  *   hooks), `defineCommand`, `Callers` (the pipeline's ways in for internal clients).
  */
@@ -14,7 +14,7 @@ export { Database } from "./keyspace/Database.ts"
 export { Keyspace, KeyspaceState } from "./keyspace/Keyspace.ts"
 export { KeyspaceSnapshot, type SnapshotEntry } from "./keyspace/Snapshot.ts"
 export { type CommandDefinition, type CommandSpec, defineCommand } from "./commands/CommandSpec.ts"
-export { type Core, CoreLive, RedisCore } from "./layers.ts"
+export { type Core, CoreLive, coreCommandTable, RedisCore } from "./layers.ts"
 export { Push, type Reply, ReplyError, ReplyParser, encodeCommand } from "./resp/ReplyParser.ts"
 export { BlockingWaiters } from "./server/BlockingWaiters.ts"
 export { type ClientKind } from "./server/Client.ts"
@@ -29,7 +29,17 @@ export {
   type InfoProvider,
   Registry
 } from "./server/CommandRegistry.ts"
-export { type Caller, Callers, ClientBlockedError, Engine, EngineState, PAUSE_LIFTED, REPLICA_ACKS } from "./server/Engine.ts"
+export {
+  type Caller,
+  Callers,
+  ClientBlockedError,
+  Engine,
+  EngineState,
+  type MonitorFeed,
+  PAUSE_LIFTED,
+  REPLICA_ACKS
+} from "./server/Engine.ts"
+export { MonitorLive } from "./server/Monitor.ts"
 export {
   type Argument,
   type PubSubMessage,
@@ -37,7 +47,7 @@ export {
   type RedisConnection,
   SubscriptionClosed
 } from "./server/RedisClient.ts"
-export { type ChannelKind, type ClientSubscriptions, PubSub, PubSubState } from "./pubsub/PubSub.ts"
+export { type ChannelKind, type ClientSubscriptions, PubSub, pubsubCommandTable, PubSubState } from "./pubsub/PubSub.ts"
 export {
   ListenError,
   type ListeningServer,

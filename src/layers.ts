@@ -1,23 +1,28 @@
 /** Composition of the server's Layers (the graph is drawn in docs/ARCHITECTURE.md). */
 import * as Layer from "effect/Layer"
+import type { CommandSpec } from "./commands/CommandSpec.ts"
+import { allCommands, CoreCommands } from "./commands/index.ts"
 import { type ConfigError, ServerConfig } from "./config/ServerConfig.ts"
 import { ActiveExpiry } from "./keyspace/ActiveExpiry.ts"
 import { Keyspace } from "./keyspace/Keyspace.ts"
-import { PubSub } from "./pubsub/PubSub.ts"
-import { CoreCommands } from "./commands/index.ts"
+import { PubSub, pubsubCommandTable } from "./pubsub/PubSub.ts"
 import { BlockingWaiters } from "./server/BlockingWaiters.ts"
 import { CommandRegistry } from "./server/CommandRegistry.ts"
 import { Engine } from "./server/Engine.ts"
+import { MonitorLive, monitorCommands } from "./server/Monitor.ts"
 
 /** The services a whole core offers: what subsystems' Layers build on. */
 export type Core = Engine | Keyspace | BlockingWaiters | CommandRegistry | PubSub
 
+/** Every command CoreLive serves: the core's table and what its own Layers add (MONITOR, pub/sub). */
+export const coreCommandTable: ReadonlyArray<CommandSpec> = [...allCommands, ...monitorCommands, ...pubsubCommandTable]
+
 /**
- * Keyspace, waiter registry, command registry with the core's commands, engine, active expiry and
- * pub/sub, over a configuration. Subsystems (persistence, ...) are Layers that need these services and
- * contribute to the registry.
+ * Keyspace, waiter registry, command registry with the core's commands, engine, MONITOR, pub/sub and
+ * active expiry, over a configuration. Subsystems (persistence, ...) are Layers that need these
+ * services and contribute to the registry.
  */
-export const CoreLive: Layer.Layer<Core, never, ServerConfig> = PubSub.layer.pipe(
+export const CoreLive: Layer.Layer<Core, never, ServerConfig> = Layer.mergeAll(MonitorLive, PubSub.layer).pipe(
   Layer.provideMerge(Layer.mergeAll(Engine.layer, ActiveExpiry, CoreCommands)),
   Layer.provideMerge(CommandRegistry.layer),
   Layer.provideMerge(BlockingWaiters.layer),
@@ -26,8 +31,8 @@ export const CoreLive: Layer.Layer<Core, never, ServerConfig> = PubSub.layer.pip
 
 /**
  * A whole server without a listener: configuration (defaults plus `config`, directives as in
- * redis.conf), keyspace, engine and active expiry. Give it to `RedisClient.layer` for an in-process
- * Redis, or to `RedisServer.listen` to serve TCP too.
+ * redis.conf), keyspace, engine, pub/sub and active expiry. Give it to `RedisClient.layer` for an
+ * in-process Redis, or to `RedisServer.listen` to serve TCP too.
  */
 export const RedisCore = (
   config: Readonly<Record<string, string | ReadonlyArray<string>>> = {}

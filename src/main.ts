@@ -10,10 +10,9 @@ import * as Exit from "effect/Exit"
 import * as Layer from "effect/Layer"
 import * as References from "effect/References"
 import * as Runtime from "effect/Runtime"
-import { allCommands } from "./commands/index.ts"
 import { ConfigLoadError, loadConfig } from "./config/load.ts"
 import { ServerConfig } from "./config/ServerConfig.ts"
-import { CoreLive } from "./layers.ts"
+import { CoreLive, coreCommandTable } from "./layers.ts"
 import { minimumLevelFor, RedisLoggerLive, redisLogo, showLogo, writeLogLine, writeLogRaw } from "./server/log.ts"
 import { RedisServer } from "./server/RedisServer.ts"
 import { REDIS_VERSION, SERVER_VERSION } from "./version.ts"
@@ -69,7 +68,7 @@ const Announce = Layer.effectDiscard(
 )
 
 const program = Effect.gen(function*() {
-  const { store, commandLine } = yield* loadConfig(argv, { commandNames: allCommands.map((c) => c.name) })
+  const { store, commandLine } = yield* loadConfig(argv, { commandNames: coreCommandTable.map((c) => c.name) })
   const logfile = store.get("logfile") ?? ""
   const level = minimumLevelFor(store.get("loglevel") ?? "notice")
   const App = Announce.pipe(

@@ -28,6 +28,10 @@ export const setClientName = (ctx: CommandContext, name: string): boolean => {
   return true
 }
 
+/**
+ * helloCommand: the options act in their order (AUTH authenticates and SETNAME names the client at
+ * once, the first bad one ends the command), and AUTH's user and password are redacted as they are met.
+ */
 const hello = (ctx: CommandContext, argv: ReadonlyArray<string>): void => {
   let version = 0
   let next = 1
@@ -37,34 +41,28 @@ const hello = (ctx: CommandContext, argv: ReadonlyArray<string>): void => {
     if (v < 2 || v > 3) return ctx.reply.error(Errors.NOPROTO)
     version = v
   }
-  let user: string | undefined
-  let password: string | undefined
-  let name: string | undefined
   for (let j = next; j < argv.length; j++) {
     const more = argv.length - 1 - j
     const opt = argv[j]!.toLowerCase()
     if (opt === "auth" && more >= 2) {
-      user = argv[j + 1]!
-      password = argv[j + 2]!
+      ctx.redact(j + 1)
+      ctx.redact(j + 2)
+      if (!authenticate(ctx.config, argv[j + 1]!, argv[j + 2]!)) return ctx.reply.error(Errors.WRONGPASS)
+      ctx.client.user = argv[j + 1]!
+      ctx.client.authenticated = true
       j += 2
     } else if (opt === "setname" && more >= 1) {
-      name = argv[j + 1]!
+      if (!setClientName(ctx, argv[j + 1]!)) return
       j++
     } else {
       return ctx.reply.error(Errors.sanitizeErrorText(`ERR Syntax error in HELLO option '${argv[j]!}'`))
     }
   }
-  if (user !== undefined && password !== undefined) {
-    if (!authenticate(ctx.config, user, password)) return ctx.reply.error(Errors.WRONGPASS)
-    ctx.client.user = user
-    ctx.client.authenticated = true
-  }
   if (!ctx.client.authenticated) {
     return ctx.reply.error(
-      "NOAUTH HELLO must be called with the client already authenticated, otherwise the HELLO <proto> AUTH <user> <pass> option can be used to authenticate the client and select the RESP protocol version at the same time"
+      "NOAUTH HELLO must be called with the client already authenticated, otherwise the HELLO AUTH <user> <pass> option can be used to authenticate the client and select the RESP protocol version at the same time"
     )
   }
-  if (name !== undefined && !setClientName(ctx, name)) return
   if (version !== 0) {
     ctx.client.resp = version as 2 | 3
     ctx.reply.resp = ctx.client.resp
@@ -159,6 +157,8 @@ export const connectionCommands = [
     docs: { summary: "Reset the connection", since: "6.2.0", group, complexity: "O(1)" },
     handler: (ctx) => {
       const client = ctx.client
+      // a MONITOR client may reset (it leaves monitor mode); a replica's or master's link may not
+      if (client.kind === "master" || client.replicaMode === "replica") return ctx.reply.error(Errors.RESET_NOT_NORMAL)
       ctx.engine.discard(client)
       client.db = ctx.keyspace.dbs[0]!
       ctx.db = client.db
@@ -195,6 +195,9 @@ export const connectionCommands = [
     },
     handler: (ctx, argv) => {
       if (argv.length > 3) return ctx.reply.error(Errors.SYNTAX)
+      // the password (and the user) never show in MONITOR
+      ctx.redact(1)
+      if (argv.length === 3) ctx.redact(2)
       let user = "default"
       let password: string
       if (argv.length === 2) {

@@ -34,6 +34,9 @@ export const DISCARD_WITHOUT_MULTI = "ERR DISCARD without MULTI"
 export const WATCH_IN_MULTI = "ERR WATCH inside MULTI is not allowed"
 export const EXECABORT = "EXECABORT Transaction discarded because of previous errors."
 export const UNBLOCKED = "UNBLOCKED client unblocked via CLIENT UNBLOCK"
+/** MONITOR from a client that expects one reply per command (EXEC's queue, scripts). */
+export const MONITOR_DENY_BLOCKING = "ERR MONITOR isn't allowed for DENY BLOCKING client"
+export const RESET_NOT_NORMAL = "ERR can only reset normal client connections"
 
 /** Redis replaces CR/LF in formatted errors with spaces so that the reply stays one line. */
 export const sanitizeErrorText = (s: string): string => s.replace(/[\r\n]/g, " ")
@@ -205,6 +208,8 @@ export const LOADING = "LOADING Redis is loading the dataset in memory"
 export const SCRIPT_UNKNOWN_COMMAND = "ERR Unknown Redis command called from script"
 export const SCRIPT_WRONG_ARITY = "ERR Wrong number of args calling Redis command from script"
 export const SCRIPT_NOSCRIPT = "ERR This Redis command is not allowed from script"
+/** A replica's link or a MONITOR client sent a command that reads, writes or may replicate. */
+export const REPLICA_KEYSPACE = "ERR Replica can't interact with the keyspace"
 
 /** What an ACL refused: the command, one of the keys, or one of the channels. */
 export type AclDenial = "command" | "key" | "channel"

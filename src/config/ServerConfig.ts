@@ -3,6 +3,7 @@ import * as Data from "effect/Data"
 import * as Effect from "effect/Effect"
 import * as Layer from "effect/Layer"
 import type * as Scope from "effect/Scope"
+import { quoteRepr } from "../util/repr.ts"
 import {
   ACCUMULATE,
   type ApplyFn,
@@ -14,7 +15,6 @@ import {
   MULTI_ARG,
   type ParseContext,
   PROTECTED,
-  quoteRepr,
   VOLATILE
 } from "./directives.ts"
 

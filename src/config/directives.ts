@@ -13,6 +13,7 @@ import { realpathSync, statSync } from "node:fs"
 import { resolve } from "node:path"
 import { keyspaceEventsToFlags, keyspaceEventsToString } from "../keyspace/notify.ts"
 import { parseDouble, parseLongLongBig } from "../util/numbers.ts"
+import { quoteRepr } from "../util/repr.ts"
 
 /** Redis's config flags that change behaviour here. */
 export const IMMUTABLE = 1 << 0
@@ -215,24 +216,6 @@ export const formatMemory = (bytes: bigint): string => {
   if (bytes !== 0n && bytes % mb === 0n) return `${bytes / mb}mb`
   if (bytes !== 0n && bytes % kb === 0n) return `${bytes / kb}kb`
   return String(bytes)
-}
-
-/** sdscatrepr: a double-quoted form that sdssplitargs reads back as the same bytes. */
-export const quoteRepr = (s: string): string => {
-  let out = "\""
-  for (let i = 0; i < s.length; i++) {
-    const ch = s[i]!
-    const c = s.charCodeAt(i)
-    if (ch === "\\" || ch === "\"") out += "\\" + ch
-    else if (ch === "\n") out += "\\n"
-    else if (ch === "\r") out += "\\r"
-    else if (ch === "\t") out += "\\t"
-    else if (ch === "\x07") out += "\\a"
-    else if (ch === "\b") out += "\\b"
-    else if (c < 32 || c > 126) out += "\\x" + c.toString(16).padStart(2, "0")
-    else out += ch
-  }
-  return out + "\""
 }
 
 /**

@@ -12,7 +12,8 @@ import * as Effect from "effect/Effect"
 import { splitInlineArgs } from "../resp/RequestParser.ts"
 import { formatLogLine } from "../server/log.ts"
 import { REDIS_VERSION } from "../version.ts"
-import { asciiLower, cwdText, fsPath, quoteRepr, strerror, trimLine } from "./directives.ts"
+import { quoteRepr } from "../util/repr.ts"
+import { asciiLower, cwdText, fsPath, strerror, trimLine } from "./directives.ts"
 import { ConfigStore } from "./ServerConfig.ts"
 
 /** A config file or command line Redis would refuse to start with; `message` is Redis's report. */

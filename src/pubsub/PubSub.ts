@@ -8,6 +8,7 @@ import * as Context from "effect/Context"
 import * as Effect from "effect/Effect"
 import * as Layer from "effect/Layer"
 import { Keyspace } from "../keyspace/Keyspace.ts"
+import type { CommandSpec } from "../commands/CommandSpec.ts"
 import type { ReplyWriter } from "../resp/ReplyWriter.ts"
 import type { Client } from "../server/Client.ts"
 import { ClientSlot, CommandRegistry } from "../server/CommandRegistry.ts"
@@ -226,6 +227,11 @@ export class PubSubState {
   }
 }
 
+/** The pub/sub commands' table entries, for what needs the names before any Layer is built. */
+export const pubsubCommandTable: ReadonlyArray<CommandSpec> = pubsubCommands(() => {
+  throw new Error("pub/sub commands run only as PubSub.layer contributes them")
+})
+
 /**
  * The pub/sub subsystem: its commands, the INFO fields, per-client subscriptions (dropped on RESET and
  * disconnect) and the delivery of keyspace events, for the Layer's lifetime.
@@ -237,7 +243,7 @@ export class PubSub extends Context.Service<PubSub, PubSubState>()("effect-redis
       const engine = yield* Engine
       const keyspace = yield* Keyspace
       const state = new PubSubState(engine)
-      yield* CommandRegistry.contributeScoped((registry) => registry.addCommands(pubsubCommands(state)))
+      yield* CommandRegistry.contributeScoped((registry) => registry.addCommands(pubsubCommands(() => state)))
       yield* CommandRegistry.contributeScoped((registry) => registry.addSlot(state.slot))
       yield* CommandRegistry.contributeScoped((registry) =>
         registry.addInfo("stats", () => [

@@ -2,6 +2,7 @@
 import { type CommandSpec, defineCommand } from "../commands/CommandSpec.ts"
 import * as Errors from "../commands/errors.ts"
 import { replyHelp } from "../commands/help.ts"
+import type { CommandContext } from "../server/CommandContext.ts"
 import type { PubSubState } from "./PubSub.ts"
 
 const group = "pubsub"
@@ -20,7 +21,8 @@ const pubsubHelp = [
   "    Return the number of subscribers for the specified shard level channel(s)"
 ]
 
-export const pubsubCommands = (pubsub: PubSubState): ReadonlyArray<CommandSpec> => [
+/** The commands, reaching the pub/sub state of the server they run on through `of`. */
+export const pubsubCommands = (of: (ctx: CommandContext) => PubSubState): ReadonlyArray<CommandSpec> => [
   defineCommand({
     name: "subscribe",
     arity: -2,
@@ -36,7 +38,7 @@ export const pubsubCommands = (pubsub: PubSubState): ReadonlyArray<CommandSpec> 
     // Redis refuses SUBSCRIBE to a client that expects one reply per command, MULTI excepted for
     // compatibility; every caller that denies blocking here is a transaction (scripts may not call it)
     handler: (ctx, argv) => {
-      for (let i = 1; i < argv.length; i++) pubsub.subscribe(ctx.client, argv[i]!, "channel")
+      for (let i = 1; i < argv.length; i++) of(ctx).subscribe(ctx.client, argv[i]!, "channel")
     }
   }),
   defineCommand({
@@ -52,8 +54,8 @@ export const pubsubCommands = (pubsub: PubSubState): ReadonlyArray<CommandSpec> 
       complexity: "O(N) where N is the number of clients already subscribed to a channel."
     },
     handler: (ctx, argv) => {
-      if (argv.length === 1) pubsub.unsubscribeAll(ctx.client, "channel", true)
-      else for (let i = 1; i < argv.length; i++) pubsub.unsubscribe(ctx.client, argv[i]!, "channel", true)
+      if (argv.length === 1) of(ctx).unsubscribeAll(ctx.client, "channel", true)
+      else for (let i = 1; i < argv.length; i++) of(ctx).unsubscribe(ctx.client, argv[i]!, "channel", true)
     }
   }),
   defineCommand({
@@ -69,7 +71,7 @@ export const pubsubCommands = (pubsub: PubSubState): ReadonlyArray<CommandSpec> 
       complexity: "O(N) where N is the number of patterns the client is already subscribed to."
     },
     handler: (ctx, argv) => {
-      for (let i = 1; i < argv.length; i++) pubsub.psubscribe(ctx.client, argv[i]!)
+      for (let i = 1; i < argv.length; i++) of(ctx).psubscribe(ctx.client, argv[i]!)
     }
   }),
   defineCommand({
@@ -86,8 +88,8 @@ export const pubsubCommands = (pubsub: PubSubState): ReadonlyArray<CommandSpec> 
         "O(N+M) where N is the number of patterns the client is already subscribed and M is the number of total patterns subscribed in the system (by any client)."
     },
     handler: (ctx, argv) => {
-      if (argv.length === 1) pubsub.punsubscribeAll(ctx.client, true)
-      else for (let i = 1; i < argv.length; i++) pubsub.punsubscribe(ctx.client, argv[i]!, true)
+      if (argv.length === 1) of(ctx).punsubscribeAll(ctx.client, true)
+      else for (let i = 1; i < argv.length; i++) of(ctx).punsubscribe(ctx.client, argv[i]!, true)
     }
   }),
   defineCommand({
@@ -104,7 +106,7 @@ export const pubsubCommands = (pubsub: PubSubState): ReadonlyArray<CommandSpec> 
         "O(N+M) where N is the number of clients subscribed to the receiving channel and M is the total number of subscribed patterns (by any client)."
     },
     handler: (ctx, argv) => {
-      const receivers = pubsub.publish(argv[1]!, argv[2]!, "channel")
+      const receivers = of(ctx).publish(argv[1]!, argv[2]!, "channel")
       // replicas deliver the message to their own subscribers (forceCommandPropagation PROPAGATE_REPL)
       ctx.forcePropagation()
       ctx.reply.integer(receivers)
@@ -126,7 +128,7 @@ export const pubsubCommands = (pubsub: PubSubState): ReadonlyArray<CommandSpec> 
     handler: (ctx, argv) => {
       // unlike SUBSCRIBE, no exception for MULTI (Redis 7.0)
       if (ctx.denyBlocking) return ctx.reply.error(Errors.SSUBSCRIBE_DENY_BLOCKING)
-      for (let i = 1; i < argv.length; i++) pubsub.subscribe(ctx.client, argv[i]!, "shard")
+      for (let i = 1; i < argv.length; i++) of(ctx).subscribe(ctx.client, argv[i]!, "shard")
     }
   }),
   defineCommand({
@@ -143,8 +145,8 @@ export const pubsubCommands = (pubsub: PubSubState): ReadonlyArray<CommandSpec> 
       complexity: "O(N) where N is the number of clients already subscribed to a shard channel."
     },
     handler: (ctx, argv) => {
-      if (argv.length === 1) pubsub.unsubscribeAll(ctx.client, "shard", true)
-      else for (let i = 1; i < argv.length; i++) pubsub.unsubscribe(ctx.client, argv[i]!, "shard", true)
+      if (argv.length === 1) of(ctx).unsubscribeAll(ctx.client, "shard", true)
+      else for (let i = 1; i < argv.length; i++) of(ctx).unsubscribe(ctx.client, argv[i]!, "shard", true)
     }
   }),
   defineCommand({
@@ -161,7 +163,7 @@ export const pubsubCommands = (pubsub: PubSubState): ReadonlyArray<CommandSpec> 
       complexity: "O(N) where N is the number of clients subscribed to the receiving shard channel."
     },
     handler: (ctx, argv) => {
-      const receivers = pubsub.publish(argv[1]!, argv[2]!, "shard")
+      const receivers = of(ctx).publish(argv[1]!, argv[2]!, "shard")
       ctx.forcePropagation()
       ctx.reply.integer(receivers)
     }
@@ -189,7 +191,7 @@ export const pubsubCommands = (pubsub: PubSubState): ReadonlyArray<CommandSpec> 
         },
         handler: (ctx, argv) => {
           if (argv.length > 3) return ctx.reply.error(Errors.subcommandSyntaxError(argv[1]!, argv[0]!))
-          ctx.reply.bulkArray(pubsub.activeChannels("channel", argv[2]))
+          ctx.reply.bulkArray(of(ctx).activeChannels("channel", argv[2]))
         }
       }),
       defineCommand({
@@ -208,7 +210,7 @@ export const pubsubCommands = (pubsub: PubSubState): ReadonlyArray<CommandSpec> 
           ctx.reply.arrayHeader((argv.length - 2) * 2)
           for (let i = 2; i < argv.length; i++) {
             ctx.reply.bulk(argv[i]!)
-            ctx.reply.integer(pubsub.subscriberCount("channel", argv[i]!))
+            ctx.reply.integer(of(ctx).subscriberCount("channel", argv[i]!))
           }
         }
       }),
@@ -219,7 +221,7 @@ export const pubsubCommands = (pubsub: PubSubState): ReadonlyArray<CommandSpec> 
         keys: [0, 0, 0],
         acl: "@pubsub @slow",
         docs: { summary: "Get the count of unique patterns pattern subscriptions", since: "2.8.0", group, complexity: "O(1)" },
-        handler: (ctx) => ctx.reply.integer(pubsub.patterns.size)
+        handler: (ctx) => ctx.reply.integer(of(ctx).patterns.size)
       }),
       defineCommand({
         name: "shardchannels",
@@ -236,7 +238,7 @@ export const pubsubCommands = (pubsub: PubSubState): ReadonlyArray<CommandSpec> 
         },
         handler: (ctx, argv) => {
           if (argv.length > 3) return ctx.reply.error(Errors.subcommandSyntaxError(argv[1]!, argv[0]!))
-          ctx.reply.bulkArray(pubsub.activeChannels("shard", argv[2]))
+          ctx.reply.bulkArray(of(ctx).activeChannels("shard", argv[2]))
         }
       }),
       defineCommand({
@@ -255,7 +257,7 @@ export const pubsubCommands = (pubsub: PubSubState): ReadonlyArray<CommandSpec> 
           ctx.reply.arrayHeader((argv.length - 2) * 2)
           for (let i = 2; i < argv.length; i++) {
             ctx.reply.bulk(argv[i]!)
-            ctx.reply.integer(pubsub.subscriberCount("shard", argv[i]!))
+            ctx.reply.integer(of(ctx).subscriberCount("shard", argv[i]!))
           }
         }
       }),

@@ -135,6 +135,12 @@ export class Client implements WatchingClient {
   tracking: ClientTracking | undefined = undefined
   /** CLIENT NO-EVICT */
   noEvict = false
+  /**
+   * CLIENT_SLAVE: a replica's link, or a MONITOR client, which Redis marks as a replica too (flag O in
+   * CLIENT LIST instead of S, but of type normal). Such a client may not run commands that touch the
+   * keyspace and is never paused; RESET takes a monitor out of monitor mode and refuses a replica.
+   */
+  replicaMode: "replica" | "monitor" | undefined = undefined
   /** Queued commands while in MULTI, undefined otherwise. */
   multi: QueuedCommand[] | undefined = undefined
   /** An error while queueing: EXEC will answer EXECABORT. */

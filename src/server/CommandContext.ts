@@ -59,6 +59,12 @@ export class CommandContext {
   propagationPrevented = false
   /** Set by a handler: propagate this call even if it changed nothing (FLUSHALL on an empty server). */
   propagationForced = false
+  /**
+   * The command line as logs show it (MONITOR), with the arguments a handler redacted, and the argv it
+   * stands for: tied to that argv by identity, so nothing has to clear it before the next command.
+   */
+  private redacted: Array<string> | undefined = undefined
+  private redactedFor: ReadonlyArray<string> | undefined = undefined
 
   readonly engine: EngineState
   readonly keyspace: KeyspaceState
@@ -143,6 +149,23 @@ export class CommandContext {
   /** Do not propagate this call (preventCommandPropagation). */
   preventPropagation(): void {
     this.propagationPrevented = true
+  }
+
+  /**
+   * redactClientCommandArgument: argument `index` of the current command is shown as "(redacted)"
+   * wherever the command is logged (MONITOR), e.g. AUTH's password. The command itself sees its argv.
+   */
+  redact(index: number): void {
+    if (this.redactedFor !== this.argv) {
+      this.redacted = [...this.argv]
+      this.redactedFor = this.argv
+    }
+    this.redacted![index] = "(redacted)"
+  }
+
+  /** `argv` as logs show it: with what its handler redacted, if it redacted anything. */
+  loggedArgv(argv: ReadonlyArray<string>): ReadonlyArray<string> {
+    return this.redactedFor === argv ? this.redacted! : argv
   }
 
   /**

@@ -118,6 +118,14 @@ export const QUEUED: unique symbol = Symbol("QUEUED")
 export const POSTPONED: unique symbol = Symbol("POSTPONED")
 export type CheckResult = undefined | string | typeof QUEUED | typeof POSTPONED
 
+/**
+ * The MONITOR seam: called after every call() of a command, and for an EXEC the check stage refused
+ * (execCommandAbort), with the command line as logs show it (arguments the handler redacted replaced).
+ * The MONITOR Layer sets it only while some client monitors, so without monitors it costs call() one
+ * comparison; which commands are shown, and how, is the Layer's business.
+ */
+export type MonitorFeed = (client: Client, command: RuntimeCommand, argv: ReadonlyArray<string>) => void
+
 /** The condition clients postponed by CLIENT PAUSE wait on. */
 export const PAUSE_LIFTED = "pause-lifted"
 /** The condition WAIT waits on: replicas acknowledged more of the replication stream. */
@@ -164,6 +172,8 @@ export class EngineState {
   replicationOffset = 0
   /** Asks replicas to acknowledge their offset now (REPLCONF GETACK; WAIT calls it when it blocks). */
   requestReplicaAcks: () => void = () => {}
+  /** Set while clients MONITOR (the MONITOR Layer): sees every executed command. */
+  monitorFeed: MonitorFeed | undefined = undefined
   private nextClientId = 1
   private readonly protoMaxBulkLen: { value: number }
   private readonly queryBufferLimit = { value: 1024 * 1024 * 1024 }
@@ -522,7 +532,7 @@ export class EngineState {
       return undefined
     }
     command.rejectedCalls++
-    if (!caller.script) this.rejectCommand(client, verdict, command)
+    if (!caller.script) this.rejectCommand(client, verdict, command, argv)
     return verdict
   }
 
@@ -567,8 +577,11 @@ export class EngineState {
         return Errors.subscribedContext(command.fullName)
       }
       if (this.loading && !this.allowedWhileLoading(client, command)) return Errors.LOADING
+      // a replica's link or a MONITOR client may not touch the keyspace
+      if (client.replicaMode !== undefined && this.touchesKeyspace(client, command)) return Errors.REPLICA_KEYSPACE
     }
-    if (caller.checkPause && this.pause !== undefined && this.holdsBack(client, command)) {
+    // replicas (and monitors) are never paused
+    if (caller.checkPause && this.pause !== undefined && client.replicaMode === undefined && this.holdsBack(client, command)) {
       if (!this.pauseExpired()) return POSTPONED
       // the pause has ended by time: lift it; the clients it held run after this command
       this.unpause()
@@ -600,6 +613,12 @@ export class EngineState {
     return command.allowedWhileLoading
   }
 
+  /** Reads, writes or may replicate (or EXEC of such a command): what a replica-like client may not run. */
+  private touchesKeyspace(client: Client, command: RuntimeCommand): boolean {
+    const touches = (c: RuntimeCommand) => c.mayReplicate || c.isReadonly
+    return this.isExec(client, command) ? client.multi!.some((q) => touches(q.command)) : touches(command)
+  }
+
   /** CLIENT PAUSE ALL holds back everything; WRITE holds writes and may-replicate commands (or EXEC of one). */
   private holdsBack(client: Client, command: RuntimeCommand): boolean {
     if (this.pause!.type === "all") return true
@@ -608,13 +627,15 @@ export class EngineState {
 
   /**
    * An error before execution: inside MULTI it also dooms the transaction (flagTransaction). A rejected
-   * EXEC discards the transaction and says why (execCommandAbort), in or out of MULTI.
+   * EXEC discards the transaction and says why (execCommandAbort), in or out of MULTI, and monitors see
+   * the EXEC, which closes the MULTI they saw.
    */
-  private rejectCommand(client: Client, message: string, command?: RuntimeCommand): void {
+  private rejectCommand(client: Client, message: string, command?: RuntimeCommand, argv?: ReadonlyArray<string>): void {
     if (client.multi !== undefined) client.multiDirty = true
     if (command !== undefined && command.parent === undefined && command.spec.name === "exec") {
       this.discard(client)
       client.reply.error(`EXECABORT Transaction discarded because of: ${message.replace(/^ERR /, "")}`)
+      if (this.monitorFeed !== undefined && argv !== undefined) this.monitorFeed(client, command, argv)
       return
     }
     client.reply.error(message)
@@ -671,6 +692,12 @@ export class EngineState {
         command.usec += Math.round((ended - started) * 1000)
         if (this.failed) command.failedCalls++
         this.stats.totalCommands++
+      }
+      // MONITOR: the one cost of the seam when nobody monitors is this comparison. Feeding counts in
+      // neither this command's duration nor the next one's.
+      if (this.monitorFeed !== undefined) {
+        this.monitorFeed(client, command, ctx.loggedArgv(argv))
+        if (!nested) this.durationMark = performance.now()
       }
       this.propagateCall(command, argv, dirtyBefore)
       if (!nested) client.woff = this.replicationOffset

@@ -4,14 +4,21 @@ import type { Client, RuntimeCommand } from "./Client.ts"
 /** Client types as CLIENT LIST TYPE and CLIENT KILL TYPE name them (getClientTypeByName). */
 export type ClientType = "normal" | "master" | "replica" | "pubsub"
 
-/** getClientType: the master's link, a subscriber, or a normal client (replicas come with replication). */
+/** getClientType: the master's link, a replica, a subscriber, or a normal client (MONITOR clients too). */
 export const clientType = (client: Client): ClientType =>
-  client.kind === "master" ? "master" : client.subscriptions > 0 ? "pubsub" : "normal"
+  client.kind === "master"
+    ? "master"
+    : client.replicaMode === "replica"
+    ? "replica"
+    : client.subscriptions > 0
+    ? "pubsub"
+    : "normal"
 
 
 /** The flags= letters of CLIENT LIST, in Redis 7.0's order; N when none applies. */
 const clientFlags = (client: Client): string => {
   let flags = ""
+  if (client.replicaMode !== undefined) flags += client.replicaMode === "monitor" ? "O" : "S"
   if (client.kind === "master") flags += "M"
   if (client.subscriptions > 0) flags += "P"
   if (client.multi !== undefined) flags += "x"

@@ -5,13 +5,13 @@
  */
 import fc from "fast-check"
 import { expect, it } from "vitest"
-import { serverCommandTable as allCommands } from "../support/table.ts"
+import { coreCommandTable } from "../../src/layers.ts"
 import type { Reply } from "../../src/resp/ReplyParser.ts"
 import { anyCase } from "../support/arbitraries.ts"
 import { type Command, checkCommands, checkSequences, describeDifferential, type Normalize } from "../support/differential.ts"
 
 /** Every full command name of the table ("get", "client|list", ...), lower case. */
-const tableNames = allCommands.flatMap((c) => [c.name, ...(c.subcommands ?? []).map((s) => `${c.name}|${s.name}`)])
+const tableNames = coreCommandTable.flatMap((c) => [c.name, ...(c.subcommands ?? []).map((s) => `${c.name}|${s.name}`)])
 
 /** Redis 7.2's CLIENT SETINFO is implemented here; real 7.0 does not have it. */
 const NOT_IN_REDIS_7_0 = new Set(["client|setinfo"])
@@ -101,7 +101,7 @@ describeDifferential("COMMAND", (servers) => {
   it("COMMAND GETKEYS finds the same keys (or the same error) as Redis for random command lines", async () => {
     // Commands whose keys sit at fixed positions (first/last/step): their key positions come from the
     // table, so they must be exactly Redis's for any argument count.
-    const ranged = allCommands.filter((c) => c.firstKey > 0 && c.getKeys === undefined && c.subcommands === undefined)
+    const ranged = coreCommandTable.filter((c) => c.firstKey > 0 && c.getKeys === undefined && c.subcommands === undefined)
     const line = fc.tuple(
       fc.constantFrom(...ranged.map((c) => c.name)),
       fc.array(fc.constantFrom("a", "b", "c", "1", "EX", "STORE", "10"), { maxLength: 7 })
@@ -123,7 +123,7 @@ describeDifferential("COMMAND", (servers) => {
     ]))
 
   it("COMMAND GETKEYS of commands whose keys a function finds matches Redis", async () => {
-    const movable = allCommands.filter((c) => c.getKeys !== undefined)
+    const movable = coreCommandTable.filter((c) => c.getKeys !== undefined)
     if (movable.length === 0) return
     const arg = fc.constantFrom("a", "b", "0", "1", "2", "3", "-1", "STORE", "BY", "GET", "STREAMS", "COUNT", "KEYS", "x")
     const line = fc.tuple(fc.constantFrom(...movable.map((c) => c.name)), fc.array(arg, { maxLength: 8 }))
@@ -156,14 +156,14 @@ describeDifferential("COMMAND", (servers) => {
 })
 
 describeDifferential("COMMAND: what is this server's own", (servers) => {
-  const topLevel = allCommands.length
+  const topLevel = coreCommandTable.length
 
   it("COMMAND, COMMAND INFO and COMMAND COUNT cover the whole table once; COMMAND LIST adds the subcommands", async () => {
     const { ours } = servers()
     const [all, info, count, list] = await ours.pipeline([["COMMAND"], ["COMMAND", "INFO"], ["COMMAND", "COUNT"], ["COMMAND", "LIST"]])
     expect(count!.value).toBe(topLevel)
     const allNames = (all!.value as ReadonlyArray<ReadonlyArray<Reply>>).map((e) => String(e[0]))
-    expect(allNames.sort()).toEqual(allCommands.map((c) => c.name).sort())
+    expect(allNames.sort()).toEqual(coreCommandTable.map((c) => c.name).sort())
     expect(info!.raw).toBe(all!.raw)
     expect(names(list!.value)).toEqual([...tableNames].sort())
     // containers come first, their subcommands right after them
@@ -222,7 +222,7 @@ describeDifferential("COMMAND: what is this server's own", (servers) => {
   it("COMMAND DOCS without names documents every command once", async () => {
     const { ours } = servers()
     const value = (await ours.call("COMMAND", "DOCS")).value as ReadonlyArray<Reply>
-    expect(value.filter((_, i) => i % 2 === 0).map(String).sort()).toEqual(allCommands.map((c) => c.name).sort())
+    expect(value.filter((_, i) => i % 2 === 0).map(String).sort()).toEqual(coreCommandTable.map((c) => c.name).sort())
   })
 
   it("subcommand names, command names and options are case-insensitive", async () => {

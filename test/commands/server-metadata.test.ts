@@ -1,5 +1,5 @@
 /**
- * The command table against Redis 7.0's own: for every entry of `allCommands` (read when the test
+ * The command table against Redis 7.0's own: for every entry of `coreCommandTable` (read when the test
  * runs, so commands added later are covered), name, arity, flags, key positions, ACL categories,
  * tips and subcommands must equal the real server's COMMAND INFO, and summary, since, group and
  * complexity its COMMAND DOCS. A failure names the command and the field.
@@ -12,7 +12,7 @@
  *   are compared byte for byte only for commands without keys or subcommands.
  */
 import { afterAll, expect, it } from "vitest"
-import { allCommands } from "../../src/commands/index.ts"
+import { coreCommandTable } from "../../src/layers.ts"
 import type { CommandSpec } from "../../src/commands/CommandSpec.ts"
 import type { Reply } from "../../src/resp/ReplyParser.ts"
 import { describeDifferential } from "../support/differential.ts"
@@ -91,7 +91,7 @@ const call = async (conn: RawConnection, ...args: ReadonlyArray<string>): Promis
 describeDifferential("command table metadata", (servers) => {
   const missingSubcommands: Array<string> = []
 
-  it.each(allCommands.filter((c) => !NOT_IN_REDIS_7_0.has(c.name)).map((c) => [c.name, c] as const))(
+  it.each(coreCommandTable.filter((c) => !NOT_IN_REDIS_7_0.has(c.name)).map((c) => [c.name, c] as const))(
     "%s: COMMAND INFO and COMMAND DOCS fields equal Redis 7.0's",
     async (name, spec) => {
       const { theirs } = servers()
@@ -107,7 +107,7 @@ describeDifferential("command table metadata", (servers) => {
   )
 
   it.each(
-    allCommands.filter((c) => c.firstKey === 0 && c.getKeys === undefined && c.subcommands === undefined).map((c) => [c.name])
+    coreCommandTable.filter((c) => c.firstKey === 0 && c.getKeys === undefined && c.subcommands === undefined).map((c) => [c.name])
   )("%s: the whole COMMAND INFO reply is byte-identical in RESP2 and RESP3", async (name) => {
     const { ours, theirs } = servers()
     for (const protocol of ["2", "3"]) {

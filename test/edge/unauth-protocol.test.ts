@@ -32,6 +32,14 @@ const cases: ReadonlyArray<readonly [string, ReadonlyArray<string>]> = [
   ["after AUTH, 11 arguments", [AUTH, encode(["DEL", ...args(10)]).toString("latin1")]],
   ["after AUTH, a big bulk", [AUTH, encode(["ECHO", "y".repeat(20000)]).toString("latin1")]],
   ["after HELLO AUTH, 11 arguments", [encode(["HELLO", "2", "AUTH", "default", PASSWORD]).toString("latin1"), encode(["DEL", ...args(12)]).toString("latin1")]],
+  // HELLO's options act in their order: SETNAME names the client even if it then answers NOAUTH
+  ["HELLO without credentials", [
+    encode(["HELLO", "3", "SETNAME", "foo"]).toString("latin1"),
+    encode(["HELLO", "2", "SETNAME", "bar", "AUTH", "default", "bad", "BOGUS"]).toString("latin1"),
+    encode(["HELLO", "2", "AUTH", "default", "bad", "SETNAME", "baz"]).toString("latin1"),
+    AUTH,
+    encode(["CLIENT", "GETNAME"]).toString("latin1")
+  ]],
   ["inline requests have no such limit", [`ECHO ${"z".repeat(20000)}\r\n`, `${"PING ".repeat(20)}\r\n`]],
   // Redis finds line ends with strchr: a NUL byte before the "\r" (or an inline "\n") hides it
   ["a NUL in a bulk length line", [AUTH, "*1\r\n$4\0\r\nPING\r\n"]],
