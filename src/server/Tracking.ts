@@ -289,8 +289,10 @@ export class TrackingState {
         }
         return
       }
+      // a message deferred for the tracking client running a command waits for that command's reply
+      // when it goes to that same connection, and goes at once to any other
+      if (redirect !== client) afterReply = false
       target = redirect
-      afterReply = false
     }
     const value = isArray ? payload : `*1\r\n${payload}`
     if (target.resp === 3) {

@@ -115,7 +115,7 @@ describeSessions("client-side caching with several clients, against Redis", (ser
           }))
         }
       }),
-      { numRuns: 200 }
+      { numRuns: 300 }
     )
   }, 120_000)
 })
