@@ -250,7 +250,8 @@ export const WAIT_ON_REPLICA =
   "ERR WAIT cannot be used with replica instances. Please also note that since Redis 4.0 if a replica is configured to be writable (which is not the default) writes to replicas are just local and are not propagated."
 
 // Pub/Sub (pubsub.c)
-export const SSUBSCRIBE_DENY_BLOCKING = "ERR SSUBSCRIBE isn't allowed for a DENY BLOCKING client"
+/** SUBSCRIBE, PSUBSCRIBE, SSUBSCRIBE from a client that expects one reply per command. */
+export const denyBlocking = (verb: string): string => `ERR ${verb} isn't allowed for a DENY BLOCKING client`
 
 // Client-side caching (networking.c CLIENT TRACKING / CACHING, tracking.c)
 export const TRACKING_SINGLE_REDIRECT = "ERR A client can only redirect to a single other client"

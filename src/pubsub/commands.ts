@@ -35,9 +35,10 @@ export const pubsubCommands = (of: (ctx: CommandContext) => PubSubState): Readon
       group,
       complexity: "O(N) where N is the number of channels to subscribe to."
     },
-    // Redis refuses SUBSCRIBE to a client that expects one reply per command, MULTI excepted for
-    // compatibility; every caller that denies blocking here is a transaction (scripts may not call it)
+    // Redis refuses SUBSCRIBE to a client that expects one reply per command (the in-process
+    // connection, without a socket to stream to), MULTI excepted; scripts may not call it at all
     handler: (ctx, argv) => {
+      if (ctx.client.output.sink === undefined) return ctx.reply.error(Errors.denyBlocking("SUBSCRIBE"))
       for (let i = 1; i < argv.length; i++) of(ctx).subscribe(ctx.client, argv[i]!, "channel")
     }
   }),
@@ -71,6 +72,7 @@ export const pubsubCommands = (of: (ctx: CommandContext) => PubSubState): Readon
       complexity: "O(N) where N is the number of patterns the client is already subscribed to."
     },
     handler: (ctx, argv) => {
+      if (ctx.client.output.sink === undefined) return ctx.reply.error(Errors.denyBlocking("PSUBSCRIBE"))
       for (let i = 1; i < argv.length; i++) of(ctx).psubscribe(ctx.client, argv[i]!)
     }
   }),
@@ -127,7 +129,7 @@ export const pubsubCommands = (of: (ctx: CommandContext) => PubSubState): Readon
     },
     handler: (ctx, argv) => {
       // unlike SUBSCRIBE, no exception for MULTI (Redis 7.0)
-      if (ctx.denyBlocking) return ctx.reply.error(Errors.SSUBSCRIBE_DENY_BLOCKING)
+      if (ctx.denyBlocking || ctx.client.output.sink === undefined) return ctx.reply.error(Errors.denyBlocking("SSUBSCRIBE"))
       for (let i = 1; i < argv.length; i++) of(ctx).subscribe(ctx.client, argv[i]!, "shard")
     }
   }),

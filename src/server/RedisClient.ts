@@ -9,7 +9,7 @@ import * as Queue from "effect/Queue"
 import type * as Scope from "effect/Scope"
 import * as Semaphore from "effect/Semaphore"
 import * as Stream from "effect/Stream"
-import { type Reply, ReplyError, ReplyParser } from "../resp/ReplyParser.ts"
+import { Push, type Reply, ReplyError, ReplyParser } from "../resp/ReplyParser.ts"
 import type { Client } from "./Client.ts"
 import { Engine, type EngineState } from "./Engine.ts"
 
@@ -99,8 +99,14 @@ export const connect: Effect.Effect<RedisConnection, never, Engine | Scope.Scope
         const out = client.reply.take()
         if (out === undefined) return null // CLIENT REPLY OFF
         parser.feed(out)
-        const parsed = parser.next()
+        // RESP3 pushes (an invalidation for CLIENT TRACKING) are not replies: this connection answers
+        // one reply per command, so they are dropped (subscriptions have streams of their own)
+        let parsed = parser.next()
+        while (parsed !== undefined && parsed.value instanceof Push) parsed = parser.next()
         if (parsed === undefined) return yield* Effect.die(new Error("incomplete reply from engine"))
+        while (parser.next() !== undefined) {
+          // pushes written after the reply
+        }
         // the parser copied what it returns (strings, or new byte arrays) and consumed every byte
         client.reply.recycle()
         if (parsed.value instanceof ReplyError) return yield* Effect.fail(parsed.value)
@@ -164,17 +170,6 @@ const subscription = (
           open = false
           Queue.failCauseUnsafe(queue, Cause.fail(new SubscriptionClosed({ reason: subscriber.closeReason ?? "killed" })))
         }
-        engine.refreshTime()
-        engine.processCommand(subscriber, [verb, ...names.map(toLatin1)])
-        // the confirmations (or the error) are the command's reply, read here rather than streamed
-        const confirmed = subscriber.reply.take()
-        subscriber.reply.recycle()
-        if (confirmed !== undefined) {
-          parser.feed(confirmed)
-          for (let r = parser.next(); r !== undefined; r = parser.next()) {
-            if (r.value instanceof ReplyError) return yield* Effect.fail(r.value)
-          }
-        }
         subscriber.output.sink = {
           open: () => open,
           write: (bytes) => {
@@ -193,6 +188,18 @@ const subscription = (
           close: (reason) => {
             subscriber.closeReason = reason
             subscriber.kill()
+          }
+        }
+        engine.refreshTime()
+        engine.processCommand(subscriber, [verb, ...names.map(toLatin1)])
+        // the confirmations (or the error) are the command's reply, read here rather than streamed
+        const confirmed = subscriber.reply.take()
+        subscriber.reply.recycle()
+        if (confirmed !== undefined) {
+          const replies = new ReplyParser({ bulk: "utf8" })
+          replies.feed(confirmed)
+          for (let r = replies.next(); r !== undefined; r = replies.next()) {
+            if (r.value instanceof ReplyError) return yield* Effect.fail(r.value)
           }
         }
       })

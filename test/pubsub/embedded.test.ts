@@ -61,6 +61,22 @@ describe("RedisClient subscriptions", () => {
       assert.strictEqual((yield* redis.command("CLIENT", "LIST") as Effect.Effect<string>).split("\n").filter((l) => l.includes("flags=P")).length, 0)
     }).pipe(Effect.provide(embeddedRedis())))
 
+  it.effect("the connection's own command() answers one reply per command: SUBSCRIBE is refused, pushes are not replies", () =>
+    Effect.gen(function*() {
+      const redis = yield* RedisClient
+      for (const verb of ["SUBSCRIBE", "PSUBSCRIBE", "SSUBSCRIBE"]) {
+        const refused = yield* Effect.flip(redis.command(verb, "x"))
+        assert.strictEqual(refused.message, `ERR ${verb} isn't allowed for a DENY BLOCKING client`)
+      }
+      // an invalidation for a key this connection tracks does not take the place of the next reply
+      yield* redis.command("HELLO", "3")
+      yield* redis.command("CLIENT", "TRACKING", "ON")
+      yield* redis.command("GET", "tracked")
+      assert.strictEqual(yield* redis.command("SET", "tracked", "1"), "OK")
+      assert.strictEqual(yield* redis.command("GET", "tracked"), "1")
+      assert.strictEqual(yield* redis.command("ECHO", "next"), "next")
+    }).pipe(Effect.provide(embeddedRedis())))
+
   it.effect("keyspace events come through a pattern subscription", () =>
     Effect.gen(function*() {
       const redis = yield* RedisClient
