@@ -641,6 +641,16 @@ export class EngineState {
     client.reply.error(message)
   }
 
+  /**
+   * What serverCron does for the engine between commands: keeps the client-side caching table within
+   * tracking-table-max-keys even when no command comes (Redis also checks before each command).
+   */
+  cron(): void {
+    if (this.tracking.clients === 0) return
+    this.refreshTime()
+    this.tracking.limit()
+  }
+
   /** Nesting depth of `call`: above 0 while a command runs (ctx.client is the client running it). */
   inCall = 0
   private failed = false
@@ -1011,6 +1021,12 @@ export class Engine extends Context.Service<Engine, EngineState>()("effect-redis
       const engine = new EngineState(keyspace, config, waiters, clock, registry)
       const unwatch = engine.watchConfig()
       yield* Effect.addFinalizer(() => Effect.sync(unwatch))
+      // serverCron's share of the engine: every 1000/hz ms (hz read on each tick)
+      const tick = Effect.gen(function*() {
+        yield* Effect.sleep(Math.floor(1000 / Math.min(500, Math.max(1, config.getNumber("hz")))))
+        engine.cron()
+      })
+      yield* Effect.forkScoped(Effect.forever(tick))
       return engine
     })
   )
