@@ -60,7 +60,8 @@ const Announce = Layer.effectDiscard(
       writeLogRaw(logfile, redisLogo({ version: REDIS_VERSION, mode: "standalone", port: server.port, pid: process.pid }))
     }
     yield* Effect.log("Server initialized")
-    yield* Effect.log("Ready to accept connections tcp")
+    if (server.port !== 0) yield* Effect.log("Ready to accept connections tcp")
+    if (server.unixSocket !== undefined) yield* Effect.log(`The server is now ready to accept connections at ${server.unixSocket}`)
     yield* Effect.addFinalizer(() =>
       Effect.logWarning("User requested shutdown...").pipe(Effect.andThen(Effect.logWarning("Redis is now ready to exit, bye bye...")))
     )

@@ -26,6 +26,8 @@ export interface ClientOptions {
   readonly addr?: string
   readonly laddr?: string
   readonly fd?: number
+  /** Connected through the unix socket (CLIENT LIST flag U). */
+  readonly unixSocket?: boolean
 }
 
 /** Server-wide counters (INFO stats). */
@@ -245,6 +247,9 @@ export class EngineState {
       config.watch("replica-read-only", (v) => {
         this.replicaReadOnly = v === "yes"
       }),
+      config.watch("timeout", (v) => {
+        this.idleTimeout = Number(v)
+      }),
       config.watch("tracking-table-max-keys", (v) => {
         this.tracking.maxKeys = Number(v)
       }),
@@ -347,6 +352,7 @@ export class EngineState {
       this.outputHost
     )
     client.reply.onError = (code) => this.countError(code)
+    if (options.unixSocket === true) client.unixSocket = true
     return client
   }
 
@@ -645,11 +651,34 @@ export class EngineState {
    * What serverCron does for the engine between commands: keeps the client-side caching table within
    * tracking-table-max-keys even when no command comes (Redis also checks before each command).
    */
-  cron(): void {
-    if (this.tracking.clients === 0) return
+  cron(): number {
     this.refreshTime()
-    this.tracking.limit()
+    if (this.tracking.clients > 0) this.tracking.limit()
+    return this.closeIdleClients()
   }
+
+  /**
+   * `timeout`: clients idle for longer are closed (clientsCronHandleTimeout), except replicas and
+   * monitors, the master's link, blocked clients and subscribers. Returns how many were closed.
+   */
+  private closeIdleClients(): number {
+    const seconds = this.idleTimeout
+    if (seconds === 0) return 0
+    const now = this.keyspace.now
+    let closed = 0
+    for (const client of this.clients.values()) {
+      if (client.kind !== "normal" || client.replicaMode !== undefined || client.blocked !== undefined) continue
+      if (client.subscriptions > 0 || client.output.sink === undefined || client.closeAfterReply) continue
+      // whole seconds, as Redis compares its unixtime
+      if (Math.floor(now / 1000) - Math.floor(client.lastInteraction / 1000) <= seconds) continue
+      client.kill()
+      closed++
+    }
+    return closed
+  }
+
+  /** `timeout` in seconds; 0 never closes idle clients. */
+  private idleTimeout = 0
 
   /** Nesting depth of `call`: above 0 while a command runs (ctx.client is the client running it). */
   inCall = 0
@@ -1024,7 +1053,8 @@ export class Engine extends Context.Service<Engine, EngineState>()("effect-redis
       // serverCron's share of the engine: every 1000/hz ms (hz read on each tick)
       const tick = Effect.gen(function*() {
         yield* Effect.sleep(Math.floor(1000 / Math.min(500, Math.max(1, config.getNumber("hz")))))
-        engine.cron()
+        const closed = engine.cron()
+        for (let i = 0; i < closed; i++) yield* Effect.logDebug("Closing idle client")
       })
       yield* Effect.forkScoped(Effect.forever(tick))
       return engine

@@ -5,6 +5,7 @@ import * as Deferred from "effect/Deferred"
 import * as Effect from "effect/Effect"
 import * as FiberSet from "effect/FiberSet"
 import * as Layer from "effect/Layer"
+import * as FS from "node:fs"
 import * as Net from "node:net"
 import { type ConfigError, ServerConfig } from "../config/ServerConfig.ts"
 import type { Keyspace } from "../keyspace/Keyspace.ts"
@@ -25,10 +26,11 @@ export interface RedisServerOptions extends ListenOptions {
   readonly config?: Readonly<Record<string, string | ReadonlyArray<string>>>
 }
 
-/** A listening server: the address it is bound to. */
+/** A listening server: the address it is bound to (port 0 when TCP is off), and its unix socket if any. */
 export interface ListeningServer {
   readonly host: string
   readonly port: number
+  readonly unixSocket?: string
 }
 
 /** The listener could not be opened; `lines` are what redis-server logs before aborting. */
@@ -45,13 +47,15 @@ export const bindHost = (bind: string): string | undefined => {
   return address
 }
 
-const peerAddress = (raw: Net.Socket): { addr: string; laddr: string; fd: number } => {
+const peerAddress = (raw: Net.Socket, unixSocket: string | undefined): { addr: string; laddr: string; fd: number; unixSocket?: boolean } => {
+  const handle = (raw as unknown as { _handle?: { fd?: number } })._handle
+  // a unix socket client is named by the socket's path, as Redis's "<path>:0"
+  if (unixSocket !== undefined) return { addr: `${unixSocket}:0`, laddr: `${unixSocket}:0`, fd: handle?.fd ?? -1, unixSocket: true }
   // Redis writes IPv6 peers in brackets ([::1]:port); IPv4-mapped addresses as plain IPv4
   const fmt = (host: string | undefined, port: number | undefined) => {
     const address = (host ?? "").replace(/^::ffff:(?=\d+\.)/, "")
     return `${address.includes(":") ? `[${address}]` : address}:${port ?? 0}`
   }
-  const handle = (raw as unknown as { _handle?: { fd?: number } })._handle
   return {
     addr: fmt(raw.remoteAddress, raw.remotePort),
     laddr: fmt(raw.localAddress, raw.localPort),
@@ -224,7 +228,7 @@ const write = (raw: Net.Socket, bytes: Uint8Array | string): Effect.Effect<void,
  * `serve` does the same from the read callback). A blocked client waits on its Deferred, its timeout
  * (Effect's Clock) or more bytes/EOF from the socket, whichever comes first.
  */
-const connection = (engine: EngineState, maxClients: () => number) => (accepted: Net.Socket) =>
+const connection = (engine: EngineState, maxClients: () => number, unixSocket?: string) => (accepted: Net.Socket) =>
   Effect.gen(function*() {
     const { raw, pull, serving } = yield* connectionPull(accepted)
     if (engine.clients.size >= maxClients()) {
@@ -233,7 +237,7 @@ const connection = (engine: EngineState, maxClients: () => number) => (accepted:
       if (drained !== undefined) yield* drained
       return
     }
-    const client = engine.createClient(peerAddress(raw))
+    const client = engine.createClient(peerAddress(raw, unixSocket))
     yield* Effect.addFinalizer(() =>
       Effect.suspend(() => {
         engine.freeClient(client)
@@ -344,26 +348,17 @@ const connection = (engine: EngineState, maxClients: () => number) => (accepted:
  * net.Server rather than Effect's socket server: the connections use the net.Socket directly anyway,
  * and not loading effect/socket (with Schema, Stream and Channel behind it) saves about 20 MB of RSS.
  */
-const listenTcp = Effect.fnUntraced(function*(
+const listenOn = Effect.fnUntraced(function*(
   options: Net.ListenOptions,
   serverOptions: Net.ServerOpts,
-  handle: (socket: Net.Socket) => Effect.Effect<void>
+  handle: (socket: Net.Socket) => Effect.Effect<void>,
+  failure: (cause: Error & { code?: string }) => ReadonlyArray<string>
 ) {
   const server = yield* Effect.acquireRelease(
     Effect.callback<Net.Server, ListenError>((resume) => {
       const server = Net.createServer({ ...serverOptions, pauseOnConnect: true })
       const onError = (cause: Error & { code?: string }) => {
-        const where = `${options.host ?? "*"}:${options.port}`
-        const reason = cause.code === "EADDRINUSE" ? "bind: Address already in use" : cause.message
-        resume(Effect.fail(
-          new ListenError({
-            lines: [
-              `Warning: Could not create server TCP listening socket ${where}: ${reason}`,
-              `Failed listening on port ${options.port} (TCP), aborting.`
-            ],
-            cause
-          })
-        ))
+        resume(Effect.fail(new ListenError({ lines: failure(cause), cause })))
       }
       server.once("error", onError)
       server.listen(options, () => {
@@ -380,6 +375,25 @@ const listenTcp = Effect.fnUntraced(function*(
     run(handle(socket))
   })
   return server
+})
+
+/**
+ * The unix socket listener (`unixsocket`, `unixsocketperm`): a stale socket file is removed first, the
+ * file gets the configured permissions, and it is removed again when the listener closes, as
+ * redis-server does ("Removing the unix socket file.").
+ */
+const listenUnix = Effect.fnUntraced(function*(
+  path: string,
+  perm: number,
+  backlog: number,
+  handle: (socket: Net.Socket) => Effect.Effect<void>
+) {
+  yield* Effect.sync(() => FS.rmSync(path, { force: true }))
+  yield* Effect.addFinalizer(() =>
+    Effect.log("Removing the unix socket file.").pipe(Effect.andThen(Effect.sync(() => FS.rmSync(path, { force: true }))))
+  )
+  yield* listenOn({ path, backlog }, {}, handle, (cause) => [`Failed opening Unix socket: ${cause.message}`])
+  if (perm !== 0) yield* Effect.sync(() => FS.chmodSync(path, perm))
 })
 
 /** The listening TCP server as a service. */
@@ -405,17 +419,40 @@ export class RedisServer extends Context.Service<RedisServer, ListeningServer>()
       Effect.gen(function*() {
         const engine = yield* Engine
         const config = yield* ServerConfig
+        const backlog = config.getNumber("tcp-backlog")
+        const maxClients = () => config.getNumber("maxclients")
+        const serve = connection(engine, maxClients)
+        const path = config.get("unixsocket") ?? ""
+        // `port 0` in the configuration means no TCP listener, as in redis-server; `options.port: 0`
+        // (embedding) asks for a free port
         const port = options.port ?? config.getNumber("port")
-        const host = options.host ?? bindHost(config.get("bind") ?? "*")
-        const keepAlive = config.getNumber("tcp-keepalive")
-        const server = yield* listenTcp(
-          { port, ...(host === undefined ? {} : { host }), backlog: config.getNumber("tcp-backlog") },
-          { noDelay: true, keepAlive: keepAlive > 0, keepAliveInitialDelay: keepAlive * 1000 },
-          connection(engine, () => config.getNumber("maxclients"))
-        )
-        const address = server.address() as Net.AddressInfo
-        engine.listeningPort = address.port
-        return { host: address.address, port: address.port }
+        if (port === 0 && options.port === undefined && path === "") {
+          return yield* Effect.fail(new ListenError({ lines: ["Configured to not listen anywhere, exiting."], cause: undefined }))
+        }
+        let listening: ListeningServer = { host: "", port: 0 }
+        if (port !== 0 || options.port === 0) {
+          const host = options.host ?? bindHost(config.get("bind") ?? "*")
+          const keepAlive = config.getNumber("tcp-keepalive")
+          const server = yield* listenOn(
+            { port, ...(host === undefined ? {} : { host }), backlog },
+            { noDelay: true, keepAlive: keepAlive > 0, keepAliveInitialDelay: keepAlive * 1000 },
+            serve,
+            (cause) => [
+              `Warning: Could not create server TCP listening socket ${host ?? "*"}:${port}: ${
+                cause.code === "EADDRINUSE" ? "bind: Address already in use" : cause.message
+              }`,
+              `Failed listening on port ${port} (TCP), aborting.`
+            ]
+          )
+          const address = server.address() as Net.AddressInfo
+          engine.listeningPort = address.port
+          listening = { host: address.address, port: address.port }
+        }
+        if (path !== "") {
+          yield* listenUnix(path, parseInt(config.get("unixsocketperm") ?? "0", 8), backlog, connection(engine, maxClients, path))
+          listening = { ...listening, unixSocket: path }
+        }
+        return listening
       })
     )
 }

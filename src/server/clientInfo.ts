@@ -30,6 +30,7 @@ const clientFlags = (client: Client): string => {
   }
   if (client.dirtyCas) flags += "d"
   if (client.closeAfterReply) flags += "c"
+  if (client.unixSocket) flags += "U"
   if (client.noEvict) flags += "e"
   return flags === "" ? "N" : flags
 }
