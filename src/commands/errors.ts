@@ -167,6 +167,16 @@ export const LCS_EXCEEDS_PROTO_MAX_BULK_LEN =
   "ERR Insufficient memory, transient memory for LCS exceeds proto-max-bulk-len"
 export const LCS_ALLOCATION_FAILED = "ERR Insufficient memory, failed allocating transient memory for LCS"
 
+// Bitmaps (bitops.c)
+export const BIT_OFFSET_NOT_INTEGER = "ERR bit offset is not an integer or out of range"
+export const BIT_NOT_INTEGER = "ERR bit is not an integer or out of range"
+export const BIT_ARGUMENT_0_OR_1 = "ERR The bit argument must be 1 or 0."
+export const BITOP_NOT_SINGLE_KEY = "ERR BITOP NOT must be called with a single source key."
+export const BITFIELD_INVALID_TYPE =
+  "ERR Invalid bitfield type. Use something like i16 u8. Note that u64 is not supported but i64 is."
+export const BITFIELD_INVALID_OVERFLOW = "ERR Invalid OVERFLOW type specified"
+export const BITFIELD_RO_GET_ONLY = "ERR BITFIELD_RO only supports the GET subcommand"
+
 // Sorted sets (t_zset.c)
 export const ZADD_XX_AND_NX = "ERR XX and NX options at the same time are not compatible"
 export const ZADD_GT_LT_NX = "ERR GT, LT, and/or NX options at the same time are not compatible"

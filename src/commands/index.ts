@@ -2,6 +2,7 @@
 import type * as Layer from "effect/Layer"
 import { CommandRegistry } from "../server/CommandRegistry.ts"
 import type { CommandSpec } from "./CommandSpec.ts"
+import { bitmapCommands } from "./bitmaps.ts"
 import { configCommands } from "./config.ts"
 import { connectionCommands } from "./connection.ts"
 import { databaseCommands } from "./databases.ts"
@@ -25,6 +26,7 @@ export const allCommands: ReadonlyArray<CommandSpec> = [
   ...configCommands,
   ...keyCommands,
   ...stringCommands,
+  ...bitmapCommands,
   ...listCommands,
   ...hashCommands,
   ...setCommands,

@@ -14,6 +14,7 @@
 import fc from "fast-check"
 import { afterAll, beforeAll, expect, it } from "vitest"
 import { type Command, describeDifferential, type Servers } from "../support/differential.ts"
+import { bitmapCommand } from "../support/generators/bitmaps.ts"
 import { expireCommand } from "../support/generators/expire.ts"
 import { geoCommand } from "../support/generators/geo.ts"
 import { hashCommand } from "../support/generators/hashes.ts"
@@ -68,6 +69,7 @@ const expiringSequences: fc.Arbitrary<ReadonlyArray<Command>> = fc.array(
 
 const families: ReadonlyArray<readonly [string, fc.Arbitrary<ReadonlyArray<Command>>, number]> = [
   ["strings", sequencesOf(stringCommand), 150],
+  ["bitmaps", sequencesOf(bitmapCommand), 120],
   ["generic key commands (every type, RENAME, COPY, MOVE, SELECT)", sequencesOf(keyCommand), 150],
   ["EXPIRE family, TTL, PERSIST, SET/GETEX with times", sequencesOf(expireCommand), 150],
   ["lists (blocking forms included)", sequencesOf(listCommand), 120],
