@@ -177,6 +177,14 @@ export const BITFIELD_INVALID_TYPE =
 export const BITFIELD_INVALID_OVERFLOW = "ERR Invalid OVERFLOW type specified"
 export const BITFIELD_RO_GET_ONLY = "ERR BITFIELD_RO only supports the GET subcommand"
 
+// HyperLogLog (hyperloglog.c)
+export const HLL_INVALID_VALUE = "WRONGTYPE Key is not a valid HyperLogLog string value."
+export const HLL_CORRUPTED = "INVALIDOBJ Corrupted HLL object detected"
+export const HLL_DEBUG_NO_KEY = "ERR The specified key does not exist"
+export const HLL_NOT_SPARSE = "ERR HLL encoding is not sparse"
+export const unknownPfdebugSubcommand = (sub: string): string =>
+  sanitizeErrorText(`ERR Unknown PFDEBUG subcommand '${sub.split("\0")[0]}'`)
+
 // Sorted sets (t_zset.c)
 export const ZADD_XX_AND_NX = "ERR XX and NX options at the same time are not compatible"
 export const ZADD_GT_LT_NX = "ERR GT, LT, and/or NX options at the same time are not compatible"

@@ -8,6 +8,7 @@ import { connectionCommands } from "./connection.ts"
 import { databaseCommands } from "./databases.ts"
 import { geoCommands } from "./geo.ts"
 import { hashCommands } from "./hashes.ts"
+import { hyperloglogCommands } from "./hyperloglog.ts"
 import { keyCommands } from "./keys.ts"
 import { listCommands } from "./lists.ts"
 import { replicationCommands } from "./replication.ts"
@@ -27,6 +28,7 @@ export const allCommands: ReadonlyArray<CommandSpec> = [
   ...keyCommands,
   ...stringCommands,
   ...bitmapCommands,
+  ...hyperloglogCommands,
   ...listCommands,
   ...hashCommands,
   ...setCommands,

@@ -19,6 +19,7 @@ import { expireCommand } from "../support/generators/expire.ts"
 import { geoCommand } from "../support/generators/geo.ts"
 import { hashCommand } from "../support/generators/hashes.ts"
 import { keyCommand } from "../support/generators/keys.ts"
+import { hllCommand } from "../support/generators/hyperloglog.ts"
 import { listCommand } from "../support/generators/lists.ts"
 import { setCommand } from "../support/generators/sets.ts"
 import { groupSequences, streamSequences } from "../support/generators/streams.ts"
@@ -70,6 +71,7 @@ const expiringSequences: fc.Arbitrary<ReadonlyArray<Command>> = fc.array(
 const families: ReadonlyArray<readonly [string, fc.Arbitrary<ReadonlyArray<Command>>, number]> = [
   ["strings", sequencesOf(stringCommand), 150],
   ["bitmaps", sequencesOf(bitmapCommand), 120],
+  ["HyperLogLog", sequencesOf(hllCommand, 15), 80],
   ["generic key commands (every type, RENAME, COPY, MOVE, SELECT)", sequencesOf(keyCommand), 150],
   ["EXPIRE family, TTL, PERSIST, SET/GETEX with times", sequencesOf(expireCommand), 150],
   ["lists (blocking forms included)", sequencesOf(listCommand), 120],
