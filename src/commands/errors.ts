@@ -185,6 +185,9 @@ export const HLL_NOT_SPARSE = "ERR HLL encoding is not sparse"
 export const unknownPfdebugSubcommand = (sub: string): string =>
   sanitizeErrorText(`ERR Unknown PFDEBUG subcommand '${sub.split("\0")[0]}'`)
 
+// SORT (sort.c)
+export const SORT_SCORE_NOT_DOUBLE = "ERR One or more scores can't be converted into double"
+
 // Sorted sets (t_zset.c)
 export const ZADD_XX_AND_NX = "ERR XX and NX options at the same time are not compatible"
 export const ZADD_GT_LT_NX = "ERR GT, LT, and/or NX options at the same time are not compatible"

@@ -14,6 +14,7 @@ import { listCommands } from "./lists.ts"
 import { replicationCommands } from "./replication.ts"
 import { serverCommands } from "./server.ts"
 import { setCommands } from "./sets.ts"
+import { sortCommands } from "./sort.ts"
 import { streamCommands } from "./streams.ts"
 import { stringCommands } from "./strings.ts"
 import { transactionCommands } from "./transactions.ts"
@@ -29,6 +30,7 @@ export const allCommands: ReadonlyArray<CommandSpec> = [
   ...stringCommands,
   ...bitmapCommands,
   ...hyperloglogCommands,
+  ...sortCommands,
   ...listCommands,
   ...hashCommands,
   ...setCommands,

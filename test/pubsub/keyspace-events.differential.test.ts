@@ -23,6 +23,7 @@ import { hllCommand } from "../support/generators/hyperloglog.ts"
 import { listCommand } from "../support/generators/lists.ts"
 import { setCommand } from "../support/generators/sets.ts"
 import { groupSequences, streamSequences } from "../support/generators/streams.ts"
+import { listSortSequence } from "../support/generators/sort.ts"
 import { stringCommand } from "../support/generators/strings.ts"
 import { zsetCommand } from "../support/generators/zsets.ts"
 import { type EventStream, ourEvents, type PMessage, redisEvents, showMessages } from "../support/keyspaceEvents.ts"
@@ -72,6 +73,7 @@ const families: ReadonlyArray<readonly [string, fc.Arbitrary<ReadonlyArray<Comma
   ["strings", sequencesOf(stringCommand), 150],
   ["bitmaps", sequencesOf(bitmapCommand), 120],
   ["HyperLogLog", sequencesOf(hllCommand, 15), 80],
+  ["SORT (BY and GET lookups, STORE)", listSortSequence, 100],
   ["generic key commands (every type, RENAME, COPY, MOVE, SELECT)", sequencesOf(keyCommand), 150],
   ["EXPIRE family, TTL, PERSIST, SET/GETEX with times", sequencesOf(expireCommand), 150],
   ["lists (blocking forms included)", sequencesOf(listCommand), 120],
