@@ -243,6 +243,8 @@ export const hyperloglogCommands = [
     arity: -2,
     flags: "write denyoom",
     keys: [1, -1, 1],
+    // two key specs (the target, then sources from index 2): Redis finds no keys in "PFMERGE dest" alone
+    getKeys: (argv) => (argv.length < 3 ? [] : argv.map((_, i) => i).slice(1)),
     acl: "@write @hyperloglog @slow",
     docs: {
       summary: "Merge N different HyperLogLogs into a single one.",

@@ -163,6 +163,8 @@ const apply = (model: Model, argv: ReadonlyArray<string>): Expected => {
       const bytes = bytesOf(slot) ?? []
       const bitUnit = argv[4]?.toUpperCase() === "BIT"
       const total = bitUnit ? bytes.length * 8 : bytes.length
+      // two negative indexes in the wrong order are an empty range, before any clamping
+      if (argv.length > 2 && Number(argv[2]) < 0 && Number(argv[3]) < 0 && Number(argv[2]) > Number(argv[3])) return 0n
       const [s, e] = argv.length === 2 ? [0, total - 1] : range(Number(argv[2]), Number(argv[3]), total)
       let count = 0
       for (let b = s; b <= e; b++) {
