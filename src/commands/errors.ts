@@ -87,6 +87,8 @@ export const subcommandSyntaxError = (sub: string, container: string): string =>
   sanitizeErrorText(
     `ERR unknown subcommand or wrong number of arguments for '${sub.slice(0, 128)}'. Try ${container.toUpperCase()} HELP.`
   )
+export const SLOWLOG_COUNT = "ERR count should be greater than or equal to -1"
+export const latencyNoSamples = (event: string): string => sanitizeErrorText(`ERR No samples available for event '${event.split("\0")[0]}'`)
 export const NO_SUCH_CLIENT = "ERR No such client"
 export const INVALID_CLIENT_ID = "ERR Invalid client ID"
 export const CLIENT_ID_NOT_POSITIVE = "ERR client-id should be greater than 0"

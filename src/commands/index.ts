@@ -11,6 +11,7 @@ import { hashCommands } from "./hashes.ts"
 import { hyperloglogCommands } from "./hyperloglog.ts"
 import { keyCommands } from "./keys.ts"
 import { listCommands } from "./lists.ts"
+import { lolwutCommands } from "./lolwut.ts"
 import { replicationCommands } from "./replication.ts"
 import { serverCommands } from "./server.ts"
 import { setCommands } from "./sets.ts"
@@ -37,7 +38,8 @@ export const allCommands: ReadonlyArray<CommandSpec> = [
   ...zsetCommands,
   ...geoCommands,
   ...streamCommands,
-  ...replicationCommands
+  ...replicationCommands,
+  ...lolwutCommands
 ]
 
 /** The core's commands, contributed to the registry for the Layer's lifetime. */
