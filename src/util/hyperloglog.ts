@@ -83,6 +83,26 @@ const murmurHash64A = (s: string, seed: number): void => {
   resultLo = (resultLo ^ (resultHi >>> 15)) >>> 0
 }
 
+/** hllPatLen of the 8 bytes of a little-endian 64-bit integer given as its halves (PFSELFTEST's elements). */
+export const hllPatLenOfWords = (lo: number, hi: number): number => {
+  // MurmurHash64A of 8 bytes: one block, no tail
+  mul64(0, 8, M_HI, M_LO)
+  const hh = resultHi
+  const hl = (resultLo ^ 0xadc83b19) >>> 0
+  mul64(hi, lo, M_HI, M_LO)
+  const xl = (resultLo ^ (resultHi >>> 15)) >>> 0
+  mul64(resultHi, xl, M_HI, M_LO)
+  mul64((hh ^ resultHi) >>> 0, (hl ^ resultLo) >>> 0, M_HI, M_LO)
+  const h1 = resultHi
+  const l1 = (resultLo ^ (resultHi >>> 15)) >>> 0
+  mul64(h1, l1, M_HI, M_LO)
+  resultLo = (resultLo ^ (resultHi >>> 15)) >>> 0
+  const index = resultLo & (HLL_REGISTERS - 1)
+  const low = ((resultLo >>> 14) | (resultHi << 18)) >>> 0
+  const count = low !== 0 ? countTrailingZeros(low) + 1 : countTrailingZeros((resultHi >>> 14) | (1 << 18)) + 33
+  return (index << 6) | count
+}
+
 /** The 64-bit MurmurHash64A of a latin1 string, for tests. */
 export const murmurHash64ABig = (s: string, seed: number): bigint => {
   murmurHash64A(s, seed)
@@ -534,9 +554,14 @@ export const hllSelfTest = (maxBytes: number, random: () => number = Math.random
   const dense = Buffer.alloc(HLL_DENSE_SIZE)
   dense[4] = HLL_DENSE
   const expected = new Uint8Array(HLL_REGISTERS)
+  // register values from a xorshift generator seeded once (16 million draws)
+  let state = (Math.floor(random() * 4294967296) | 1) >>> 0
   for (let cycle = 0; cycle < 1000; cycle++) {
     for (let i = 0; i < HLL_REGISTERS; i++) {
-      const r = Math.floor(random() * 64)
+      state ^= state << 13
+      state ^= state >>> 17
+      state ^= state << 5
+      const r = state & REGISTER_MAX
       expected[i] = r
       denseSetRegister(dense, i, r)
     }
@@ -552,12 +577,9 @@ export const hllSelfTest = (maxBytes: number, random: () => number = Math.random
   let checkpoint = 1
   const seedHi = Math.floor(random() * 4294967296) >>> 0
   const seedLo = Math.floor(random() * 4294967296) >>> 0
-  const element = Buffer.alloc(8)
   for (let j = 1; j <= 10_000_000; j++) {
     // the element is the 8 bytes of j ^ seed, little endian
-    element.writeUInt32LE((j ^ seedLo) >>> 0, 0)
-    element.writeUInt32LE(seedHi, 4)
-    const packed = hllPatLen(element.latin1Slice(0, 8))
+    const packed = hllPatLenOfWords((j ^ seedLo) >>> 0, seedHi)
     denseSet(denseHll, packed >> 6, packed & 63)
     hllAddPacked(sparse, packed, maxBytes)
     if (j !== checkpoint) continue

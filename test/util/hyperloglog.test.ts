@@ -12,6 +12,7 @@ import {
   hllAddPacked,
   hllCount,
   hllPatLen,
+  hllPatLenOfWords,
   hllSelfTest,
   murmurHash64ABig,
   sparseToDense
@@ -75,6 +76,18 @@ describe("HyperLogLog codec", () => {
     )
   })
 
+  it("hllPatLenOfWords (PFSELFTEST's 8-byte elements) equals hllPatLen of the same bytes", () => {
+    fc.assert(
+      fc.property(fc.integer({ min: 0, max: 0xffffffff }), fc.integer({ min: 0, max: 0xffffffff }), (lo, hi) => {
+        const bytes = Buffer.alloc(8)
+        bytes.writeUInt32LE(lo, 0)
+        bytes.writeUInt32LE(hi, 4)
+        expect(hllPatLenOfWords(lo, hi)).toBe(hllPatLen(latin1(bytes)))
+      }),
+      { numRuns: 2000 }
+    )
+  })
+
   it("a sparse HLL and a dense one fed the same elements have the same registers and count", () => {
     fc.assert(
       fc.property(fc.array(fc.string(), { maxLength: 300 }), fc.constantFrom(3000, 100, 30), (elements, maxBytes) => {
@@ -97,7 +110,7 @@ describe("HyperLogLog codec", () => {
     )
   })
 
-  it("PFSELFTEST's checks pass", () => {
+  it("PFSELFTEST's checks pass (its 8-byte elements hashed from their halves as the string path does)", () => {
     expect(hllSelfTest(3000)).toBeUndefined()
   }, 60_000)
 })
