@@ -63,10 +63,17 @@ const allowsProtected = (ctx: CommandContext): boolean => {
   return setting === "yes" || (setting === "local" && isLocalClient(ctx.client.addr))
 }
 
+/** Redis's SENSITIVE_CONFIG directives. */
+const SENSITIVE_CONFIGS = new Set(["masteruser", "masterauth", "requirepass"])
+
 const configSetHandler = (ctx: CommandContext, argv: ReadonlyArray<string>): void => {
   if (argv.length % 2 === 1) return ctx.reply.error(Errors.SYNTAX)
   const pairs: Array<readonly [string, string]> = []
-  for (let i = 2; i < argv.length; i += 2) pairs.push([argv[i]!, argv[i + 1]!])
+  for (let i = 2; i < argv.length; i += 2) {
+    pairs.push([argv[i]!, argv[i + 1]!])
+    // SENSITIVE_CONFIG values never show in SLOWLOG or MONITOR, whatever the command's outcome
+    if (SENSITIVE_CONFIGS.has(argv[i]!.toLowerCase())) ctx.redact(i + 1)
+  }
   const failure = configSet(ctx.config, pairs, allowsProtected(ctx))
   if (failure === undefined) return ctx.reply.ok()
   ctx.reply.error(Errors.sanitizeErrorText(

@@ -87,6 +87,8 @@ export const subcommandSyntaxError = (sub: string, container: string): string =>
   sanitizeErrorText(
     `ERR unknown subcommand or wrong number of arguments for '${sub.slice(0, 128)}'. Try ${container.toUpperCase()} HELP.`
   )
+export const SLOWLOG_COUNT = "ERR count should be greater than or equal to -1"
+export const latencyNoSamples = (event: string): string => sanitizeErrorText(`ERR No samples available for event '${event.split("\0")[0]}'`)
 export const NO_SUCH_CLIENT = "ERR No such client"
 export const INVALID_CLIENT_ID = "ERR Invalid client ID"
 export const CLIENT_ID_NOT_POSITIVE = "ERR client-id should be greater than 0"
@@ -166,6 +168,27 @@ export const LCS_TOO_LONG = "ERR String too long for LCS"
 export const LCS_EXCEEDS_PROTO_MAX_BULK_LEN =
   "ERR Insufficient memory, transient memory for LCS exceeds proto-max-bulk-len"
 export const LCS_ALLOCATION_FAILED = "ERR Insufficient memory, failed allocating transient memory for LCS"
+
+// Bitmaps (bitops.c)
+export const BIT_OFFSET_NOT_INTEGER = "ERR bit offset is not an integer or out of range"
+export const BIT_NOT_INTEGER = "ERR bit is not an integer or out of range"
+export const BIT_ARGUMENT_0_OR_1 = "ERR The bit argument must be 1 or 0."
+export const BITOP_NOT_SINGLE_KEY = "ERR BITOP NOT must be called with a single source key."
+export const BITFIELD_INVALID_TYPE =
+  "ERR Invalid bitfield type. Use something like i16 u8. Note that u64 is not supported but i64 is."
+export const BITFIELD_INVALID_OVERFLOW = "ERR Invalid OVERFLOW type specified"
+export const BITFIELD_RO_GET_ONLY = "ERR BITFIELD_RO only supports the GET subcommand"
+
+// HyperLogLog (hyperloglog.c)
+export const HLL_INVALID_VALUE = "WRONGTYPE Key is not a valid HyperLogLog string value."
+export const HLL_CORRUPTED = "INVALIDOBJ Corrupted HLL object detected"
+export const HLL_DEBUG_NO_KEY = "ERR The specified key does not exist"
+export const HLL_NOT_SPARSE = "ERR HLL encoding is not sparse"
+export const unknownPfdebugSubcommand = (sub: string): string =>
+  sanitizeErrorText(`ERR Unknown PFDEBUG subcommand '${sub.split("\0")[0]}'`)
+
+// SORT (sort.c)
+export const SORT_SCORE_NOT_DOUBLE = "ERR One or more scores can't be converted into double"
 
 // Sorted sets (t_zset.c)
 export const ZADD_XX_AND_NX = "ERR XX and NX options at the same time are not compatible"

@@ -2,16 +2,20 @@
 import type * as Layer from "effect/Layer"
 import { CommandRegistry } from "../server/CommandRegistry.ts"
 import type { CommandSpec } from "./CommandSpec.ts"
+import { bitmapCommands } from "./bitmaps.ts"
 import { configCommands } from "./config.ts"
 import { connectionCommands } from "./connection.ts"
 import { databaseCommands } from "./databases.ts"
 import { geoCommands } from "./geo.ts"
 import { hashCommands } from "./hashes.ts"
+import { hyperloglogCommands } from "./hyperloglog.ts"
 import { keyCommands } from "./keys.ts"
 import { listCommands } from "./lists.ts"
+import { lolwutCommands } from "./lolwut.ts"
 import { replicationCommands } from "./replication.ts"
 import { serverCommands } from "./server.ts"
 import { setCommands } from "./sets.ts"
+import { sortCommands } from "./sort.ts"
 import { streamCommands } from "./streams.ts"
 import { stringCommands } from "./strings.ts"
 import { transactionCommands } from "./transactions.ts"
@@ -25,13 +29,17 @@ export const allCommands: ReadonlyArray<CommandSpec> = [
   ...configCommands,
   ...keyCommands,
   ...stringCommands,
+  ...bitmapCommands,
+  ...hyperloglogCommands,
+  ...sortCommands,
   ...listCommands,
   ...hashCommands,
   ...setCommands,
   ...zsetCommands,
   ...geoCommands,
   ...streamCommands,
-  ...replicationCommands
+  ...replicationCommands,
+  ...lolwutCommands
 ]
 
 /** The core's commands, contributed to the registry for the Layer's lifetime. */

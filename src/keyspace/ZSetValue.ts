@@ -477,6 +477,11 @@ export class ZSetValue implements ObjectValue {
     return this.tree!.dict.get(member)?.score
   }
 
+  /** zsetConvert(OBJ_ENCODING_SKIPLIST) from outside, as SORT does to the set it sorts. */
+  convertToSkiplist(): void {
+    if (this.members !== null) this.toSkiplist()
+  }
+
   /** zsetConvert to skiplist. */
   private toSkiplist(): void {
     const members = this.members!

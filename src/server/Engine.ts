@@ -128,6 +128,9 @@ export type CheckResult = undefined | string | typeof QUEUED | typeof POSTPONED
  */
 export type MonitorFeed = (client: Client, command: RuntimeCommand, argv: ReadonlyArray<string>) => void
 
+/** Sees a command that took at least `slowCommandMinUsec` (SLOWLOG, LATENCY): its logged argv and duration. */
+export type SlowCommandFeed = (client: Client, command: RuntimeCommand, argv: ReadonlyArray<string>, usec: number) => void
+
 /** The condition clients postponed by CLIENT PAUSE wait on. */
 export const PAUSE_LIFTED = "pause-lifted"
 /** The condition WAIT waits on: replicas acknowledged more of the replication stream. */
@@ -176,6 +179,13 @@ export class EngineState {
   requestReplicaAcks: () => void = () => {}
   /** Set while clients MONITOR (the MONITOR Layer): sees every executed command. */
   monitorFeed: MonitorFeed | undefined = undefined
+  /**
+   * Set by the SLOWLOG Layer: called after every call() counted in the stats (and every blocked command
+   * when it is unblocked) whose duration in microseconds reaches `slowCommandMinUsec`, Infinity when
+   * nothing is interested (then the seam costs call() one comparison).
+   */
+  slowCommandFeed: SlowCommandFeed | undefined = undefined
+  slowCommandMinUsec = Infinity
   private nextClientId = 1
   private readonly protoMaxBulkLen: { value: number }
   private readonly queryBufferLimit = { value: 1024 * 1024 * 1024 }
@@ -727,10 +737,12 @@ export class EngineState {
         }
       }
       if (result !== BLOCKED && caller.stats) {
+        const usec = Math.round((ended - started) * 1000)
         command.calls++
-        command.usec += Math.round((ended - started) * 1000)
+        command.usec += usec
         if (this.failed) command.failedCalls++
         this.stats.totalCommands++
+        if (usec >= this.slowCommandMinUsec) this.slowCommandFeed!(client, command, ctx.loggedArgv(argv), usec)
       }
       // MONITOR: the one cost of the seam when nobody monitors is this comparison. Feeding counts in
       // neither this command's duration nor the next one's.
@@ -886,6 +898,8 @@ export class EngineState {
     } else {
       state.command.calls++
       this.stats.totalCommands++
+      // logged when it ends, as Redis's updateStatsOnUnblock (its time blocked does not count)
+      if (0 >= this.slowCommandMinUsec) this.slowCommandFeed!(client, state.command, state.argv, 0)
       // the blocked command has replied: CLIENT REPLY SKIP has now skipped it
       if (client.output.mode === "skipping") client.output.mode = "on"
     }

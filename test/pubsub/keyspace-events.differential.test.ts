@@ -14,13 +14,16 @@
 import fc from "fast-check"
 import { afterAll, beforeAll, expect, it } from "vitest"
 import { type Command, describeDifferential, type Servers } from "../support/differential.ts"
+import { bitmapCommand } from "../support/generators/bitmaps.ts"
 import { expireCommand } from "../support/generators/expire.ts"
 import { geoCommand } from "../support/generators/geo.ts"
 import { hashCommand } from "../support/generators/hashes.ts"
 import { keyCommand } from "../support/generators/keys.ts"
+import { hllCommand } from "../support/generators/hyperloglog.ts"
 import { listCommand } from "../support/generators/lists.ts"
 import { setCommand } from "../support/generators/sets.ts"
 import { groupSequences, streamSequences } from "../support/generators/streams.ts"
+import { listSortSequence } from "../support/generators/sort.ts"
 import { stringCommand } from "../support/generators/strings.ts"
 import { zsetCommand } from "../support/generators/zsets.ts"
 import { type EventStream, ourEvents, type PMessage, redisEvents, showMessages } from "../support/keyspaceEvents.ts"
@@ -68,6 +71,9 @@ const expiringSequences: fc.Arbitrary<ReadonlyArray<Command>> = fc.array(
 
 const families: ReadonlyArray<readonly [string, fc.Arbitrary<ReadonlyArray<Command>>, number]> = [
   ["strings", sequencesOf(stringCommand), 150],
+  ["bitmaps", sequencesOf(bitmapCommand), 120],
+  ["HyperLogLog", sequencesOf(hllCommand, 15), 80],
+  ["SORT (BY and GET lookups, STORE)", listSortSequence, 100],
   ["generic key commands (every type, RENAME, COPY, MOVE, SELECT)", sequencesOf(keyCommand), 150],
   ["EXPIRE family, TTL, PERSIST, SET/GETEX with times", sequencesOf(expireCommand), 150],
   ["lists (blocking forms included)", sequencesOf(listCommand), 120],
