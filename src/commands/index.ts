@@ -5,6 +5,7 @@ import type { CommandSpec } from "./CommandSpec.ts"
 import { configCommands } from "./config.ts"
 import { connectionCommands } from "./connection.ts"
 import { databaseCommands } from "./databases.ts"
+import { dumpCommands } from "./dump.ts"
 import { geoCommands } from "./geo.ts"
 import { hashCommands } from "./hashes.ts"
 import { keyCommands } from "./keys.ts"
@@ -24,6 +25,7 @@ export const allCommands: ReadonlyArray<CommandSpec> = [
   ...databaseCommands,
   ...configCommands,
   ...keyCommands,
+  ...dumpCommands,
   ...stringCommands,
   ...listCommands,
   ...hashCommands,

@@ -197,6 +197,24 @@ export class Database {
   }
 
   /**
+   * Adds a key read from a file to a database nobody uses yet (persistence loads into fresh databases
+   * and swaps them in once the file is read): no event, no waiter, no snapshot guard. `lru` is the
+   * LRU clock the value gets. False when the key is already there.
+   */
+  loadKey(key: string, value: Value, expireAt: number | bigint, lru: number): boolean {
+    if (this.entries.has(key)) return false
+    if (typeof value === "string") {
+      this.entries.set(key, new StoredString(value, lru))
+    } else {
+      value.lru = lru
+      this.entries.set(key, value)
+    }
+    this.slots.push(key)
+    if (expireAt !== -1) this.setExpire(key, expireAt)
+    return true
+  }
+
+  /**
    * Sets a key to a value whether or not it exists (setKey). Without `keepTtl` the key loses its TTL,
    * as SET does.
    */
