@@ -571,6 +571,11 @@ export class EngineState {
     if (caller.checkOom && hooks.outOfMemory !== undefined && this.deniedByOom(client, command) && hooks.outOfMemory()) {
       return Errors.OOM
     }
+    // stop-writes-on-bgsave-error: writes (or EXEC of one) and PING, except from the master or the AOF
+    if (hooks.diskError !== undefined && caller.name === "client" && (this.isWriteCall(client, command) || command.spec.name === "ping")) {
+      const misconf = hooks.diskError()
+      if (misconf !== undefined) return misconf
+    }
     if (!caller.script && caller.checkReadonly && this.refusesWrites(client, command)) return Errors.READONLY_REPLICA
     if (caller.checkContext) {
       if (client.subscriptions > 0 && client.resp === 2 && !command.allowedSubscribed) {
@@ -593,6 +598,11 @@ export class EngineState {
   /** EXEC of a transaction: its flags are those of what it queued. */
   private isExec(client: Client, command: RuntimeCommand): boolean {
     return command.runsInMulti && client.multi !== undefined && command.spec.name === "exec"
+  }
+
+  /** A write, or EXEC of one (processCommand's is_write_command). */
+  private isWriteCall(client: Client, command: RuntimeCommand): boolean {
+    return this.isExec(client, command) ? client.multi!.some((q) => q.command.isWrite) : command.isWrite
   }
 
   /** The read-only replica rule: a write (or EXEC of one) on a replica with replica-read-only. */
