@@ -13,6 +13,8 @@ export interface DatabaseHost {
    * are not deleted (on a replica, until the master says so).
    */
   readonly expiryHeld: boolean
+  /** While an AOF is replayed nothing expires: keys past their time read as live (keyIsExpired while loading). */
+  readonly loading: boolean
   /** Deletes an expired key with its side effects (stats, notification, propagation, WATCH). */
   expireKey(db: Database, key: string): void
   hit(): void
@@ -103,6 +105,7 @@ export class Database {
     if (this.expires.size !== 0) {
       const at = this.expires.get(key)
       if (at !== undefined && at < this.host.now) {
+        if (this.host.loading) return stored
         if (this.host.expiryHeld) return undefined
         this.host.expireKey(this, key)
         return undefined

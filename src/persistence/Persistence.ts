@@ -25,6 +25,7 @@ import type { CommandContext } from "../server/CommandContext.ts"
 import { CommandRegistry, type InfoField, type Registry } from "../server/CommandRegistry.ts"
 import { Engine, type EngineState } from "../server/Engine.ts"
 import { REDIS_VERSION } from "../version.ts"
+import { AofState } from "./Aof.ts"
 import { RdbError } from "./rdb/format.ts"
 import { encodeKeyspace, KeyspaceLoad, loadKeyspace, SnapshotEncoder } from "./rdb/keyspace.ts"
 import { RdbFatal, RdbFormatError } from "./rdb/rdb.ts"
@@ -103,7 +104,7 @@ export class PersistenceState {
   readonly config: ConfigStore
   private readonly clock: Clock.Clock
   private readonly logLine: (level: Level, line: string) => void
-  private readonly runBackground: (effect: Effect.Effect<void>) => Fiber.Fiber<void>
+  readonly runBackground: (effect: Effect.Effect<void>) => Fiber.Fiber<void>
   readonly exit: () => void
 
   /** Unix seconds of the last successful save (LASTSAVE; start-up time before any). */
@@ -124,6 +125,8 @@ export class PersistenceState {
   functions: Array<string> = []
   /** A shutdown asked by a signal and not done yet (SHUTDOWN ABORT cancels it). */
   shutdownAsap = false
+  /** The AOF (off unless `appendonly yes`). */
+  readonly aof: AofState
 
   constructor(
     engine: EngineState,
@@ -142,6 +145,19 @@ export class PersistenceState {
     this.runBackground = runBackground
     this.exit = exit
     this.lastSave = this.nowSeconds()
+    this.aof = new AofState(this)
+  }
+
+  readonly version = REDIS_VERSION
+
+  usedMemory(): number {
+    const m = process.memoryUsage()
+    return m.heapUsed + m.external
+  }
+
+  /** hasActiveChildProcess: a background save or AOF rewrite in progress. */
+  childActive(): boolean {
+    return this.bgsave !== undefined || this.aof.rewrite !== undefined
   }
 
   nowMs(): number {
@@ -166,8 +182,7 @@ export class PersistenceState {
   }
 
   private saveOptions() {
-    const m = process.memoryUsage()
-    return { version: REDIS_VERSION, usedMemory: m.heapUsed + m.external, functions: this.functions }
+    return { version: REDIS_VERSION, usedMemory: this.usedMemory(), functions: this.functions }
   }
 
   // --- saving --------------------------------------------------------------------------------------
@@ -248,7 +263,7 @@ export class PersistenceState {
    * logged) when the save cannot start.
    */
   startBgsave(): boolean {
-    if (this.bgsave !== undefined) return false
+    if (this.childActive()) return false
     this.rdbSaves++
     this.dirtyBeforeBgsave = this.keyspace.dirty
     this.lastBgsaveTry = this.nowSeconds()
@@ -346,7 +361,8 @@ export class PersistenceState {
 
   /** serverCron's persistence part: a scheduled BGSAVE, then the save points. */
   cron(): void {
-    if (this.bgsave !== undefined || this.loading !== undefined) return
+    this.aof.cron()
+    if (this.childActive() || this.loading !== undefined) return
     const now = this.nowSeconds()
     const mayRetry = now - this.lastBgsaveTry > BGSAVE_RETRY_DELAY || this.lastBgsaveOk
     if (this.bgsaveScheduled && mayRetry) {
@@ -368,6 +384,7 @@ export class PersistenceState {
     if (!this.lastBgsaveOk && this.saveParams.length > 0 && this.config.getBool("stop-writes-on-bgsave-error")) {
       return Errors.MISCONF_BGSAVE
     }
+    if (this.aof.status !== "off" && !this.aof.lastWriteOk) return `MISCONF Errors writing to the AOF file: ${this.aof.lastWriteError}`
     return undefined
   }
 
@@ -384,6 +401,11 @@ export class PersistenceState {
     if (this.bgsave !== undefined) {
       this.log("warning", "There is a child saving an .rdb. Killing it!")
       this.killBgsave()
+    }
+    if (!this.aof.shutdown((flags & SHUTDOWN_FORCE) !== 0)) {
+      this.log("warning", "Errors trying to shut down the server. Check the logs for more information.")
+      this.shutdownAsap = false
+      return false
     }
     if ((this.saveParams.length > 0 && (flags & SHUTDOWN_NOSAVE) === 0) || (flags & SHUTDOWN_SAVE) !== 0) {
       this.log("notice", "Saving the final RDB snapshot before exiting.")
@@ -411,6 +433,8 @@ export class PersistenceState {
   loadDataFromDisk(): Effect.Effect<void, LoadError> {
     const self = this
     return Effect.gen(function*() {
+      if (self.config.getBool("appendonly")) return yield* self.loadAofAtStart()
+      self.aof.ready = true
       const file = self.filename
       if (!existsSync(file)) return
       const started = self.nowMs()
@@ -447,16 +471,48 @@ export class PersistenceState {
     })
   }
 
-  private startLoading(totalBytes: number): void {
+  /** Start-up with `appendonly yes`: the manifest, the AOF files, then the AOF opened for appending. */
+  private loadAofAtStart(): Effect.Effect<void, LoadError> {
+    const self = this
+    return Effect.gen(function*() {
+      const started = self.nowMs()
+      const manifestError = self.aof.loadManifestFromDisk()
+      if (manifestError !== undefined) return yield* Effect.fail(new LoadError(manifestError.lines))
+      const loading = self.aof.loadFiles()
+      let step = loading.next()
+      while (step.done !== true) {
+        yield* Effect.promise(() => new Promise((resolve) => setImmediate(resolve)))
+        step = loading.next()
+      }
+      const ret = step.value
+      if (ret === "failed") return yield* Effect.fail(new LoadError([]))
+      if (ret !== "not_exist") self.log("notice", `DB loaded from append only file: ${((self.nowMs() - started) / 1000).toFixed(3)} seconds`)
+      if (!self.aof.openOnStart()) return yield* Effect.fail(new LoadError([]))
+      self.aof.delHistoryFiles()
+      self.aof.ready = true
+    })
+  }
+
+  /** loading_loaded_bytes */
+  progress(loadedBytes: number): void {
+    if (this.loading !== undefined) this.loading.loadedBytes = loadedBytes
+  }
+
+  startLoading(totalBytes: number): void {
     this.loading = { startTime: this.nowSeconds(), totalBytes, loadedBytes: 0, rdbUsedMem: 0 }
     this.engine.loading = true
     this.lastLoadKeysLoaded = 0
     this.lastLoadKeysExpired = 0
   }
 
-  private stopLoading(): void {
+  stopLoading(): void {
     this.loading = undefined
     this.engine.loading = false
+  }
+
+  /** The lines Redis logs on a file it cannot load. */
+  loadFailureLines(e: unknown): ReadonlyArray<string> {
+    return this.loadFailure(e).lines
   }
 
   /** The lines Redis logs before exiting on a file it cannot load. */
@@ -510,6 +566,27 @@ export class PersistenceState {
     ctx.reply.ok()
   }
 
+  /** DEBUG LOADAOF: the AOF files loaded again in place of the keyspace. */
+  debugLoadAof(ctx: CommandContext): void {
+    if (this.aof.status !== "off") this.aof.flush(true)
+    this.keyspace.flushAll()
+    const manifestError = this.aof.loadManifestFromDisk()
+    if (manifestError !== undefined) {
+      for (const line of manifestError.lines) this.log("warning", line)
+      return ctx.reply.error("ERR Error trying to load the AOF files")
+    }
+    this.aof.delHistoryFiles()
+    const loading = this.aof.loadFiles()
+    let step = loading.next()
+    while (step.done !== true) step = loading.next()
+    if (step.value !== "ok" && step.value !== "empty" && step.value !== "truncated") {
+      return ctx.reply.error("ERR Error trying to load the AOF files")
+    }
+    this.keyspace.dirty = 0
+    this.log("warning", "Append Only File loaded by DEBUG LOADAOF")
+    ctx.reply.ok()
+  }
+
   /** DEBUG RELOAD NOFLUSH / MERGE: the file's keys added to what is there (MERGE replaces duplicates). */
   private mergeLoad(bytes: Buffer, flush: boolean, merge: boolean): void {
     const staging = new KeyspaceLoad(this.keyspace, this.config, bytes, (level, line) => this.log(level === "debug" ? "verbose" : level, line))
@@ -538,6 +615,7 @@ export class PersistenceState {
   infoFields(): Array<InfoField> {
     const now = this.nowSeconds()
     const bgsave = this.bgsave
+    const aof = this.aof
     const fields: Array<InfoField> = [
       ["loading", this.loading !== undefined ? 1 : 0],
       ["current_save_keys_processed", bgsave?.encoder.keysWritten ?? 0],
@@ -550,8 +628,28 @@ export class PersistenceState {
       ["rdb_current_bgsave_time_sec", bgsave !== undefined ? now - bgsave.startedAt : -1],
       ["rdb_saves", this.rdbSaves],
       ["rdb_last_load_keys_expired", this.lastLoadKeysExpired],
-      ["rdb_last_load_keys_loaded", this.lastLoadKeysLoaded]
+      ["rdb_last_load_keys_loaded", this.lastLoadKeysLoaded],
+      ["aof_enabled", aof.status !== "off" ? 1 : 0],
+      ["aof_rewrite_in_progress", aof.rewrite !== undefined ? 1 : 0],
+      ["aof_rewrite_scheduled", aof.rewriteScheduled ? 1 : 0],
+      ["aof_last_rewrite_time_sec", aof.rewriteTimeLast],
+      ["aof_current_rewrite_time_sec", aof.rewrite !== undefined ? now - aof.rewrite.startedAt : -1],
+      ["aof_last_bgrewrite_status", aof.lastBgrewriteOk ? "ok" : "err"],
+      ["aof_rewrites", aof.rewrites],
+      ["aof_rewrites_consecutive_failures", aof.consecutiveFailures],
+      ["aof_last_write_status", aof.lastWriteOk ? "ok" : "err"]
     ]
+    // server.aof_enabled: the configuration, as Redis tests it for these fields
+    if (this.config.getBool("appendonly")) {
+      fields.push(
+        ["aof_current_size", aof.currentSize],
+        ["aof_base_size", aof.rewriteBaseSize],
+        ["aof_pending_rewrite", aof.rewriteScheduled ? 1 : 0],
+        ["aof_buffer_length", aof.bufferLength],
+        ["aof_pending_bio_fsync", 0],
+        ["aof_delayed_fsync", aof.delayedFsync]
+      )
+    }
     const loading = this.loading
     if (loading !== undefined) {
       const perc = loading.totalBytes > 0 ? (loading.loadedBytes / loading.totalBytes) * 100 : 0
@@ -612,14 +710,37 @@ const persistenceCommands = (p: PersistenceState) => [
         else return ctx.reply.error(Errors.SYNTAX)
       }
       if (p.bgsave !== undefined) return ctx.reply.error("ERR Background save already in progress")
-      // inside EXEC Redis does not fork: the save is scheduled for the cron
-      if (ctx.denyBlocking) {
-        p.bgsaveScheduled = true
-        return ctx.reply.simple("Background saving scheduled")
+      // an AOF rewrite runs, or inside EXEC (where Redis does not fork): scheduled for the cron
+      if (p.childActive() || ctx.denyBlocking) {
+        if (schedule || ctx.denyBlocking) {
+          p.bgsaveScheduled = true
+          return ctx.reply.simple("Background saving scheduled")
+        }
+        return ctx.reply.error(
+          "ERR Another child process is active (AOF?): can't BGSAVE right now. Use BGSAVE SCHEDULE in order to schedule a BGSAVE whenever possible."
+        )
       }
-      void schedule
       if (p.startBgsave()) ctx.reply.simple("Background saving started")
       else ctx.reply.error(Errors.GENERIC_ERR)
+    }
+  }),
+  defineCommand({
+    name: "bgrewriteaof",
+    arity: 1,
+    flags: "admin noscript no_async_loading",
+    keys: [0, 0, 0],
+    acl: "@admin @slow @dangerous",
+    docs: { summary: "Asynchronously rewrite the append-only file", since: "1.0.0", group, complexity: "O(1)" },
+    handler: (ctx) => {
+      const aof = p.aof
+      if (aof.rewrite !== undefined) return ctx.reply.error("ERR Background append only file rewriting already in progress")
+      if (p.childActive() || ctx.denyBlocking) {
+        aof.rewriteScheduled = true
+        aof.consecutiveFailures = 0
+        return ctx.reply.simple("Background append only file rewriting scheduled")
+      }
+      if (aof.startRewrite()) return ctx.reply.simple("Background append only file rewriting started")
+      ctx.reply.error("ERR Can't execute an AOF background rewriting. Please check the server logs for more information.")
     }
   }),
   defineCommand({
@@ -712,7 +833,8 @@ export class Persistence extends Context.Service<Persistence, PersistenceState>(
           const undo = [
             r.addCommands(persistenceCommands(state)),
             r.addInfo("persistence", () => state.infoFields()),
-            r.addDebugSubcommand("reload", (ctx, argv) => state.debugReload(ctx, argv))
+            r.addDebugSubcommand("reload", (ctx, argv) => state.debugReload(ctx, argv)),
+            r.addDebugSubcommand("loadaof", (ctx) => state.debugLoadAof(ctx))
           ]
           const previous = r.checks.diskError
           r.checks.diskError = () => state.diskError()
@@ -722,7 +844,21 @@ export class Persistence extends Context.Service<Persistence, PersistenceState>(
           }
         })
         void registry
-        yield* Effect.addFinalizer(() => Effect.sync(() => state.killBgsave()))
+        // appendonly at run time (CONFIG SET), once the start-up sequence has decided
+        yield* watchScoped(config, "appendonly", (value) => {
+          if (!state.aof.ready) return
+          if (value === "yes" && state.aof.status === "off") state.aof.start(engine.ctx.denyBlocking)
+          else if (value === "no" && state.aof.status !== "off") state.aof.stop()
+        })
+        // appendfsync always: the batch's writes are on disk before its replies leave
+        engine.afterBatch = () => state.aof.afterBatch()
+        yield* Effect.addFinalizer(() =>
+          Effect.sync(() => {
+            engine.afterBatch = undefined
+            state.killBgsave()
+            state.aof.stop()
+          })
+        )
         // serverCron's persistence part, hz times a second
         yield* Effect.forkScoped(
           Effect.suspend(() => Effect.sleep(Math.max(1, Math.floor(1000 / Math.max(1, config.getNumber("hz")))))).pipe(

@@ -172,6 +172,11 @@ export class EngineState {
   replicationOffset = 0
   /** Asks replicas to acknowledge their offset now (REPLCONF GETACK; WAIT calls it when it blocks). */
   requestReplicaAcks: () => void = () => {}
+  /**
+   * Called at the end of every batch, before its replies leave (the AOF with appendfsync always writes
+   * and fsyncs there: a write is acknowledged only once it is on disk).
+   */
+  afterBatch: (() => void) | undefined = undefined
   /** Set while clients MONITOR (the MONITOR Layer): sees every executed command. */
   monitorFeed: MonitorFeed | undefined = undefined
   private nextClientId = 1
@@ -421,6 +426,7 @@ export class EngineState {
       client.parser.feed(chunk)
     }
     this.processInput(client)
+    if (this.afterBatch !== undefined) this.afterBatch()
     // what is left is one incomplete command (or, after a blocking command, the commands queued
     // behind it): bigger than client-query-buffer-limit, the client is dropped
     this.checkQueryBufferLimit(client)

@@ -10,6 +10,18 @@ export interface DumpOptions {
   readonly databases?: number
   /** Leave OBJECT ENCODING out (when the two sides load with different thresholds on purpose). */
   readonly encodings?: boolean
+  /**
+   * Mask stream consumers' seen-time: replaying an AOF (XCLAIM, XGROUP CREATECONSUMER) sets it to the
+   * time of the replay, in Redis as here.
+   */
+  readonly maskSeenTime?: boolean
+}
+
+const maskSeenTime = (value: unknown): unknown => {
+  if (!Array.isArray(value)) return value
+  const out = value.map(maskSeenTime)
+  for (let i = 0; i + 1 < out.length; i++) if (out[i] === "seen-time") out[i + 1] = 0
+  return out
 }
 
 const byteOrder = (a: string, b: string): number => (a < b ? -1 : a > b ? 1 : 0)
@@ -20,7 +32,17 @@ const pairs = (flat: ReadonlyArray<string>): Array<[string, string]> => {
   return out.sort((a, b) => byteOrder(a[0], b[0]))
 }
 
+/** Waits until the server is not loading (redis-server listens before it loads its files). */
+export const waitLoaded = async (conn: RawConnection, timeoutMs = 30_000): Promise<void> => {
+  const deadline = Date.now() + timeoutMs
+  while (/^loading:1\r$/m.test((await conn.call("INFO", "persistence")).value as string)) {
+    if (Date.now() > deadline) throw new Error("still loading")
+    await new Promise((r) => setTimeout(r, 10))
+  }
+}
+
 export const dumpKeyspace = async (conn: RawConnection, options: DumpOptions = {}): Promise<Array<unknown>> => {
+  await waitLoaded(conn)
   const out: Array<unknown> = []
   const databases = options.databases ?? 16
   for (let db = 0; db < databases; db++) {
@@ -48,7 +70,8 @@ export const dumpKeyspace = async (conn: RawConnection, options: DumpOptions = {
           break
         case "stream": {
           const [full, length] = await conn.pipeline([["XINFO", "STREAM", key, "FULL", "COUNT", "0"], ["XLEN", key]])
-          value = [toComparable(full!.value), length!.value]
+          const stream = toComparable(full!.value)
+          value = [options.maskSeenTime === true ? maskSeenTime(stream) : stream, length!.value]
           break
         }
         default:
