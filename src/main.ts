@@ -105,14 +105,19 @@ const Announce = (stop: Deferred.Deferred<void>) => Layer.effectDiscard(
         process.removeListener("SIGTERM", onTerm)
       })
     )
-    yield* persistence.loadDataFromDisk().pipe(
-      Effect.catchTag("LoadError", (e) =>
-        Effect.sync(() => {
-          for (const line of e.lines) writeLogLine(logfile, "Warn", line)
-          process.exit(1)
-        }))
+    // a shutdown signal while loading ends the load (and the program) without saving
+    const stopped = yield* Effect.raceFirst(
+      persistence.loadDataFromDisk().pipe(
+        Effect.as(false),
+        Effect.catchTag("LoadError", (e) =>
+          Effect.sync(() => {
+            for (const line of e.lines) writeLogLine(logfile, "Warn", line)
+            process.exit(1)
+          }))
+      ),
+      Deferred.await(stop).pipe(Effect.as(true))
     )
-    yield* Effect.log("Ready to accept connections tcp")
+    if (!stopped) yield* Effect.log("Ready to accept connections tcp")
   })
 )
 

@@ -96,6 +96,19 @@ describe("the server process", () => {
     expect(await server.exited).toBe(0)
   })
 
+  it("stops loading and exits without saving on SIGTERM during the load", async () => {
+    const dir = freshDir()
+    await bigFile(join(dir, "dump.rdb"), 400_000)
+    const port = await freePort()
+    const server = start(["--port", String(port), "--bind", "127.0.0.1", "--dir", dir])
+    await server.waitFor("Loading RDB produced by version")
+    server.child.kill("SIGTERM")
+    expect(await server.exited).toBe(0)
+    expect(server.output()).toContain("Received shutdown signal during loading, scheduling shutdown.")
+    expect(server.output()).not.toContain("Saving the final RDB snapshot")
+    expect(server.output()).not.toContain("Ready to accept connections")
+  })
+
   it("saves on SIGTERM when save points exist, exits 0, and the next start loads it", async () => {
     const dir = freshDir()
     const port = await freePort()
