@@ -5,6 +5,8 @@
  * - `RedisClient`: an in-process connection returning typed replies, no TCP needed.
  * - The subsystems (`ServerConfig`, `Keyspace`, `Engine`, `BlockingWaiters`, `ActiveExpiry`) for
  *   custom compositions; `CoreLive` assembles them (and `MonitorLive`, MONITOR) over a `ServerConfig`.
+ * - `Persistence.layer(options)`: RDB persistence (SAVE, BGSAVE, save points, SHUTDOWN, loading the
+ *   file at start) over a core; not part of `CoreLive`, so an embedded server writes no file unless asked.
  * - The seams a subsystem plugs into: `CommandRegistry` (commands, INFO fields, `ClientSlot`s, check
  *   hooks), `defineCommand`, `Callers` (the pipeline's ways in for internal clients).
  */
@@ -47,6 +49,7 @@ export {
   type RedisConnection,
   SubscriptionClosed
 } from "./server/RedisClient.ts"
+export { LoadError, Persistence, persistenceCommandTable, PersistenceState } from "./persistence/Persistence.ts"
 export { type ChannelKind, type ClientSubscriptions, PubSub, pubsubCommandTable, PubSubState } from "./pubsub/PubSub.ts"
 export {
   ListenError,

@@ -1,10 +1,11 @@
 /**
  * redis-server's command line: `effect-redis-server [/path/to/redis.conf] [--name value ...]`.
- * Only composes Layers and hands them to NodeRuntime.runMain; SIGINT/SIGTERM release them.
+ * Only composes Layers (the core, persistence, the listener) and runs them until SHUTDOWN or a signal's
+ * shutdown sequence (which saves first when save points are configured, as redis-server does).
  */
 import * as NodeFileSystem from "@effect/platform-node/NodeFileSystem"
-import * as NodeRuntime from "@effect/platform-node/NodeRuntime"
 import * as Cause from "effect/Cause"
+import * as Deferred from "effect/Deferred"
 import * as Effect from "effect/Effect"
 import * as Exit from "effect/Exit"
 import * as Layer from "effect/Layer"
@@ -13,6 +14,7 @@ import * as Runtime from "effect/Runtime"
 import { ConfigLoadError, loadConfig } from "./config/load.ts"
 import { ServerConfig } from "./config/ServerConfig.ts"
 import { CoreLive, coreCommandTable } from "./layers.ts"
+import { Persistence, persistenceCommandTable, SHUTDOWN_FORCE, SHUTDOWN_NOSAVE, SHUTDOWN_NOW, SHUTDOWN_SAVE } from "./persistence/Persistence.ts"
 import { minimumLevelFor, RedisLoggerLive, redisLogo, showLogo, writeLogLine, writeLogRaw } from "./server/log.ts"
 import { RedisServer } from "./server/RedisServer.ts"
 import { REDIS_VERSION, SERVER_VERSION } from "./version.ts"
@@ -42,11 +44,28 @@ Examples:
   process.exit(0)
 }
 
-/** Listens, then logs the lines redis-server logs once it is ready. */
-const Announce = Layer.effectDiscard(
+/** shutdown-on-sigint / shutdown-on-sigterm as SHUTDOWN flags ("default" is none). */
+const shutdownFlags = (value: string): number => {
+  let flags = 0
+  for (const word of value.split(" ")) {
+    if (word === "save") flags |= SHUTDOWN_SAVE
+    else if (word === "nosave") flags |= SHUTDOWN_NOSAVE
+    else if (word === "now") flags |= SHUTDOWN_NOW
+    else if (word === "force") flags |= SHUTDOWN_FORCE
+  }
+  return flags
+}
+
+/**
+ * Listens, loads the RDB file (clients connecting meanwhile get LOADING), then logs the lines
+ * redis-server logs once it is ready. SIGINT/SIGTERM run Redis's shutdown sequence (saving first when
+ * save points are configured); when it succeeds, `stop` ends the program and the Layers are released.
+ */
+const Announce = (stop: Deferred.Deferred<void>) => Layer.effectDiscard(
   Effect.gen(function*() {
     const server = yield* RedisServer
     const config = yield* ServerConfig
+    const persistence = yield* Persistence
     const logfile = config.get("logfile") ?? ""
     const logo = showLogo({
       alwaysShowLogo: config.get("always-show-logo") === "yes",
@@ -60,20 +79,59 @@ const Announce = Layer.effectDiscard(
       writeLogRaw(logfile, redisLogo({ version: REDIS_VERSION, mode: "standalone", port: server.port, pid: process.pid }))
     }
     yield* Effect.log("Server initialized")
-    if (server.port !== 0) yield* Effect.log("Ready to accept connections tcp")
-    if (server.unixSocket !== undefined) yield* Effect.log(`The server is now ready to accept connections at ${server.unixSocket}`)
+    const onSignal = (signal: "SIGINT" | "SIGTERM"): void => {
+      if (persistence.shutdownAsap && signal === "SIGINT") {
+        writeLogLine(logfile, "Warn", "You insist... exiting now.")
+        process.exit(1)
+      }
+      const loading = persistence.loading !== undefined
+      writeLogLine(logfile, "Warn", loading ? "Received shutdown signal during loading, scheduling shutdown." : `Received ${signal} scheduling shutdown...`)
+      persistence.shutdownAsap = true
+      // Redis acts on it in its next cron: here on the next turn of the event loop
+      setImmediate(() => {
+        if (!persistence.shutdownAsap) return
+        const flags = loading ? SHUTDOWN_NOSAVE : shutdownFlags(config.get(signal === "SIGINT" ? "shutdown-on-sigint" : "shutdown-on-sigterm") ?? "")
+        if (persistence.prepareShutdown(flags)) Deferred.doneUnsafe(stop, Exit.void)
+        else if (loading) writeLogLine(logfile, "Warn", "SIGTERM received but errors trying to shut down the server, check the logs for more information")
+      })
+    }
+    const onInt = () => onSignal("SIGINT")
+    const onTerm = () => onSignal("SIGTERM")
+    process.on("SIGINT", onInt)
+    process.on("SIGTERM", onTerm)
     yield* Effect.addFinalizer(() =>
-      Effect.logWarning("User requested shutdown...").pipe(Effect.andThen(Effect.logWarning("Redis is now ready to exit, bye bye...")))
+      Effect.sync(() => {
+        process.removeListener("SIGINT", onInt)
+        process.removeListener("SIGTERM", onTerm)
+      })
     )
+    // a shutdown signal while loading ends the load (and the program) without saving
+    const stopped = yield* Effect.raceFirst(
+      persistence.loadDataFromDisk().pipe(
+        Effect.as(false),
+        Effect.catchTag("LoadError", (e) =>
+          Effect.sync(() => {
+            for (const line of e.lines) writeLogLine(logfile, "Warn", line)
+            process.exit(1)
+          }))
+      ),
+      Deferred.await(stop).pipe(Effect.as(true))
+    )
+    if (!stopped) {
+      if (server.port !== 0) yield* Effect.log("Ready to accept connections tcp")
+      if (server.unixSocket !== undefined) yield* Effect.log(`The server is now ready to accept connections at ${server.unixSocket}`)
+    }
   })
 )
 
 const program = Effect.gen(function*() {
-  const { store, commandLine } = yield* loadConfig(argv, { commandNames: coreCommandTable.map((c) => c.name) })
+  const { store, commandLine } = yield* loadConfig(argv, { commandNames: [...coreCommandTable, ...persistenceCommandTable].map((c) => c.name) })
   const logfile = store.get("logfile") ?? ""
   const level = minimumLevelFor(store.get("loglevel") ?? "notice")
-  const App = Announce.pipe(
+  const stop = yield* Deferred.make<void>()
+  const App = Announce(stop).pipe(
     Layer.provideMerge(RedisServer.listen()),
+    Layer.provideMerge(Persistence.layer({ loadAtStart: false, exit: () => Deferred.doneUnsafe(stop, Exit.void) })),
     Layer.provideMerge(CoreLive),
     Layer.provideMerge(ServerConfig.layerFrom(store)),
     Layer.provide(RedisLoggerLive(logfile))
@@ -90,11 +148,10 @@ const program = Effect.gen(function*() {
         : "Configuration loaded"
     )
   }).pipe(Effect.provide(RedisLoggerLive(logfile)))
-  // NodeRuntime interrupts the program on these signals (finalizers run); say so like redis-server
-  for (const signal of ["SIGINT", "SIGTERM"] as const) {
-    process.prependOnceListener(signal, () => writeLogLine(logfile, "Warn", `Received ${signal} scheduling shutdown...`))
-  }
-  return yield* Layer.launch(App).pipe(
+  // runs until SHUTDOWN or a signal's shutdown sequence completes `stop`; then the Layers are released
+  return yield* Layer.build(App).pipe(
+    Effect.andThen(Deferred.await(stop)),
+    Effect.scoped,
     Effect.provideService(References.MinimumLogLevel, level),
     Effect.catchTag("ListenError", (e) =>
       Effect.sync(() => {
@@ -112,8 +169,13 @@ const program = Effect.gen(function*() {
     }))
 )
 
-/** A shutdown requested by a signal is a clean exit (status 0), as for redis-server. */
+/** A shutdown is a clean exit (status 0), as for redis-server. */
 const teardown: Runtime.Teardown = (exit, onExit) =>
   Exit.isFailure(exit) && Cause.hasInterruptsOnly(exit.cause) ? onExit(0) : Runtime.defaultTeardown(exit, onExit)
 
-NodeRuntime.runMain(program, { teardown })
+/** Like NodeRuntime.runMain, without its signal handlers: SIGINT/SIGTERM run Redis's shutdown sequence. */
+const runMain = Runtime.makeRunMain(({ fiber, teardown }) => {
+  fiber.addObserver((exit) => teardown(exit, (code) => process.exit(code)))
+})
+
+runMain(program, { teardown })

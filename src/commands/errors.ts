@@ -13,6 +13,11 @@ export const INDEX_OUT_OF_RANGE = "ERR index out of range"
 export const OVERFLOW = "ERR increment or decrement would overflow"
 export const NAN_OR_INFINITY = "ERR increment would produce NaN or Infinity"
 export const DB_INDEX_OUT_OF_RANGE = "ERR DB index is out of range"
+/** shared.err: a bare "-ERR" (SAVE, BGSAVE, DEBUG RELOAD when the save fails). */
+export const GENERIC_ERR = "ERR"
+/** shared.bgsaveerr: writes refused after a failed background save (stop-writes-on-bgsave-error). */
+export const MISCONF_BGSAVE =
+  "MISCONF Redis is configured to save RDB snapshots, but it's currently unable to persist to disk. Commands that may modify the data set are disabled, because this instance is configured to report errors during writes if RDB snapshotting fails (stop-writes-on-bgsave-error option). Please check the Redis logs for details about the RDB error."
 export const STRING_TOO_LONG = "ERR string exceeds maximum allowed size (proto-max-bulk-len)"
 export const OFFSET_OUT_OF_RANGE = "ERR offset is out of range"
 export const MUST_BE_POSITIVE = "ERR value is out of range, must be positive"

@@ -6,6 +6,7 @@ import { bitmapCommands } from "./bitmaps.ts"
 import { configCommands } from "./config.ts"
 import { connectionCommands } from "./connection.ts"
 import { databaseCommands } from "./databases.ts"
+import { dumpCommands } from "./dump.ts"
 import { geoCommands } from "./geo.ts"
 import { hashCommands } from "./hashes.ts"
 import { hyperloglogCommands } from "./hyperloglog.ts"
@@ -28,6 +29,7 @@ export const allCommands: ReadonlyArray<CommandSpec> = [
   ...databaseCommands,
   ...configCommands,
   ...keyCommands,
+  ...dumpCommands,
   ...stringCommands,
   ...bitmapCommands,
   ...hyperloglogCommands,

@@ -367,6 +367,9 @@ const debug = (ctx: CommandContext, argv: ReadonlyArray<string>): void => {
   if (!debugAllowed(ctx)) return ctx.reply.error(Errors.DEBUG_NOT_ALLOWED)
   const sub = argv[1]!.toLowerCase()
   if (sub === "help" && argv.length === 2) return replyHelp(ctx.reply, argv[0]!, DEBUG_HELP)
+  // subcommands a subsystem serves (DEBUG RELOAD: persistence)
+  const contributed = ctx.engine.registry.debugSubcommands.get(sub)
+  if (contributed !== undefined) return contributed(ctx, argv)
   if (argv.length === 3) {
     const arg = argv[2]!
     switch (sub) {

@@ -3,6 +3,7 @@ import * as Data from "effect/Data"
 import * as Effect from "effect/Effect"
 import * as Layer from "effect/Layer"
 import type * as Scope from "effect/Scope"
+import { splitInlineArgs } from "../resp/RequestParser.ts"
 import { quoteRepr } from "../util/repr.ts"
 import {
   ACCUMULATE,
@@ -155,7 +156,9 @@ export class ConfigStore {
     const d = this.directive(name)
     if (d === undefined) return "Bad directive or wrong number of arguments"
     if (!startup && (d.flags & IMMUTABLE) !== 0) return "can't set immutable config"
-    const result = this.prepare(d, args)
+    // a config line's rule: a multi-argument directive given one non-empty argument splits it (`save "3600 1"`)
+    const words = startup && (d.flags & MULTI_ARG) !== 0 && args.length === 1 && args[0] !== "" ? splitInlineArgs(args[0]!) ?? [] : args
+    const result = this.prepare(d, words)
     if ("error" in result) return result.error
     this.commit([[d, result.ok]])
     return undefined

@@ -13,7 +13,7 @@ import { splitInlineArgs } from "../resp/RequestParser.ts"
 import { formatLogLine } from "../server/log.ts"
 import { REDIS_VERSION } from "../version.ts"
 import { quoteRepr } from "../util/repr.ts"
-import { asciiLower, cwdText, fsPath, strerror, trimLine } from "./directives.ts"
+import { asciiLower, cwdText, fsPath, MULTI_ARG, strerror, trimLine } from "./directives.ts"
 import { ConfigStore } from "./ServerConfig.ts"
 
 /** A config file or command line Redis would refuse to start with; `message` is Redis's report. */
@@ -141,7 +141,10 @@ class ConfigLoader {
     const argc = argv.length
     const directive = store.directive(name)
     if (directive !== undefined) {
-      const result = store.prepare(directive, argv.slice(1))
+      let args = argv.slice(1)
+      // a multi-argument directive given one (non-empty) argument splits it: `save "3600 1 300 100"`
+      if ((directive.flags & MULTI_ARG) !== 0 && args.length === 1 && args[0] !== "") args = splitInlineArgs(args[0]!) ?? []
+      const result = store.prepare(directive, args)
       if ("error" in result) return result.error
       store.commit([[directive, result.ok]])
       return undefined

@@ -13,6 +13,8 @@ export interface DatabaseHost {
    * are not deleted (on a replica, until the master says so).
    */
   readonly expiryHeld: boolean
+  /** While an AOF is replayed nothing expires: keys past their time read as live (keyIsExpired while loading). */
+  readonly loading: boolean
   /** Deletes an expired key with its side effects (stats, notification, propagation, WATCH). */
   expireKey(db: Database, key: string): void
   hit(): void
@@ -103,6 +105,7 @@ export class Database {
     if (this.expires.size !== 0) {
       const at = this.expires.get(key)
       if (at !== undefined && at < this.host.now) {
+        if (this.host.loading) return stored
         if (this.host.expiryHeld) return undefined
         this.host.expireKey(this, key)
         return undefined
@@ -194,6 +197,24 @@ export class Database {
     this.entries.set(key, this.store(value))
     this.slots.push(key)
     this.host.keyAdded(this, key, value)
+  }
+
+  /**
+   * Adds a key read from a file to a database nobody uses yet (persistence loads into fresh databases
+   * and swaps them in once the file is read): no event, no waiter, no snapshot guard. `lru` is the
+   * LRU clock the value gets. False when the key is already there.
+   */
+  loadKey(key: string, value: Value, expireAt: number | bigint, lru: number): boolean {
+    if (this.entries.has(key)) return false
+    if (typeof value === "string") {
+      this.entries.set(key, new StoredString(value, lru))
+    } else {
+      value.lru = lru
+      this.entries.set(key, value)
+    }
+    this.slots.push(key)
+    if (expireAt !== -1) this.setExpire(key, expireAt)
+    return true
   }
 
   /**

@@ -74,6 +74,26 @@ export class SetValue implements ObjectValue {
     if (!intset && typeof data !== "string") this.buildIndex()
   }
 
+  /**
+   * A set of distinct members in a given encoding (loading a file): an intset's members are canonical
+   * integers, in any order.
+   */
+  static fromMembers(members: ReadonlyArray<string>, intset: boolean): SetValue {
+    if (intset) {
+      const ints = members.map((m) => asIntMember(m)!)
+      ints.sort((a, b) => (a < b ? -1 : a > b ? 1 : 0))
+      if (ints.length <= SMALL_SET) return new SetValue(pack(ints.map(intText)), true)
+      return new SetValue(ints, true)
+    }
+    if (members.length <= SMALL_SET) return new SetValue(pack(members), false)
+    return new SetValue(members.slice(), false)
+  }
+
+  /** Whether `member` may be an intset member (the canonical text of a 64-bit integer). */
+  static isIntMember(member: string): boolean {
+    return asIntMember(member) !== undefined
+  }
+
   get type(): "set" {
     return "set"
   }

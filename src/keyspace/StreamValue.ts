@@ -116,6 +116,24 @@ export interface NodeLimits {
   readonly maxEntries: number
 }
 
+/** An entry of a node as saved: its ID, whether it is a tombstone, whether it has the master fields. */
+export interface RawEntry {
+  readonly id: StreamId
+  readonly deleted: boolean
+  readonly sameFields?: boolean
+  /** Field-value pairs, flat. */
+  readonly pairs: ReadonlyArray<string>
+}
+
+/** A node as saved: master ID and fields, live and deleted counts, every entry. */
+export interface RawNode {
+  readonly master: StreamId
+  readonly masterFields: ReadonlyArray<string>
+  readonly live: number
+  readonly dead: number
+  readonly entries: ReadonlyArray<RawEntry>
+}
+
 /** Entry state bits of a node. */
 const DELETED = 1
 const SAME_FIELDS = 2
@@ -180,6 +198,10 @@ class StreamNode {
 
   isDeleted(i: number): boolean {
     return (this.states[i]! & DELETED) !== 0
+  }
+
+  hasSameFields(i: number): boolean {
+    return (this.states[i]! & SAME_FIELDS) !== 0
   }
 
   markDeleted(i: number): void {
@@ -836,6 +858,40 @@ export class StreamValue implements ObjectValue {
     if (this.length === 0) this.firstId = MIN_ID
     else if (deleted > 0) this.refreshFirstId()
     return deleted
+  }
+
+  // --- persistence: nodes as saved (RDB) ----------------------------------------------------------
+
+  /**
+   * The nodes with every entry, tombstones included, as an RDB file stores them (one listpack per
+   * node): what `restoreNode` takes back.
+   */
+  rawNodes(): Array<RawNode> {
+    return this.nodes.map((node) => {
+      const entries: Array<RawEntry> = []
+      for (let i = 0; i < node.count; i++) {
+        const entry = node.entryAt(i)
+        entries.push({ id: node.idAt(i), deleted: node.isDeleted(i), sameFields: node.hasSameFields(i), pairs: entry.pairs })
+      }
+      return { master: node.master, masterFields: node.masterFields, live: node.live, dead: node.dead, entries }
+    })
+  }
+
+  /**
+   * Appends a node as a file stored it (RDB loading, RESTORE): its master ID and fields and its
+   * entries in order, tombstones included, so that node boundaries (observable through trimming and
+   * XINFO) are those of the saved stream. The stream's counters are set afterwards by the loader.
+   */
+  restoreNode(master: StreamId, masterFields: ReadonlyArray<string>, entries: ReadonlyArray<RawEntry>): void {
+    const node = new StreamNode(master, masterFields)
+    for (const entry of entries) {
+      const ms = idMs(entry.id)
+      const seq = idSeq(entry.id)
+      const exact = ms < EXACT_BIG && seq < EXACT_BIG
+      node.push(Number(ms), Number(seq), exact ? undefined : entry.id, entry.pairs, 0)
+      if (entry.deleted) node.markDeleted(node.count - 1)
+    }
+    this.nodes.push(node)
   }
 
   // --- counters of consumer groups (lag) -----------------------------------------------------------

@@ -451,6 +451,24 @@ export class ZSetValue implements ObjectValue {
     return new ZSetValue(new OrderTree(nodeCapacity))
   }
 
+  /**
+   * A sorted set of distinct members in a given encoding (loading a file). The pairs need not be in
+   * order: they are sorted as the set orders them.
+   */
+  static fromPairs(members: ReadonlyArray<string>, scores: ReadonlyArray<number>, listpack: boolean): ZSetValue {
+    if (!listpack) {
+      const set = ZSetValue.skiplist()
+      for (let i = 0; i < members.length; i++) set.tree!.insert(scores[i]!, members[i]!)
+      return set
+    }
+    const order = members.map((_, i) => i)
+    order.sort((a, b) => (before(scores[a]!, members[a]!, scores[b]!, members[b]!) ? -1 : before(scores[b]!, members[b]!, scores[a]!, members[a]!) ? 1 : 0))
+    const set = ZSetValue.listpack()
+    set.members = order.map((i) => members[i]!)
+    set.scores = order.map((i) => listpackScore(scores[i]!))
+    return set
+  }
+
   /** The encoding ZADD starts a new key with, from its first member's length. */
   static forFirstMember(firstMember: string, limits: ListpackLimits): ZSetValue {
     return limits.entries === 0 || firstMember.length > limits.value ? ZSetValue.skiplist() : ZSetValue.listpack()

@@ -10,6 +10,7 @@ import * as Layer from "effect/Layer"
 import type * as Scope from "effect/Scope"
 import type { CommandSpec } from "../commands/CommandSpec.ts"
 import type { AclDenial } from "../commands/errors.ts"
+import type { CommandContext } from "./CommandContext.ts"
 import { ServerConfig } from "../config/ServerConfig.ts"
 import { type Client, RuntimeCommand } from "./Client.ts"
 import type { EngineState } from "./Engine.ts"
@@ -60,7 +61,12 @@ export interface CheckHooks {
   acl: ((client: Client, command: RuntimeCommand, argv: ReadonlyArray<string>) => AclDenial | undefined) | undefined
   /** maxmemory: true when a deny-oom command must be refused (after eviction tried to make room). */
   outOfMemory: (() => boolean) | undefined
+  /** writeCommandsDeniedByDiskError: the MISCONF error writes (and PING) get, undefined when none. */
+  diskError: (() => string | undefined) | undefined
 }
+
+/** A DEBUG subcommand a subsystem serves (DEBUG RELOAD by persistence), after DEBUG's own checks. */
+export type DebugSubcommand = (ctx: CommandContext, argv: ReadonlyArray<string>) => void
 
 /** Two subsystems claimed one command name: a composition error, found when the Layers are built. */
 export class DuplicateCommandError extends Data.TaggedError("DuplicateCommandError")<{ readonly name: string }> {
@@ -78,7 +84,9 @@ export class Registry {
   /** Called on RESET and when a client is freed, for per-client state kept outside a slot. */
   readonly clientResetHooks: Array<(client: Client) => void> = []
   readonly slots: Array<ClientSlot<unknown>> = []
-  readonly checks: CheckHooks = { acl: undefined, outOfMemory: undefined }
+  readonly checks: CheckHooks = { acl: undefined, outOfMemory: undefined, diskError: undefined }
+  /** DEBUG subcommands contributed by subsystems, by lower-case name. */
+  readonly debugSubcommands = new Map<string, DebugSubcommand>()
   private readonly renames: ReadonlyMap<string, string>
 
   constructor(renames: ReadonlyArray<{ readonly from: string; readonly to: string }> = []) {
@@ -135,6 +143,13 @@ export class Registry {
     return () => {
       const i = list.indexOf(provider)
       if (i !== -1) list.splice(i, 1)
+    }
+  }
+
+  addDebugSubcommand(name: string, handler: DebugSubcommand): () => void {
+    this.debugSubcommands.set(name, handler)
+    return () => {
+      if (this.debugSubcommands.get(name) === handler) this.debugSubcommands.delete(name)
     }
   }
 

@@ -177,6 +177,11 @@ export class EngineState {
   replicationOffset = 0
   /** Asks replicas to acknowledge their offset now (REPLCONF GETACK; WAIT calls it when it blocks). */
   requestReplicaAcks: () => void = () => {}
+  /**
+   * Called at the end of every batch, before its replies leave (the AOF with appendfsync always writes
+   * and fsyncs there: a write is acknowledged only once it is on disk).
+   */
+  afterBatch: (() => void) | undefined = undefined
   /** Set while clients MONITOR (the MONITOR Layer): sees every executed command. */
   monitorFeed: MonitorFeed | undefined = undefined
   /**
@@ -437,6 +442,7 @@ export class EngineState {
       client.parser.feed(chunk)
     }
     this.processInput(client)
+    if (this.afterBatch !== undefined) this.afterBatch()
     // what is left is one incomplete command (or, after a blocking command, the commands queued
     // behind it): bigger than client-query-buffer-limit, the client is dropped
     this.checkQueryBufferLimit(client)
@@ -587,6 +593,11 @@ export class EngineState {
     if (caller.checkOom && hooks.outOfMemory !== undefined && this.deniedByOom(client, command) && hooks.outOfMemory()) {
       return Errors.OOM
     }
+    // stop-writes-on-bgsave-error: writes (or EXEC of one) and PING, except from the master or the AOF
+    if (hooks.diskError !== undefined && caller.name === "client" && (this.isWriteCall(client, command) || command.spec.name === "ping")) {
+      const misconf = hooks.diskError()
+      if (misconf !== undefined) return misconf
+    }
     if (!caller.script && caller.checkReadonly && this.refusesWrites(client, command)) return Errors.READONLY_REPLICA
     if (caller.checkContext) {
       if (client.subscriptions > 0 && client.resp === 2 && !command.allowedSubscribed) {
@@ -609,6 +620,11 @@ export class EngineState {
   /** EXEC of a transaction: its flags are those of what it queued. */
   private isExec(client: Client, command: RuntimeCommand): boolean {
     return command.runsInMulti && client.multi !== undefined && command.spec.name === "exec"
+  }
+
+  /** A write, or EXEC of one (processCommand's is_write_command). */
+  private isWriteCall(client: Client, command: RuntimeCommand): boolean {
+    return this.isExec(client, command) ? client.multi!.some((q) => q.command.isWrite) : command.isWrite
   }
 
   /** The read-only replica rule: a write (or EXEC of one) on a replica with replica-read-only. */

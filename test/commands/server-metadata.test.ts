@@ -12,11 +12,15 @@
  *   are compared byte for byte only for commands without keys or subcommands.
  */
 import { afterAll, expect, it } from "vitest"
-import { coreCommandTable } from "../../src/layers.ts"
+import { coreCommandTable as coreTable } from "../../src/layers.ts"
+import { persistenceCommandTable } from "../../src/persistence/Persistence.ts"
 import type { CommandSpec } from "../../src/commands/CommandSpec.ts"
 import type { Reply } from "../../src/resp/ReplyParser.ts"
 import { describeDifferential } from "../support/differential.ts"
 import type { RawConnection } from "../support/raw.ts"
+
+/** The core's commands and those of the persistence Layer (which main.ts adds). */
+const coreCommandTable = [...coreTable, ...persistenceCommandTable]
 
 /** Redis 7.2 additions implemented here (node-redis sends CLIENT SETINFO on connect). */
 const NOT_IN_REDIS_7_0 = new Set(["client|setinfo"])
@@ -106,8 +110,9 @@ describeDifferential("command table metadata", (servers) => {
     }
   )
 
+  // (on the core's commands: the server compared here is a core without the persistence Layer)
   it.each(
-    coreCommandTable.filter((c) => c.firstKey === 0 && c.getKeys === undefined && c.subcommands === undefined).map((c) => [c.name])
+    coreTable.filter((c) => c.firstKey === 0 && c.getKeys === undefined && c.subcommands === undefined).map((c) => [c.name])
   )("%s: the whole COMMAND INFO reply is byte-identical in RESP2 and RESP3", async (name) => {
     const { ours, theirs } = servers()
     for (const protocol of ["2", "3"]) {

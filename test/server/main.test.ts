@@ -4,14 +4,19 @@
  * and shut down cleanly on SIGINT/SIGTERM (finalizers run, status 0).
  */
 import { type ChildProcess, spawn } from "node:child_process"
-import { readFileSync } from "node:fs"
+import { mkdtempSync, readFileSync, rmSync } from "node:fs"
+import { tmpdir } from "node:os"
+import { join } from "node:path"
 import { fileURLToPath } from "node:url"
-import { afterEach, describe, expect, it } from "vitest"
+import { afterAll, afterEach, describe, expect, it } from "vitest"
 import { REDIS_VERSION } from "../../src/version.ts"
 import { freePort } from "../support/oracle.ts"
 import { RawConnection } from "../support/raw.ts"
 
 const root = fileURLToPath(new URL("../..", import.meta.url))
+// the servers' working directory: a shutdown saves dump.rdb there (default save points)
+const dir = mkdtempSync(join(tmpdir(), "main-"))
+afterAll(() => rmSync(dir, { recursive: true, force: true }))
 const running: ChildProcess[] = []
 afterEach(() => {
   for (const child of running.splice(0)) if (child.exitCode === null) child.kill("SIGKILL")
@@ -46,7 +51,7 @@ describe.each([
 ])("%s", (entry) => {
   it.each(["SIGTERM", "SIGINT"] as const)("starts, serves, and exits cleanly on %s", async (signal) => {
     const port = await freePort()
-    const server = start(entry, ["--port", String(port), "--bind", "127.0.0.1"])
+    const server = start(entry, ["--port", String(port), "--bind", "127.0.0.1", "--dir", dir])
     const banner = await server.waitFor("Ready to accept connections tcp")
     expect(banner).toContain(`Redis version=${REDIS_VERSION}`)
     expect(banner).toContain(`pid=${server.child.pid}`)
@@ -84,9 +89,9 @@ describe("command line", () => {
 describe("listening", () => {
   it("a port already in use is reported like redis-server and exits with status 1", async () => {
     const port = await freePort()
-    const first = start("src/main.ts", ["--port", String(port), "--bind", "127.0.0.1"])
+    const first = start("src/main.ts", ["--port", String(port), "--bind", "127.0.0.1", "--dir", dir])
     await first.waitFor("Ready to accept connections tcp")
-    const second = start("src/main.ts", ["--port", String(port), "--bind", "127.0.0.1"])
+    const second = start("src/main.ts", ["--port", String(port), "--bind", "127.0.0.1", "--dir", dir])
     expect(await second.exited).toBe(1)
     expect(second.output()).toContain(`Could not create server TCP listening socket 127.0.0.1:${port}: bind: Address already in use`)
     expect(second.output()).toContain(`Failed listening on port ${port} (TCP), aborting.`)

@@ -79,7 +79,7 @@ describe("unix socket", () => {
     const io = new Redis({ path, lazyConnect: true })
     await io.connect()
     expect(await io.set("unix:k", "v")).toBe("OK")
-    const nr = createClient({ socket: { path } })
+    const nr = createClient({ socket: { path, tls: false } })
     await nr.connect()
     expect(await nr.get("unix:k")).toBe("v")
     await Promise.all([io.quit(), nr.close()])
