@@ -58,7 +58,8 @@ const run = async (port: number, steps: ReadonlyArray<Step>, marker: string): Pr
     if (s.who === "m" || s.nowait === true) {
       // the monitor's replies are part of its stream; let the command arrive before the next step's
       if (s.who !== "m") pending.set(s.who, (pending.get(s.who) ?? 0) + 1)
-      await sleep(s.sleep ?? 60)
+      // generous: under a loaded machine (the whole suite in parallel) 60 ms was not always enough
+      await sleep(s.sleep ?? 120)
     } else {
       replies[s.who]!.push((await conn.read(1))[0]!.raw)
     }
@@ -180,11 +181,11 @@ describeDifferential("MONITOR against Redis", (servers) => {
     compare([
       { who: "c", argv: ["BLPOP", "l", "0"], nowait: true },
       step("d", "LPUSH", "l", "a"),
-      { who: "c", argv: ["BLPOP", "l2", "0.05"], nowait: true, sleep: 150 },
-      step("d", "CLIENT", "PAUSE", "150", "WRITE"),
+      { who: "c", argv: ["BLPOP", "l2", "0.05"], nowait: true, sleep: 300 },
+      step("d", "CLIENT", "PAUSE", "700", "WRITE"),
       { who: "c", argv: ["SET", "p", "1"], nowait: true },
       step("e", "GET", "p"),
-      { who: "e", argv: ["PING"], nowait: true, sleep: 250 }
+      { who: "e", argv: ["PING"], nowait: true, sleep: 900 }
     ]))
 
   it("the monitor's own commands, a second monitor, MONITOR twice, RESET, CLIENT REPLY", () =>
