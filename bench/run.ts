@@ -9,7 +9,8 @@
  *
  * Options: --rounds N (default 3), --requests N (per -P 1 run; -P 16 runs do 8x), --only a,b (test
  * names), --memory (memory table only), --keys N (keys per type for the memory table), --flush
- * (FLUSHALL both servers before each case). Tables are printed as Markdown.
+ * (FLUSHALL both servers before each case), --persistence (issue 16: SET with the AOF on, RDB load time,
+ * GET latency during BGSAVE; --keys sets the file size). Tables are printed as Markdown.
  */
 import { type ChildProcess, execFileSync, spawn } from "node:child_process"
 import { readFileSync } from "node:fs"
@@ -139,9 +140,9 @@ const waitForPort = async (port: number) => {
 
 const root = fileURLToPath(new URL("..", import.meta.url))
 
-const startRedis = async (): Promise<Server> => {
+const startRedis = async (extra: ReadonlyArray<string> = []): Promise<Server> => {
   const port = await freePort()
-  const child = spawn("redis-server", ["--port", String(port), "--bind", "127.0.0.1", "--save", "", "--appendonly", "no"], {
+  const child = spawn("redis-server", ["--port", String(port), "--bind", "127.0.0.1", "--save", "", "--appendonly", "no", ...extra], {
     stdio: "ignore"
   })
   await waitForPort(port)
@@ -153,9 +154,9 @@ const v8Flags: ReadonlyArray<string> = (JSON.parse(readFileSync(`${root}package.
   .split(/\s+/)
   .filter((f: string) => f.length > 0)
 
-const startOurs = async (): Promise<Server> => {
+const startOurs = async (extra: ReadonlyArray<string> = []): Promise<Server> => {
   const port = await freePort()
-  const child = spawn(process.execPath, [...v8Flags, "src/main.ts", "--port", String(port), "--bind", "127.0.0.1", "--save", "", "--appendonly", "no"], {
+  const child = spawn(process.execPath, [...v8Flags, "src/main.ts", "--port", String(port), "--bind", "127.0.0.1", "--save", "", "--appendonly", "no", ...extra], {
     cwd: root,
     stdio: "ignore"
   })
@@ -384,5 +385,171 @@ const memory = async () => {
   )
 }
 
+// --- persistence (issue 16) -----------------------------------------------------------------------
+
+/** Until PING answers PONG (not LOADING): ms since `since`. */
+const untilReady = async (port: number, since: number): Promise<number> => {
+  await waitForPort(port)
+  for (;;) {
+    const reply = await new Promise<string>((resolve) => {
+      const c = Net.connect(port, "127.0.0.1", () => c.write(encodeCommand(["PING"])))
+      c.once("data", (d) => {
+        c.destroy()
+        resolve(d.toString("latin1"))
+      })
+      c.once("error", () => resolve("-ERR"))
+    })
+    if (reply.startsWith("+PONG")) return performance.now() - since
+    await new Promise((r) => setTimeout(r, 5))
+  }
+}
+
+/** 1 million keys, a fifth of each type: small strings, hashes, lists, sets and sorted sets. */
+function* mixedKeys(n: number): Generator<ReadonlyArray<string>> {
+  for (let i = 0; i < n; i++) {
+    switch (i % 5) {
+      case 0:
+        yield ["SET", `s:${i}`, `value:${i}`]
+        break
+      case 1:
+        yield ["HSET", `h:${i}`, "a", "1", "b", "2"]
+        break
+      case 2:
+        yield ["RPUSH", `l:${i}`, "a", "b", "c"]
+        break
+      case 3:
+        yield ["SADD", `t:${i}`, "a", "b", "c"]
+        break
+      default:
+        yield ["ZADD", `z:${i}`, "1", "a", "2", "b"]
+    }
+  }
+}
+
+/** Worst and 99th-percentile latency of GETs sent one at a time for `ms` milliseconds, BGSAVE sent after 300 ms. */
+const latencyDuringBgsave = (port: number, ms: number): Promise<{ max: number; p99: number; count: number }> =>
+  new Promise((resolve, reject) => {
+    const socket = Net.connect(port, "127.0.0.1")
+    const control = Net.connect(port, "127.0.0.1")
+    const latencies: Array<number> = []
+    const started = performance.now()
+    let sentAt = 0
+    const next = () => {
+      if (performance.now() - started > ms) {
+        socket.destroy()
+        control.destroy()
+        const sorted = [...latencies].sort((a, b) => a - b)
+        return resolve({ max: sorted.at(-1) ?? 0, p99: sorted[Math.floor(sorted.length * 0.99)] ?? 0, count: sorted.length })
+      }
+      sentAt = performance.now()
+      socket.write(encodeCommand(["GET", "s:0"]))
+    }
+    socket.on("connect", next)
+    socket.on("data", () => {
+      latencies.push(performance.now() - sentAt)
+      next()
+    })
+    socket.on("error", reject)
+    setTimeout(() => control.write(encodeCommand(["BGSAVE"])), 300)
+  })
+
+const persistence = async () => {
+  const rounds = Number(option("rounds", "3"))
+  const requests = Number(option("requests", "100000"))
+  const keys = Number(option("keys", "1000000"))
+  const { mkdtempSync, rmSync } = await import("node:fs")
+  const { tmpdir } = await import("node:os")
+  const { join } = await import("node:path")
+  const lines: Array<string> = []
+  // SET with the AOF on, each server in a directory of its own
+  const aofRows: Array<string> = []
+  for (const [fsync, pipelines] of [["everysec", [1, 16]], ["always", [16]]] as const) {
+    const dirs = [mkdtempSync(join(tmpdir(), "bench-aof-redis-")), mkdtempSync(join(tmpdir(), "bench-aof-ours-"))]
+    const [redis, ours] = [
+      await startRedis(["--appendonly", "yes", "--appendfsync", fsync, "--dir", dirs[0]!]),
+      await startOurs(["--appendonly", "yes", "--appendfsync", fsync, "--dir", dirs[1]!])
+    ]
+    try {
+      for (const p of pipelines) {
+        const n = p === 1 ? requests : requests * 8
+        const c: BenchCase = { name: "SET", test: "set", issue: 16 }
+        for (const s of [redis, ours]) benchmark(s.port, c, p, Math.ceil(n / 4))
+        const results = { redis: [] as number[], ours: [] as number[] }
+        for (let r = 0; r < rounds; r++) {
+          for (const s of r % 2 === 0 ? [redis, ours] : [ours, redis]) (s === redis ? results.redis : results.ours).push(benchmark(s.port, c, p, n))
+        }
+        const [rr, oo] = [median(results.redis), median(results.ours)]
+        const target = fsync === "always" ? ">= 0.8x" : p === 1 ? ">= 0.9x" : ">= 0.5x"
+        aofRows.push(`| SET, appendfsync ${fsync} | ${p} | ${fmt(rr)} | ${fmt(oo)} | ${(oo / rr).toFixed(2)}x | ${target} |`)
+        console.error(aofRows.at(-1))
+      }
+    } finally {
+      await Promise.all([stop(redis), stop(ours)])
+      for (const d of dirs) rmSync(d, { recursive: true, force: true })
+    }
+  }
+  lines.push(
+    `SET with the AOF on (redis-benchmark -c 50, median of ${rounds} alternating rounds)`,
+    "",
+    "| test | -P | redis-server req/s | effect-redis-server req/s | ratio | target |",
+    "|---|---|---|---|---|---|",
+    ...aofRows,
+    ""
+  )
+  // an RDB of `keys` mixed keys written by redis-server, loaded by each server
+  const dir = mkdtempSync(join(tmpdir(), "bench-rdb-"))
+  try {
+    const maker = await startRedis(["--dir", dir])
+    await send(maker.port, mixedKeys(keys))
+    await send(maker.port, [["SAVE"]])
+    await stop(maker)
+    const loadRows: Array<string> = []
+    const times = { redis: [] as number[], ours: [] as number[], redisEmpty: [] as number[], oursEmpty: [] as number[] }
+    for (let r = 0; r < rounds; r++) {
+      for (const [name, start] of [["redis", startRedis], ["ours", startOurs]] as const) {
+        for (const empty of [true, false]) {
+          const t0 = performance.now()
+          const s = await start(["--dir", dir, "--dbfilename", empty ? "none.rdb" : "dump.rdb"])
+          const ms = await untilReady(s.port, t0)
+          ;(empty ? (name === "redis" ? times.redisEmpty : times.oursEmpty) : name === "redis" ? times.redis : times.ours).push(ms)
+          await stop(s)
+        }
+      }
+    }
+    const load = { redis: median(times.redis) - median(times.redisEmpty), ours: median(times.ours) - median(times.oursEmpty) }
+    loadRows.push(`| ${keys.toLocaleString("en-US")} mixed keys | ${load.redis.toFixed(0)} ms | ${load.ours.toFixed(0)} ms | ${(load.ours / load.redis).toFixed(2)}x | <= 2x |`)
+    console.error(loadRows.at(-1))
+    lines.push(
+      `Loading an RDB file redis-server wrote (start to PING answering, less the start with no file; median of ${rounds})`,
+      "",
+      "| file | redis-server | effect-redis-server | ratio | target |",
+      "|---|---|---|---|---|",
+      ...loadRows,
+      ""
+    )
+    // GET latency while BGSAVE writes those keys
+    const latencyRows: Array<string> = []
+    for (const [name, start] of [["redis-server", startRedis], ["effect-redis-server", startOurs]] as const) {
+      const s = await start(["--dir", dir, "--dbfilename", "dump.rdb"])
+      await untilReady(s.port, performance.now())
+      const l = await latencyDuringBgsave(s.port, 4000)
+      latencyRows.push(`| ${name} | ${l.count.toLocaleString("en-US")} | ${l.p99.toFixed(2)} ms | ${l.max.toFixed(2)} ms |`)
+      console.error(latencyRows.at(-1))
+      await stop(s)
+    }
+    lines.push(
+      `GET one at a time for 4 s while BGSAVE writes the ${keys.toLocaleString("en-US")} keys (target: no request over 50 ms)`,
+      "",
+      "| server | GETs | p99 | worst |",
+      "|---|---|---|---|",
+      ...latencyRows
+    )
+  } finally {
+    rmSync(dir, { recursive: true, force: true })
+  }
+  console.log(lines.join("\n"))
+}
+
 if (flag("memory")) await memory()
+else if (flag("persistence")) await persistence()
 else await throughput()
