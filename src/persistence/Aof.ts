@@ -229,9 +229,40 @@ export class AofState {
     }
   }
 
-  /** The engine's afterBatch hook: with appendfsync always, the batch's writes are on disk before its replies. */
-  afterBatch(): void {
-    if (this.bufLength > 0 && this.config.get("appendfsync") === "always") this.flush(false)
+  /**
+   * The engine's afterBatch hook: with appendfsync always, a batch that ends with writes not yet on
+   * disk has its replies held, and one write and fsync at the end of the event-loop turn covers every
+   * batch of the turn (group commit, as Redis's beforeSleep flushAppendOnlyFile before it writes any
+   * reply). True when the client's replies must wait.
+   */
+  afterBatch(client: Client): boolean {
+    if (this.bufLength === 0 || this.config.get("appendfsync") !== "always") return false
+    this.durableWaiters.add(client)
+    if (!this.commitScheduled) {
+      this.commitScheduled = true
+      setImmediate(this.commit)
+    }
+    return true
+  }
+
+  /** Clients whose replies wait for the next group commit. */
+  private readonly durableWaiters = new Set<Client>()
+  private commitScheduled = false
+
+  /** Writes and fsyncs what the turn's batches appended, then lets their replies go. */
+  private readonly commit = (): void => {
+    this.commitScheduled = false
+    if (this.bufLength > 0 || this.lastIncrFsyncOffset !== this.lastIncrSize) this.flush(false)
+    this.releaseWaiters()
+  }
+
+  private releaseWaiters(): void {
+    const clients = [...this.durableWaiters]
+    this.durableWaiters.clear()
+    for (const client of clients) {
+      client.output.releaseDurable()
+      if (!client.freed) client.wake()
+    }
   }
 
   get bufferLength(): number {
@@ -936,6 +967,8 @@ export class AofState {
     this.buf = []
     this.bufLength = 0
     this.unsubscribeFeed()
+    // what they waited for was written and fsynced above
+    this.releaseWaiters()
   }
 
   /** finishShutdown's AOF part; false when the server may not exit. */

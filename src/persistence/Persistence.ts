@@ -851,7 +851,7 @@ export class Persistence extends Context.Service<Persistence, PersistenceState>(
           else if (value === "no" && state.aof.status !== "off") state.aof.stop()
         })
         // appendfsync always: the batch's writes are on disk before its replies leave
-        engine.afterBatch = () => state.aof.afterBatch()
+        engine.afterBatch = (client) => state.aof.afterBatch(client)
         yield* Effect.addFinalizer(() =>
           Effect.sync(() => {
             engine.afterBatch = undefined

@@ -100,6 +100,8 @@ export class ClientOutput {
   private dropping = false
   /** Pushes written while `dropping`, appended once the dropped reply is cut. */
   private keptPushes: Array<string> = []
+  /** Replies wait for the writes before them to be on disk (appendfsync always): see `holdUntilDurable`. */
+  durableHold = false
   /** While above 0 (an EXEC runs), pushes to this client wait until it ends: see `holdPushes`. */
   private held = 0
   private readonly host: OutputHost
@@ -219,6 +221,19 @@ export class ClientOutput {
     if (!this.dropping && this.held === 0) this.appendKeptPushes()
   }
 
+  /**
+   * Keeps everything written for this client until `releaseDurable`: the connection does not send its
+   * batch's replies, nor does `flush`. The AOF's group commit holds the clients of an event-loop turn
+   * while it writes and fsyncs once for all of them.
+   */
+  holdUntilDurable(): void {
+    this.durableHold = true
+  }
+
+  releaseDurable(): void {
+    this.durableHold = false
+  }
+
   /** Bytes waiting for this client: not yet written, or written and not yet taken by the kernel. */
   get used(): number {
     return this.writer.length + (this.sink === undefined ? 0 : this.sink.pending())
@@ -272,7 +287,7 @@ export class ClientOutput {
    */
   flush(describe: () => string): void {
     const sink = this.sink
-    if (sink === undefined || !sink.open()) return
+    if (sink === undefined || !sink.open() || this.durableHold) return
     if (this.overLimit()) {
       this.writer.take()
       sink.close(outputLimitReason(describe()))

@@ -178,10 +178,11 @@ export class EngineState {
   /** Asks replicas to acknowledge their offset now (REPLCONF GETACK; WAIT calls it when it blocks). */
   requestReplicaAcks: () => void = () => {}
   /**
-   * Called at the end of every batch, before its replies leave (the AOF with appendfsync always writes
-   * and fsyncs there: a write is acknowledged only once it is on disk).
+   * Called at the end of every client's batch, before its replies leave. True holds them
+   * (`output.holdUntilDurable`) until the hook's owner releases them: the AOF with appendfsync always
+   * writes and fsyncs once for every batch of the event-loop turn, then lets their replies go.
    */
-  afterBatch: (() => void) | undefined = undefined
+  afterBatch: ((client: Client) => boolean) | undefined = undefined
   /** Set while clients MONITOR (the MONITOR Layer): sees every executed command. */
   monitorFeed: MonitorFeed | undefined = undefined
   /**
@@ -442,7 +443,7 @@ export class EngineState {
       client.parser.feed(chunk)
     }
     this.processInput(client)
-    if (this.afterBatch !== undefined) this.afterBatch()
+    if (this.afterBatch !== undefined && this.afterBatch(client)) client.output.holdUntilDurable()
     // what is left is one incomplete command (or, after a blocking command, the commands queued
     // behind it): bigger than client-query-buffer-limit, the client is dropped
     this.checkQueryBufferLimit(client)

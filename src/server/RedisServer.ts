@@ -262,6 +262,8 @@ const connection = (engine: EngineState, maxClients: () => number, unixSocket?: 
      * when an inline batch's write left it full).
      */
     const flush = (): Effect.Effect<void, ConnectionClosed> | undefined => {
+      // replies waiting for their writes to reach the disk (appendfsync always) go with the fsync
+      if (output.durableHold) return undefined
       const out = client.reply.take()
       if (out === undefined) return raw.writableNeedDrain ? drain(raw) : undefined
       if (raw.destroyed) return Effect.fail(new ConnectionClosed({}))
@@ -285,6 +287,7 @@ const connection = (engine: EngineState, maxClients: () => number, unixSocket?: 
         client.parser.detach()
       }
       if (client.blocked !== undefined || client.closeAfterReply) return SERVED
+      if (output.durableHold) return undefined
       const out = client.reply.take()
       if (out === undefined) return undefined
       return output.send(out) ? undefined : SERVED
