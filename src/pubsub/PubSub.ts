@@ -188,8 +188,10 @@ export class PubSubState {
     if (clients !== undefined) {
       const body = bulk(WORDS[kind].message) + bulk(channel) + bulk(message)
       const fill = (w: ReplyWriter) => w.raw(body)
+      const resp2 = "*3\r\n" + body
+      const resp3 = ">3\r\n" + body
       for (const client of clients) {
-        client.output.push(3, fill)
+        client.output.pushEncoded(resp2, resp3, 3, fill)
         this.engine.wakeLater(client)
         receivers++
       }
@@ -201,8 +203,10 @@ export class PubSubState {
       tail ??= bulk(channel) + bulk(message)
       const body = "$8\r\npmessage\r\n" + bulk(pattern) + tail
       const fill = (w: ReplyWriter) => w.raw(body)
+      const resp2 = "*4\r\n" + body
+      const resp3 = ">4\r\n" + body
       for (const client of subscribers) {
-        client.output.push(4, fill)
+        client.output.pushEncoded(resp2, resp3, 4, fill)
         this.engine.wakeLater(client)
         receivers++
       }

@@ -133,6 +133,8 @@ export class Client implements WatchingClient {
   closeReason: string | undefined = undefined
   /** CLIENT TRACKING's mode while tracking is on (client-side caching), undefined when off. */
   tracking: ClientTracking | undefined = undefined
+  /** Queued for `engine.wakeLater` (its outside writes go out at the end of the loop turn). */
+  wakePending = false
   /** Connected through the unix socket (flag U). */
   unixSocket = false
   /** CLIENT NO-EVICT */

@@ -234,6 +234,16 @@ export class ClientOutput {
     this.durableHold = false
   }
 
+  /**
+   * A push whose whole RESP is ready in both protocols (PUBLISH builds it once for every subscriber):
+   * one copy on the common path, `push` when a reply is being dropped or pushes are held.
+   */
+  pushEncoded(resp2: string, resp3: string, n: number, body: (writer: ReplyWriter) => void): void {
+    if (this.dropping || this.held !== 0) return this.push(n, body)
+    if (this.sink !== undefined && !this.sink.open()) return
+    this.writer.raw(this.writer.resp === 2 ? resp2 : resp3)
+  }
+
   /** Bytes waiting for this client: not yet written, or written and not yet taken by the kernel. */
   get used(): number {
     return this.writer.length + (this.sink === undefined ? 0 : this.sink.pending())
