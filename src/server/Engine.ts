@@ -686,8 +686,9 @@ export class EngineState {
     try {
       const started = nested ? performance.now() : this.durationMark
       const result = command.spec.handler!(ctx, argv)
-      // client-side caching remembers what a tracking client read
-      if (client.tracking !== undefined && command.isReadonly) this.tracking.rememberKeys(client, command, argv)
+      // client-side caching remembers what a tracking client read (a script's reads: its caller's)
+      const reader = client.scriptCaller ?? client
+      if (reader.tracking !== undefined && command.isReadonly) this.tracking.rememberKeys(reader, command, argv)
       client.lastCommand = command.fullName
       const ended = performance.now()
       if (!nested) {
