@@ -380,6 +380,8 @@ export class ScriptingState {
 
   /** evalGenericCommand: EVAL/EVALSHA and their _RO forms. */
   eval(ctx: CommandContext, argv: ReadonlyArray<string>, evalsha: boolean, readOnly: boolean): void {
+    // EVAL is skip_monitor: it feeds MONITOR itself, so that its line comes before its commands'
+    this.engine.monitorFeed?.(ctx.client, ctx.command, argv, true)
     const reply = ctx.reply
     const numkeysText = argv[2]!
     const numkeys = Number(numkeysText)

@@ -122,9 +122,10 @@ export type CheckResult = undefined | string | typeof QUEUED | typeof POSTPONED
  * The MONITOR seam: called after every call() of a command, and for an EXEC the check stage refused
  * (execCommandAbort), with the command line as logs show it (arguments the handler redacted replaced).
  * The MONITOR Layer sets it only while some client monitors, so without monitors it costs call() one
- * comparison; which commands are shown, and how, is the Layer's business.
+ * comparison; which commands are shown, and how, is the Layer's business. `explicit` is a command's own
+ * feed, shown although it is skip_monitor (EVAL shows itself before its script's commands).
  */
-export type MonitorFeed = (client: Client, command: RuntimeCommand, argv: ReadonlyArray<string>) => void
+export type MonitorFeed = (client: Client, command: RuntimeCommand, argv: ReadonlyArray<string>, explicit?: boolean) => void
 
 /** The condition clients postponed by CLIENT PAUSE wait on. */
 export const PAUSE_LIFTED = "pause-lifted"

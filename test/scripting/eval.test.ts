@@ -1,0 +1,64 @@
+/**
+ * What scripts do to the calling client and to others, on this server: pushes to the caller follow the
+ * script's reply (as EXEC's do), client-side caching remembers a script's reads for its caller, MONITOR
+ * shows EVAL and then its commands from "lua", INFO commandstats count the script's commands.
+ */
+import { afterAll, beforeAll, describe, expect, it } from "vitest"
+import { encode, RawConnection } from "../support/raw.ts"
+import { startServer, type TestServer } from "../support/server.ts"
+
+let server: TestServer
+beforeAll(async () => {
+  server = await startServer()
+})
+afterAll(() => server.close())
+
+const connect = () => RawConnection.connect(server.port)
+
+describe("scripts and the calling client", () => {
+  it("a message a RESP3 client publishes to itself from a script follows the script's reply", async () => {
+    const c = await connect()
+    await c.call("HELLO", "3")
+    await c.call("SUBSCRIBE", "ch")
+    c.write(encode(["EVAL", "redis.call('publish', 'ch', 'hi') return 'done'", "0"]))
+    const [reply, push] = await c.read(2)
+    expect(reply!.raw).toBe("$4\r\ndone\r\n")
+    expect(push!.raw).toBe(">3\r\n$7\r\nmessage\r\n$2\r\nch\r\n$2\r\nhi\r\n")
+    await c.close()
+  })
+
+  it("client-side caching remembers a script's reads for the caller", async () => {
+    const c = await connect()
+    const other = await connect()
+    await c.call("HELLO", "3")
+    await c.call("CLIENT", "TRACKING", "on")
+    expect((await c.call("EVAL", "return redis.call('get', KEYS[1])", "1", "tracked")).raw).toBe("_\r\n")
+    await other.call("SET", "tracked", "1")
+    const [invalidation] = await c.read(1)
+    expect(invalidation!.raw).toBe(">2\r\n$10\r\ninvalidate\r\n*1\r\n$7\r\ntracked\r\n")
+    await c.close()
+    await other.close()
+  })
+
+  it("MONITOR shows EVAL, then the script's commands from lua", async () => {
+    const monitor = await connect()
+    await monitor.call("MONITOR")
+    const c = await connect()
+    await c.call("EVAL", "return redis.call('set', 'mk', 'mv')", "0")
+    const lines = (await monitor.read(2)).map((r) => String(r.value))
+    expect(lines[0]).toMatch(/^\d+\.\d+ \[0 127\.0\.0\.1:\d+\] "EVAL" "return redis\.call\('set', 'mk', 'mv'\)" "0"$/)
+    expect(lines[1]).toMatch(/^\d+\.\d+ \[0 lua\] "set" "mk" "mv"$/)
+    await monitor.close()
+    await c.close()
+  })
+
+  it("the script client starts each script in the caller's database and RESP2", async () => {
+    const c = await connect()
+    await c.call("SELECT", "3")
+    await c.call("EVAL", "redis.setresp(3) redis.call('select', 5) return 1", "0")
+    expect((await c.call("EVAL", "return redis.call('set', 'where', 'x')", "0")).raw).toBe("+OK\r\n")
+    expect((await c.call("EXISTS", "where")).raw).toBe(":1\r\n")
+    expect((await c.call("EVAL", "return redis.call('hgetall', 'nohash')", "0")).raw).toBe("*0\r\n")
+    await c.close()
+  })
+})
