@@ -106,6 +106,17 @@ export class LuaVm {
   pushString(s: string): void {
     this.m._lua_pushlstring!(this.L, this.bytes(s), s.length)
   }
+  /** A light userdata pointer (0: cjson.null's NULL). */
+  pushLightUserdata(p: number): void {
+    this.m._lua_pushlightuserdata!(this.L, p)
+  }
+  toUserdata(i: number): number {
+    return this.m._lua_touserdata!(this.L, i)
+  }
+  /** lua_objlen (string length, table border). */
+  objLen(i: number): number {
+    return this.m._lua_objlen!(this.L, i)
+  }
   pushValue(i: number): void {
     this.m._lua_pushvalue!(this.L, i)
   }

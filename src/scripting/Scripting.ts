@@ -15,6 +15,7 @@ import type { Client } from "../server/Client.ts"
 import { CommandRegistry } from "../server/CommandRegistry.ts"
 import { Callers, Engine, type EngineState } from "../server/Engine.ts"
 import { REDIS_VERSION } from "../version.ts"
+import { registerCjson } from "./cjson.ts"
 import { errorInfo, luaToReply, pushError, RespToLua } from "./luaReply.ts"
 import { LUA_GLOBALSINDEX, LUA_MULTRET, LUA_REGISTRYINDEX, LuaType, LuaVm } from "./LuaVm.ts"
 
@@ -111,6 +112,7 @@ export class ScriptingState {
     vm.run(PRELUDE, "@err_handler_def")
     this.registerRedisApi()
     this.registerMath()
+    registerCjson(vm, formatG)
     // Redis's pcall: an error table raised by redis.call is caught as its message string
     vm.pushFunction((vm) => {
       const argc = vm.getTop()
@@ -464,19 +466,22 @@ const fail = (vm: LuaVm, message: string): never => {
 const arityOk = (arity: number, argc: number): boolean => (arity >= 0 ? argc === arity : argc >= -arity)
 
 /** A number argument of redis.call as Redis 7.0 writes it: C's "%.17g". */
-export const formatNumber = (n: number): string => {
+export const formatNumber = (n: number): string => formatG(n, 17)
+
+/** C's "%.<precision>g" (inf, -inf, nan as glibc prints them). */
+export const formatG = (n: number, precision: number): string => {
   if (Number.isNaN(n)) return "nan"
   if (!Number.isFinite(n)) return n > 0 ? "inf" : "-inf"
   if (n === 0) return Object.is(n, -0) ? "-0" : "0"
-  const exponential = n.toExponential(16)
+  const exponential = n.toExponential(precision - 1)
   const e = exponential.indexOf("e")
   const exponent = Number(exponential.slice(e + 1))
-  if (exponent < -4 || exponent >= 17) {
+  if (exponent < -4 || exponent >= precision) {
     const mantissa = stripZeros(exponential.slice(0, e))
     const digits = String(Math.abs(exponent)).padStart(2, "0")
     return `${mantissa}e${exponent < 0 ? "-" : "+"}${digits}`
   }
-  return stripZeros(n.toFixed(16 - exponent))
+  return stripZeros(n.toFixed(precision - 1 - exponent))
 }
 
 const stripZeros = (text: string): string => {

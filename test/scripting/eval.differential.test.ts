@@ -7,12 +7,18 @@ import fc from "fast-check"
 import { it } from "vitest"
 import { checkCommands, checkSequences, describeDifferential } from "../support/differential.ts"
 import { evalCommand, setupCommand } from "../support/generators/scripts.ts"
+import { cjsonExamples } from "./cjson-examples.ts"
 import { examples } from "./examples.ts"
 
 describeDifferential("scripting: EVAL, EVALSHA, SCRIPT against Redis", (servers) => {
   it("examples: every error path and conversion (RESP2)", () => checkCommands(servers(), examples))
 
   it("examples: every error path and conversion (RESP3)", () => checkCommands(servers(), [["HELLO", "3"], ...examples]))
+
+  it("cjson: encode and decode of every type, and their errors (RESP2 and RESP3)", async () => {
+    await checkCommands(servers(), cjsonExamples)
+    await checkCommands(servers(), [["HELLO", "3"], ...cjsonExamples])
+  })
 
   const sequences = fc.array(fc.oneof({ weight: 4, arbitrary: evalCommand }, { weight: 1, arbitrary: setupCommand }), {
     minLength: 1,

@@ -1,0 +1,48 @@
+/** Example cjson scripts for the differential test: encode and decode of every type, errors. */
+import type { Command } from "../support/differential.ts"
+
+const ev = (body: string): Command => ["EVAL", body, "0"]
+
+export const cjsonExamples: ReadonlyArray<Command> = [
+  ev("return cjson.encode({1, 2, 3})"),
+  ev("return cjson.encode({a = 1})"),
+  ev("return cjson.encode({})"),
+  ev("return cjson.encode('a/b\"c\\\\d\\n\\t\\1\\127\\200')"),
+  ev("return cjson.encode(1/3)"),
+  ev("return cjson.encode(1e20)"),
+  ev("return cjson.encode(123456789012345678)"),
+  ev("return cjson.encode(-0.5)"),
+  ev("return cjson.encode(true)"),
+  ev("return cjson.encode(nil)"),
+  ev("return cjson.encode(cjson.null)"),
+  ev("return cjson.encode({1, nil, 3})"),
+  ev("local t = {} t[20] = 1 return cjson.encode(t)"),
+  ev("local t = {} t[10] = 1 return cjson.encode(t)"),
+  ev("return cjson.encode({[1.5] = 1})"),
+  ev("return cjson.encode({[true] = 1})"),
+  ev("return cjson.encode(function() end)"),
+  ev("return cjson.encode(0/0)"),
+  ev("return cjson.encode(1/0)"),
+  ev("return cjson.encode({x = {y = {1, {z = 'w'}}}})"),
+  ev("return cjson.encode()"),
+  ev("return cjson.decode('[1, 2, \"x\", true, false]')"),
+  ev("return cjson.decode('{\"a\": [1, 2]}').a"),
+  ev("return cjson.decode('1.5')"),
+  ev("return tostring(cjson.decode('1e2'))"),
+  ev("return cjson.decode('\"\\\\u00e9\\\\ud83d\\\\ude00\\\\n\"')"),
+  ev("return cjson.decode('null') == cjson.null"),
+  ev("return type(cjson.decode('{\"a\": null}').a)"),
+  ev("return cjson.decode('[1, 2')"),
+  ev("return cjson.decode('{\"a\" 1}')"),
+  ev("return cjson.decode('{1: 2}')"),
+  ev("return cjson.decode('{\"a\": 1 true}')"),
+  ev("return cjson.decode('[1 null]')"),
+  ev("return cjson.decode('[1,]')"),
+  ev("return cjson.decode('')"),
+  ev("return cjson.decode('nope')"),
+  ev("return cjson.decode('[1] x')"),
+  ev("return cjson.decode()"),
+  ev("return cjson.encode(cjson.decode('{\"k\":[1,2,{\"n\":null}],\"s\":\"\\\\/\"}'))"),
+  ev("return {cjson._NAME, cjson._VERSION}"),
+  ev("return type(cjson.encode_keep_buffer)")
+]
