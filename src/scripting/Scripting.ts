@@ -82,6 +82,51 @@ return proxy
 
 interface Script {
   readonly body: string
+  readonly flags: ScriptFlags
+}
+
+/** A script's shebang flags; `compat` for a script without a shebang (EVAL's backward-compatible mode). */
+export interface ScriptFlags {
+  readonly compat: boolean
+  readonly noWrites: boolean
+  readonly allowOom: boolean
+  readonly allowStale: boolean
+  readonly noCluster: boolean
+  readonly allowCrossSlot: boolean
+}
+
+const COMPAT: ScriptFlags = { compat: true, noWrites: false, allowOom: false, allowStale: false, noCluster: false, allowCrossSlot: false }
+
+const FLAG_NAMES = {
+  "no-writes": "noWrites",
+  "allow-oom": "allowOom",
+  "allow-stale": "allowStale",
+  "no-cluster": "noCluster",
+  "allow-cross-slot-keys": "allowCrossSlot"
+} as const
+
+/**
+ * evalExtractShebangFlags: `#!lua [flags=a,b]` on the first line. The flags and the length of the
+ * shebang line (the code is loaded from its line feed, so line numbers stay), or the error (ERR-less).
+ */
+export const extractShebang = (body: string): { flags: ScriptFlags; length: number } | { error: string } => {
+  if (!body.startsWith("#!")) return { flags: COMPAT, length: 0 }
+  const end = body.indexOf("\n")
+  if (end === -1) return { error: "Invalid script shebang" }
+  const parts = body.slice(0, end).split(/[ \t\r\v\f]+/).filter((p) => p.length > 0)
+  if (parts.length === 0) return { error: "Invalid engine in script shebang" }
+  if (parts[0] !== "#!lua") return { error: `Unexpected engine in script shebang: ${parts[0]}` }
+  const flags = { ...COMPAT, compat: false }
+  for (const part of parts.slice(1)) {
+    if (!part.startsWith("flags=")) return { error: `Unknown lua shebang option: ${part}` }
+    const names = part.slice(6)
+    for (const name of names.length === 0 ? [] : names.split(",")) {
+      const field = (FLAG_NAMES as Record<string, keyof ScriptFlags>)[name]
+      if (field === undefined) return { error: `Unexpected flag in script shebang: ${name}` }
+      ;(flags as Record<keyof ScriptFlags, boolean>)[field] = true
+    }
+  }
+  return { flags, length: end }
 }
 
 /** The scripting engine: one Lua state, its script cache, and the script client. */
@@ -359,14 +404,16 @@ export class ScriptingState {
   createFunction(body: string): { sha: string } | { error: string } {
     const sha = sha1hex(body)
     if (this.scripts.has(sha)) return { sha }
+    const shebang = extractShebang(body)
+    if ("error" in shebang) return { error: `ERR ${shebang.error}` }
     const vm = this.vm
-    if (vm.load(body, "@user_script") !== 0) {
+    if (vm.load(shebang.length === 0 ? body : body.slice(shebang.length), "@user_script") !== 0) {
       const message = vm.toString(-1)
       vm.pop(1)
       return { error: `ERR Error compiling script (new function): ${message}` }
     }
     vm.setField(LUA_REGISTRYINDEX, `f_${sha}`)
-    this.scripts.set(sha, { body })
+    this.scripts.set(sha, { body, flags: shebang.flags })
     return { sha }
   }
 
@@ -399,7 +446,13 @@ export class ScriptingState {
       if ("error" in created) return reply.error(created.error)
       sha = created.sha
     }
-    this.run(ctx, sha, argv.slice(3, 3 + numkeys), argv.slice(3 + numkeys), readOnly)
+    // scriptPrepareForRun: a script declaring flags may not write from EVAL_RO, and with no-writes
+    // runs read-only
+    const flags = this.scripts.get(sha)!.flags
+    if (!flags.compat && !flags.noWrites && readOnly) {
+      return reply.error("ERR Can not execute a script with write flag using *_ro command.")
+    }
+    this.run(ctx, sha, argv.slice(3, 3 + numkeys), argv.slice(3 + numkeys), readOnly || (!flags.compat && flags.noWrites))
   }
 
   private run(ctx: CommandContext, sha: string, keys: ReadonlyArray<string>, args: ReadonlyArray<string>, readOnly: boolean): void {

@@ -8,12 +8,14 @@ import { it } from "vitest"
 import { checkCommands, checkSequences, describeDifferential } from "../support/differential.ts"
 import { evalCommand, setupCommand } from "../support/generators/scripts.ts"
 import { cjsonExamples } from "./cjson-examples.ts"
-import { examples } from "./examples.ts"
+import { examples, shebangExamples } from "./examples.ts"
 
 describeDifferential("scripting: EVAL, EVALSHA, SCRIPT against Redis", (servers) => {
   it("examples: every error path and conversion (RESP2)", () => checkCommands(servers(), examples))
 
   it("examples: every error path and conversion (RESP3)", () => checkCommands(servers(), [["HELLO", "3"], ...examples]))
+
+  it("shebang lines and flags (RESP2)", () => checkCommands(servers(), shebangExamples))
 
   it("cjson: encode and decode of every type, and their errors (RESP2 and RESP3)", async () => {
     await checkCommands(servers(), cjsonExamples)

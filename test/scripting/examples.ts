@@ -154,3 +154,25 @@ export const examples: ReadonlyArray<Command> = [
   ["EXEC"]
 ]
 
+
+/** Shebang lines and their flags. */
+export const shebangExamples: ReadonlyArray<Command> = [
+  ev("#!lua\nreturn 1"),
+  ev("#!lua flags=no-writes\nreturn redis.call('set', 'x', '1')"),
+  ev("#!lua flags=no-writes\nreturn redis.call('get', 'x')"),
+  ev("#!lua flags=no-writes,allow-oom,allow-stale,no-cluster,allow-cross-slot-keys\nreturn 2"),
+  ev("#!lua flags=\nreturn 3"),
+  ev("#!lua flags=bogus\nreturn 1"),
+  ev("#!lua name=x\nreturn 1"),
+  ev("#!python\nreturn 1"),
+  ev("#!lua"),
+  ev("#!lua\nreturn x"),
+  ev("#!lua\n\nerror('line three')"),
+  ev("#!lua\nreturn ("),
+  ["EVAL_RO", "#!lua\nreturn 1", "0"],
+  ["EVAL_RO", "#!lua flags=no-writes\nreturn 1", "0"],
+  ["EVAL_RO", "return 1", "0"],
+  ["SCRIPT", "LOAD", "#!lua flags=bogus\nreturn 1"],
+  ["SCRIPT", "LOAD", "#!lua flags=no-writes\nreturn 1"],
+  ["EVALSHA_RO", "c7ba8b4b1e2e7e8c2cd4b57c2d0b6d71cd47b8bb", "0"]
+]
