@@ -15,6 +15,7 @@ import type { Client } from "../server/Client.ts"
 import { CommandRegistry } from "../server/CommandRegistry.ts"
 import { Callers, Engine, type EngineState } from "../server/Engine.ts"
 import { REDIS_VERSION } from "../version.ts"
+import { registerBit } from "./bit.ts"
 import { registerCjson } from "./cjson.ts"
 import { errorInfo, luaToReply, pushError, RespToLua } from "./luaReply.ts"
 import { LUA_GLOBALSINDEX, LUA_MULTRET, LUA_REGISTRYINDEX, LuaType, LuaVm } from "./LuaVm.ts"
@@ -158,6 +159,7 @@ export class ScriptingState {
     this.registerRedisApi()
     this.registerMath()
     registerCjson(vm, formatG)
+    registerBit(vm)
     // Redis's pcall: an error table raised by redis.call is caught as its message string
     vm.pushFunction((vm) => {
       const argc = vm.getTop()

@@ -46,3 +46,14 @@ export const cjsonExamples: ReadonlyArray<Command> = [
   ev("return {cjson._NAME, cjson._VERSION}"),
   ev("return type(cjson.encode_keep_buffer)")
 ]
+
+/** The bit library: every function, normalization of out-of-range and fractional numbers, errors. */
+export const bitExamples: ReadonlyArray<Command> = [
+  ev("return {bit.tobit(0xffffffff), bit.tobit(2^32 + 5), bit.tobit(1.5), bit.tobit(2.5), bit.tobit(-1.5), bit.tobit('12')}"),
+  ev("return {bit.bnot(0), bit.band(0xff, 0x0f, 0x3), bit.bor(1, 2, 4), bit.bxor(0xff, 0x0f)}"),
+  ev("return {bit.lshift(1, 31), bit.lshift(1, 32), bit.rshift(-1, 28), bit.arshift(-256, 4), bit.rol(0x12345678, 8), bit.ror(0x12345678, 8)}"),
+  ev("return {bit.bswap(0x12345678), bit.tohex(255), bit.tohex(-1, -4), bit.tohex(0x1234, 2), bit.tohex(1, 12)}"),
+  ev("return bit.band()"),
+  ev("return bit.band(1, {})"),
+  ev("return bit.tohex('x')")
+]
