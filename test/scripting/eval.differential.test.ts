@@ -8,7 +8,7 @@ import { it } from "vitest"
 import { checkCommands, checkSequences, describeDifferential } from "../support/differential.ts"
 import { evalCommand, setupCommand } from "../support/generators/scripts.ts"
 import { bitExamples, cjsonExamples } from "./cjson-examples.ts"
-import { examples, shebangExamples } from "./examples.ts"
+import { examples, formatExamples, shebangExamples } from "./examples.ts"
 
 describeDifferential("scripting: EVAL, EVALSHA, SCRIPT against Redis", (servers) => {
   it("examples: every error path and conversion (RESP2)", () => checkCommands(servers(), examples))
@@ -16,6 +16,8 @@ describeDifferential("scripting: EVAL, EVALSHA, SCRIPT against Redis", (servers)
   it("examples: every error path and conversion (RESP3)", () => checkCommands(servers(), [["HELLO", "3"], ...examples]))
 
   it("bit: every function and its errors", () => checkCommands(servers(), bitExamples))
+
+  it("string.format's integer conversions of 64-bit values, and its errors", () => checkCommands(servers(), formatExamples))
 
   it("shebang lines and flags (RESP2)", () => checkCommands(servers(), shebangExamples))
 

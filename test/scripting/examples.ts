@@ -176,3 +176,21 @@ export const shebangExamples: ReadonlyArray<Command> = [
   ["SCRIPT", "LOAD", "#!lua flags=no-writes\nreturn 1"],
   ["EVALSHA_RO", "c7ba8b4b1e2e7e8c2cd4b57c2d0b6d71cd47b8bb", "0"]
 ]
+
+/** string.format: integer conversions of 64-bit values (the wasm build's are 32-bit) and Lua's errors. */
+export const formatExamples: ReadonlyArray<Command> = [
+  ...["%d", "%5.3d", "%-8d|", "%+d", "% d", "%05d", "%x", "%#x", "%X", "%o", "%#o", "%u", "%i", "%.0d", "%c"].flatMap((f) =>
+    ["2^53", "-1", "0", "-2^40", "12", "2^63", "-2^63", "1.9", "-1.9", "'77'", "0/0"].map((v) => ev(`return string.format('${f}', ${v})`))
+  ),
+  ev("return string.format('%s=%d, %5.2f%%, %x', 'k', 2^40, 3.14159, 255)"),
+  ev("return string.format('%d')"),
+  ev("return string.format('%d', 'x')"),
+  ev("return string.format('%d', {})"),
+  ev("return string.format('%y', 1)"),
+  ev("return string.format('%123d', 1)"),
+  ev("return string.format('%------d', 1)"),
+  ev("return string.format('%q', 'a\\nb\\0')"),
+  ev("return string.format(12, 1)"),
+  ev("return string.format()"),
+  ev("return ('%d'):format(2^33)")
+]
