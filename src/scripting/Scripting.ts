@@ -17,6 +17,7 @@ import { Callers, Engine, type EngineState } from "../server/Engine.ts"
 import { REDIS_VERSION } from "../version.ts"
 import { registerBit } from "./bit.ts"
 import { registerCjson } from "./cjson.ts"
+import { registerCmsgpack } from "./cmsgpack.ts"
 import { registerFormat } from "./format.ts"
 import { errorInfo, luaToReply, pushError, RespToLua } from "./luaReply.ts"
 import { LUA_GLOBALSINDEX, LUA_MULTRET, LUA_REGISTRYINDEX, LuaType, LuaVm } from "./LuaVm.ts"
@@ -161,6 +162,7 @@ export class ScriptingState {
     this.registerMath()
     registerCjson(vm, formatG)
     registerBit(vm)
+    registerCmsgpack(vm)
     registerFormat(vm)
     // Redis's pcall: an error table raised by redis.call is caught as its message string
     vm.pushFunction((vm) => {

@@ -57,3 +57,29 @@ export const bitExamples: ReadonlyArray<Command> = [
   ev("return bit.band(1, {})"),
   ev("return bit.tohex('x')")
 ]
+
+/** cmsgpack: the encoding chosen for every type and size, round trips, unpack's variants and errors. */
+export const cmsgpackExamples: ReadonlyArray<Command> = [
+  ...["0", "127", "128", "255", "256", "65535", "65536", "2^32 - 1", "2^32", "2^53", "-1", "-32", "-33", "-128", "-129", "-32768",
+    "-32769", "-2^31", "-2^31 - 1", "-2^53", "1.5", "0.1", "1/0", "-1/0", "2^63", "true", "false", "nil", "'x'",
+    "string.rep('a', 31)", "string.rep('a', 32)", "string.rep('a', 255)", "string.rep('a', 256)", "string.rep('a', 70000)",
+    "{}", "{1, 2, 3}", "{1, nil, 3}", "{a = 1}", "{[2] = 'x'}", "{[1.5] = 1}", "{{{{{{{{{{{{{{{{{{1}}}}}}}}}}}}}}}}}}",
+    "function() end"].map((v) => ev(`return redis.sha1hex(cmsgpack.pack(${v})) .. ' ' .. #cmsgpack.pack(${v})`)),
+  ev("return cmsgpack.pack(1, 'two', {3})"),
+  ev("return cmsgpack.pack()"),
+  ev("return {cmsgpack.unpack(cmsgpack.pack(1, 'two', {3, {4}}, true))}"),
+  ev("local t = cmsgpack.unpack(cmsgpack.pack({a = 1, b = {c = 'd'}})) return {t.a, t.b.c}"),
+  ev("return {cmsgpack.unpack(cmsgpack.pack(2^40, -2^40, 0.5, -0.25))}"),
+  ev("return cmsgpack.unpack('\\145')"),
+  ev("return cmsgpack.unpack('\\193')"),
+  ev("return cmsgpack.unpack('')"),
+  ev("return cmsgpack.unpack()"),
+  ev("return {cmsgpack.unpack_one(cmsgpack.pack(1, 2, 3))}"),
+  ev("return {cmsgpack.unpack_one(cmsgpack.pack(1, 2, 3), 1)}"),
+  ev("return {cmsgpack.unpack_limit(cmsgpack.pack(1, 2, 3), 2)}"),
+  ev("return {cmsgpack.unpack_limit(cmsgpack.pack(1, 2, 3), 5, 1)}"),
+  ev("return cmsgpack.unpack_one('\\1', 5)"),
+  ev("return {cmsgpack._NAME, cmsgpack._VERSION}"),
+  ev("return cmsgpack.unpack('\\202\\063\\192\\000\\000')"),
+  ev("return tostring(cmsgpack.unpack('\\203\\063\\185\\153\\153\\153\\153\\153\\154'))")
+]

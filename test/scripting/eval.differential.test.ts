@@ -7,13 +7,16 @@ import fc from "fast-check"
 import { it } from "vitest"
 import { checkCommands, checkSequences, describeDifferential } from "../support/differential.ts"
 import { evalCommand, setupCommand } from "../support/generators/scripts.ts"
-import { bitExamples, cjsonExamples } from "./cjson-examples.ts"
+import { bitExamples, cjsonExamples, cmsgpackExamples } from "./cjson-examples.ts"
 import { examples, formatExamples, shebangExamples } from "./examples.ts"
 
 describeDifferential("scripting: EVAL, EVALSHA, SCRIPT against Redis", (servers) => {
   it("examples: every error path and conversion (RESP2)", () => checkCommands(servers(), examples))
 
   it("examples: every error path and conversion (RESP3)", () => checkCommands(servers(), [["HELLO", "3"], ...examples]))
+
+  it("cmsgpack: encodings of every type and size, round trips, unpack variants and errors", () =>
+    checkCommands(servers(), cmsgpackExamples))
 
   it("bit: every function and its errors", () => checkCommands(servers(), bitExamples))
 

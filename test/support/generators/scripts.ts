@@ -2,7 +2,8 @@
  * Random Lua scripts for the differential scripting tests: sequences of redis.call / redis.pcall over
  * a few keys of several types, Lua pcall around calls that may fail, and a final return of one of
  * every kind of value a script can return (replies read back, tables with nil holes, {ok=}, {err=},
- * error_reply/status_reply, numbers truncated, booleans, RESP3 tables), optionally after
+ * error_reply/status_reply, numbers truncated, booleans, RESP3 tables, cjson and cmsgpack encodings
+ * of replies), optionally after
  * redis.setresp(3).
  */
 import fc from "fast-check"
@@ -86,7 +87,12 @@ const returned: fc.Arbitrary<string> = fc.constantFrom(
   "{false, true, 1}",
   "redis.call('get', KEYS[1])",
   "redis.pcall('incr', 'h')",
-  "{ {1, {2}}, {ok='nested'} }"
+  "{ {1, {2}}, {ok='nested'} }",
+  "cjson.encode({r, 1.5, 'x'})",
+  "cjson.encode(r)",
+  "cmsgpack.pack(r, 1.5, -7)",
+  "{cmsgpack.unpack(cmsgpack.pack(r))}",
+  "cjson.decode(cjson.encode({r}))"
 )
 
 /** `EVAL script 3 k1 k2 k3 v` lines: one to four statements and a return, RESP3 for the calls now and then. */
