@@ -19,6 +19,7 @@ import { registerBit } from "./bit.ts"
 import { registerCjson } from "./cjson.ts"
 import { registerCmsgpack } from "./cmsgpack.ts"
 import { registerFormat } from "./format.ts"
+import { registerStruct } from "./struct.ts"
 import { errorInfo, luaToReply, pushError, RespToLua } from "./luaReply.ts"
 import { LUA_GLOBALSINDEX, LUA_MULTRET, LUA_REGISTRYINDEX, LuaType, LuaVm } from "./LuaVm.ts"
 
@@ -163,6 +164,7 @@ export class ScriptingState {
     registerCjson(vm, formatG)
     registerBit(vm)
     registerCmsgpack(vm)
+    registerStruct(vm)
     registerFormat(vm)
     // Redis's pcall: an error table raised by redis.call is caught as its message string
     vm.pushFunction((vm) => {

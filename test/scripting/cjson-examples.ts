@@ -83,3 +83,37 @@ export const cmsgpackExamples: ReadonlyArray<Command> = [
   ev("return cmsgpack.unpack('\\202\\063\\192\\000\\000')"),
   ev("return tostring(cmsgpack.unpack('\\203\\063\\185\\153\\153\\153\\153\\153\\154'))")
 ]
+
+/** struct: every format option, endianness and alignment, round trips and errors. */
+export const structExamples: ReadonlyArray<Command> = [
+  ev("return struct.pack('>i', 1)"),
+  ev("return struct.pack('<h>H', -2, 513)"),
+  ev("return struct.pack('bBhHlLTiI', -1, 255, -300, 65000, -2^40, 2^40, 7, -5, 5)"),
+  ev("return struct.pack('i3', 70000)"),
+  ev("return struct.pack('>i8', -1)"),
+  ev("return struct.pack('fd', 1.5, 0.1)"),
+  ev("return struct.pack('c5', 'hello world')"),
+  ev("return struct.pack('c0s', 'abc', 'de')"),
+  ev("return struct.pack('!4 b i', 1, 2)"),
+  ev("return struct.pack('!8 b d', 1, 2.5)"),
+  ev("return struct.pack('bxxb', 1, 2)"),
+  ev("return {struct.unpack('>i', struct.pack('>i', -123456))}"),
+  ev("return {struct.unpack('bBhH', struct.pack('bBhH', -1, 255, -300, 65000))}"),
+  ev("return {struct.unpack('s', 'abc\\0def')}"),
+  ev("return {struct.unpack('b c0', '\\3abcd')}"),
+  ev("return {struct.unpack('i', struct.pack('ii', 1, 2), 5)}"),
+  ev("return {tostring(struct.unpack('d', struct.pack('d', 0.1)))}"),
+  ev("return {struct.size('bhi'), struct.size('!4 bhi'), struct.size('d'), struct.size('c10')}"),
+  ev("return struct.pack('y', 1)"),
+  ev("return struct.pack('i', 'x')"),
+  ev("return struct.pack('c5', 'ab')"),
+  ev("return struct.pack('i40', 1)"),
+  ev("return struct.pack('!3 i', 1)"),
+  ev("return struct.unpack('i', 'ab')"),
+  ev("return struct.unpack('i', 'abcd', 0)"),
+  ev("return struct.unpack('s', 'abc')"),
+  ev("return struct.unpack('c0', 'abc')"),
+  ev("return struct.size('s')"),
+  ev("return struct.size('c0')"),
+  ev("return struct.pack()")
+]

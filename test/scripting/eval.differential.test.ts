@@ -7,7 +7,7 @@ import fc from "fast-check"
 import { it } from "vitest"
 import { checkCommands, checkSequences, describeDifferential } from "../support/differential.ts"
 import { evalCommand, setupCommand } from "../support/generators/scripts.ts"
-import { bitExamples, cjsonExamples, cmsgpackExamples } from "./cjson-examples.ts"
+import { bitExamples, cjsonExamples, cmsgpackExamples, structExamples } from "./cjson-examples.ts"
 import { examples, formatExamples, shebangExamples } from "./examples.ts"
 
 describeDifferential("scripting: EVAL, EVALSHA, SCRIPT against Redis", (servers) => {
@@ -17,6 +17,8 @@ describeDifferential("scripting: EVAL, EVALSHA, SCRIPT against Redis", (servers)
 
   it("cmsgpack: encodings of every type and size, round trips, unpack variants and errors", () =>
     checkCommands(servers(), cmsgpackExamples))
+
+  it("struct: every option, endianness, alignment, round trips and errors", () => checkCommands(servers(), structExamples))
 
   it("bit: every function and its errors", () => checkCommands(servers(), bitExamples))
 
