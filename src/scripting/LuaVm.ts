@@ -138,9 +138,16 @@ export class LuaVm {
     const index = this.m.addFunction((L: number) => {
       const outer = this.L
       this.L = L
-      // a Lua error raised by `fn` unwinds through here as a JS exception: the state is restored too
+      // a Lua error raised by `fn` unwinds through here as a JS exception (emscripten's longjmp throws a
+      // number): the state is restored too. Any other JS exception (a bug, a stack overflow on a
+      // deeply nested value) becomes a Lua error, so that it never unwinds through the VM's frames.
       try {
         return fn(this)
+      } catch (e) {
+        if (typeof e === "number" || (e instanceof Error && e.constructor.name === "RuntimeError")) throw e
+        this.L = L
+        this.pushString(e instanceof Error ? e.message : String(e))
+        return this.error()
       } finally {
         this.L = outer
       }

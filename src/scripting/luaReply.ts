@@ -7,6 +7,8 @@ import type { ReplyWriter } from "../resp/ReplyWriter.ts"
 import { LuaType, type LuaVm } from "./LuaVm.ts"
 
 const CR = 13
+/** Nesting of a script's reply where conversion stops with "reached lua stack limit" (see luaToReply). */
+const MAX_REPLY_DEPTH = 2000
 
 /** Pushes {err=...} as luaPushErrorBuff does: "-CODE msg" keeps its code, a bare message gets "ERR". */
 export const pushError = (vm: LuaVm, message: string): void => {
@@ -182,8 +184,9 @@ export const errorInfo = (vm: LuaVm): ErrorInfo => {
  * Writes the value on top of the stack as the caller's reply and pops it. `scriptResp` is the protocol
  * the script chose with redis.setresp (it decides how booleans go out).
  */
-export const luaToReply = (vm: LuaVm, reply: ReplyWriter, scriptResp: 2 | 3): void => {
-  if (!vm.checkStack(4)) {
+export const luaToReply = (vm: LuaVm, reply: ReplyWriter, scriptResp: 2 | 3, depth = 0): void => {
+  // Redis stops where the Lua stack cannot grow (about 8000 levels); JS recursion stops earlier
+  if (depth > MAX_REPLY_DEPTH || !vm.checkStack(4)) {
     reply.error("ERR reached lua stack limit")
     vm.pop(1)
     return
@@ -202,7 +205,7 @@ export const luaToReply = (vm: LuaVm, reply: ReplyWriter, scriptResp: 2 | 3): vo
       reply.integer(toLongLong(vm.toNumber(-1)))
       break
     case LuaType.Table:
-      tableToReply(vm, reply, scriptResp)
+      tableToReply(vm, reply, scriptResp, depth + 1)
       break
     default:
       reply.nullBulk()
@@ -211,7 +214,7 @@ export const luaToReply = (vm: LuaVm, reply: ReplyWriter, scriptResp: 2 | 3): vo
 }
 
 /** A table on top of the stack (left there): error, status, RESP3 types, else an array up to the first nil. */
-const tableToReply = (vm: LuaVm, reply: ReplyWriter, scriptResp: 2 | 3): void => {
+const tableToReply = (vm: LuaVm, reply: ReplyWriter, scriptResp: 2 | 3, depth: number): void => {
   vm.pushString("err")
   if (vm.rawGet(-2) === LuaType.String) {
     vm.pop(1)
@@ -272,12 +275,12 @@ const tableToReply = (vm: LuaVm, reply: ReplyWriter, scriptResp: 2 | 3): void =>
       while (vm.next(-2)) {
         if (kind === "map") {
           vm.pushValue(-2)
-          luaToReply(vm, reply, scriptResp)
-          luaToReply(vm, reply, scriptResp)
+          luaToReply(vm, reply, scriptResp, depth)
+          luaToReply(vm, reply, scriptResp, depth)
         } else {
           vm.pop(1)
           vm.pushValue(-1)
-          luaToReply(vm, reply, scriptResp)
+          luaToReply(vm, reply, scriptResp, depth)
         }
       }
       vm.pop(1)
@@ -294,6 +297,6 @@ const tableToReply = (vm: LuaVm, reply: ReplyWriter, scriptResp: 2 | 3): void =>
   reply.arrayHeader(n)
   for (let i = 1; i <= n; i++) {
     vm.rawGetI(-1, i)
-    luaToReply(vm, reply, scriptResp)
+    luaToReply(vm, reply, scriptResp, depth)
   }
 }

@@ -62,3 +62,24 @@ describe("scripts and the calling client", () => {
     await c.close()
   })
 })
+
+describe("scripts that go too deep", () => {
+  it("a reply nested past the limit ends in 'reached lua stack limit' and the connection lives on", async () => {
+    const c = await connect()
+    const reply = await c.call("EVAL", "local t = {} t[1] = t return t", "0")
+    expect(reply.raw.startsWith("*1\r\n*1\r\n")).toBe(true)
+    expect(reply.raw.endsWith("-ERR reached lua stack limit\r\n")).toBe(true)
+    expect((await c.call("PING")).raw).toBe("+PONG\r\n")
+    await c.close()
+  })
+
+  it("a JS stack overflow inside a library call is a Lua error, not a broken VM", async () => {
+    const c = await connect()
+    const reply = await c.call("EVAL", "return cmsgpack.unpack(string.rep('\\145', 200000) .. '\\1')", "0")
+    expect(reply.raw).toMatch(/^-ERR Maximum call stack size exceeded script: /)
+    const caught = await c.call("EVAL", "return {pcall(cmsgpack.unpack, string.rep('\\145', 200000) .. '\\1')}", "0")
+    expect(caught.raw).toBe("*2\r\n$-1\r\n$32\r\nMaximum call stack size exceeded\r\n")
+    expect((await c.call("EVAL", "return redis.call('ping')", "0")).raw).toBe("+PONG\r\n")
+    await c.close()
+  })
+})
