@@ -435,6 +435,28 @@ export class ScriptingState {
     vm.collectGarbage()
   }
 
+  /**
+   * evalGetCommandFlags: for a script with a shebang, whether it may write (not no-writes); undefined
+   * for a script in compatibility mode or unknown (EVALSHA of a missing sha, EVAL of a body whose
+   * shebang is invalid), where the command's own flags decide.
+   */
+  scriptMayWrite(argv: ReadonlyArray<string>, evalsha: boolean): boolean | undefined {
+    const text = argv[1]
+    if (text === undefined) return undefined
+    let flags: ScriptFlags | undefined
+    if (evalsha) flags = text.length === 40 ? this.scripts.get(text.toLowerCase())?.flags : undefined
+    else {
+      flags = this.scripts.get(sha1hex(text))?.flags
+      if (flags === undefined) {
+        const shebang = extractShebang(text)
+        if ("error" in shebang) return undefined
+        flags = shebang.flags
+      }
+    }
+    if (flags === undefined || flags.compat) return undefined
+    return !flags.noWrites
+  }
+
   /** evalGenericCommand: EVAL/EVALSHA and their _RO forms. */
   eval(ctx: CommandContext, argv: ReadonlyArray<string>, evalsha: boolean, readOnly: boolean): void {
     // EVAL is skip_monitor: it feeds MONITOR itself, so that its line comes before its commands'
@@ -601,6 +623,9 @@ export const scriptingCommands = (state: () => ScriptingState): ReadonlyArray<Co
       keys: [0, 0, 0],
       acl: "@slow @scripting",
       getKeys: evalKeys,
+      // Redis's EVAL and EVALSHA are MAY_REPLICATE (not shown by COMMAND INFO), EVAL_RO(SHA) are not;
+      // a script with a shebang is a write unless no-writes (scriptFlagsToCmdFlags)
+      mayReplicateCall: (argv) => state().scriptMayWrite(argv, evalsha) ?? !readOnly,
       docs: { summary, since, group, complexity: "Depends on the script that is executed." },
       handler: (ctx, argv) => state().eval(ctx, argv, evalsha, readOnly)
     })

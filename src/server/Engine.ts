@@ -582,7 +582,7 @@ export class EngineState {
       if (client.replicaMode !== undefined && this.touchesKeyspace(client, command)) return Errors.REPLICA_KEYSPACE
     }
     // replicas (and monitors) are never paused
-    if (caller.checkPause && this.pause !== undefined && client.replicaMode === undefined && this.holdsBack(client, command)) {
+    if (caller.checkPause && this.pause !== undefined && client.replicaMode === undefined && this.holdsBack(client, command, argv)) {
       if (!this.pauseExpired()) return POSTPONED
       // the pause has ended by time: lift it; the clients it held run after this command
       this.unpause()
@@ -621,9 +621,10 @@ export class EngineState {
   }
 
   /** CLIENT PAUSE ALL holds back everything; WRITE holds writes and may-replicate commands (or EXEC of one). */
-  private holdsBack(client: Client, command: RuntimeCommand): boolean {
+  private holdsBack(client: Client, command: RuntimeCommand, argv: ReadonlyArray<string>): boolean {
     if (this.pause!.type === "all") return true
-    return this.isExec(client, command) ? client.multi!.some((q) => q.command.mayReplicate) : command.mayReplicate
+    const mayReplicate = (c: RuntimeCommand, a: ReadonlyArray<string>) => c.spec.mayReplicateCall?.(a) ?? c.mayReplicate
+    return this.isExec(client, command) ? client.multi!.some((q) => mayReplicate(q.command, q.argv)) : mayReplicate(command, argv)
   }
 
   /**

@@ -83,3 +83,23 @@ describe("scripts that go too deep", () => {
     await c.close()
   })
 })
+
+describe("CLIENT PAUSE WRITE and scripts", () => {
+  it("holds EVAL of a script without flags and of one that may write, not no-writes scripts nor EVAL_RO", async () => {
+    const admin = await connect()
+    const c = await connect()
+    await admin.call("CLIENT", "PAUSE", "10000", "WRITE")
+    expect((await c.call("EVAL", "#!lua flags=no-writes\nreturn 1", "0")).raw).toBe(":1\r\n")
+    expect((await c.call("EVAL_RO", "return 2", "0")).raw).toBe(":2\r\n")
+    for (const script of ["return 3", "#!lua\nreturn 3"]) {
+      c.write(encode(["EVAL", script, "0"]))
+      await expect(c.read(1, 150)).rejects.toThrow(/timeout/)
+      await admin.call("CLIENT", "UNPAUSE")
+      expect((await c.read(1))[0]!.raw).toBe(":3\r\n")
+      await admin.call("CLIENT", "PAUSE", "10000", "WRITE")
+    }
+    await admin.call("CLIENT", "UNPAUSE")
+    await admin.close()
+    await c.close()
+  })
+})
