@@ -13,7 +13,7 @@ import * as Errors from "../commands/errors.ts"
 import type { CommandContext } from "../server/CommandContext.ts"
 import type { Client } from "../server/Client.ts"
 import { CommandRegistry } from "../server/CommandRegistry.ts"
-import { Callers, Engine, type EngineState } from "../server/Engine.ts"
+import { Callers, Engine, type EngineState, type ScriptingMemory as ScriptingMemoryInfo } from "../server/Engine.ts"
 import { REDIS_VERSION } from "../version.ts"
 import { registerBit } from "./bit.ts"
 import { registerCjson } from "./cjson.ts"
@@ -425,6 +425,13 @@ export class ScriptingState {
     return { sha }
   }
 
+  /** INFO memory: the VM's heap as Lua counts it, and the cache (bodies and shas, as lctx.lua_scripts_mem). */
+  memory(): ScriptingMemoryInfo {
+    let scripts = 0
+    for (const script of this.scripts.values()) scripts += script.body.length + 40
+    return { vm: this.vm.memoryUsed(), scripts, cachedScripts: this.scripts.size }
+  }
+
   flush(): void {
     const vm = this.vm
     for (const sha of this.scripts.keys()) {
@@ -708,7 +715,13 @@ export class Scripting extends Context.Service<Scripting, ScriptingState>()("eff
       const engine = yield* Engine
       const vm = yield* Effect.promise(() => LuaVm.make())
       const state = new ScriptingState(vm, engine)
-      yield* Effect.addFinalizer(() => Effect.sync(() => state.close()))
+      engine.scriptingMemory = () => state.memory()
+      yield* Effect.addFinalizer(() =>
+        Effect.sync(() => {
+          engine.scriptingMemory = undefined
+          state.close()
+        })
+      )
       yield* CommandRegistry.contributeScoped((registry) => registry.addCommands(scriptingCommands(() => state)))
       return state
     })

@@ -127,6 +127,13 @@ export type CheckResult = undefined | string | typeof QUEUED | typeof POSTPONED
  */
 export type MonitorFeed = (client: Client, command: RuntimeCommand, argv: ReadonlyArray<string>, explicit?: boolean) => void
 
+/** INFO memory's scripting fields (used_memory_lua / _vm_eval, used_memory_scripts_eval, number_of_cached_scripts). */
+export interface ScriptingMemory {
+  readonly vm: number
+  readonly scripts: number
+  readonly cachedScripts: number
+}
+
 /** The condition clients postponed by CLIENT PAUSE wait on. */
 export const PAUSE_LIFTED = "pause-lifted"
 /** The condition WAIT waits on: replicas acknowledged more of the replication stream. */
@@ -175,6 +182,8 @@ export class EngineState {
   requestReplicaAcks: () => void = () => {}
   /** Set while clients MONITOR (the MONITOR Layer): sees every executed command. */
   monitorFeed: MonitorFeed | undefined = undefined
+  /** Set by the scripting Layer: what INFO memory reports of the Lua VM and the script cache. */
+  scriptingMemory: (() => ScriptingMemory) | undefined = undefined
   private nextClientId = 1
   private readonly protoMaxBulkLen: { value: number }
   private readonly queryBufferLimit = { value: 1024 * 1024 * 1024 }

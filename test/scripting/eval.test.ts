@@ -103,3 +103,23 @@ describe("CLIENT PAUSE WRITE and scripts", () => {
     await c.close()
   })
 })
+
+describe("INFO memory", () => {
+  it("counts cached scripts and the VM's memory", async () => {
+    const c = await connect()
+    const field = async (name: string): Promise<number> => {
+      const info = String((await c.call("INFO", "memory")).value)
+      return Number(new RegExp(`${name}:(\\d+)`).exec(info)![1])
+    }
+    await c.call("SCRIPT", "FLUSH")
+    expect(await field("number_of_cached_scripts")).toBe(0)
+    await c.call("SCRIPT", "LOAD", "return 'counted'")
+    await c.call("EVAL", "return 'also counted'", "0")
+    expect(await field("number_of_cached_scripts")).toBe(2)
+    expect(await field("used_memory_scripts_eval")).toBeGreaterThan(0)
+    expect(await field("used_memory_lua")).toBeGreaterThan(10_000)
+    await c.call("SCRIPT", "FLUSH")
+    expect(await field("number_of_cached_scripts")).toBe(0)
+    await c.close()
+  })
+})
