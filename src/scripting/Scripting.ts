@@ -14,6 +14,7 @@ import type { CommandContext } from "../server/CommandContext.ts"
 import type { Client } from "../server/Client.ts"
 import { CommandRegistry } from "../server/CommandRegistry.ts"
 import { Callers, Engine, type EngineState, type ScriptingMemory as ScriptingMemoryInfo } from "../server/Engine.ts"
+import { formatLogLine, writeLogRaw } from "../server/log.ts"
 import { REDIS_VERSION } from "../version.ts"
 import { registerBit } from "./bit.ts"
 import { registerCjson } from "./cjson.ts"
@@ -24,6 +25,8 @@ import { errorInfo, luaToReply, pushError, RespToLua } from "./luaReply.ts"
 import { LUA_GLOBALSINDEX, LUA_MULTRET, LUA_REGISTRYINDEX, LuaType, LuaVm } from "./LuaVm.ts"
 
 const group = "scripting"
+/** Redis's loglevel names by verbosity (LL_DEBUG .. LL_WARNING). */
+const LOG_LEVELS = ["debug", "verbose", "notice", "warning"]
 
 export const NOSCRIPT = "NOSCRIPT No matching script. Please use EVAL."
 const NUMKEYS_TOO_BIG = "ERR Number of keys can't be greater than number of args"
@@ -262,9 +265,15 @@ export class ScriptingState {
       const argc = vm.getTop()
       if (argc < 2) return fail(vm, "redis.log() requires two arguments or more.")
       if (vm.type(1) !== LuaType.Number) return fail(vm, "First argument must be a number (log level).")
-      const level = vm.toNumber(1)
+      const level = Math.trunc(vm.toNumber(1))
       if (level < 0 || level > 3) return fail(vm, "Invalid debug level.")
-      // the server's log is not reachable from here yet: the message is accepted and dropped
+      // serverLogRaw: the string and number arguments joined by spaces, if the level passes loglevel
+      const verbosity = LOG_LEVELS.indexOf(this.engine.config.get("loglevel") ?? "notice")
+      if (level < verbosity) return 0
+      const parts: Array<string> = []
+      for (let i = 2; i <= argc; i++) if (vm.isString(i)) parts.push(vm.toString(i)!)
+      const line = formatLogLine(process.pid, "M", new Date(), ".-*#"[level]!, parts.join(" "))
+      writeLogRaw(this.engine.config.get("logfile") ?? "", `${line}\n`)
       return 0
     })
     this.setFunction("setresp", (vm) => {

@@ -123,3 +123,20 @@ describe("INFO memory", () => {
     await c.close()
   })
 })
+
+describe("redis.log", () => {
+  it("writes Redis's log line to the logfile when the level passes loglevel", async () => {
+    const { mkdtempSync, readFileSync, rmSync } = await import("node:fs")
+    const dir = mkdtempSync("/tmp/effect-redis-lua-log-")
+    const logfile = `${dir}/server.log`
+    const logging = await startServer({ logfile, loglevel: "notice" })
+    const c = await RawConnection.connect(logging.port)
+    await c.call("EVAL", "redis.log(redis.LOG_WARNING, 'from', 'lua', 42, {}) redis.log(redis.LOG_DEBUG, 'hidden') return 1", "0")
+    const lines = readFileSync(logfile, "utf8").split("\n").filter((l) => l.includes("lua") || l.includes("hidden"))
+    expect(lines).toHaveLength(1)
+    expect(lines[0]).toMatch(/^\d+:M \d\d \w{3} \d{4} [\d:.]+ # from lua 42$/)
+    await c.close()
+    await logging.close()
+    rmSync(dir, { recursive: true, force: true })
+  })
+})
