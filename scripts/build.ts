@@ -45,6 +45,8 @@ await build({
   input: join(dist, "main.js"),
   platform: "node",
   logLevel: "warn",
+  // the Lua VM loads its .wasm file from its own directory: it stays a dependency, not bundled
+  external: ["wasmoon-lua5.1"],
   output: { file: join(dist, "effect-redis-server.js"), format: "esm" }
 })
 // the bundle replaces the unbundled entry point: main is not part of the library

@@ -10,20 +10,27 @@ import { BlockingWaiters } from "./server/BlockingWaiters.ts"
 import { CommandRegistry } from "./server/CommandRegistry.ts"
 import { Engine } from "./server/Engine.ts"
 import { MonitorLive, monitorCommands } from "./server/Monitor.ts"
+import { Scripting, scriptingCommandTable } from "./scripting/Scripting.ts"
 import { SlowlogLive, slowlogCommands } from "./server/Slowlog.ts"
 
 /** The services a whole core offers: what subsystems' Layers build on. */
-export type Core = Engine | Keyspace | BlockingWaiters | CommandRegistry | PubSub
+export type Core = Engine | Keyspace | BlockingWaiters | CommandRegistry | PubSub | Scripting
 
 /** Every command CoreLive serves: the core's table and what its own Layers add (MONITOR, pub/sub). */
-export const coreCommandTable: ReadonlyArray<CommandSpec> = [...allCommands, ...monitorCommands, ...pubsubCommandTable, ...slowlogCommands]
+export const coreCommandTable: ReadonlyArray<CommandSpec> = [
+  ...allCommands,
+  ...monitorCommands,
+  ...pubsubCommandTable,
+  ...slowlogCommands,
+  ...scriptingCommandTable
+]
 
 /**
  * Keyspace, waiter registry, command registry with the core's commands, engine, MONITOR, pub/sub and
  * active expiry, over a configuration. Subsystems (persistence, ...) are Layers that need these
  * services and contribute to the registry.
  */
-export const CoreLive: Layer.Layer<Core, never, ServerConfig> = Layer.mergeAll(MonitorLive, PubSub.layer, SlowlogLive).pipe(
+export const CoreLive: Layer.Layer<Core, never, ServerConfig> = Layer.mergeAll(MonitorLive, PubSub.layer, SlowlogLive, Scripting.layer).pipe(
   Layer.provideMerge(Layer.mergeAll(Engine.layer, ActiveExpiry, CoreCommands)),
   Layer.provideMerge(CommandRegistry.layer),
   Layer.provideMerge(BlockingWaiters.layer),

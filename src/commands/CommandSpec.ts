@@ -71,6 +71,11 @@ export interface CommandSpec {
   readonly notKey?: boolean
   /** Key positions for commands whose keys are not a fixed range (flag "movablekeys"). */
   readonly getKeys?: (argv: ReadonlyArray<string>) => ReadonlyArray<number>
+  /**
+   * Whether this call may replicate, decided from its arguments (Redis's getCommandFlags: EVAL from
+   * its script's shebang flags), for the rules that hold such commands back (CLIENT PAUSE WRITE).
+   */
+  readonly mayReplicateCall?: (argv: ReadonlyArray<string>) => boolean
   /** Container commands (CONFIG, CLIENT, ...) dispatch on their subcommands and have no handler. */
   readonly subcommands?: ReadonlyArray<CommandSpec>
   readonly handler?: CommandHandler
@@ -90,6 +95,7 @@ export interface CommandDefinition {
   readonly tips?: string
   readonly notKey?: boolean
   readonly getKeys?: (argv: ReadonlyArray<string>) => ReadonlyArray<number>
+  readonly mayReplicateCall?: (argv: ReadonlyArray<string>) => boolean
   readonly subcommands?: ReadonlyArray<CommandSpec>
   readonly handler?: CommandHandler
 }
@@ -110,6 +116,7 @@ export const defineCommand = (def: CommandDefinition): CommandSpec => ({
   docs: def.docs,
   ...(def.notKey === true ? { notKey: true } : {}),
   ...(def.getKeys === undefined ? {} : { getKeys: def.getKeys }),
+  ...(def.mayReplicateCall === undefined ? {} : { mayReplicateCall: def.mayReplicateCall }),
   ...(def.subcommands === undefined ? {} : { subcommands: def.subcommands }),
   ...(def.handler === undefined ? {} : { handler: def.handler })
 })

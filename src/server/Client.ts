@@ -155,6 +155,8 @@ export class Client implements WatchingClient {
   dirtyCas = false
   blocked: BlockState | undefined = undefined
   authenticated = true
+  /** For the script client while a script runs: the client that ran it (Redis's script_caller). */
+  scriptCaller: Client | undefined = undefined
   user = "default"
   /** Set by the connection: closes the socket (CLIENT KILL, shutdown). */
   kill: () => void = () => {}

@@ -124,9 +124,17 @@ export type CheckResult = undefined | string | typeof QUEUED | typeof POSTPONED
  * The MONITOR seam: called after every call() of a command, and for an EXEC the check stage refused
  * (execCommandAbort), with the command line as logs show it (arguments the handler redacted replaced).
  * The MONITOR Layer sets it only while some client monitors, so without monitors it costs call() one
- * comparison; which commands are shown, and how, is the Layer's business.
+ * comparison; which commands are shown, and how, is the Layer's business. `explicit` is a command's own
+ * feed, shown although it is skip_monitor (EVAL shows itself before its script's commands).
  */
-export type MonitorFeed = (client: Client, command: RuntimeCommand, argv: ReadonlyArray<string>) => void
+export type MonitorFeed = (client: Client, command: RuntimeCommand, argv: ReadonlyArray<string>, explicit?: boolean) => void
+
+/** INFO memory's scripting fields (used_memory_lua / _vm_eval, used_memory_scripts_eval, number_of_cached_scripts). */
+export interface ScriptingMemory {
+  readonly vm: number
+  readonly scripts: number
+  readonly cachedScripts: number
+}
 
 /** Sees a command that took at least `slowCommandMinUsec` (SLOWLOG, LATENCY): its logged argv and duration. */
 export type SlowCommandFeed = (client: Client, command: RuntimeCommand, argv: ReadonlyArray<string>, usec: number) => void
@@ -192,6 +200,8 @@ export class EngineState {
    */
   slowCommandFeed: SlowCommandFeed | undefined = undefined
   slowCommandMinUsec = Infinity
+  /** Set by the scripting Layer: what INFO memory reports of the Lua VM and the script cache. */
+  scriptingMemory: (() => ScriptingMemory) | undefined = undefined
   private nextClientId = 1
   private readonly protoMaxBulkLen: { value: number }
   private readonly queryBufferLimit = { value: 1024 * 1024 * 1024 }
@@ -614,7 +624,7 @@ export class EngineState {
       if (client.replicaMode !== undefined && this.touchesKeyspace(client, command)) return Errors.REPLICA_KEYSPACE
     }
     // replicas (and monitors) are never paused
-    if (caller.checkPause && this.pause !== undefined && client.replicaMode === undefined && this.holdsBack(client, command)) {
+    if (caller.checkPause && this.pause !== undefined && client.replicaMode === undefined && this.holdsBack(client, command, argv)) {
       if (!this.pauseExpired()) return POSTPONED
       // the pause has ended by time: lift it; the clients it held run after this command
       this.unpause()
@@ -658,9 +668,10 @@ export class EngineState {
   }
 
   /** CLIENT PAUSE ALL holds back everything; WRITE holds writes and may-replicate commands (or EXEC of one). */
-  private holdsBack(client: Client, command: RuntimeCommand): boolean {
+  private holdsBack(client: Client, command: RuntimeCommand, argv: ReadonlyArray<string>): boolean {
     if (this.pause!.type === "all") return true
-    return this.isExec(client, command) ? client.multi!.some((q) => q.command.mayReplicate) : command.mayReplicate
+    const mayReplicate = (c: RuntimeCommand, a: ReadonlyArray<string>) => c.spec.mayReplicateCall?.(a) ?? c.mayReplicate
+    return this.isExec(client, command) ? client.multi!.some((q) => mayReplicate(q.command, q.argv)) : mayReplicate(command, argv)
   }
 
   /**
@@ -747,8 +758,9 @@ export class EngineState {
     try {
       const started = nested ? performance.now() : this.durationMark
       const result = command.spec.handler!(ctx, argv)
-      // client-side caching remembers what a tracking client read
-      if (client.tracking !== undefined && command.isReadonly) this.tracking.rememberKeys(client, command, argv)
+      // client-side caching remembers what a tracking client read (a script's reads: its caller's)
+      const reader = client.scriptCaller ?? client
+      if (reader.tracking !== undefined && command.isReadonly) this.tracking.rememberKeys(reader, command, argv)
       client.lastCommand = command.fullName
       const ended = performance.now()
       if (!nested) {

@@ -85,8 +85,8 @@ export class Monitors {
   }
 
   /** call()'s rule (admin and skip_monitor commands are too dangerous to show), then replicationFeedMonitors. */
-  private readonly feed: MonitorFeed = (client, command, argv) => {
-    if (!shown(command) || this.engine.loading) return
+  private readonly feed: MonitorFeed = (client, command, argv, explicit) => {
+    if ((explicit !== true && !shown(command)) || this.engine.loading) return
     let line = `+${formatMicros(this.micros())} [${client.db.id} ${this.address(client)}]`
     for (let i = 0; i < argv.length; i++) line += " " + quoteRepr(argv[i]!)
     line += "\r\n"

@@ -242,7 +242,10 @@ const clientsSection = (engine: EngineState): Array<InfoField> => {
   ]
 }
 
+const NO_SCRIPTING = { vm: 0, scripts: 0, cachedScripts: 0 }
+
 const memorySection = (engine: EngineState): Array<InfoField> => {
+  const lua = engine.scriptingMemory?.() ?? NO_SCRIPTING
   const mh = memoryOverhead(engine)
   const maxmemory = Number(engine.config.get("maxmemory") ?? "0")
   const allocated = mh.used
@@ -265,21 +268,21 @@ const memorySection = (engine: EngineState): Array<InfoField> => {
     ["allocator_resident", resident],
     ["total_system_memory", Os.totalmem()],
     ["total_system_memory_human", bytesToHuman(Os.totalmem())],
-    // No Lua VM and no function engine in this server: what Redis shows with neither loaded is not
-    // meaningful here, so their memory is 0.
-    ["used_memory_lua", 0],
-    ["used_memory_vm_eval", 0],
-    ["used_memory_lua_human", "0B"],
-    ["used_memory_scripts_eval", 0],
-    ["number_of_cached_scripts", 0],
+    // the Lua VM (its own allocator's count) and the script cache, from the scripting Layer; no
+    // function engine yet, so the functions' fields are 0
+    ["used_memory_lua", lua.vm],
+    ["used_memory_vm_eval", lua.vm],
+    ["used_memory_lua_human", bytesToHuman(lua.vm)],
+    ["used_memory_scripts_eval", lua.scripts],
+    ["number_of_cached_scripts", lua.cachedScripts],
     ["number_of_functions", 0],
     ["number_of_libraries", 0],
     ["used_memory_vm_functions", 0],
-    ["used_memory_vm_total", 0],
-    ["used_memory_vm_total_human", "0B"],
+    ["used_memory_vm_total", lua.vm],
+    ["used_memory_vm_total_human", bytesToHuman(lua.vm)],
     ["used_memory_functions", 0],
-    ["used_memory_scripts", 0],
-    ["used_memory_scripts_human", "0B"],
+    ["used_memory_scripts", lua.scripts],
+    ["used_memory_scripts_human", bytesToHuman(lua.scripts)],
     ["maxmemory", maxmemory],
     ["maxmemory_human", bytesToHuman(maxmemory)],
     ["maxmemory_policy", engine.config.get("maxmemory-policy") ?? "noeviction"],

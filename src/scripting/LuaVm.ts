@@ -1,0 +1,275 @@
+/**
+ * The Lua VM, behind one module: Lua 5.1.5 compiled to WebAssembly (the npm package `wasmoon-lua5.1`),
+ * driven through its C API exports directly (not wasmoon's convenience layer, which costs ~10x per call
+ * and converts strings as UTF-8). Strings cross as bytes: a latin1 JS string (one char per byte, as the
+ * keyspace stores them) is written into wasm memory and pushed with `lua_pushlstring`, and read back
+ * from `lua_tolstring`'s pointer and length. Replacing the VM means reimplementing this class.
+ * See docs/SCRIPTING.md for the choice and its measurements.
+ */
+import { LuaApi } from "wasmoon-lua5.1"
+
+export const LUA_REGISTRYINDEX = -10000
+export const LUA_GLOBALSINDEX = -10002
+export const LUA_MULTRET = -1
+
+export const LuaType = { None: -1, Nil: 0, Boolean: 1, LightUserdata: 2, Number: 3, String: 4, Table: 5, Function: 6, Userdata: 7, Thread: 8 } as const
+
+/** A JS function callable from Lua: reads its arguments from the stack, pushes results, returns their count. */
+export type LuaJsFunction = (vm: LuaVm) => number
+
+// The emscripten module's exports, typed for what this module uses (pointers and states are numbers).
+interface Module {
+  readonly HEAPU8: Uint8Array
+  readonly HEAPU32: Uint32Array
+  _malloc(size: number): number
+  _free(ptr: number): void
+  addFunction(fn: (...args: Array<number>) => number, signature: string): number
+  [name: `_lua${string}`]: (...args: Array<number>) => number
+}
+
+let apiPromise: Promise<LuaApi> | undefined
+
+/** A Lua state with the base libraries loaded. One per scripting engine. */
+export class LuaVm {
+  /**
+   * The state the API calls act on: the main state, or while a JS function runs, the thread that
+   * called it (a coroutine has its own stack).
+   */
+  L: number
+  private readonly m: Module
+  private scratch: number
+  private scratchSize: number
+  private readonly lenPtr: number
+  /** JS functions by their wasm table index, so they are registered once. */
+  private readonly functions: Array<number> = []
+
+  private constructor(module: Module) {
+    this.m = module
+    this.L = module._luaL_newstate!()
+    this.scratchSize = 1 << 16
+    this.scratch = module._malloc(this.scratchSize)
+    this.lenPtr = module._malloc(8)
+  }
+
+  /** Loads the WebAssembly module (once per process) and opens a new state. */
+  static async make(): Promise<LuaVm> {
+    apiPromise ??= LuaApi.initialize()
+    const api = await apiPromise
+    return new LuaVm(api.module as unknown as Module)
+  }
+
+  close(): void {
+    const m = this.m
+    m._lua_close!(this.L)
+    m._free(this.scratch)
+    m._free(this.lenPtr)
+  }
+
+  /** Writes a latin1 string into wasm memory (a scratch buffer grown as needed, plus a NUL), returns its pointer. */
+  private bytes(s: string): number {
+    const n = s.length
+    if (n + 1 > this.scratchSize) {
+      this.m._free(this.scratch)
+      while (this.scratchSize < n + 1) this.scratchSize *= 2
+      this.scratch = this.m._malloc(this.scratchSize)
+    }
+    const heap = this.m.HEAPU8
+    const p = this.scratch
+    for (let i = 0; i < n; i++) heap[p + i] = s.charCodeAt(i)
+    heap[p + n] = 0
+    return p
+  }
+
+  // --- the stack --------------------------------------------------------------------------------------
+
+  getTop(): number {
+    return this.m._lua_gettop!(this.L)
+  }
+  setTop(i: number): void {
+    this.m._lua_settop!(this.L, i)
+  }
+  pop(n: number): void {
+    this.m._lua_settop!(this.L, -n - 1)
+  }
+  type(i: number): number {
+    return this.m._lua_type!(this.L, i)
+  }
+  pushNil(): void {
+    this.m._lua_pushnil!(this.L)
+  }
+  pushNumber(n: number): void {
+    this.m._lua_pushnumber!(this.L, n)
+  }
+  pushBoolean(b: boolean): void {
+    this.m._lua_pushboolean!(this.L, b ? 1 : 0)
+  }
+  pushString(s: string): void {
+    this.m._lua_pushlstring!(this.L, this.bytes(s), s.length)
+  }
+  /** A light userdata pointer (0: cjson.null's NULL). */
+  pushLightUserdata(p: number): void {
+    this.m._lua_pushlightuserdata!(this.L, p)
+  }
+  toUserdata(i: number): number {
+    return this.m._lua_touserdata!(this.L, i)
+  }
+  /** lua_objlen (string length, table border). */
+  objLen(i: number): number {
+    return this.m._lua_objlen!(this.L, i)
+  }
+  pushValue(i: number): void {
+    this.m._lua_pushvalue!(this.L, i)
+  }
+  /** lua_replace: pops the top into slot `i` (LUA_GLOBALSINDEX: the thread's globals table). */
+  replace(i: number): void {
+    this.m._lua_replace!(this.L, i)
+  }
+  insert(i: number): void {
+    this.m._lua_insert!(this.L, i)
+  }
+  remove(i: number): void {
+    this.m._lua_remove!(this.L, i)
+  }
+  checkStack(n: number): boolean {
+    return this.m._lua_checkstack!(this.L, n) !== 0
+  }
+  /** A JS function as a Lua C function, pushed on the stack. */
+  pushFunction(fn: LuaJsFunction): void {
+    const index = this.m.addFunction((L: number) => {
+      const outer = this.L
+      this.L = L
+      // a Lua error raised by `fn` unwinds through here as a JS exception (emscripten's longjmp throws a
+      // number): the state is restored too. Any other JS exception (a bug, a stack overflow on a
+      // deeply nested value) becomes a Lua error, so that it never unwinds through the VM's frames.
+      try {
+        return fn(this)
+      } catch (e) {
+        if (typeof e === "number" || (e instanceof Error && e.constructor.name === "RuntimeError")) throw e
+        this.L = L
+        this.pushString(e instanceof Error ? e.message : String(e))
+        return this.error()
+      } finally {
+        this.L = outer
+      }
+    }, "ii")
+    this.functions.push(index)
+    this.m._lua_pushcclosure!(this.L, index, 0)
+  }
+
+  toNumber(i: number): number {
+    return this.m._lua_tonumber!(this.L, i)
+  }
+  toBoolean(i: number): boolean {
+    return this.m._lua_toboolean!(this.L, i) !== 0
+  }
+  /** lua_tolstring as a latin1 string (numbers are converted in place, as the C API does), or undefined. */
+  toString(i: number): string | undefined {
+    const m = this.m
+    const p = m._lua_tolstring!(this.L, i, this.lenPtr)
+    if (p === 0) return undefined
+    const n = m.HEAPU32[this.lenPtr >> 2]!
+    const heap = m.HEAPU8
+    if (n < 64) {
+      let s = ""
+      for (let k = 0; k < n; k++) s += String.fromCharCode(heap[p + k]!)
+      return s
+    }
+    return Buffer.from(heap.buffer, heap.byteOffset + p, n).toString("latin1")
+  }
+  /** lua_isstring: a string or a number. */
+  isString(i: number): boolean {
+    return this.m._lua_isstring!(this.L, i) !== 0
+  }
+
+  // --- tables -----------------------------------------------------------------------------------------
+
+  newTable(narr = 0, nrec = 0): void {
+    this.m._lua_createtable!(this.L, narr, nrec)
+  }
+  /** t[k] = v with t at `i`, v on top (popped). */
+  setField(i: number, k: string): void {
+    this.m._lua_setfield!(this.L, i, this.bytes(k))
+  }
+  getField(i: number, k: string): number {
+    this.m._lua_getfield!(this.L, i, this.bytes(k))
+    return this.type(-1)
+  }
+  rawGetI(i: number, n: number): number {
+    this.m._lua_rawgeti!(this.L, i, n)
+    return this.type(-1)
+  }
+  rawSetI(i: number, n: number): void {
+    this.m._lua_rawseti!(this.L, i, n)
+  }
+  /** t[k] with t at `i`, key on top, without metamethods. */
+  rawGet(i: number): number {
+    this.m._lua_rawget!(this.L, i)
+    return this.type(-1)
+  }
+  rawSet(i: number): void {
+    this.m._lua_rawset!(this.L, i)
+  }
+  next(i: number): boolean {
+    return this.m._lua_next!(this.L, i) !== 0
+  }
+  setMetatable(i: number): void {
+    this.m._lua_setmetatable!(this.L, i)
+  }
+  setGlobal(name: string): void {
+    this.setField(LUA_GLOBALSINDEX, name)
+  }
+  getGlobal(name: string): number {
+    return this.getField(LUA_GLOBALSINDEX, name)
+  }
+
+  // --- running code -----------------------------------------------------------------------------------
+
+  /** luaL_loadbuffer: 0 and the function on the stack, or an error code and the message. */
+  load(code: string, chunkName: string): number {
+    const m = this.m
+    const name = m._malloc(chunkName.length + 1)
+    const heap = m.HEAPU8
+    for (let i = 0; i < chunkName.length; i++) heap[name + i] = chunkName.charCodeAt(i)
+    heap[name + chunkName.length] = 0
+    const result = m._luaL_loadbuffer!(this.L, this.bytes(code), code.length, name)
+    m._free(name)
+    return result
+  }
+  /** lua_call: errors propagate to the enclosing protected call. */
+  call(nargs: number, nresults: number): void {
+    this.m._lua_call!(this.L, nargs, nresults)
+  }
+  pcall(nargs: number, nresults: number, errfunc: number): number {
+    return this.m._lua_pcall!(this.L, nargs, nresults, errfunc)
+  }
+  /** Raises the value on top of the stack as a Lua error: does not return (unwinds through wasm). */
+  error(): never {
+    this.m._lua_error!(this.L)
+    throw new Error("lua_error returned")
+  }
+  /** luaL_error-like: raises `message` with the position of the calling Lua code (`luaL_where(L, 1)`). */
+  raise(message: string): never {
+    this.m._luaL_where!(this.L, 1)
+    this.pushString(message)
+    this.m._lua_concat!(this.L, 2)
+    return this.error()
+  }
+  /** Loads and runs trusted setup code, throwing a JS error if it fails. */
+  run(code: string, chunkName = "@vm"): void {
+    if (this.load(code, chunkName) !== 0 || this.pcall(0, 0, 0) !== 0) {
+      const message = this.toString(-1)
+      this.pop(1)
+      throw new Error(`Lua setup failed: ${message}`)
+    }
+  }
+  /** lua_gc(LUA_GCCOUNT) in KB plus the remainder, as bytes. */
+  memoryUsed(): number {
+    return this.m._lua_gc!(this.L, 3, 0) * 1024 + this.m._lua_gc!(this.L, 4, 0)
+  }
+  collectGarbage(): void {
+    this.m._lua_gc!(this.L, 2, 0)
+  }
+  openLibraries(): void {
+    this.m._luaL_openlibs!(this.L)
+  }
+}

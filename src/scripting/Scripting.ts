@@ -1,0 +1,738 @@
+/**
+ * Lua scripting (EVAL, EVALSHA, EVAL_RO, EVALSHA_RO, SCRIPT): the Lua environment Redis 7.0 gives a
+ * script, the script cache, and the run of one script on the synchronous command path. redis.call goes
+ * through `engine.dispatch(scriptClient, argv, Callers.script)`; the script client's reply is read back
+ * from its output and converted to Lua (luaReply.ts). See docs/SCRIPTING.md.
+ */
+import { createHash } from "node:crypto"
+import * as Context from "effect/Context"
+import * as Effect from "effect/Effect"
+import * as Layer from "effect/Layer"
+import { type CommandSpec, defineCommand } from "../commands/CommandSpec.ts"
+import * as Errors from "../commands/errors.ts"
+import type { CommandContext } from "../server/CommandContext.ts"
+import type { Client } from "../server/Client.ts"
+import { CommandRegistry } from "../server/CommandRegistry.ts"
+import { Callers, Engine, type EngineState, type ScriptingMemory as ScriptingMemoryInfo } from "../server/Engine.ts"
+import { formatLogLine, writeLogRaw } from "../server/log.ts"
+import { REDIS_VERSION } from "../version.ts"
+import { registerBit } from "./bit.ts"
+import { registerCjson } from "./cjson.ts"
+import { registerCmsgpack } from "./cmsgpack.ts"
+import { registerFormat } from "./format.ts"
+import { registerStruct } from "./struct.ts"
+import { errorInfo, luaToReply, pushError, RespToLua } from "./luaReply.ts"
+import { LUA_GLOBALSINDEX, LUA_MULTRET, LUA_REGISTRYINDEX, LuaType, LuaVm } from "./LuaVm.ts"
+
+const group = "scripting"
+/** Redis's loglevel names by verbosity (LL_DEBUG .. LL_WARNING). */
+const LOG_LEVELS = ["debug", "verbose", "notice", "warning"]
+
+export const NOSCRIPT = "NOSCRIPT No matching script. Please use EVAL."
+const NUMKEYS_TOO_BIG = "ERR Number of keys can't be greater than number of args"
+const NUMKEYS_NEGATIVE = "ERR Number of keys can't be negative"
+const RO_SCRIPT_WRITE = "Write commands are not allowed from read-only scripts."
+
+export const sha1hex = (text: string): string => createHash("sha1").update(Buffer.from(text, "latin1")).digest("hex")
+
+/** Redis 7.0's version as REDIS_VERSION_NUM: 0x00MMmmpp. */
+const versionNum = (): number => {
+  const [major, minor, patch] = REDIS_VERSION.split(".").map(Number)
+  return (major! << 16) | (minor! << 8) | patch!
+}
+
+// Setup run once on a new state, before the globals are locked. What Redis 7.0 does not load (io, os,
+// package) goes; the error handler is Redis's own text (it needs debug, removed right after).
+const PRELUDE = `
+io = nil os = nil package = nil module = nil require = nil
+print = nil dofile = nil loadfile = nil setfenv = nil getfenv = nil newproxy = nil
+local dbg = debug
+debug = nil
+function __redis__err__handler(err)
+  local i = dbg.getinfo(2,'nSl')
+  if i and i.what == 'C' then
+    i = dbg.getinfo(3,'nSl')
+  end
+  if type(err) ~= 'table' then
+    err = {err='ERR ' .. tostring(err)}  end  if i then
+    err['source'] = i.source
+    err['line'] = i.currentline
+  end  return err
+end
+`
+
+// The globals a script sees: every table reachable from the globals (string, math, redis, ...) is
+// replaced by an empty proxy whose __index is the table and whose __newindex raises, and the globals
+// themselves by such a proxy over a table whose missing names raise. Redis locks the tables themselves
+// with its patched Lua's read-only tables; lookups here cost one more table in the __index chain.
+const LOCK_GLOBALS = `
+local real, index_error, newindex_error, protected = ...
+local pairs, type, setmetatable = pairs, type, setmetatable
+local function lock(t, seen)
+  for k, v in pairs(t) do
+    if type(v) == 'table' and k ~= '_G' then
+      if not seen[v] then seen[v] = lock(v, seen) end
+      t[k] = seen[v]
+    end
+  end
+  local proxy = setmetatable({}, {__index = t, __newindex = newindex_error, __metatable = false})
+  protected[proxy] = true
+  return proxy
+end
+local seen = {}
+seen[real] = true
+local proxy = lock(real, seen)
+setmetatable(real, {__index = index_error})
+real._G = proxy
+return proxy
+`
+
+interface Script {
+  readonly body: string
+  readonly flags: ScriptFlags
+}
+
+/** A script's shebang flags; `compat` for a script without a shebang (EVAL's backward-compatible mode). */
+export interface ScriptFlags {
+  readonly compat: boolean
+  readonly noWrites: boolean
+  readonly allowOom: boolean
+  readonly allowStale: boolean
+  readonly noCluster: boolean
+  readonly allowCrossSlot: boolean
+}
+
+const COMPAT: ScriptFlags = { compat: true, noWrites: false, allowOom: false, allowStale: false, noCluster: false, allowCrossSlot: false }
+
+const FLAG_NAMES = {
+  "no-writes": "noWrites",
+  "allow-oom": "allowOom",
+  "allow-stale": "allowStale",
+  "no-cluster": "noCluster",
+  "allow-cross-slot-keys": "allowCrossSlot"
+} as const
+
+/**
+ * evalExtractShebangFlags: `#!lua [flags=a,b]` on the first line. The flags and the length of the
+ * shebang line (the code is loaded from its line feed, so line numbers stay), or the error (ERR-less).
+ */
+export const extractShebang = (body: string): { flags: ScriptFlags; length: number } | { error: string } => {
+  if (!body.startsWith("#!")) return { flags: COMPAT, length: 0 }
+  const end = body.indexOf("\n")
+  if (end === -1) return { error: "Invalid script shebang" }
+  const parts = body.slice(0, end).split(/[ \t\r\v\f]+/).filter((p) => p.length > 0)
+  if (parts.length === 0) return { error: "Invalid engine in script shebang" }
+  if (parts[0] !== "#!lua") return { error: `Unexpected engine in script shebang: ${parts[0]}` }
+  const flags = { ...COMPAT, compat: false }
+  for (const part of parts.slice(1)) {
+    if (!part.startsWith("flags=")) return { error: `Unknown lua shebang option: ${part}` }
+    const names = part.slice(6)
+    for (const name of names.length === 0 ? [] : names.split(",")) {
+      const field = (FLAG_NAMES as Record<string, keyof ScriptFlags>)[name]
+      if (field === undefined) return { error: `Unexpected flag in script shebang: ${name}` }
+      ;(flags as Record<keyof ScriptFlags, boolean>)[field] = true
+    }
+  }
+  return { flags, length: end }
+}
+
+/** The scripting engine: one Lua state, its script cache, and the script client. */
+export class ScriptingState {
+  readonly vm: LuaVm
+  readonly engine: EngineState
+  readonly scripts = new Map<string, Script>()
+  private readonly client: Client
+  private readonly toLua: RespToLua
+  /** The run in progress (scripts do not nest: EVAL is noscript). */
+  private running: { caller: Client; sha: string; readOnly: boolean } | undefined = undefined
+  /** redis.setresp: the protocol redis.call replies are read in, and booleans go out in. */
+  private resp: 2 | 3 = 2
+  /** redisLrand48's 48-bit state, kept across scripts as Redis keeps it. */
+  private rand48 = 0x1234abcd330en
+
+  constructor(vm: LuaVm, engine: EngineState) {
+    this.vm = vm
+    this.engine = engine
+    this.client = engine.createInternalClient("script")
+    this.toLua = new RespToLua(vm)
+    this.initState()
+  }
+
+  private initState(): void {
+    const vm = this.vm
+    vm.openLibraries()
+    vm.run(PRELUDE, "@err_handler_def")
+    this.registerRedisApi()
+    this.registerMath()
+    registerCjson(vm, formatG)
+    registerBit(vm)
+    registerCmsgpack(vm)
+    registerStruct(vm)
+    registerFormat(vm)
+    // Redis's pcall: an error table raised by redis.call is caught as its message string
+    vm.pushFunction((vm) => {
+      const argc = vm.getTop()
+      vm.pushBoolean(true)
+      vm.insert(1)
+      if (vm.pcall(argc - 1, LUA_MULTRET, 0) !== 0) {
+        vm.remove(1)
+        if (vm.type(-1) === LuaType.Table) {
+          vm.getField(-1, "err")
+          if (vm.isString(-1)) vm.replace(-2)
+        }
+        vm.pushBoolean(false)
+        vm.insert(1)
+      }
+      return vm.getTop()
+    })
+    vm.setGlobal("pcall")
+    this.lockGlobals()
+  }
+
+  private lockGlobals(): void {
+    const vm = this.vm
+    // keep the real globals in the registry (KEYS and ARGV are set there), then lock them
+    vm.pushValue(LUA_GLOBALSINDEX)
+    vm.setField(LUA_REGISTRYINDEX, "__real_G")
+    vm.newTable()
+    vm.setField(LUA_REGISTRYINDEX, "__protected")
+    // rawset and setmetatable refuse the locked tables, as Redis's read-only tables do
+    for (const name of ["rawset", "setmetatable"]) {
+      vm.getGlobal(name)
+      vm.setField(LUA_REGISTRYINDEX, `__original_${name}`)
+      vm.pushFunction((vm) => {
+        vm.getField(LUA_REGISTRYINDEX, "__protected")
+        vm.pushValue(1)
+        const locked = vm.rawGet(-2) !== LuaType.Nil
+        vm.pop(2)
+        if (locked) {
+          vm.pushString("Attempt to modify a readonly table")
+          return vm.error()
+        }
+        const argc = vm.getTop()
+        vm.getField(LUA_REGISTRYINDEX, `__original_${name}`)
+        vm.insert(1)
+        vm.call(argc, 1)
+        return 1
+      })
+      vm.setGlobal(name)
+    }
+    if (vm.load(LOCK_GLOBALS, "@lock_globals") !== 0) throw new Error(vm.toString(-1))
+    vm.pushValue(LUA_GLOBALSINDEX)
+    vm.pushFunction((vm) => vm.raise(`Script attempted to access nonexistent global variable '${vm.toString(2) ?? ""}'`))
+    vm.pushFunction((vm) => vm.raise("Attempt to modify a readonly table"))
+    vm.getField(LUA_REGISTRYINDEX, "__protected")
+    if (vm.pcall(4, 1, 0) !== 0) throw new Error(vm.toString(-1))
+    vm.replace(LUA_GLOBALSINDEX)
+    vm.setTop(0)
+  }
+
+  private setFunction(name: string, fn: (vm: LuaVm) => number): void {
+    this.vm.pushFunction(fn)
+    this.vm.setField(-2, name)
+  }
+
+  private registerRedisApi(): void {
+    const vm = this.vm
+    vm.newTable()
+    this.setFunction("call", () => this.redisCall(true))
+    this.setFunction("pcall", () => this.redisCall(false))
+    this.setFunction("error_reply", (vm) => {
+      if (vm.getTop() !== 1 || vm.type(-1) !== LuaType.String) {
+        pushError(vm, "wrong number or type of arguments")
+        return 1
+      }
+      const text = vm.toString(-1)!
+      pushError(vm, text.startsWith("-") ? text : `-${text}`)
+      return 1
+    })
+    this.setFunction("status_reply", (vm) => {
+      if (vm.getTop() !== 1 || vm.type(-1) !== LuaType.String) {
+        pushError(vm, "wrong number or type of arguments")
+        return 1
+      }
+      vm.newTable(0, 1)
+      vm.pushValue(-2)
+      vm.setField(-2, "ok")
+      return 1
+    })
+    this.setFunction("sha1hex", (vm) => {
+      if (vm.getTop() !== 1) return fail(vm, "wrong number of arguments")
+      vm.pushString(sha1hex(vm.toString(1) ?? ""))
+      return 1
+    })
+    this.setFunction("log", (vm) => {
+      const argc = vm.getTop()
+      if (argc < 2) return fail(vm, "redis.log() requires two arguments or more.")
+      if (vm.type(1) !== LuaType.Number) return fail(vm, "First argument must be a number (log level).")
+      const level = Math.trunc(vm.toNumber(1))
+      if (level < 0 || level > 3) return fail(vm, "Invalid debug level.")
+      // serverLogRaw: the string and number arguments joined by spaces, if the level passes loglevel
+      const verbosity = LOG_LEVELS.indexOf(this.engine.config.get("loglevel") ?? "notice")
+      if (level < verbosity) return 0
+      const parts: Array<string> = []
+      for (let i = 2; i <= argc; i++) if (vm.isString(i)) parts.push(vm.toString(i)!)
+      const line = formatLogLine(process.pid, "M", new Date(), ".-*#"[level]!, parts.join(" "))
+      writeLogRaw(this.engine.config.get("logfile") ?? "", `${line}\n`)
+      return 0
+    })
+    this.setFunction("setresp", (vm) => {
+      if (vm.getTop() !== 1) return fail(vm, "redis.setresp() requires one argument.")
+      const resp = Math.trunc(vm.toNumber(-1))
+      if (resp !== 2 && resp !== 3) return fail(vm, "RESP version must be 2 or 3.")
+      this.resp = resp
+      this.client.output.resp = resp
+      return 0
+    })
+    this.setFunction("set_repl", (vm) => {
+      // effects replication is the only mode: the flags are checked, the choice has no effect yet
+      if (vm.getTop() !== 1) return fail(vm, "redis.set_repl() requires two arguments.")
+      const flags = Math.trunc(vm.toNumber(-1))
+      if ((flags & ~3) !== 0) return fail(vm, "Invalid replication flags. Use REPL_AOF, REPL_REPLICA, REPL_ALL or REPL_NONE.")
+      return 0
+    })
+    this.setFunction("acl_check_cmd", (vm) => {
+      const argv = this.argsToArgv(vm)
+      if (argv === undefined) return vm.error()
+      const command = this.engine.resolve(argv)
+      if (typeof command === "string") return fail(vm, "Invalid command passed to redis.acl_check_cmd()")
+      // no ACL users yet: the caller may run every command
+      vm.pushBoolean(true)
+      return 1
+    })
+    this.setFunction("replicate_commands", (vm) => {
+      vm.pushBoolean(true)
+      return 1
+    })
+    this.setFunction("breakpoint", (vm) => {
+      vm.pushBoolean(false)
+      return 1
+    })
+    this.setFunction("debug", () => 0)
+    const numbers: ReadonlyArray<[string, number]> = [
+      ["LOG_DEBUG", 0], ["LOG_VERBOSE", 1], ["LOG_NOTICE", 2], ["LOG_WARNING", 3],
+      ["REPL_NONE", 0], ["REPL_AOF", 1], ["REPL_SLAVE", 2], ["REPL_REPLICA", 2], ["REPL_ALL", 3],
+      ["REDIS_VERSION_NUM", versionNum()]
+    ]
+    for (const [name, value] of numbers) {
+      vm.pushNumber(value)
+      vm.setField(-2, name)
+    }
+    vm.pushString(REDIS_VERSION)
+    vm.setField(-2, "REDIS_VERSION")
+    vm.setGlobal("redis")
+  }
+
+  /** redisLrand48: 48-bit linear congruential generator, 31-bit outputs. */
+  private lrand48(): number {
+    this.rand48 = (this.rand48 * 0x5deece66dn + 0xbn) & 0xffffffffffffn
+    return Number(this.rand48 >> 17n)
+  }
+
+  /** math.random and math.randomseed on Redis's own PRNG (the same sequence as Redis from a seed). */
+  private registerMath(): void {
+    const vm = this.vm
+    vm.getGlobal("math")
+    this.setFunction("random", (vm) => {
+      const INT32_MAX = 2147483647
+      const r = (this.lrand48() % INT32_MAX) / INT32_MAX
+      switch (vm.getTop()) {
+        case 0:
+          vm.pushNumber(r)
+          break
+        case 1: {
+          const u = Math.trunc(vm.toNumber(1))
+          if (!(1 <= u)) vm.raise("bad argument #1 to 'random' (interval is empty)")
+          vm.pushNumber(Math.floor(r * u) + 1)
+          break
+        }
+        case 2: {
+          const l = Math.trunc(vm.toNumber(1))
+          const u = Math.trunc(vm.toNumber(2))
+          if (!(l <= u)) vm.raise("bad argument #2 to 'random' (interval is empty)")
+          vm.pushNumber(Math.floor(r * (u - l + 1)) + l)
+          break
+        }
+        default:
+          vm.raise("wrong number of arguments")
+      }
+      return 1
+    })
+    this.setFunction("randomseed", (vm) => {
+      const seed = Math.trunc(vm.toNumber(1)) | 0
+      this.rand48 = (BigInt(seed >>> 0) << 16n) | 0x330en
+      return 0
+    })
+    vm.pop(1)
+  }
+
+  /** luaArgsToRedisArgv: the arguments as strings, or undefined with the error table pushed. */
+  private argsToArgv(vm: LuaVm): Array<string> | undefined {
+    const argc = vm.getTop()
+    if (argc === 0) {
+      pushError(vm, "Please specify at least one argument for this redis lib call")
+      return undefined
+    }
+    const argv: Array<string> = new Array(argc)
+    for (let i = 1; i <= argc; i++) {
+      const type = vm.type(i)
+      if (type === LuaType.Number) argv[i - 1] = formatNumber(vm.toNumber(i))
+      else if (type === LuaType.String) argv[i - 1] = vm.toString(i)!
+      else {
+        pushError(vm, "Lua redis lib command arguments must be strings or integers")
+        return undefined
+      }
+    }
+    return argv
+  }
+
+  /** luaRedisGenericCommand: redis.call (`raise`) and redis.pcall. */
+  private redisCall(raise: boolean): number {
+    const vm = this.vm
+    const run = this.running
+    if (run === undefined) return fail(vm, "redis.call/pcall can only be called inside a script invocation")
+    const argv = this.argsToArgv(vm)
+    if (argv === undefined) return raise ? vm.error() : 1
+    const argc = argv.length
+    const engine = this.engine
+    const client = this.client
+    let refused: string | undefined
+    if (run.readOnly) {
+      const command = engine.resolve(argv)
+      if (typeof command !== "string" && command.mayReplicate && !command.noScript && arityOk(command.spec.arity, argc)) {
+        refused = `ERR ${RO_SCRIPT_WRITE}`
+      }
+    }
+    if (refused === undefined) refused = engine.dispatch(client, argv, Callers.script)
+    if (refused !== undefined) {
+      client.reply.take()
+      pushError(vm, `-${refused}`)
+      vm.pushBoolean(true)
+      vm.setField(-2, "ignore_error_stats_update")
+      return raise ? vm.error() : 1
+    }
+    const bytes = client.reply.take()!
+    this.toLua.push(bytes)
+    if (raise && bytes[0] === 45 /* - */) return vm.error()
+    return 1
+  }
+
+  /** Compiles a script into the registry as f_<sha> (luaCreateFunction); the error reply, if it fails. */
+  createFunction(body: string): { sha: string } | { error: string } {
+    const sha = sha1hex(body)
+    if (this.scripts.has(sha)) return { sha }
+    const shebang = extractShebang(body)
+    if ("error" in shebang) return { error: `ERR ${shebang.error}` }
+    const vm = this.vm
+    if (vm.load(shebang.length === 0 ? body : body.slice(shebang.length), "@user_script") !== 0) {
+      const message = vm.toString(-1)
+      vm.pop(1)
+      return { error: `ERR Error compiling script (new function): ${message}` }
+    }
+    vm.setField(LUA_REGISTRYINDEX, `f_${sha}`)
+    this.scripts.set(sha, { body, flags: shebang.flags })
+    return { sha }
+  }
+
+  /** INFO memory: the VM's heap as Lua counts it, and the cache (bodies and shas, as lctx.lua_scripts_mem). */
+  memory(): ScriptingMemoryInfo {
+    let scripts = 0
+    for (const script of this.scripts.values()) scripts += script.body.length + 40
+    return { vm: this.vm.memoryUsed(), scripts, cachedScripts: this.scripts.size }
+  }
+
+  flush(): void {
+    const vm = this.vm
+    for (const sha of this.scripts.keys()) {
+      vm.pushNil()
+      vm.setField(LUA_REGISTRYINDEX, `f_${sha}`)
+    }
+    this.scripts.clear()
+    vm.collectGarbage()
+  }
+
+  /**
+   * evalGetCommandFlags: for a script with a shebang, whether it may write (not no-writes); undefined
+   * for a script in compatibility mode or unknown (EVALSHA of a missing sha, EVAL of a body whose
+   * shebang is invalid), where the command's own flags decide.
+   */
+  scriptMayWrite(argv: ReadonlyArray<string>, evalsha: boolean): boolean | undefined {
+    const text = argv[1]
+    if (text === undefined) return undefined
+    let flags: ScriptFlags | undefined
+    if (evalsha) flags = text.length === 40 ? this.scripts.get(text.toLowerCase())?.flags : undefined
+    else {
+      flags = this.scripts.get(sha1hex(text))?.flags
+      if (flags === undefined) {
+        const shebang = extractShebang(text)
+        if ("error" in shebang) return undefined
+        flags = shebang.flags
+      }
+    }
+    if (flags === undefined || flags.compat) return undefined
+    return !flags.noWrites
+  }
+
+  /** evalGenericCommand: EVAL/EVALSHA and their _RO forms. */
+  eval(ctx: CommandContext, argv: ReadonlyArray<string>, evalsha: boolean, readOnly: boolean): void {
+    // EVAL is skip_monitor: it feeds MONITOR itself, so that its line comes before its commands'
+    this.engine.monitorFeed?.(ctx.client, ctx.command, argv, true)
+    const reply = ctx.reply
+    const numkeysText = argv[2]!
+    const numkeys = Number(numkeysText)
+    if (!/^-?\d+$/.test(numkeysText) || !Number.isSafeInteger(numkeys)) return reply.error(Errors.NOT_INTEGER)
+    if (numkeys > argv.length - 3) return reply.error(NUMKEYS_TOO_BIG)
+    if (numkeys < 0) return reply.error(NUMKEYS_NEGATIVE)
+    let sha: string
+    if (evalsha) {
+      sha = argv[1]!.toLowerCase()
+      if (sha.length !== 40 || !this.scripts.has(sha)) return reply.error(NOSCRIPT)
+    } else {
+      const created = this.createFunction(argv[1]!)
+      if ("error" in created) return reply.error(created.error)
+      sha = created.sha
+    }
+    // scriptPrepareForRun: a script declaring flags may not write from EVAL_RO, and with no-writes
+    // runs read-only
+    const flags = this.scripts.get(sha)!.flags
+    if (!flags.compat && !flags.noWrites && readOnly) {
+      return reply.error("ERR Can not execute a script with write flag using *_ro command.")
+    }
+    this.run(ctx, sha, argv.slice(3, 3 + numkeys), argv.slice(3 + numkeys), readOnly || (!flags.compat && flags.noWrites))
+  }
+
+  private run(ctx: CommandContext, sha: string, keys: ReadonlyArray<string>, args: ReadonlyArray<string>, readOnly: boolean): void {
+    const vm = this.vm
+    const caller = ctx.client
+    const client = this.client
+    // prepareLuaClient: the caller's database, RESP2 until redis.setresp, the caller's user
+    client.db = caller.db
+    client.user = caller.user
+    client.output.resp = 2
+    this.resp = 2
+    this.running = { caller, sha, readOnly }
+    client.scriptCaller = caller
+    vm.setTop(0)
+    vm.getField(LUA_REGISTRYINDEX, "__real_G")
+    pushArray(vm, keys)
+    vm.setField(-2, "KEYS")
+    pushArray(vm, args)
+    vm.setField(-2, "ARGV")
+    vm.pop(1)
+    vm.getGlobal("__redis__err__handler")
+    vm.getField(LUA_REGISTRYINDEX, `f_${sha}`)
+    // pushes to the caller (a message it publishes to itself, an invalidation) follow the script's reply
+    caller.output.holdPushes()
+    try {
+      const failed = vm.pcall(0, 1, -2) !== 0
+      // a script's writes propagate as its commands (in this call's unit, wrapped in MULTI/EXEC when
+      // several), never as EVAL itself
+      ctx.preventPropagation()
+      if (failed) this.replyError(ctx, sha)
+      else luaToReply(vm, ctx.reply, this.resp)
+    } finally {
+      caller.output.releasePushes()
+      this.running = undefined
+      client.scriptCaller = undefined
+      vm.setTop(0)
+    }
+  }
+
+  private replyError(ctx: CommandContext, sha: string): void {
+    const vm = this.vm
+    if (vm.type(-1) !== LuaType.Table) {
+      const message = vm.isString(-1) ? vm.toString(-1)! : "execution failure"
+      ctx.reply.error(`ERR Error running script ${sha}, ${message.slice(0, 100)}`)
+      return
+    }
+    const info = errorInfo(vm)
+    let message = info.message === undefined ? "" : info.message
+    if (info.line !== undefined && info.source !== undefined) message += ` script: ${sha}, on ${info.source}:${info.line}.`
+    ctx.reply.error(message.replace(/[\r\n]/g, " "))
+  }
+
+  close(): void {
+    this.vm.close()
+  }
+}
+
+/** luaPushError + luaError: raises {err="ERR <message>"} (no position: the handler adds the caller's). */
+const fail = (vm: LuaVm, message: string): never => {
+  pushError(vm, message)
+  return vm.error()
+}
+
+const arityOk = (arity: number, argc: number): boolean => (arity >= 0 ? argc === arity : argc >= -arity)
+
+/** A number argument of redis.call as Redis 7.0 writes it: C's "%.17g". */
+export const formatNumber = (n: number): string => formatG(n, 17)
+
+/** C's "%.<precision>g" (inf, -inf, nan as glibc prints them). */
+export const formatG = (n: number, precision: number): string => {
+  if (Number.isNaN(n)) return "nan"
+  if (!Number.isFinite(n)) return n > 0 ? "inf" : "-inf"
+  if (n === 0) return Object.is(n, -0) ? "-0" : "0"
+  const exponential = n.toExponential(precision - 1)
+  const e = exponential.indexOf("e")
+  const exponent = Number(exponential.slice(e + 1))
+  if (exponent < -4 || exponent >= precision) {
+    const mantissa = stripZeros(exponential.slice(0, e))
+    const digits = String(Math.abs(exponent)).padStart(2, "0")
+    return `${mantissa}e${exponent < 0 ? "-" : "+"}${digits}`
+  }
+  return stripZeros(n.toFixed(precision - 1 - exponent))
+}
+
+const stripZeros = (text: string): string => {
+  if (!text.includes(".")) return text
+  let end = text.length
+  while (text.charCodeAt(end - 1) === 48) end--
+  if (text.charCodeAt(end - 1) === 46) end--
+  return text.slice(0, end)
+}
+
+const pushArray = (vm: LuaVm, items: ReadonlyArray<string>): void => {
+  vm.newTable(items.length, 0)
+  for (let i = 0; i < items.length; i++) {
+    vm.pushString(items[i]!)
+    vm.rawSetI(-2, i + 1)
+  }
+}
+
+// --- commands ------------------------------------------------------------------------------------------
+
+/** EVAL's key positions: numkeys keys after argument 2 (movablekeys). */
+export const evalKeys = (argv: ReadonlyArray<string>): ReadonlyArray<number> => {
+  const numkeys = Number(argv[2])
+  if (!Number.isSafeInteger(numkeys) || numkeys < 1 || 2 + numkeys >= argv.length) return []
+  const out: Array<number> = []
+  for (let i = 1; i <= numkeys; i++) out.push(2 + i)
+  return out
+}
+
+const scriptingHelp = [
+  "SCRIPT <subcommand> [<arg> [value] [opt] ...]. Subcommands are:",
+  "DEBUG (YES|SYNC|NO)",
+  "    Set the debug mode for subsequent scripts executed.",
+  "EXISTS <sha1> [<sha1> ...]",
+  "    Return information about the existence of the scripts in the script cache.",
+  "FLUSH [ASYNC|SYNC]",
+  "    Flush the Lua scripts cache. Very dangerous on replicas.",
+  "    When called without the optional mode argument, the behavior is determined by the",
+  "    lazyfree-lazy-user-flush configuration directive. Valid modes are:",
+  "    * ASYNC: Asynchronously flush the scripts cache.",
+  "    * SYNC: Synchronously flush the scripts cache.",
+  "KILL",
+  "    Kill the currently executing Lua script.",
+  "LOAD <script>",
+  "    Load a script into the scripts cache without executing it.",
+  "HELP",
+  "    Prints this help."
+]
+
+export const scriptingCommands = (state: () => ScriptingState): ReadonlyArray<CommandSpec> => {
+  const evalEntry = (name: string, since: string, summary: string, evalsha: boolean, readOnly: boolean) =>
+    defineCommand({
+      name,
+      arity: -3,
+      flags: `${readOnly ? "readonly " : ""}noscript stale skip_monitor no_mandatory_keys movablekeys`,
+      keys: [0, 0, 0],
+      acl: "@slow @scripting",
+      getKeys: evalKeys,
+      // Redis's EVAL and EVALSHA are MAY_REPLICATE (not shown by COMMAND INFO), EVAL_RO(SHA) are not;
+      // a script with a shebang is a write unless no-writes (scriptFlagsToCmdFlags)
+      mayReplicateCall: (argv) => state().scriptMayWrite(argv, evalsha) ?? !readOnly,
+      docs: { summary, since, group, complexity: "Depends on the script that is executed." },
+      handler: (ctx, argv) => state().eval(ctx, argv, evalsha, readOnly)
+    })
+  const sub = (
+    name: string,
+    arity: number,
+    flags: string,
+    summary: string,
+    since: string,
+    complexity: string,
+    handler: (ctx: CommandContext, argv: ReadonlyArray<string>) => void,
+    tips?: string
+  ) =>
+    defineCommand({
+      name,
+      arity,
+      flags,
+      keys: [0, 0, 0],
+      acl: "@slow @scripting",
+      docs: { summary, since, group, complexity },
+      handler,
+      ...(tips === undefined ? {} : { tips })
+    })
+  return [
+    evalEntry("eval", "2.6.0", "Execute a Lua script server side", false, false),
+    evalEntry("evalsha", "2.6.0", "Execute a Lua script server side", true, false),
+    evalEntry("eval_ro", "7.0.0", "Execute a read-only Lua script server side", false, true),
+    evalEntry("evalsha_ro", "7.0.0", "Execute a read-only Lua script server side", true, true),
+    defineCommand({
+      name: "script",
+      arity: -2,
+      flags: "",
+      keys: [0, 0, 0],
+      acl: "@slow",
+      docs: { summary: "A container for Lua scripts management commands", since: "2.6.0", group, complexity: "Depends on subcommand." },
+      subcommands: [
+        sub("load", 3, "noscript stale", "Load the specified Lua script into the script cache.", "2.6.0",
+          "O(N) with N being the length in bytes of the script body.", (ctx, argv) => {
+            const created = state().createFunction(argv[2]!)
+            if ("error" in created) return ctx.reply.error(created.error)
+            ctx.reply.bulk(created.sha)
+          }, "request_policy:all_nodes response_policy:all_succeeded"),
+        sub("exists", -3, "noscript", "Check existence of scripts in the script cache.", "2.6.0",
+          "O(N) with N being the number of scripts to check (so checking a single script is an O(1) operation).",
+          (ctx, argv) => {
+            const scripts = state().scripts
+            ctx.reply.arrayHeader(argv.length - 2)
+            for (let i = 2; i < argv.length; i++) ctx.reply.integer(scripts.has(argv[i]!.toLowerCase()) ? 1 : 0)
+          }, "request_policy:all_shards response_policy:agg_logical_and"),
+        sub("flush", -2, "noscript", "Remove all the scripts from the script cache.", "2.6.0",
+          "O(N) with N being the number of scripts in cache", (ctx, argv) => {
+            if (argv.length > 3 || (argv.length === 3 && !["sync", "async"].includes(argv[2]!.toLowerCase()))) {
+              return ctx.reply.error("ERR SCRIPT FLUSH only support SYNC|ASYNC option")
+            }
+            state().flush()
+            ctx.reply.ok()
+          }, "request_policy:all_nodes response_policy:all_succeeded"),
+        sub("kill", 2, "noscript allow_busy", "Kill the script currently in execution.", "2.6.0", "O(1)", (ctx) => {
+          ctx.reply.error("NOTBUSY No scripts in execution right now.")
+        }, "request_policy:all_shards response_policy:one_succeeded"),
+        sub("help", 2, "loading stale", "Show helpful text about the different subcommands", "5.0.0", "O(1)", (ctx) => {
+          ctx.reply.arrayHeader(scriptingHelp.length)
+          for (const line of scriptingHelp) ctx.reply.simple(line)
+        })
+      ]
+    })
+  ]
+}
+
+/** The commands' table entries, for what needs the names before any Layer is built. */
+export const scriptingCommandTable: ReadonlyArray<CommandSpec> = scriptingCommands(() => {
+  throw new Error("scripting commands run only as Scripting.layer contributes them")
+})
+
+/** The scripting subsystem: a Lua state and the script cache for the Layer's lifetime, and its commands. */
+export class Scripting extends Context.Service<Scripting, ScriptingState>()("effect-redis-server/Scripting") {
+  static readonly layer: Layer.Layer<Scripting, never, Engine | CommandRegistry> = Layer.effect(
+    Scripting,
+    Effect.gen(function*() {
+      const engine = yield* Engine
+      const vm = yield* Effect.promise(() => LuaVm.make())
+      const state = new ScriptingState(vm, engine)
+      engine.scriptingMemory = () => state.memory()
+      yield* Effect.addFinalizer(() =>
+        Effect.sync(() => {
+          engine.scriptingMemory = undefined
+          state.close()
+        })
+      )
+      yield* CommandRegistry.contributeScoped((registry) => registry.addCommands(scriptingCommands(() => state)))
+      return state
+    })
+  )
+}
