@@ -9,12 +9,15 @@ import fc from "fast-check"
 import { anyCase } from "../arbitraries.ts"
 import type { Command } from "../differential.ts"
 
-// no empty string: Redis's verdict on "" as a number depends on errno left over from an earlier
-// strtod (after a "1e400" it refuses it, otherwise it reads 0); see ARCHITECTURE's known differences
+// Redis's SORT checks errno after strtod without clearing it first: an out-of-range weight ("1e400")
+// leaves ERANGE behind, and until some failing syscall overwrites it (an EAGAIN read, at a time that
+// depends on the network) every later numeric SORT in that process may answer "One or more scores
+// can't be converted into double". So no out-of-range numbers here, and no empty strings (the case
+// the stale errno decided first); see ARCHITECTURE's known differences
 const listElement = fc.constantFrom("a", "b", "c", "B", "1", "2", "10", "-1", "2.5", "a\u0000x", "a\u0000y", "\u00ff", " 3", "x")
 const setElement = fc.constantFrom("a", "b", "c", "B", "1", "2", "10", "-1", "2.5", "\u00ff", "x", "yy", "3e2")
 const intElement = fc.constantFrom("1", "2", "3", "10", "-5", "100", "0", "7")
-const weight = fc.constantFrom("1", "2", "2", "-1", "2.5", "0", "abc", " 3", "1e400", "inf", "-inf", "nan", "0x10", "10", "b", "a", "1\u0000z")
+const weight = fc.constantFrom("1", "2", "2", "-1", "2.5", "0", "abc", " 3", "inf", "-inf", "nan", "0x10", "10", "b", "a", "1\u0000z")
 
 const weightKey = fc.oneof(listElement, setElement).map((e) => `w_${e}`)
 const hashKey = fc.oneof(listElement, setElement).map((e) => `h_${e}`)
