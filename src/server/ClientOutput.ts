@@ -199,29 +199,6 @@ export class ClientOutput {
   }
 
   /**
-   * A push that must follow the reply of the command the client is running (an invalidation of a key
-   * it changed itself): set aside, and appended by `endCommand` once the top-level command replied.
-   */
-  pushAfterReply(n: number, fill: (writer: ReplyWriter) => void): void {
-    if (this.sink !== undefined && !this.sink.open()) return
-    const start = this.writer.mark()
-    this.writer.pushHeader(n)
-    fill(this.writer)
-    this.keptPushes.push(this.writer.since(start))
-    this.writer.truncate(start)
-  }
-
-  /** True when pushes were set aside (see `pushAfterReply`, `holdPushes`). */
-  get hasKeptPushes(): boolean {
-    return this.keptPushes.length > 0
-  }
-
-  /** After a top-level command: the pushes set aside for after its reply follow it, unless its reply is still open. */
-  endCommand(): void {
-    if (!this.dropping && this.held === 0) this.appendKeptPushes()
-  }
-
-  /**
    * Keeps everything written for this client until `releaseDurable`: the connection does not send its
    * batch's replies, nor does `flush`. The AOF's group commit holds the clients of an event-loop turn
    * while it writes and fsyncs once for all of them.

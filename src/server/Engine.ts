@@ -554,9 +554,10 @@ export class EngineState {
     if (verdict === undefined) {
       this.call(client, command, argv, caller)
       if (this.inCall === 0) {
-        // what was pushed for after the reply (an invalidation of a key the client changed) follows it
-        if (client.output.hasKeptPushes) client.output.endCommand()
+        // invalidations for the client that ran the command follow its reply (afterCommand)
+        if (this.tracking.hasPending) this.tracking.sendPending()
         if (this.waiters.hasReady) this.serveReadyKeys()
+        if (this.tracking.hasPending) this.tracking.sendPending()
       }
       return undefined
     }
@@ -758,9 +759,17 @@ export class EngineState {
     try {
       const started = nested ? performance.now() : this.durationMark
       const result = command.spec.handler!(ctx, argv)
-      // client-side caching remembers what a tracking client read (a script's reads: its caller's)
-      const reader = client.scriptCaller ?? client
-      if (reader.tracking !== undefined && command.isReadonly) this.tracking.rememberKeys(reader, command, argv)
+      // client-side caching remembers what a tracking client read; a script that reads makes its
+      // caller remember the keys the script declared (trackingRememberKeys on the caller's EVAL)
+      if (command.isReadonly) {
+        const caller = client.scriptCaller
+        if (caller === undefined) {
+          // EVAL_RO and friends are read-only, yet their keys count only once the script reads
+          if (client.tracking !== undefined && !SCRIPTS_READ_LATER.has(command.fullName)) this.tracking.rememberKeys(client, command, argv)
+        } else if (caller.tracking !== undefined && saved !== undefined) {
+          this.tracking.rememberKeys(caller, saved.command, saved.argv)
+        }
+      }
       client.lastCommand = command.fullName
       const ended = performance.now()
       if (!nested) {
@@ -1074,6 +1083,9 @@ export class EngineState {
 }
 
 /** `dispatch` was called for a client that waits (a postponed command): its caller must wait first. */
+/** Read-only commands whose keys client-side caching remembers only when their script reads (call()). */
+const SCRIPTS_READ_LATER = new Set(["eval_ro", "evalsha_ro", "fcall_ro"])
+
 export class ClientBlockedError extends Data.TaggedError("ClientBlockedError")<{ readonly client: number }> {
   override get message(): string {
     return `client ${this.client} is blocked: wait for it before dispatching more`

@@ -51,6 +51,32 @@ export class TrackingState {
   /** Consecutive checks that could not get under the limit (the effort grows with it). */
   private overLimitRuns = 0
   private broadcastScheduled = false
+  /** Messages for the tracking client that was running a command, in the order they arose. */
+  private pending: Array<{ readonly client: Client; readonly payload: string; readonly isArray: boolean }> = []
+
+  get hasPending(): boolean {
+    return this.pending.length > 0
+  }
+
+  /**
+   * Redis's server.current_client: the client whose command runs, which for a script's redis.call is
+   * the script's caller (NOLOOP and the deferral are about it).
+   */
+  private currentClient(): Client | undefined {
+    const engine = this.engine
+    if (engine.inCall === 0) return undefined
+    const client = engine.ctx.client
+    return client.scriptCaller ?? client
+  }
+
+  /** trackingHandlePendingKeyInvalidations: after the top-level command replied. */
+  sendPending(): void {
+    const pending = this.pending
+    this.pending = []
+    for (const { client, payload, isArray } of pending) {
+      if (!client.freed && client.tracking !== undefined) this.send(client, payload, isArray, false)
+    }
+  }
   private readonly engine: EngineState
 
   constructor(engine: EngineState) {
@@ -172,7 +198,7 @@ export class TrackingState {
    */
   invalidateKey(key: string): void {
     const engine = this.engine
-    const current = engine.inCall > 0 ? engine.ctx.client : undefined
+    const current = this.currentClient()
     if (this.prefixes.size > 0) this.rememberForBroadcast(key, current)
     const ids = this.table.get(key)
     if (ids === undefined) return
@@ -234,7 +260,7 @@ export class TrackingState {
   invalidateAll(): void {
     if (this.clients > 0) {
       const engine = this.engine
-      const current = engine.inCall > 0 ? engine.ctx.client : undefined
+      const current = this.currentClient()
       for (const client of engine.clients.values()) {
         if (client.tracking === undefined) continue
         // the null in the tracking client's protocol, as Redis writes shared.null[c->resp]
@@ -274,6 +300,11 @@ export class TrackingState {
    * follows that command's reply.
    */
   private send(client: Client, payload: string, isArray: boolean, afterReply: boolean): void {
+    // Redis's tracking_pending_keys: sent, redirected or not, once the top-level command has replied
+    if (afterReply) {
+      this.pending.push({ client, payload, isArray })
+      return
+    }
     const state = client.tracking!
     let target = client
     if (state.redirect !== 0) {
@@ -289,9 +320,6 @@ export class TrackingState {
         }
         return
       }
-      // a message deferred for the tracking client running a command waits for that command's reply
-      // when it goes to that same connection, and goes at once to any other
-      if (redirect !== client) afterReply = false
       target = redirect
     }
     const value = isArray ? payload : `*1\r\n${payload}`
@@ -300,8 +328,7 @@ export class TrackingState {
         w.raw("$10\r\ninvalidate\r\n")
         w.raw(value)
       }
-      if (afterReply) target.output.pushAfterReply(2, fill)
-      else target.output.push(2, fill)
+      target.output.push(2, fill)
     } else if (state.redirect !== 0 && target.subscriptions > 0) {
       target.output.push(3, (w) => {
         w.raw("$7\r\nmessage\r\n")
@@ -311,7 +338,7 @@ export class TrackingState {
     } else {
       return
     }
-    if (!afterReply) this.engine.wakeLater(target)
+    this.engine.wakeLater(target)
   }
 }
 

@@ -60,7 +60,12 @@ describe("RDB round trip", () => {
       fc.asyncProperty(randomDataset, async (commands) => {
         await populate(ca, commands)
         const [ours, loaded] = await roundTrip()
-        expect(loaded).toEqual(ours)
+        // a loader picks each value's encoding by its size, as Redis's does: a hash that grew past the
+        // listpack limits and shrank again is a hashtable here and a listpack once loaded (the interop
+        // suite checks the encodings redis-server itself loads)
+        const withoutEncoding = (dump: ReadonlyArray<unknown>) =>
+          dump.map((entry) => ({ ...(entry as Record<string, unknown>), encoding: undefined }))
+        expect(withoutEncoding(loaded)).toEqual(withoutEncoding(ours))
       }),
       { numRuns: 25 }
     )

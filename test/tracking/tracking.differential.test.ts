@@ -88,6 +88,29 @@ const comparable = (session: Session, cmd: Command, transcript: ReadonlyArray<Ra
 }
 
 describeSessions("client-side caching with several clients, against Redis", (servers) => {
+  it("FLUSHDB by a tracker redirecting to a subscriber other trackers also redirect to: the others' nulls first", async () => {
+    const { server, oracle } = servers()
+    const steps: ReadonlyArray<readonly [number, Command]> = [
+      ...setup,
+      [1, ["CLIENT", "TRACKING", "ON", "REDIRECT", "{2}", "BCAST"]],
+      [0, ["CLIENT", "TRACKING", "ON", "REDIRECT", "{2}", "BCAST"]],
+      [0, ["FLUSHDB"]],
+      [0, ["CLIENT", "CACHING", "YES"]]
+    ]
+    const [ours, theirs] = await Promise.all([Session.open(server.port, 3), Session.open(oracle.port, 3)])
+    try {
+      for (const [client, step] of steps) {
+        const [a, b] = await Promise.all([ours.step(client, step), theirs.step(client, step)])
+        expect(comparable(ours, step, a)).toEqual(comparable(theirs, step, b))
+      }
+      const [a, b] = await Promise.all([ours.drain(2), theirs.drain(2)])
+      expect(comparable(ours, ["PING"], a)).toEqual(comparable(theirs, ["PING"], b))
+      expect(a.length).toBe(2)
+    } finally {
+      await Promise.all([ours.close(), theirs.close()])
+    }
+  })
+
   it("every reply and every invalidation of a RESP3 client, a RESP2 client and a RESP2 redirect target equals Redis's", async () => {
     const { server, oracle } = servers()
     await fc.assert(
