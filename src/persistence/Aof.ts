@@ -29,6 +29,7 @@ import {
 } from "node:fs"
 import * as FsPromises from "node:fs/promises"
 import * as Path from "node:path"
+import { strerror } from "../config/directives.ts"
 import type { KeyspaceSnapshot } from "../keyspace/Snapshot.ts"
 import type { Client } from "../server/Client.ts"
 import { Callers } from "../server/Engine.ts"
@@ -48,26 +49,6 @@ const KEYS_PER_SLICE = 1000
 const BYTES_PER_SLICE = 1 << 20
 /** Commands replayed between two turns of the event loop while loading. */
 const COMMANDS_PER_SLICE = 1024
-
-const errnoText = (e: unknown): string => {
-  const err = e as NodeJS.ErrnoException
-  switch (err?.code) {
-    case "ENOENT":
-      return "No such file or directory"
-    case "EACCES":
-      return "Permission denied"
-    case "ENOSPC":
-      return "No space left on device"
-    case "EROFS":
-      return "Read-only file system"
-    case "EISDIR":
-      return "Is a directory"
-    case "ENOTDIR":
-      return "Not a directory"
-    default:
-      return err?.message ?? String(e)
-  }
-}
 
 /** A base being written: the RDB preamble, or the commands that recreate each key. */
 class BaseEncoder {
@@ -283,8 +264,8 @@ export class AofState {
       try {
         while (written < data.length) written += writeSync(this.fd, data, written, data.length - written)
       } catch (e) {
-        this.log("warning", `Error writing to the AOF file: ${errnoText(e)}`)
-        this.lastWriteError = errnoText(e)
+        this.log("warning", `Error writing to the AOF file: ${strerror(e)}`)
+        this.lastWriteError = strerror(e)
         if (policy === "always") {
           this.log("warning", "Can't recover from AOF write error when the AOF fsync policy is 'always'. Exiting...")
           process.exit(1)
@@ -314,7 +295,7 @@ export class AofState {
       try {
         fsyncSync(this.fd)
       } catch (e) {
-        this.log("warning", `Can't persist AOF for fsync error when the AOF fsync policy is 'always': ${errnoText(e)}. Exiting...`)
+        this.log("warning", `Can't persist AOF for fsync error when the AOF fsync policy is 'always': ${strerror(e)}. Exiting...`)
         process.exit(1)
       }
       this.lastIncrFsyncOffset = this.lastIncrSize
@@ -326,7 +307,7 @@ export class AofState {
         fsync(this.fd, (err) => {
           this.fsyncInProgress = false
           if (err !== null) {
-            this.lastWriteError = errnoText(err)
+            this.lastWriteError = strerror(err)
             this.lastWriteOk = false
           }
         })
@@ -350,7 +331,7 @@ export class AofState {
     try {
       text = readFileSync(file).toString("latin1")
     } catch (e) {
-      return new ManifestError(`Fatal error: can't open the AOF manifest file ${file} for reading: ${errnoText(e)}`)
+      return new ManifestError(`Fatal error: can't open the AOF manifest file ${file} for reading: ${strerror(e)}`)
     }
     const parsed = parseManifest(text)
     if (parsed instanceof ManifestError) return parsed
@@ -367,7 +348,7 @@ export class AofState {
     try {
       fd = openSync(tmp, "w")
     } catch (e) {
-      this.log("warning", `Can't open the AOF manifest file ${tmpName}: ${errnoText(e)}`)
+      this.log("warning", `Can't open the AOF manifest file ${tmpName}: ${strerror(e)}`)
       return false
     }
     try {
@@ -376,7 +357,7 @@ export class AofState {
       while (written < data.length) written += writeSync(fd, data, written, data.length - written)
       fsyncSync(fd)
     } catch (e) {
-      this.log("warning", `Error trying to write the temporary AOF manifest file ${tmpName}: ${errnoText(e)}`)
+      this.log("warning", `Error trying to write the temporary AOF manifest file ${tmpName}: ${strerror(e)}`)
       closeSync(fd)
       return false
     }
@@ -384,7 +365,7 @@ export class AofState {
     try {
       renameSync(tmp, this.path(manifestName(this.filename)))
     } catch (e) {
-      this.log("warning", `Error trying to rename the temporary AOF manifest file ${tmpName} into ${manifestName(this.filename)}: ${errnoText(e)}`)
+      this.log("warning", `Error trying to rename the temporary AOF manifest file ${tmpName} into ${manifestName(this.filename)}: ${strerror(e)}`)
       return false
     }
     this.fsyncDir(this.dir)
@@ -410,7 +391,7 @@ export class AofState {
       mkdirSync(this.dir, { recursive: true })
       return true
     } catch (e) {
-      this.log("warning", `Can't open or create append-only dir ${this.config.get("appenddirname")}: ${errnoText(e)}`)
+      this.log("warning", `Can't open or create append-only dir ${this.config.get("appenddirname")}: ${strerror(e)}`)
       return false
     }
   }
@@ -455,7 +436,7 @@ export class AofState {
     try {
       renameSync(Path.join(this.config.get("dir")!, this.filename), this.path(this.filename))
     } catch (e) {
-      this.log("warning", `Error trying to move the old AOF file ${this.filename} into dir ${this.config.get("appenddirname")}: ${errnoText(e)}`)
+      this.log("warning", `Error trying to move the old AOF file ${this.filename} into dir ${this.config.get("appenddirname")}: ${strerror(e)}`)
       return false
     }
     this.log("notice", `Successfully migrated an old-style AOF file (${this.filename}) into the AOF directory (${this.config.get("appenddirname")}).`)
@@ -528,10 +509,10 @@ export class AofState {
       bytes = readFileSync(file)
     } catch (e) {
       if (existsSync(file)) {
-        this.log("warning", `Fatal error: can't open the append log file ${name} for reading: ${errnoText(e)}`)
+        this.log("warning", `Fatal error: can't open the append log file ${name} for reading: ${strerror(e)}`)
         return "failed"
       }
-      this.log("warning", `The append log file ${name} doesn't exist: ${errnoText(e)}`)
+      this.log("warning", `The append log file ${name} doesn't exist: ${strerror(e)}`)
       return "not_exist"
     }
     if (bytes.length === 0) return "empty"
@@ -602,7 +583,7 @@ export class AofState {
         try {
           truncateSync(file, validUpTo)
         } catch (e) {
-          this.log("warning", `Error truncating the AOF file ${name}: ${errnoText(e)}`)
+          this.log("warning", `Error truncating the AOF file ${name}: ${strerror(e)}`)
           return "failed"
         }
         this.log("warning", `AOF ${name} loaded anyway because aof-load-truncated is enabled`)
@@ -636,7 +617,7 @@ export class AofState {
     try {
       this.fd = openSync(this.path(incrName), "a")
     } catch (e) {
-      this.log("warning", `Can't open the append-only file ${incrName}: ${errnoText(e)}`)
+      this.log("warning", `Can't open the append-only file ${incrName}: ${strerror(e)}`)
       return false
     }
     if (!this.persistManifest(am)) return false
@@ -659,7 +640,7 @@ export class AofState {
       fd = openSync(tmp, "w")
     } catch (e) {
       encoder.release()
-      this.log("warning", `Opening the temp file for AOF rewrite in rewriteAppendOnlyFile(): ${errnoText(e)}`)
+      this.log("warning", `Opening the temp file for AOF rewrite in rewriteAppendOnlyFile(): ${strerror(e)}`)
       return false
     }
     try {
@@ -675,7 +656,7 @@ export class AofState {
     } catch (e) {
       encoder.release()
       if (fd !== -1) closeSync(fd)
-      this.log("warning", `Write error writing append only file on disk: ${errnoText(e)}`)
+      this.log("warning", `Write error writing append only file on disk: ${strerror(e)}`)
       try {
         unlinkSync(tmp)
       } catch {
@@ -703,7 +684,7 @@ export class AofState {
     try {
       fd = openSync(this.path(name), "w")
     } catch (e) {
-      this.log("warning", `Can't open the append-only file ${name}: ${errnoText(e)}`)
+      this.log("warning", `Can't open the append-only file ${name}: ${strerror(e)}`)
       return false
     }
     if (temp !== undefined && !this.persistManifest(temp)) {
@@ -762,7 +743,7 @@ export class AofState {
         try {
           handle = await FsPromises.open(state.tempFile, "w")
         } catch (e) {
-          self.log("warning", `Opening the temp file for AOF rewrite in rewriteAppendOnlyFile(): ${errnoText(e)}`)
+          self.log("warning", `Opening the temp file for AOF rewrite in rewriteAppendOnlyFile(): ${strerror(e)}`)
           return false
         }
         try {
@@ -777,7 +758,7 @@ export class AofState {
         } catch (e) {
           await handle.close().catch(() => {})
           await FsPromises.unlink(state.tempFile).catch(() => {})
-          if (!signal.aborted) self.log("warning", `Write error writing append only file on disk: ${errnoText(e)}`)
+          if (!signal.aborted) self.log("warning", `Write error writing append only file on disk: ${strerror(e)}`)
           return false
         }
         if (signal.aborted) return false
@@ -840,7 +821,7 @@ export class AofState {
     try {
       renameSync(state.tempFile, this.path(baseName))
     } catch (e) {
-      this.log("warning", `Error trying to rename the temporary AOF base file ${Path.basename(state.tempFile)} into ${this.path(baseName)}: ${errnoText(e)}`)
+      this.log("warning", `Error trying to rename the temporary AOF base file ${Path.basename(state.tempFile)} into ${this.path(baseName)}: ${strerror(e)}`)
       return fail()
     }
     this.log("notice", `Successfully renamed the temporary AOF base file ${Path.basename(state.tempFile)} into ${baseName}`)
@@ -851,7 +832,7 @@ export class AofState {
       try {
         renameSync(this.path(tempIncr), this.path(newIncr))
       } catch (e) {
-        this.log("warning", `Error trying to rename the temporary AOF incr file ${this.path(tempIncr)} into ${this.path(newIncr)}: ${errnoText(e)}`)
+        this.log("warning", `Error trying to rename the temporary AOF incr file ${this.path(tempIncr)} into ${this.path(newIncr)}: ${strerror(e)}`)
         this.unlinkQuietly(this.path(baseName))
         return fail()
       }
@@ -953,7 +934,7 @@ export class AofState {
       try {
         fsyncSync(this.fd)
       } catch (e) {
-        this.log("warning", `Fail to fsync the AOF file: ${errnoText(e)}`)
+        this.log("warning", `Fail to fsync the AOF file: ${strerror(e)}`)
       }
       closeSync(this.fd)
     }
@@ -991,7 +972,7 @@ export class AofState {
         try {
           fsyncSync(this.fd)
         } catch (e) {
-          this.log("warning", `Fail to fsync the AOF file: ${errnoText(e)}.`)
+          this.log("warning", `Fail to fsync the AOF file: ${strerror(e)}.`)
         }
       }
     }

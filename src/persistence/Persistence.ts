@@ -17,6 +17,7 @@ import * as Layer from "effect/Layer"
 import { closeSync, existsSync, fsyncSync, openSync, readFileSync, renameSync, unlinkSync, writeSync } from "node:fs"
 import * as FsPromises from "node:fs/promises"
 import * as Path from "node:path"
+import { strerror } from "../config/directives.ts"
 import { defineCommand } from "../commands/CommandSpec.ts"
 import * as Errors from "../commands/errors.ts"
 import { type ConfigStore, ServerConfig, watchScoped } from "../config/ServerConfig.ts"
@@ -75,26 +76,6 @@ interface BgsaveState {
   readonly encoder: SnapshotEncoder
   readonly tempFile: string
   fiber: Fiber.Fiber<void> | undefined
-}
-
-const errnoText = (e: unknown): string => {
-  const err = e as NodeJS.ErrnoException
-  switch (err?.code) {
-    case "ENOENT":
-      return "No such file or directory"
-    case "EACCES":
-      return "Permission denied"
-    case "ENOSPC":
-      return "No space left on device"
-    case "EROFS":
-      return "Read-only file system"
-    case "EISDIR":
-      return "Is a directory"
-    case "ENOTDIR":
-      return "Not a directory"
-    default:
-      return err?.message ?? String(e)
-  }
 }
 
 /** The persistence service: its state, and what the commands and the cron do with it. */
@@ -194,14 +175,14 @@ export class PersistenceState {
     try {
       bytes = encodeKeyspace(this.keyspace, this.config, this.saveOptions())
     } catch (e) {
-      this.log("warning", `Write error saving DB on disk(rdbSaveRio): ${errnoText(e)}`)
+      this.log("warning", `Write error saving DB on disk(rdbSaveRio): ${strerror(e)}`)
       return false
     }
     let fd: number
     try {
       fd = openSync(tmp, "w")
     } catch (e) {
-      this.log("warning", `Failed opening the temp RDB file ${Path.basename(tmp)} (in server root dir ${this.config.get("dir")}) for saving: ${errnoText(e)}`)
+      this.log("warning", `Failed opening the temp RDB file ${Path.basename(tmp)} (in server root dir ${this.config.get("dir")}) for saving: ${strerror(e)}`)
       return false
     }
     let op = "rdbSaveRio"
@@ -214,7 +195,7 @@ export class PersistenceState {
       closeSync(fd)
       fd = -1
     } catch (e) {
-      this.log("warning", `Write error saving DB on disk(${op}): ${errnoText(e)}`)
+      this.log("warning", `Write error saving DB on disk(${op}): ${strerror(e)}`)
       if (fd !== -1) closeSync(fd)
       this.unlinkQuietly(tmp)
       return false
@@ -224,7 +205,7 @@ export class PersistenceState {
     } catch (e) {
       this.log(
         "warning",
-        `Error moving temp DB file ${Path.basename(tmp)} on the final destination ${this.config.get("dbfilename")} (in server root dir ${this.config.get("dir")}): ${errnoText(e)}`
+        `Error moving temp DB file ${Path.basename(tmp)} on the final destination ${this.config.get("dbfilename")} (in server root dir ${this.config.get("dir")}): ${strerror(e)}`
       )
       this.unlinkQuietly(tmp)
       return false
@@ -287,7 +268,7 @@ export class PersistenceState {
         try {
           handle = await FsPromises.open(state.tempFile, "w")
         } catch (e) {
-          return `Failed opening the temp RDB file ${Path.basename(state.tempFile)} (in server root dir ${self.config.get("dir")}) for saving: ${errnoText(e)}`
+          return `Failed opening the temp RDB file ${Path.basename(state.tempFile)} (in server root dir ${self.config.get("dir")}) for saving: ${strerror(e)}`
         }
         let op = "rdbSaveRio"
         try {
@@ -306,14 +287,14 @@ export class PersistenceState {
         } catch (e) {
           await handle.close().catch(() => {})
           await FsPromises.unlink(state.tempFile).catch(() => {})
-          return `Write error saving DB on disk(${op}): ${errnoText(e)}`
+          return `Write error saving DB on disk(${op}): ${strerror(e)}`
         }
         try {
           if (signal.aborted) throw new Error("interrupted")
           await FsPromises.rename(state.tempFile, target)
         } catch (e) {
           await FsPromises.unlink(state.tempFile).catch(() => {})
-          return `Error moving temp DB file ${Path.basename(state.tempFile)} on the final destination ${Path.basename(target)} (in server root dir ${Path.dirname(target)}): ${errnoText(e)}`
+          return `Error moving temp DB file ${Path.basename(state.tempFile)} on the final destination ${Path.basename(target)} (in server root dir ${Path.dirname(target)}): ${strerror(e)}`
         }
         self.fsyncDir()
         return "ok"
@@ -442,7 +423,7 @@ export class PersistenceState {
       try {
         bytes = readFileSync(file)
       } catch (e) {
-        return yield* Effect.fail(new LoadError([`Fatal error loading the DB: ${errnoText(e)}. Exiting.`]))
+        return yield* Effect.fail(new LoadError([`Fatal error loading the DB: ${strerror(e)}. Exiting.`]))
       }
       self.startLoading(bytes.length)
       let load: KeyspaceLoad
@@ -524,7 +505,7 @@ export class PersistenceState {
       lines.push(e.message, "Terminating server after rdb file reading failure.")
       return new LoadError(lines)
     }
-    return new LoadError([`Fatal error loading the DB: ${errnoText(e)}. Exiting.`])
+    return new LoadError([`Fatal error loading the DB: ${strerror(e)}. Exiting.`])
   }
 
   /** DEBUG RELOAD: save (unless NOSAVE), then load the file back in place of the keyspace. */
