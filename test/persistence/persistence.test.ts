@@ -113,7 +113,7 @@ describe("BGSAVE", () => {
           expect(await info(conn, "rdb_last_bgsave_status")).toBe("ok")
           expect(await fileDump(join(dir, "dump.rdb"))).toEqual(expected)
         }),
-        { numRuns: 6 }
+        { numRuns: Number(process.env.RUNS ?? 6) }
       )
     })
   })

@@ -11,16 +11,19 @@ export interface DumpOptions {
   /** Leave OBJECT ENCODING out (when the two sides load with different thresholds on purpose). */
   readonly encodings?: boolean
   /**
-   * Mask stream consumers' seen-time: replaying an AOF (XCLAIM, XGROUP CREATECONSUMER) sets it to the
-   * time of the replay, in Redis as here.
+   * Mask what replaying an AOF does not restore, in Redis as here: consumers' seen-time (XCLAIM and
+   * XGROUP CREATECONSUMER set it to the time of the replay) and groups' entries-read and lag (XREADGROUP
+   * propagates as XCLAIM ... LASTID, which moves a group's last id without its read counter, so a
+   * replayed group reads as "unknown" where the original counted).
    */
-  readonly maskSeenTime?: boolean
+  readonly maskReplayLosses?: boolean
 }
 
-const maskSeenTime = (value: unknown): unknown => {
+const replayLosses = new Set(["seen-time", "entries-read", "lag"])
+const maskReplayLosses = (value: unknown): unknown => {
   if (!Array.isArray(value)) return value
-  const out = value.map(maskSeenTime)
-  for (let i = 0; i + 1 < out.length; i++) if (out[i] === "seen-time") out[i + 1] = 0
+  const out = value.map(maskReplayLosses)
+  for (let i = 0; i + 1 < out.length; i++) if (replayLosses.has(out[i] as string)) out[i + 1] = 0
   return out
 }
 
@@ -71,7 +74,7 @@ export const dumpKeyspace = async (conn: RawConnection, options: DumpOptions = {
         case "stream": {
           const [full, length] = await conn.pipeline([["XINFO", "STREAM", key, "FULL", "COUNT", "0"], ["XLEN", key]])
           const stream = toComparable(full!.value)
-          value = [options.maskSeenTime === true ? maskSeenTime(stream) : stream, length!.value]
+          value = [options.maskReplayLosses === true ? maskReplayLosses(stream) : stream, length!.value]
           break
         }
         default:
