@@ -24,6 +24,7 @@
  * Several snapshots may be alive at once: each has its own view of each database's contents, and a
  * changed key's state is captured once and shared by the views that need it.
  */
+import { ShardedMap } from "../util/ShardedMap.ts"
 import type { Database, Stored } from "./Database.ts"
 import { StoredString } from "./StoredString.ts"
 import type { Value } from "./Value.ts"
@@ -75,7 +76,8 @@ class DbView {
    */
   readonly mayHoldAbsent: boolean
   position = 0
-  readonly kept = new Map<string, KeptState>()
+  /** Sharded: it fills with a mark per walked key while commands run, and one big Map's rehash would stall them. */
+  readonly kept = new ShardedMap<KeptState>()
   guard: CopyOnWrite | undefined
 
   constructor(db: number, contents: Contents, guard: CopyOnWrite | undefined) {

@@ -95,7 +95,7 @@ describe("the AOF of this server", () => {
       }),
       { numRuns: 12 }
     )
-  })
+  }, 120_000)
 
   it("BGREWRITEAOF writes a new base and incr, replaces the manifest, removes the history files", async () => {
     const dir = freshDir()

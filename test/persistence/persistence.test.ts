@@ -10,7 +10,7 @@ import { join } from "node:path"
 import { afterAll, describe, expect, it } from "vitest"
 import { loadKeyspace } from "../../src/persistence/rdb/keyspace.ts"
 import { type Command, randomDataset, richDataset } from "../support/generators/persistence.ts"
-import { dumpKeyspace } from "../support/keyspaceDump.ts"
+import { type DumpOptions, dumpKeyspace } from "../support/keyspaceDump.ts"
 import { hasOracle, skipMessage, startOracle } from "../support/oracle.ts"
 import { type PersistentServer, startPersistentServer } from "../support/persistentServer.ts"
 import { RawConnection } from "../support/raw.ts"
@@ -55,12 +55,12 @@ const populate = async (conn: RawConnection, commands: ReadonlyArray<Command>): 
 }
 
 /** The keyspace a file holds, loaded into a fresh server. */
-const fileDump = async (file: string): Promise<Array<unknown>> => {
+const fileDump = async (file: string, options: DumpOptions = {}): Promise<Array<unknown>> => {
   const server = await startServer()
   const conn = await RawConnection.connect(server.port)
   try {
     loadKeyspace(server.engine.keyspace, server.engine.config, readFileSync(file), () => {})
-    return await dumpKeyspace(conn)
+    return await dumpKeyspace(conn, options)
   } finally {
     await conn.close()
     await server.close()
@@ -103,7 +103,9 @@ describe("BGSAVE", () => {
           await populate(conn, before)
           // enough keys that the save spans many slices
           await populate(conn, Array.from({ length: 20 }, (_, i): Command => ["MSET", ...Array.from({ length: 200 }, (_, j) => [`bulk:${i}:${j}`, "x".repeat(j)]).flat()]))
-          const expected = await dumpKeyspace(conn)
+          // values, not encodings: a loader re-chooses them (a hash that grew past the listpack limits and
+          // shrank back is a hashtable here and a listpack once loaded, in Redis as here)
+          const expected = await dumpKeyspace(conn, { encodings: false })
           // the first writes in BGSAVE's own batch, the others one round trip at a time while it saves
           const [first, ...rest] = after
           const replies = await conn.pipeline([["BGSAVE"], ...(first === undefined ? [] : [first])])
@@ -111,12 +113,12 @@ describe("BGSAVE", () => {
           for (const command of [...rest, ["FLUSHDB"], ["SET", "bulk:0:1", "changed"], ["SELECT", "0"]]) await conn.call(...command)
           await waitFor(async () => (await info(conn, "rdb_bgsave_in_progress")) === "0")
           expect(await info(conn, "rdb_last_bgsave_status")).toBe("ok")
-          expect(await fileDump(join(dir, "dump.rdb"))).toEqual(expected)
+          expect(await fileDump(join(dir, "dump.rdb"), { encodings: false })).toEqual(expected)
         }),
         { numRuns: Number(process.env.RUNS ?? 6) }
       )
     })
-  })
+  }, 120_000)
 
   it("keeps serving while it saves, refuses a second one, counts the changes made meanwhile", async () => {
     const dir = freshDir()
