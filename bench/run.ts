@@ -10,9 +10,12 @@
  * Options: --rounds N (default 3), --requests N (per -P 1 run; -P 16 runs do 8x), --only a,b (test
  * names), --memory (memory table only), --keys N (keys per type for the memory table), --flush
  * (FLUSHALL both servers before each case), --persistence (issue 16: SET with the AOF on, RDB load time,
- * GET latency during BGSAVE; --keys sets the file size). Tables are printed as Markdown.
+ * GET latency during BGSAVE; --keys sets the file size), --scripts (issue 18: SCRIPT LOAD of all of
+ * BullMQ's scripts, BullMQ jobs/s added and processed; --jobs N). EVALSHA is a throughput case.
+ * Tables are printed as Markdown.
  */
 import { type ChildProcess, execFileSync, spawn } from "node:child_process"
+import { createHash } from "node:crypto"
 import { readFileSync } from "node:fs"
 import * as Net from "node:net"
 import { fileURLToPath } from "node:url"
@@ -39,7 +42,13 @@ interface BenchCase {
   readonly scale?: number
   /** Connections SUBSCRIBEd to `bench:channel` on each server while the case runs, reading what they get. */
   readonly subscribers?: number
+  /** The issue's targets at -P 1 and -P 16 when they are not the usual 0.9x and 0.5x. */
+  readonly targets?: readonly [number, number]
 }
+
+/** The script of the EVALSHA case (issue 18): one SET and one GET. */
+const EVALSHA_SCRIPT = "redis.call('SET', KEYS[1], ARGV[1]) return redis.call('GET', KEYS[1])"
+const EVALSHA_SHA = createHash("sha1").update(EVALSHA_SCRIPT).digest("hex")
 
 const range = (n: number) => Array.from({ length: n }, (_, i) => i)
 
@@ -91,7 +100,14 @@ const cases: ReadonlyArray<BenchCase> = [
     issue: 5
   },
   { name: "PUBLISH (1 subscriber)", command: ["PUBLISH", "bench:channel", "hello"], subscribers: 1, issue: 14 },
-  { name: "PUBLISH (50 subscribers)", command: ["PUBLISH", "bench:channel", "hello"], subscribers: 50, scale: 0.25, issue: 14 }
+  { name: "PUBLISH (50 subscribers)", command: ["PUBLISH", "bench:channel", "hello"], subscribers: 50, scale: 0.25, issue: 14 },
+  {
+    name: "EVALSHA (SET + GET)",
+    command: ["EVALSHA", EVALSHA_SHA, "1", "bench:script", "value"],
+    setup: () => [["SCRIPT", "LOAD", EVALSHA_SCRIPT]],
+    targets: [0.8, 0.5],
+    issue: 18
+  }
 ]
 
 /** `n` subscribers of bench:channel in a process of their own (bench/subscribers.ts); resolves once all are subscribed. */
@@ -316,15 +332,15 @@ const throughput = async () => {
   } finally {
     await Promise.all([stop(redis), stop(ours)])
   }
-  const target = (p: number) => (p === 1 ? 0.9 : 0.5)
+  const target = (c: BenchCase, p: number) => (c.targets ?? [0.9, 0.5])[p === 1 ? 0 : 1]
   const lines = [
     `redis-benchmark -c 50, median of ${rounds} alternating rounds, ${requests} requests at -P 1 and ${requests * 8} at -P 16 (GEOSEARCH: 5% of that)`,
     "",
     "| test | -P | redis-server req/s | effect-redis-server req/s | ratio | target | server CPU us/request (redis / ours) |",
     "|---|---|---|---|---|---|---|",
     ...rows.map((r) =>
-      `| ${r.c.name} | ${r.p} | ${fmt(r.redis)} | ${fmt(r.ours)} | ${(r.ours / r.redis).toFixed(2)}x | ${target(r.p) <= r.ours / r.redis ? ">=" : "<"} ${
-        target(r.p)
+      `| ${r.c.name} | ${r.p} | ${fmt(r.redis)} | ${fmt(r.ours)} | ${(r.ours / r.redis).toFixed(2)}x | ${target(r.c, r.p) <= r.ours / r.redis ? ">=" : "<"} ${
+        target(r.c, r.p)
       }x | ${r.redisCpu.toFixed(1)} / ${r.oursCpu.toFixed(1)} |`
     )
   ]
@@ -550,6 +566,79 @@ const persistence = async () => {
   console.log(lines.join("\n"))
 }
 
+// --- scripting (issue 18) -------------------------------------------------------------------------
+
+/** BullMQ's Lua scripts as it sends them (its build inlines the includes). */
+const bullmqScripts = async (): Promise<Array<string>> => {
+  const { createRequire } = await import("node:module")
+  const scripts = createRequire(import.meta.url)("bullmq/dist/cjs/scripts/index.js") as Record<string, { content: string }>
+  return Object.values(scripts).map((s) => s.content)
+}
+
+/** Jobs per second BullMQ adds (50 adds in flight) and then processes with one worker (concurrency 1). */
+const bullmqThroughput = async (port: number, jobs: number, name: string): Promise<{ added: number; processed: number }> => {
+  const { Queue, Worker } = await import("bullmq")
+  const connection = { host: "127.0.0.1", port, maxRetriesPerRequest: null }
+  const queue = new Queue(name, { connection })
+  const t0 = performance.now()
+  for (let i = 0; i < jobs; i += 50) {
+    await Promise.all(Array.from({ length: Math.min(50, jobs - i) }, (_, k) => queue.add("job", { i: i + k }, { removeOnComplete: true })))
+  }
+  const added = jobs / ((performance.now() - t0) / 1000)
+  let done = 0
+  const t1 = performance.now()
+  let allDone = () => {}
+  const finished = new Promise<void>((resolve) => (allDone = resolve))
+  const worker = new Worker(name, async () => {
+    if (++done === jobs) allDone()
+    return 1
+  }, { connection })
+  await finished
+  const processed = jobs / ((performance.now() - t1) / 1000)
+  await worker.close()
+  await queue.obliterate({ force: true })
+  await queue.close()
+  return { added, processed }
+}
+
+const scripting = async () => {
+  const rounds = Number(option("rounds", "3"))
+  const jobs = Number(option("jobs", "5000"))
+  const scripts = await bullmqScripts()
+  const [redis, ours] = [await startRedis(), await startOurs()]
+  const results = { loadRedis: [] as number[], loadOurs: [] as number[], redis: [] as Array<{ added: number; processed: number }>, ours: [] as Array<{ added: number; processed: number }> }
+  try {
+    for (let r = 0; r < rounds; r++) {
+      for (const s of r % 2 === 0 ? [redis, ours] : [ours, redis]) {
+        await send(s.port, [["SCRIPT", "FLUSH"]])
+        const t0 = performance.now()
+        const errors = await send(s.port, scripts.map((script) => ["SCRIPT", "LOAD", script]), 1)
+        if (errors > 0) throw new Error(`${s.name}: ${errors} scripts not loaded`)
+        ;(s === redis ? results.loadRedis : results.loadOurs).push(performance.now() - t0)
+        ;(s === redis ? results.redis : results.ours).push(await bullmqThroughput(s.port, jobs, `bench${r}`))
+      }
+      console.error(`round ${r}: load ${results.loadRedis.at(-1)!.toFixed(0)} / ${results.loadOurs.at(-1)!.toFixed(0)} ms`)
+    }
+  } finally {
+    await Promise.all([stop(redis), stop(ours)])
+  }
+  const pick = (xs: ReadonlyArray<{ added: number; processed: number }>, k: "added" | "processed") => median(xs.map((x) => x[k]))
+  const row = (name: string, r: number, o: number, unit: string, lowerIsBetter = false) =>
+    `| ${name} | ${fmt(r)} ${unit} | ${fmt(o)} ${unit} | ${(lowerIsBetter ? r / o : o / r).toFixed(2)}x |`
+  console.log(
+    [
+      `BullMQ ${scripts.length} scripts and ${jobs} jobs, median of ${rounds} alternating rounds (ratio: ours relative to redis-server, higher is better)`,
+      "",
+      "| test | redis-server | effect-redis-server | ratio |",
+      "|---|---|---|---|",
+      row(`SCRIPT LOAD of all BullMQ scripts (one at a time)`, median(results.loadRedis), median(results.loadOurs), "ms", true),
+      row("BullMQ jobs added (50 in flight)", pick(results.redis, "added"), pick(results.ours, "added"), "jobs/s"),
+      row("BullMQ jobs processed (one worker)", pick(results.redis, "processed"), pick(results.ours, "processed"), "jobs/s")
+    ].join("\n")
+  )
+}
+
 if (flag("memory")) await memory()
+else if (flag("scripts")) await scripting()
 else if (flag("persistence")) await persistence()
 else await throughput()
