@@ -461,9 +461,17 @@ export class ZSetValue implements ObjectValue {
       for (let i = 0; i < members.length; i++) set.tree!.insert(scores[i]!, members[i]!)
       return set
     }
+    const set = ZSetValue.listpack()
+    // a listpack read from a file is in order already: no sort, no index array
+    let sorted = true
+    for (let i = 1; i < members.length && sorted; i++) sorted = before(scores[i - 1]!, members[i - 1]!, scores[i]!, members[i]!)
+    if (sorted) {
+      set.members = members.slice()
+      set.scores = scores.map(listpackScore)
+      return set
+    }
     const order = members.map((_, i) => i)
     order.sort((a, b) => (before(scores[a]!, members[a]!, scores[b]!, members[b]!) ? -1 : before(scores[b]!, members[b]!, scores[a]!, members[a]!) ? 1 : 0))
-    const set = ZSetValue.listpack()
     set.members = order.map((i) => members[i]!)
     set.scores = order.map((i) => listpackScore(scores[i]!))
     return set
