@@ -587,9 +587,10 @@ const TLS_CONFIG_ERROR = "Unable to update TLS configuration. Check server logs.
  * without certificates.
  */
 const applyTls: ApplyFn = (get, hooks) => {
-  if (get("tls-port") === "0" && get("tls-cluster") !== "yes" && get("tls-replication") !== "yes") return undefined
+  // the listener's hook knows whether TLS is in use (it may listen on a port it was given directly)
   const hook = hooks.applyHook(TLS_CONFIGURE_HOOK)
-  return hook === undefined ? TLS_CONFIG_ERROR : hook(get)
+  if (hook !== undefined) return hook(get)
+  return get("tls-port") === "0" && get("tls-cluster") !== "yes" && get("tls-replication") !== "yes" ? undefined : TLS_CONFIG_ERROR
 }
 
 /** applyTLSPort: configures TLS if it is not yet, then listens on the new port (0 closes it). */

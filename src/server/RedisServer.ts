@@ -593,6 +593,9 @@ export class RedisServer extends Context.Service<RedisServer, ListeningServer>()
           return current === undefined ? Effect.void : Scope.close(current.scope, Exit.void)
         })
         const unsetConfigure = config.setApplyHook(TLS_CONFIGURE_HOOK, (get) => {
+          // applyTlsCfg: only while TLS is in use
+          const inUse = tlsListener !== undefined || get("tls-port") !== "0" || get("tls-cluster") === "yes" || get("tls-replication") === "yes"
+          if (!inUse) return undefined
           const failed = configureTls(get)
           if (failed === undefined) return undefined
           for (const line of failed) logWarning(line)
