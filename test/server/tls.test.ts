@@ -3,7 +3,7 @@
  * `tls-auth-clients`, protocols, CONFIG SET reloading the context, start-up failures with Redis's log
  * lines, and real clients (redis-cli --tls, ioredis, node-redis). Certificates are made at test time.
  */
-import { execFile, execFileSync } from "node:child_process"
+import { execFile, execFileSync, spawn } from "node:child_process"
 import * as FS from "node:fs"
 import * as Tls from "node:tls"
 import { Context, Effect, Exit, Layer, Logger, Scope } from "effect"
@@ -150,6 +150,16 @@ describe("TLS with tls-auth-clients yes (the default)", () => {
     expect((await tcp.call("RPUSH", "tls:list", "x")).raw).toBe(":1\r\n")
     const [popped] = await conn.read(1)
     expect(popped!.raw).toBe("*2\r\n$8\r\ntls:list\r\n$1\r\nx\r\n")
+    // CLIENT KILL closes a TLS client like any other
+    const victim = await connectTls(server.tlsPort, certs.caCert, { cert: certs.clientCert, key: certs.clientKey })
+    const id = (await victim.call("CLIENT", "ID")).value
+    expect((await tcp.call("CLIENT", "KILL", "ID", String(id))).raw).toBe(":1\r\n")
+    expect(await victim.readUntilClose(3000)).toEqual([])
+    // QUIT: the reply, then the close
+    victim.socket.destroy()
+    const quitter = await connectTls(server.tlsPort, certs.caCert, { cert: certs.clientCert, key: certs.clientKey })
+    quitter.write(encode(["QUIT"]))
+    expect((await quitter.readUntilClose(3000)).map((r) => r.raw)).toEqual(["+OK\r\n"])
     await Promise.all([conn.close(), tcp.close()])
   })
 
@@ -432,3 +442,52 @@ describe.skipIf(!hasOracle)("TLS against redis-server --tls-port", () => {
 })
 
 if (!hasOracle) it.skip(skipMessage, () => {})
+
+describe("the command line with TLS", () => {
+  const root = new URL("../..", import.meta.url).pathname
+  const spawnServer = (args: ReadonlyArray<string>) => {
+    const child = spawn(process.execPath, ["src/main.ts", "--save", "", ...args], { cwd: root, stdio: ["ignore", "pipe", "pipe"] })
+    let output = ""
+    child.stdout!.on("data", (d) => (output += d))
+    child.stderr!.on("data", (d) => (output += d))
+    const exited = new Promise<number | null>((resolve) => child.once("exit", (code) => resolve(code)))
+    const waitFor = async (text: string) => {
+      const deadline = Date.now() + 15_000
+      while (!output.includes(text)) {
+        if (child.exitCode !== null || Date.now() > deadline) throw new Error(`no "${text}" in:\n${output}`)
+        await new Promise((r) => setTimeout(r, 20))
+      }
+    }
+    return { child, exited, waitFor, output: () => output }
+  }
+
+  it("--port 0 --tls-port: TLS only, announced with the TLS port; SIGTERM ends it", async () => {
+    const tlsPort = await freePort()
+    const server = spawnServer([
+      "--port", "0", "--tls-port", String(tlsPort), "--tls-cert-file", certs.serverCert, "--tls-key-file", certs.serverKey,
+      "--tls-ca-cert-file", certs.caCert
+    ])
+    try {
+      await server.waitFor("Ready to accept connections tls")
+      expect(server.output()).toContain(`Running mode=standalone, port=${tlsPort}.`)
+      expect(server.output()).not.toContain("Ready to accept connections tcp")
+      expect(await pingOutcome(tlsPort, certs.caCert, { cert: certs.clientCert, key: certs.clientKey })).toBe("PONG")
+      server.child.kill("SIGTERM")
+      expect(await server.exited).toBe(0)
+    } finally {
+      if (server.child.exitCode === null) server.child.kill("SIGKILL")
+    }
+  })
+
+  it("a certificate that cannot be loaded stops the start-up with Redis's lines and status 1", async () => {
+    const server = spawnServer([
+      "--port", String(await freePort()), "--tls-port", String(await freePort()), "--tls-cert-file", `${certs.dir}/none.crt`,
+      "--tls-key-file", certs.serverKey, "--tls-ca-cert-file", certs.caCert
+    ])
+    expect(await server.exited).toBe(1)
+    expect(server.output()).toMatch(new RegExp(
+      `# Failed to load certificate: ${certs.dir}/none\\.crt: error:80000002:system library::No such file or directory\\n.* # Failed to configure TLS\\. Check logs for more info\\.\\n`
+    ))
+    expect(server.output()).not.toContain("Ready to accept connections")
+  })
+})
