@@ -465,7 +465,12 @@ const listenOn = Effect.fnUntraced(function*(
   options: Net.ListenOptions,
   serverOptions: Net.ServerOpts,
   handle: (socket: Net.Socket) => Effect.Effect<void>,
-  failure: (cause: Error & { code?: string }) => ReadonlyArray<string>
+  failure: (cause: Error & { code?: string }) => ReadonlyArray<string>,
+  /**
+   * Where connections run when they outlive this listener (the TLS one, which CONFIG SET tls-port
+   * closes while its clients stay, as in Redis): then closing does not wait for them.
+   */
+  runElsewhere?: (effect: Effect.Effect<void>) => unknown
 ) {
   const server = yield* Effect.acquireRelease(
     Effect.callback<Net.Server, ListenError>((resume) => {
@@ -479,11 +484,13 @@ const listenOn = Effect.fnUntraced(function*(
         resume(Effect.succeed(server))
       })
     }),
-    (server) => Effect.callback<void>((resume) => void server.close(() => resume(Effect.void)))
+    (server) =>
+      runElsewhere === undefined
+        ? Effect.callback<void>((resume) => void server.close(() => resume(Effect.void)))
+        : Effect.sync(() => void server.close())
   )
   // released before the listener above: connections are interrupted first, so close() can finish
-  const connections = yield* FiberSet.make()
-  const run = yield* FiberSet.runtime(connections)()
+  const run = runElsewhere ?? (yield* FiberSet.runtime(yield* FiberSet.make())())
   server.on("connection", (socket) => {
     run(handle(socket))
   })
@@ -573,6 +580,8 @@ export class RedisServer extends Context.Service<RedisServer, ListeningServer>()
         const serveTls = connection(engine, config, {
           tls: { setup: () => tlsSetup!, authClients: () => get("tls-auth-clients") as TlsAuthClients, log: logWarning }
         })
+        // TLS connections belong to the Layer, not to the listener: moving the port keeps them
+        const runTls = yield* FiberSet.runtime(yield* FiberSet.make())()
         /** The TLS listener in a scope of its own, which CONFIG SET tls-port closes to move it. */
         let tlsListener: { readonly scope: Scope.Closeable; readonly port: number } | undefined
         const openTls = (port: number) =>
@@ -582,7 +591,8 @@ export class RedisServer extends Context.Service<RedisServer, ListeningServer>()
               { port, ...(host === undefined ? {} : { host }), backlog },
               tcpOptions,
               serveTls,
-              listenFailure(port, "TLS")
+              listenFailure(port, "TLS"),
+              runTls
             ).pipe(Scope.provide(scope), Effect.onError(() => Scope.close(scope, Exit.void)))
             tlsListener = { scope, port: (server.address() as Net.AddressInfo).port }
             return tlsListener.port

@@ -4,6 +4,7 @@
  * lines, and real clients (redis-cli --tls, ioredis, node-redis). Certificates are made at test time.
  */
 import { execFile, execFileSync, spawn } from "node:child_process"
+import * as Crypto from "node:crypto"
 import * as FS from "node:fs"
 import * as Tls from "node:tls"
 import { Context, Effect, Exit, Layer, Logger, Scope } from "effect"
@@ -348,6 +349,8 @@ describe("TLS configuration", () => {
     try {
       const next = await freePort()
       const tcp = await RawConnection.connect(server.port)
+      // a TLS client of the old port stays connected, as in Redis
+      const stays = await connectTls(server.tlsPort, certs.caCert, { cert: certs.clientCert, key: certs.clientKey })
       expect((await tcp.call("CONFIG", "SET", "tls-port", String(next))).raw).toBe("+OK\r\n")
       await new Promise((r) => setTimeout(r, 100))
       expect(await pingOutcome(next, certs.caCert, { cert: certs.clientCert, key: certs.clientKey })).toBe("PONG")
@@ -355,10 +358,23 @@ describe("TLS configuration", () => {
       expect((await tcp.call("CONFIG", "SET", "tls-port", "0")).raw).toBe("+OK\r\n")
       await new Promise((r) => setTimeout(r, 100))
       expect(await pingOutcome(next, certs.caCert, { cert: certs.clientCert, key: certs.clientKey })).toBe("refused")
+      expect((await stays.call("PING")).raw).toBe("+PONG\r\n")
+      await stays.close()
       await tcp.close()
     } finally {
       await server.close()
     }
+  })
+
+  it("releasing the server closes its TLS clients, and one still in its handshake", async () => {
+    const server = await startTlsServer(serverConfig())
+    const conn = await connectTls(server.tlsPort, certs.caCert, { cert: certs.clientCert, key: certs.clientKey })
+    expect((await conn.call("PING")).raw).toBe("+PONG\r\n")
+    // connected, but never says hello
+    const silent = await RawConnection.connect(server.tlsPort)
+    await server.close()
+    expect(await conn.readUntilClose(3000)).toEqual([])
+    expect(await silent.readUntilClose(3000)).toEqual([])
   })
 
   it("a TCP-only server turns TLS on with CONFIG SET, or says why it cannot", async () => {
@@ -391,6 +407,22 @@ describe("TLS configuration", () => {
     expect(holes.options).not.toBe(0)
     expect(parseTlsProtocols("TLSv1.2  TLSv1.3")).toBeUndefined()
     expect(parseTlsProtocols("SSLv3")).toBeUndefined()
+    // property: any non-empty set of Redis's words, in any order and case, enables exactly those versions
+    const names = ["TLSv1", "TLSv1.1", "TLSv1.2", "TLSv1.3"] as const
+    const flags = [Crypto.constants.SSL_OP_NO_TLSv1, Crypto.constants.SSL_OP_NO_TLSv1_1, Crypto.constants.SSL_OP_NO_TLSv1_2, Crypto.constants.SSL_OP_NO_TLSv1_3]
+    fc.assert(
+      fc.property(
+        fc.uniqueArray(fc.integer({ min: 0, max: 3 }), { minLength: 1, maxLength: 4 }),
+        fc.array(fc.boolean(), { minLength: 4, maxLength: 4 }),
+        (chosen, upper) => {
+          const words = chosen.map((i) => (upper[i] ? names[i]!.toUpperCase() : names[i]!.toLowerCase()))
+          const parsed = parseTlsProtocols(words.join(" "))!
+          const enabled = (i: number) =>
+            names.indexOf(parsed.min) <= i && i <= names.indexOf(parsed.max) && (parsed.options & flags[i]!) === 0
+          for (let i = 0; i < 4; i++) expect(enabled(i)).toBe(chosen.includes(i))
+        }
+      )
+    )
     expect(opensslErrorText(new Error("40AD8E317A7F0000:error:0A0000C7:SSL routines:tls_process_client_certificate:peer did not return a certificate:../deps/x.c:1:")))
       .toBe("error:0A0000C7:SSL routines::peer did not return a certificate")
   })
