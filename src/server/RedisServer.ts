@@ -259,11 +259,21 @@ interface Transport {
   readonly tls?: TlsAccept
 }
 
+/**
+ * Connections in their TLS handshake, shared by a server's listeners: Redis makes the client before
+ * the handshake, so they count against maxclients.
+ */
+interface Handshakes {
+  pending: number
+}
+
 /** The TLS context of the moment (CONFIG SET replaces it) and `tls-auth-clients`. */
 interface TlsAccept {
   readonly setup: () => TlsSetup
   readonly authClients: () => TlsAuthClients
   readonly log: (line: string) => void
+  /** `timeout`: a connection idle in its handshake for longer is closed, as Redis's idle client would be. */
+  readonly idleSeconds: () => number
 }
 
 /**
@@ -282,7 +292,10 @@ const handshake = (accepted: Net.Socket, tls: TlsAccept): Effect.Effect<Tls.TLSS
       requestCert: auth !== "no",
       rejectUnauthorized: auth === "yes"
     })
+    const idle = tls.idleSeconds()
+    const timer = idle > 0 ? setTimeout(() => fail(undefined), idle * 1000) : undefined
     const cleanup = () => {
+      if (timer !== undefined) clearTimeout(timer)
       socket.off("secure", onSecure)
       socket.off("error", onError)
       socket.off("close", onClose)
@@ -316,11 +329,11 @@ const handshake = (accepted: Net.Socket, tls: TlsAccept): Effect.Effect<Tls.TLSS
  * `serve` does the same from the read callback). A blocked client waits on its Deferred, its timeout
  * (Effect's Clock) or more bytes/EOF from the socket, whichever comes first.
  */
-const connection = (engine: EngineState, config: ConfigStore, transport: Transport = {}) => (accepted: Net.Socket) =>
+const connection = (engine: EngineState, config: ConfigStore, handshakes: Handshakes, transport: Transport = {}) => (accepted: Net.Socket) =>
   Effect.gen(function*() {
     const { unixSocket, tls } = transport
     // Redis's admission control, before the transport's own negotiation (acceptCommonHandler)
-    const full = engine.clients.size >= config.getNumber("maxclients")
+    const full = engine.clients.size + handshakes.pending >= config.getNumber("maxclients")
     let secured: Tls.TLSSocket | undefined
     if (tls !== undefined) {
       if (full) {
@@ -329,7 +342,8 @@ const connection = (engine: EngineState, config: ConfigStore, transport: Transpo
         accepted.destroy()
         return
       }
-      secured = yield* handshake(accepted, tls)
+      handshakes.pending++
+      secured = yield* handshake(accepted, tls).pipe(Effect.ensuring(Effect.sync(() => handshakes.pending--)))
     }
     const peer = peerAddress(accepted, unixSocket)
     const remoteAddress = accepted.remoteAddress
@@ -543,7 +557,8 @@ export class RedisServer extends Context.Service<RedisServer, ListeningServer>()
         const context = yield* Effect.context<never>()
         const logWarning = (line: string) => Effect.runSyncWith(context)(Effect.logWarning(line))
         const backlog = config.getNumber("tcp-backlog")
-        const serve = connection(engine, config)
+        const handshakes: Handshakes = { pending: 0 }
+        const serve = connection(engine, config, handshakes)
         const path = config.get("unixsocket") ?? ""
         // `port 0` in the configuration means no TCP listener, as in redis-server; `options.port: 0`
         // (embedding) asks for a free port. The same for `tls-port` and `options.tlsPort`.
@@ -577,8 +592,13 @@ export class RedisServer extends Context.Service<RedisServer, ListeningServer>()
             )
           }
         }
-        const serveTls = connection(engine, config, {
-          tls: { setup: () => tlsSetup!, authClients: () => get("tls-auth-clients") as TlsAuthClients, log: logWarning }
+        const serveTls = connection(engine, config, handshakes, {
+          tls: {
+            setup: () => tlsSetup!,
+            authClients: () => get("tls-auth-clients") as TlsAuthClients,
+            log: logWarning,
+            idleSeconds: () => config.getNumber("timeout")
+          }
         })
         // TLS connections belong to the Layer, not to the listener: moving the port keeps them
         const runTls = yield* FiberSet.runtime(yield* FiberSet.make())()
@@ -654,7 +674,7 @@ export class RedisServer extends Context.Service<RedisServer, ListeningServer>()
           listening = { ...listening, tlsPort: bound }
         }
         if (path !== "") {
-          yield* listenUnix(path, parseInt(config.get("unixsocketperm") ?? "0", 8), backlog, connection(engine, config, { unixSocket: path }))
+          yield* listenUnix(path, parseInt(config.get("unixsocketperm") ?? "0", 8), backlog, connection(engine, config, handshakes, { unixSocket: path }))
           listening = { ...listening, unixSocket: path }
         }
         if (listening.port === 0 && listening.tlsPort === 0 && listening.unixSocket === undefined) {

@@ -221,6 +221,17 @@ describe("TLS with tls-auth-clients yes (the default)", () => {
     // over TCP the error is written, as Redis writes it
     const tcp = await RawConnection.connect(server.port)
     expect((await tcp.readUntilClose(3000)).map((r) => r.raw)).toEqual(["-ERR max number of clients reached\r\n"])
+    // a connection still in its handshake counts, as Redis has made its client already
+    expect((await conn.call("CONFIG", "SET", "maxclients", "2")).raw).toBe("+OK\r\n")
+    const silent = await RawConnection.connect(server.tlsPort)
+    await new Promise((r) => setTimeout(r, 50))
+    const third = await RawConnection.connect(server.port)
+    expect((await third.readUntilClose(3000)).map((r) => r.raw)).toEqual(["-ERR max number of clients reached\r\n"])
+    silent.socket.destroy()
+    await new Promise((r) => setTimeout(r, 50))
+    const fourth = await RawConnection.connect(server.port)
+    expect((await fourth.call("PING")).raw).toBe("+PONG\r\n")
+    await fourth.close()
     expect((await conn.call("CONFIG", "SET", "maxclients", "10000")).raw).toBe("+OK\r\n")
     await conn.close()
   })
@@ -265,6 +276,31 @@ describe("TLS configuration", () => {
     try {
       expect(await pingOutcome(server.tlsPort, certs.caCert, { cert: certs.clientCert, key: certs.clientKey })).toBe("PONG")
       expect(await pingOutcome(server.tlsPort, certs.caCert, { cert: certs.strangerCert, key: certs.strangerKey })).toBe("refused")
+    } finally {
+      await server.close()
+    }
+  })
+
+  it("tls-ciphers and tls-ciphersuites each choose their half", async () => {
+    const server = await startTlsServer(serverConfig({
+      "tls-ciphers": "ECDHE-ECDSA-AES256-GCM-SHA384",
+      "tls-ciphersuites": "TLS_CHACHA20_POLY1305_SHA256"
+    }))
+    const client = { cert: certs.clientCert, key: certs.clientKey }
+    try {
+      const v12 = await connectTls(server.tlsPort, certs.caCert, client, { maxVersion: "TLSv1.2" })
+      expect((v12.socket as Tls.TLSSocket).getCipher().name).toBe("ECDHE-ECDSA-AES256-GCM-SHA384")
+      await v12.close()
+      const v13 = await connectTls(server.tlsPort, certs.caCert, client)
+      expect((v13.socket as Tls.TLSSocket).getCipher().name).toBe("TLS_CHACHA20_POLY1305_SHA256")
+      await v13.close()
+      // tls-ciphers alone leaves TLSv1.3 on with OpenSSL's suites (Node's `ciphers` alone would not)
+      const conn = await connectTls(server.tlsPort, certs.caCert, client)
+      expect((await conn.call("CONFIG", "SET", "tls-ciphersuites", "")).raw).toBe("+OK\r\n")
+      await conn.close()
+      const after = await connectTls(server.tlsPort, certs.caCert, client)
+      expect((after.socket as Tls.TLSSocket).getProtocol()).toBe("TLSv1.3")
+      await after.close()
     } finally {
       await server.close()
     }
@@ -375,6 +411,18 @@ describe("TLS configuration", () => {
     await server.close()
     expect(await conn.readUntilClose(3000)).toEqual([])
     expect(await silent.readUntilClose(3000)).toEqual([])
+  })
+
+  it("timeout closes a connection that stays in its handshake", async () => {
+    const server = await startTlsServer(serverConfig({ timeout: "1" }))
+    try {
+      const silent = await RawConnection.connect(server.tlsPort)
+      const started = Date.now()
+      expect(await silent.readUntilClose(4000)).toEqual([])
+      expect(Date.now() - started).toBeGreaterThanOrEqual(900)
+    } finally {
+      await server.close()
+    }
   })
 
   it("a TCP-only server turns TLS on with CONFIG SET, or says why it cannot", async () => {
