@@ -11,12 +11,13 @@
  * names), --memory (memory table only), --keys N (keys per type for the memory table), --flush
  * (FLUSHALL both servers before each case), --persistence (issue 16: SET with the AOF on, RDB load time,
  * GET latency during BGSAVE; --keys sets the file size), --scripts (issue 18: SCRIPT LOAD of all of
- * BullMQ's scripts, BullMQ jobs/s added and processed; --jobs N). EVALSHA is a throughput case.
- * Tables are printed as Markdown.
+ * BullMQ's scripts, BullMQ jobs/s added and processed; --jobs N; EVALSHA is a throughput case), --tls
+ * (issue 15: SET and GET over TLS on both servers with the same certificates, made with openssl in a
+ * temp dir, client certificates required). Tables are printed as Markdown.
  */
 import { type ChildProcess, execFileSync, spawn } from "node:child_process"
 import { createHash } from "node:crypto"
-import { readFileSync } from "node:fs"
+import { readFileSync, writeFileSync } from "node:fs"
 import * as Net from "node:net"
 import { fileURLToPath } from "node:url"
 import { encodeCommand, ReplyParser } from "../src/resp/ReplyParser.ts"
@@ -244,8 +245,9 @@ const send = (port: number, commands: Iterable<ReadonlyArray<string>>, batch = 2
 
 // --- throughput -----------------------------------------------------------------------------------------
 
-const benchmark = (port: number, c: BenchCase, pipeline: number, requests: number): number => {
-  const base = ["-p", String(port), "-h", "127.0.0.1", "-c", "50", "-P", String(pipeline), "-n", String(requests), "--csv"]
+/** `extra`: more redis-benchmark options (--tls and its certificates). */
+const benchmark = (port: number, c: BenchCase, pipeline: number, requests: number, extra: ReadonlyArray<string> = []): number => {
+  const base = ["-p", String(port), "-h", "127.0.0.1", "-c", "50", "-P", String(pipeline), "-n", String(requests), "--csv", ...extra]
   const argv = c.test !== undefined ? [...base, "-t", c.test] : [...base, ...c.command!]
   const out = execFileSync("redis-benchmark", argv, { encoding: "utf8", stdio: ["ignore", "pipe", "ignore"] })
   const rows = out.trim().split("\n").filter((l) => !l.startsWith("\"test\""))
@@ -638,7 +640,75 @@ const scripting = async () => {
   )
 }
 
+// --- TLS (issue 15) ----------------------------------------------------------------------------------------
+
+/** A CA, a server certificate for 127.0.0.1 and a client certificate, in `dir` (openssl, EC P-256). */
+const makeCertificates = (dir: string) => {
+  const ec = ["-newkey", "ec", "-pkeyopt", "ec_paramgen_curve:prime256v1", "-nodes"]
+  const openssl = (args: ReadonlyArray<string>) => execFileSync("openssl", args, { cwd: dir, stdio: "ignore" })
+  writeFileSync(`${dir}/san.ext`, "subjectAltName=DNS:localhost,IP:127.0.0.1\n")
+  openssl(["req", "-x509", "-new", ...ec, "-keyout", "ca.key", "-out", "ca.crt", "-days", "2", "-subj", "/CN=Bench CA"])
+  for (const name of ["server", "client"]) {
+    openssl(["req", "-new", ...ec, "-keyout", `${name}.key`, "-out", `${name}.csr`, "-subj", `/CN=${name}`])
+    openssl(["x509", "-req", "-in", `${name}.csr`, "-CA", "ca.crt", "-CAkey", "ca.key", "-CAcreateserial", "-out", `${name}.crt`, "-days", "2", "-extfile", "san.ext"])
+  }
+  return { ca: `${dir}/ca.crt`, serverCert: `${dir}/server.crt`, serverKey: `${dir}/server.key`, clientCert: `${dir}/client.crt`, clientKey: `${dir}/client.key` }
+}
+
+const tls = async () => {
+  const rounds = Number(option("rounds", "3"))
+  const requests = Number(option("requests", "100000"))
+  const { mkdtempSync, rmSync } = await import("node:fs")
+  const { tmpdir } = await import("node:os")
+  const { join } = await import("node:path")
+  const dir = mkdtempSync(join(tmpdir(), "bench-tls-"))
+  const rows: Array<string> = []
+  try {
+    const certs = makeCertificates(dir)
+    const [redisTls, oursTls] = [await freePort(), await freePort()]
+    const serverArgs = (port: number) => [
+      "--tls-port", String(port), "--tls-cert-file", certs.serverCert, "--tls-key-file", certs.serverKey, "--tls-ca-cert-file", certs.ca
+    ]
+    // the TCP port stays for setup and stopping; redis-benchmark only talks TLS
+    const [redis, ours] = [await startRedis(serverArgs(redisTls)), await startOurs(serverArgs(oursTls))]
+    const tlsPorts = new Map([[redis, redisTls], [ours, oursTls]])
+    const clientArgs = ["--tls", "--cacert", certs.ca, "--cert", certs.clientCert, "--key", certs.clientKey]
+    try {
+      for (const c of [{ name: "SET", test: "set", issue: 15 }, { name: "GET", test: "get", issue: 15 }] as const) {
+        for (const p of [1, 16]) {
+          const n = p === 1 ? requests : requests * 8
+          for (const s of [redis, ours]) benchmark(tlsPorts.get(s)!, c, p, Math.ceil(n / 4), clientArgs)
+          const results = { redis: [] as number[], ours: [] as number[] }
+          const cpu = { redis: [] as number[], ours: [] as number[] }
+          for (let r = 0; r < rounds; r++) {
+            for (const s of r % 2 === 0 ? [redis, ours] : [ours, redis]) {
+              const before = cpuMicros(s.process.pid!)
+              ;(s === redis ? results.redis : results.ours).push(benchmark(tlsPorts.get(s)!, c, p, n, clientArgs))
+              ;(s === redis ? cpu.redis : cpu.ours).push((cpuMicros(s.process.pid!) - before) / n)
+            }
+          }
+          const [rr, oo] = [median(results.redis), median(results.ours)]
+          rows.push(`| ${c.name} over TLS | ${p} | ${fmt(rr)} | ${fmt(oo)} | ${(oo / rr).toFixed(2)}x | ${median(cpu.redis).toFixed(1)} / ${median(cpu.ours).toFixed(1)} |`)
+          console.error(rows.at(-1))
+        }
+      }
+    } finally {
+      await Promise.all([stop(redis), stop(ours)])
+    }
+  } finally {
+    rmSync(dir, { recursive: true, force: true })
+  }
+  console.log([
+    `redis-benchmark -c 50 --tls (client certificates), median of ${rounds} alternating rounds, ${requests} requests at -P 1 and ${requests * 8} at -P 16`,
+    "",
+    "| test | -P | redis-server req/s | effect-redis-server req/s | ratio | server CPU us/request (redis / ours) |",
+    "|---|---|---|---|---|---|",
+    ...rows
+  ].join("\n"))
+}
+
 if (flag("memory")) await memory()
 else if (flag("scripts")) await scripting()
 else if (flag("persistence")) await persistence()
+else if (flag("tls")) await tls()
 else await throughput()

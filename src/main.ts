@@ -73,10 +73,12 @@ const Announce = (stop: Deferred.Deferred<void>) => Layer.effectDiscard(
       syslog: config.get("syslog-enabled") === "yes",
       stdoutIsTty: process.stdout.isTTY === true
     })
-    if (!logo) yield* Effect.log(`Running mode=standalone, port=${server.port}.`)
+    // the TLS port when there is no TCP one, as Redis shows it
+    const shownPort = server.port !== 0 ? server.port : server.tlsPort
+    if (!logo) yield* Effect.log(`Running mode=standalone, port=${shownPort}.`)
     else if (config.get("loglevel") !== "warning") {
       // a raw notice: no log line prefix, and only at loglevel notice or below
-      writeLogRaw(logfile, redisLogo({ version: REDIS_VERSION, mode: "standalone", port: server.port, pid: process.pid }))
+      writeLogRaw(logfile, redisLogo({ version: REDIS_VERSION, mode: "standalone", port: shownPort, pid: process.pid }))
     }
     yield* Effect.log("Server initialized")
     const onSignal = (signal: "SIGINT" | "SIGTERM"): void => {
@@ -119,6 +121,7 @@ const Announce = (stop: Deferred.Deferred<void>) => Layer.effectDiscard(
     )
     if (!stopped) {
       if (server.port !== 0) yield* Effect.log("Ready to accept connections tcp")
+      if (server.tlsPort !== 0) yield* Effect.log("Ready to accept connections tls")
       if (server.unixSocket !== undefined) yield* Effect.log(`The server is now ready to accept connections at ${server.unixSocket}`)
     }
   })

@@ -299,3 +299,19 @@ export const CACHING_NOT_TRACKING =
   "ERR CLIENT CACHING can be called only when the client is in tracking mode with OPTIN or OPTOUT mode enabled"
 export const CACHING_YES_NEEDS_OPTIN = "ERR CLIENT CACHING YES is only valid when tracking is enabled in OPTIN mode."
 export const CACHING_NO_NEEDS_OPTOUT = "ERR CLIENT CACHING NO is only valid when tracking is enabled in OPTOUT mode."
+
+// --- connection admission (networking.c acceptCommonHandler, clientAcceptHandler) -----------------------
+
+/** A connection past `maxclients`, refused before it becomes a client. */
+export const MAX_CLIENTS_REACHED = "ERR max number of clients reached"
+/** A non-loopback connection while protected mode holds (protected-mode yes, default user without password). */
+export const PROTECTED_MODE_DENIED =
+  "DENIED Redis is running in protected mode because protected mode is enabled and no password is set for the default user. " +
+  "In this mode connections are only accepted from the loopback interface. If you want to connect from external computers to Redis you " +
+  "may adopt one of the following solutions: 1) Just disable protected mode sending the command 'CONFIG SET protected-mode no' from the " +
+  "loopback interface by connecting to Redis from the same host the server is running, however MAKE SURE Redis is not publicly accessible " +
+  "from internet if you do so. Use CONFIG REWRITE to make this change permanent. 2) Alternatively you can just disable the protected mode " +
+  "by editing the Redis configuration file, and setting the protected mode option to 'no', and then restarting the server. 3) If you " +
+  "started the server manually just for testing, restart it with the '--protected-mode no' option. 4) Setup a an authentication " +
+  "password for the default user. NOTE: You only need to do one of the above things in order for the server to start accepting " +
+  "connections from the outside."

@@ -8,6 +8,8 @@ import { quoteRepr } from "../util/repr.ts"
 import {
   ACCUMULATE,
   type ApplyFn,
+  type ApplyHook,
+  type ApplyHooks,
   asciiLower,
   type Directive,
   type DirectiveResult,
@@ -43,7 +45,7 @@ export interface CommandRename {
  * shows), validation through the directive table, and change listeners so subsystems that cache a
  * value on their hot path (parser limits, notify flags, hz) see CONFIG SET.
  */
-export class ConfigStore {
+export class ConfigStore implements ApplyHooks {
   private readonly table: ReadonlyArray<Directive>
   private readonly byName = new Map<string, ConfigEntry>()
   private readonly entryList: Array<ConfigEntry> = []
@@ -183,6 +185,21 @@ export class ConfigStore {
     }
   }
 
+  private readonly applyHooks = new Map<string, ApplyHook>()
+
+  /** The hook an apply function calls by this name (see directives.ts, ApplyHooks), if a Layer set one. */
+  applyHook(name: string): ApplyHook | undefined {
+    return this.applyHooks.get(name)
+  }
+
+  /** Registers an apply hook until the returned function is called (a Layer does it in a finalizer). */
+  setApplyHook(name: string, hook: ApplyHook): () => void {
+    this.applyHooks.set(name, hook)
+    return () => {
+      if (this.applyHooks.get(name) === hook) this.applyHooks.delete(name)
+    }
+  }
+
   /** Change listeners registered on a directive, or on all of them (to check that scopes released theirs). */
   listenerCount(name?: string): number {
     if (name !== undefined) return this.listeners.get(this.directive(name)?.name ?? name)?.length ?? 0
@@ -277,7 +294,7 @@ export const configSet = (
   }
   const get = (n: string) => pending.get(store.directive(n)?.name ?? n) ?? store.get(n) ?? ""
   for (const [apply, name] of applies) {
-    const failure = apply(get)
+    const failure = apply(get, store)
     if (failure !== undefined) return { _tag: "Failed", name, reason: failure }
   }
   store.commit(entries.map(({ directive }) => {

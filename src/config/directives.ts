@@ -78,7 +78,21 @@ export interface RewriteLine {
  * Redis's apply functions: run by CONFIG SET after every new value is set, once per function, and a
  * failure undoes the whole command. `get` reads the values being set.
  */
-export type ApplyFn = (get: (name: string) => string) => string | undefined
+export type ApplyFn = (get: (name: string) => string, hooks: ApplyHooks) => string | undefined
+
+/**
+ * What an apply function may call beyond the configuration: hooks a higher Layer registers on the
+ * store (`ConfigStore.setApplyHook`), such as the listener's TLS reconfiguration. A hook returns
+ * undefined on success or the CONFIG SET error.
+ */
+export type ApplyHook = (get: (name: string) => string) => string | undefined
+export interface ApplyHooks {
+  readonly applyHook: (name: string) => ApplyHook | undefined
+}
+
+/** The hook names the TLS directives call (registered by the listener, server/RedisServer.ts). */
+export const TLS_CONFIGURE_HOOK = "tls-configure"
+export const TLS_PORT_HOOK = "tls-port"
 
 export interface Directive {
   readonly name: string
@@ -564,14 +578,27 @@ const validProcTitle = (template: string, context: ParseContext): string | undef
   return out.replace(/^ +| +$/g, "") === "" ? invalid : undefined
 }
 
-/** TLS cannot be configured here (no certificates are ever loaded), as Redis reports without them. */
-const applyTls: ApplyFn = (get) =>
-  get("tls-port") !== "0" || get("tls-cluster") === "yes" || get("tls-replication") === "yes"
-    ? "Unable to update TLS configuration. Check server logs."
-    : undefined
+const TLS_CONFIG_ERROR = "Unable to update TLS configuration. Check server logs."
 
-const applyTlsPort: ApplyFn = (get) =>
-  get("tls-port") !== "0" ? "Unable to update TLS configuration. Check server logs." : undefined
+/**
+ * applyTlsCfg: with TLS in use (a TLS port, or TLS replication/cluster links), the context is built
+ * again from the new values (the certificate files read again), and a failure keeps the old one.
+ * Without a listener Layer (an embedded core) there is nothing to configure TLS with: Redis's answer
+ * without certificates.
+ */
+const applyTls: ApplyFn = (get, hooks) => {
+  // the listener's hook knows whether TLS is in use (it may listen on a port it was given directly)
+  const hook = hooks.applyHook(TLS_CONFIGURE_HOOK)
+  if (hook !== undefined) return hook(get)
+  return get("tls-port") === "0" && get("tls-cluster") !== "yes" && get("tls-replication") !== "yes" ? undefined : TLS_CONFIG_ERROR
+}
+
+/** applyTLSPort: configures TLS if it is not yet, then listens on the new port (0 closes it). */
+const applyTlsPort: ApplyFn = (get, hooks) => {
+  const hook = hooks.applyHook(TLS_PORT_HOOK)
+  if (hook !== undefined) return hook(get)
+  return get("tls-port") !== "0" ? TLS_CONFIG_ERROR : undefined
+}
 
 // --- special directives ------------------------------------------------------------------------------------
 
@@ -852,7 +879,7 @@ export const directives: ReadonlyArray<Directive> = [
   boolDirective("daemonize", false, { flags: IMMUTABLE | NA }),
   boolDirective("io-threads-do-reads", false, { flags: IMMUTABLE | NA }),
   boolDirective("always-show-logo", false, { flags: IMMUTABLE | NA }),
-  boolDirective("protected-mode", true, { flags: NA }),
+  boolDirective("protected-mode", true),
   boolDirective("rdbcompression", true),
   boolDirective("rdb-del-sync-files", false),
   boolDirective("activerehashing", true, { flags: NA }),
@@ -1037,16 +1064,17 @@ export const directives: ReadonlyArray<Directive> = [
   mem("auto-aof-rewrite-min-size", 64 * 1024 * 1024, 0n, LLONG_MAX),
   int("loading-process-events-interval-bytes", 2 * 1024 * 1024, 1024n, INT_MAX, { flags: HIDDEN }),
 
-  // TLS (compiled in, as in Debian's redis-server): accepted and stored, never served. They share
-  // Redis's apply functions, which fail once TLS is switched on since no certificate is ever loaded.
-  int("tls-port", 0, 0n, 65535n, { flags: NA, apply: applyTlsPort }),
-  int("tls-session-cache-size", 20 * 1024, 0n, INT_MAX, { flags: NA, apply: applyTls }),
-  int("tls-session-cache-timeout", 300, 0n, INT_MAX, { flags: NA, apply: applyTls }),
+  // TLS (compiled in, as in Debian's redis-server), served by the listener (server/Tls.ts). Every one
+  // is mutable; changing one rebuilds the TLS context (applyTls), files included. tls-cluster,
+  // tls-replication and the client-side certificate are stored for the links that do not exist yet.
+  int("tls-port", 0, 0n, 65535n, { apply: applyTlsPort }),
+  int("tls-session-cache-size", 20 * 1024, 0n, INT_MAX, { apply: applyTls }),
+  int("tls-session-cache-timeout", 300, 0n, INT_MAX, { apply: applyTls }),
   boolDirective("tls-cluster", false, { flags: NA, apply: applyTls }),
   boolDirective("tls-replication", false, { flags: NA, apply: applyTls }),
-  enumDirective("tls-auth-clients", "yes", named("no", "yes", "optional"), { flags: NA }),
-  boolDirective("tls-prefer-server-ciphers", false, { flags: NA, apply: applyTls }),
-  boolDirective("tls-session-caching", true, { flags: NA, apply: applyTls }),
+  enumDirective("tls-auth-clients", "yes", named("no", "yes", "optional")),
+  boolDirective("tls-prefer-server-ciphers", false, { apply: applyTls }),
+  boolDirective("tls-session-caching", true, { apply: applyTls }),
   ...[
     "tls-cert-file",
     "tls-key-file",
@@ -1062,7 +1090,7 @@ export const directives: ReadonlyArray<Directive> = [
     "tls-ciphersuites"
   ].map((name) =>
     stringDirective(name, "", {
-      flags: NA | (name.endsWith("-pass") ? SENSITIVE : 0) | (/-(file|dir)$/.test(name) ? VOLATILE : 0),
+      flags: (name.startsWith("tls-client-") ? NA : 0) | (/-(file|dir)$/.test(name) ? VOLATILE : 0),
       emptyIsNull: true,
       apply: applyTls
     })

@@ -4,21 +4,42 @@ import * as Data from "effect/Data"
 import * as Deferred from "effect/Deferred"
 import * as Effect from "effect/Effect"
 import * as FiberSet from "effect/FiberSet"
+import * as Exit from "effect/Exit"
 import * as Layer from "effect/Layer"
+import * as Scope from "effect/Scope"
 import * as FS from "node:fs"
 import * as Net from "node:net"
-import { type ConfigError, ServerConfig } from "../config/ServerConfig.ts"
+import * as Tls from "node:tls"
+import { MAX_CLIENTS_REACHED, PROTECTED_MODE_DENIED } from "../commands/errors.ts"
+import { TLS_CONFIGURE_HOOK, TLS_PORT_HOOK } from "../config/directives.ts"
+import { type ConfigError, type ConfigStore, ServerConfig } from "../config/ServerConfig.ts"
 import type { Keyspace } from "../keyspace/Keyspace.ts"
 import { RedisCore } from "../layers.ts"
+import { protectedModeRefuses } from "./admission.ts"
 import type { BlockingWaiters } from "./BlockingWaiters.ts"
 import type { Client } from "./Client.ts"
 import { Engine, type EngineState } from "./Engine.ts"
+import {
+  CERTIFICATE_VERIFY_FAILED,
+  hasPeerCertificate,
+  NO_PEER_CERTIFICATE,
+  opensslErrorText,
+  peerVerifyError,
+  type TlsAuthClients,
+  tlsConfigure,
+  type TlsSetup
+} from "./Tls.ts"
 
 export interface ListenOptions {
   /** TCP port; 0 picks a free port (read it from `RedisServer.port`). Defaults to the `port` config. */
   readonly port?: number
   /** Address to listen on. Defaults to the first address of the `bind` config. */
   readonly host?: string
+  /**
+   * TLS port; 0 picks a free port (read it from `RedisServer.tlsPort`). Defaults to the `tls-port`
+   * config, where 0 means no TLS listener.
+   */
+  readonly tlsPort?: number
 }
 
 export interface RedisServerOptions extends ListenOptions {
@@ -26,10 +47,14 @@ export interface RedisServerOptions extends ListenOptions {
   readonly config?: Readonly<Record<string, string | ReadonlyArray<string>>>
 }
 
-/** A listening server: the address it is bound to (port 0 when TCP is off), and its unix socket if any. */
+/**
+ * A listening server: the address it is bound to (port 0 when TCP is off), its TLS port (0 when TLS is
+ * off; as bound at start-up, CONFIG SET tls-port moves it later), and its unix socket if any.
+ */
 export interface ListeningServer {
   readonly host: string
   readonly port: number
+  readonly tlsPort: number
   readonly unixSocket?: string
 }
 
@@ -118,7 +143,7 @@ const SERVED: Effect.Effect<ReadonlyArray<Buffer>> = Effect.succeed([])
  * them. `serving(serve)` is the pull of the fiber's main loop: a batch that arrives while it waits there
  * goes to `serve` first, and an empty batch resumes the fiber when `serve` has already handled the bytes.
  */
-const connectionPull = (accepted: Net.Socket) =>
+const connectionPull = (accepted: Net.Socket, secured?: Tls.TLSSocket) =>
   Effect.gen(function*() {
     let queued: Array<Buffer> = []
     let queuedBytes = 0
@@ -160,7 +185,13 @@ const connectionPull = (accepted: Net.Socket) =>
       closed ??= new ConnectionClosed({ cause })
       deliver()
     }
-    const raw = adopt(accepted, onData)
+    // a TLS socket delivers decrypted chunks of its own (no shared buffer) through 'data'
+    const raw = secured === undefined ? adopt(accepted, onData) : secured
+    if (secured !== undefined) {
+      secured.on("data", (chunk: Buffer) => {
+        if (!onData(chunk)) secured.pause()
+      })
+    }
     raw.on("end", onClose)
     raw.on("error", onClose)
     raw.on("close", onClose)
@@ -222,22 +253,115 @@ const write = (raw: Net.Socket, bytes: Uint8Array | string): Effect.Effect<void,
   return drain(raw)
 }
 
+/** What a listener's connections are besides TCP: unix socket clients, or TLS ones. */
+interface Transport {
+  readonly unixSocket?: string
+  readonly tls?: TlsAccept
+}
+
+/**
+ * Connections in their TLS handshake, shared by a server's listeners: Redis makes the client before
+ * the handshake, so they count against maxclients.
+ */
+interface Handshakes {
+  pending: number
+}
+
+/** The TLS context of the moment (CONFIG SET replaces it) and `tls-auth-clients`. */
+interface TlsAccept {
+  readonly setup: () => TlsSetup
+  readonly authClients: () => TlsAuthClients
+  readonly log: (line: string) => void
+  /** `timeout`: a connection idle in its handshake for longer is closed, as Redis's idle client would be. */
+  readonly idleSeconds: () => number
+}
+
+/**
+ * The TLS handshake of an accepted connection, with Redis's client certificate rules (SSL_set_verify
+ * per tls-auth-clients): "yes" requires a certificate that verifies, "optional" verifies one if sent,
+ * "no" asks for none. OpenSSL itself refuses a missing certificate; Node leaves the verification of a
+ * sent one to its caller, so a bad one is refused once the handshake is done. A failure is logged as
+ * Redis logs it and ends the connection.
+ */
+const handshake = (accepted: Net.Socket, tls: TlsAccept): Effect.Effect<Tls.TLSSocket, ConnectionClosed> =>
+  Effect.callback<Tls.TLSSocket, ConnectionClosed>((resume) => {
+    const auth = tls.authClients()
+    const socket = new Tls.TLSSocket(accepted, {
+      isServer: true,
+      secureContext: tls.setup().context,
+      requestCert: auth !== "no",
+      rejectUnauthorized: auth === "yes"
+    })
+    const idle = tls.idleSeconds()
+    const timer = idle > 0 ? setTimeout(() => fail(undefined), idle * 1000) : undefined
+    const cleanup = () => {
+      if (timer !== undefined) clearTimeout(timer)
+      socket.off("secure", onSecure)
+      socket.off("error", onError)
+      socket.off("close", onClose)
+    }
+    const fail = (reason: string | undefined) => {
+      cleanup()
+      if (reason !== undefined) tls.log(`Error accepting a client connection: ${reason}`)
+      socket.destroy()
+      resume(Effect.fail(new ConnectionClosed({ cause: reason })))
+    }
+    const onSecure = () => {
+      if (auth !== "no" && hasPeerCertificate(socket) && peerVerifyError(socket) !== undefined) return fail(CERTIFICATE_VERIFY_FAILED)
+      if (auth === "yes" && !hasPeerCertificate(socket)) return fail(NO_PEER_CERTIFICATE)
+      cleanup()
+      resume(Effect.succeed(socket))
+    }
+    const onError = (e: unknown) => fail(opensslErrorText(e))
+    const onClose = () => fail(undefined)
+    socket.on("secure", onSecure)
+    socket.on("error", onError)
+    socket.on("close", onClose)
+    return Effect.sync(() => {
+      cleanup()
+      socket.destroy()
+    })
+  })
+
 /**
  * One connection: a fiber that pulls a batch of bytes, makes one synchronous engine call that parses
  * and executes every complete command, then writes all replies at once (while it waits for a batch,
  * `serve` does the same from the read callback). A blocked client waits on its Deferred, its timeout
  * (Effect's Clock) or more bytes/EOF from the socket, whichever comes first.
  */
-const connection = (engine: EngineState, maxClients: () => number, unixSocket?: string) => (accepted: Net.Socket) =>
+const connection = (engine: EngineState, config: ConfigStore, handshakes: Handshakes, transport: Transport = {}) => (accepted: Net.Socket) =>
   Effect.gen(function*() {
-    const { raw, pull, serving } = yield* connectionPull(accepted)
-    if (engine.clients.size >= maxClients()) {
+    const { unixSocket, tls } = transport
+    // Redis's admission control, before the transport's own negotiation (acceptCommonHandler)
+    const full = engine.clients.size + handshakes.pending >= config.getNumber("maxclients")
+    let secured: Tls.TLSSocket | undefined
+    if (tls !== undefined) {
+      if (full) {
+        // no handshake yet, so the error cannot be written: the connection just drops, as in Redis
+        engine.stats.rejectedConnections++
+        accepted.destroy()
+        return
+      }
+      handshakes.pending++
+      secured = yield* handshake(accepted, tls).pipe(Effect.ensuring(Effect.sync(() => handshakes.pending--)))
+    }
+    const peer = peerAddress(accepted, unixSocket)
+    const remoteAddress = accepted.remoteAddress
+    const { raw, pull, serving } = yield* connectionPull(accepted, secured)
+    if (full) {
       engine.stats.rejectedConnections++
-      const drained = write(raw, "-ERR max number of clients reached\r\n")
+      const drained = write(raw, `-${MAX_CLIENTS_REACHED}\r\n`)
       if (drained !== undefined) yield* drained
       return
     }
-    const client = engine.createClient(peerAddress(raw, unixSocket))
+    // clientAcceptHandler: once the transport is up (after the TLS handshake), protected mode
+    if (protectedModeRefuses(config, remoteAddress, unixSocket !== undefined)) {
+      engine.stats.rejectedConnections++
+      const drained = write(raw, `-${PROTECTED_MODE_DENIED}\r\n`)
+      if (drained !== undefined) yield* drained
+      return
+    }
+    const client = engine.createClient(peer)
     yield* Effect.addFinalizer(() =>
       Effect.suspend(() => {
         engine.freeClient(client)
@@ -355,7 +479,12 @@ const listenOn = Effect.fnUntraced(function*(
   options: Net.ListenOptions,
   serverOptions: Net.ServerOpts,
   handle: (socket: Net.Socket) => Effect.Effect<void>,
-  failure: (cause: Error & { code?: string }) => ReadonlyArray<string>
+  failure: (cause: Error & { code?: string }) => ReadonlyArray<string>,
+  /**
+   * Where connections run when they outlive this listener (the TLS one, which CONFIG SET tls-port
+   * closes while its clients stay, as in Redis): then closing does not wait for them.
+   */
+  runElsewhere?: (effect: Effect.Effect<void>) => unknown
 ) {
   const server = yield* Effect.acquireRelease(
     Effect.callback<Net.Server, ListenError>((resume) => {
@@ -369,11 +498,13 @@ const listenOn = Effect.fnUntraced(function*(
         resume(Effect.succeed(server))
       })
     }),
-    (server) => Effect.callback<void>((resume) => void server.close(() => resume(Effect.void)))
+    (server) =>
+      runElsewhere === undefined
+        ? Effect.callback<void>((resume) => void server.close(() => resume(Effect.void)))
+        : Effect.sync(() => void server.close())
   )
   // released before the listener above: connections are interrupted first, so close() can finish
-  const connections = yield* FiberSet.make()
-  const run = yield* FiberSet.runtime(connections)()
+  const run = runElsewhere ?? (yield* FiberSet.runtime(yield* FiberSet.make())())
   server.on("connection", (socket) => {
     run(handle(socket))
   })
@@ -422,38 +553,132 @@ export class RedisServer extends Context.Service<RedisServer, ListeningServer>()
       Effect.gen(function*() {
         const engine = yield* Engine
         const config = yield* ServerConfig
+        const layerScope = yield* Effect.scope
+        const context = yield* Effect.context<never>()
+        const logWarning = (line: string) => Effect.runSyncWith(context)(Effect.logWarning(line))
         const backlog = config.getNumber("tcp-backlog")
-        const maxClients = () => config.getNumber("maxclients")
-        const serve = connection(engine, maxClients)
+        const handshakes: Handshakes = { pending: 0 }
+        const serve = connection(engine, config, handshakes)
         const path = config.get("unixsocket") ?? ""
         // `port 0` in the configuration means no TCP listener, as in redis-server; `options.port: 0`
-        // (embedding) asks for a free port
+        // (embedding) asks for a free port. The same for `tls-port` and `options.tlsPort`.
         const port = options.port ?? config.getNumber("port")
-        if (port === 0 && options.port === undefined && path === "") {
-          return yield* Effect.fail(new ListenError({ lines: ["Configured to not listen anywhere, exiting."], cause: undefined }))
+        const tlsPort = options.tlsPort ?? config.getNumber("tls-port")
+        const wantsTls = tlsPort !== 0 || options.tlsPort === 0
+        const host = options.host ?? bindHost(config.get("bind") ?? "*")
+        const keepAlive = config.getNumber("tcp-keepalive")
+        const tcpOptions: Net.ServerOpts = { noDelay: true, keepAlive: keepAlive > 0, keepAliveInitialDelay: keepAlive * 1000 }
+        const listenFailure = (port: number, kind: "TCP" | "TLS") => (cause: Error & { code?: string }) => [
+          `Warning: Could not create server TCP listening socket ${host ?? "*"}:${port}: ${
+            cause.code === "EADDRINUSE" ? "bind: Address already in use" : cause.message
+          }`,
+          `Failed listening on port ${port} (${kind}), aborting.`
+        ]
+
+        // TLS: the context is made before any listener opens, and a failure stops the start-up
+        let tlsSetup: TlsSetup | undefined
+        const configureTls = (get: (name: string) => string): ReadonlyArray<string> | undefined => {
+          const result = tlsConfigure(get)
+          if ("lines" in result) return result.lines
+          tlsSetup = result.setup
+          return undefined
         }
-        let listening: ListeningServer = { host: "", port: 0 }
+        const get = (name: string) => config.get(name) ?? ""
+        if (wantsTls || get("tls-replication") === "yes" || get("tls-cluster") === "yes") {
+          const failed = configureTls(get)
+          if (failed !== undefined) {
+            return yield* Effect.fail(
+              new ListenError({ lines: [...failed, "Failed to configure TLS. Check logs for more info."], cause: undefined })
+            )
+          }
+        }
+        const serveTls = connection(engine, config, handshakes, {
+          tls: {
+            setup: () => tlsSetup!,
+            authClients: () => get("tls-auth-clients") as TlsAuthClients,
+            log: logWarning,
+            idleSeconds: () => config.getNumber("timeout")
+          }
+        })
+        // TLS connections belong to the Layer, not to the listener: moving the port keeps them
+        const runTls = yield* FiberSet.runtime(yield* FiberSet.make())()
+        /** The TLS listener in a scope of its own, which CONFIG SET tls-port closes to move it. */
+        let tlsListener: { readonly scope: Scope.Closeable; readonly port: number } | undefined
+        const openTls = (port: number) =>
+          Effect.gen(function*() {
+            const scope = yield* Scope.fork(layerScope)
+            const server = yield* listenOn(
+              { port, ...(host === undefined ? {} : { host }), backlog },
+              tcpOptions,
+              serveTls,
+              listenFailure(port, "TLS"),
+              runTls
+            ).pipe(Scope.provide(scope), Effect.onError(() => Scope.close(scope, Exit.void)))
+            tlsListener = { scope, port: (server.address() as Net.AddressInfo).port }
+            return tlsListener.port
+          })
+        const closeTls = Effect.suspend(() => {
+          const current = tlsListener
+          tlsListener = undefined
+          return current === undefined ? Effect.void : Scope.close(current.scope, Exit.void)
+        })
+        const unsetConfigure = config.setApplyHook(TLS_CONFIGURE_HOOK, (get) => {
+          // applyTlsCfg: only while TLS is in use
+          const inUse = tlsListener !== undefined || get("tls-port") !== "0" || get("tls-cluster") === "yes" || get("tls-replication") === "yes"
+          if (!inUse) return undefined
+          const failed = configureTls(get)
+          if (failed === undefined) return undefined
+          for (const line of failed) logWarning(line)
+          return "Unable to update TLS configuration. Check server logs."
+        })
+        // applyTLSPort: the context first if there is none, then the listener moves (asynchronously
+        // here: Node binds after the command has replied, and a failure to bind is only logged)
+        const unsetPort = config.setApplyHook(TLS_PORT_HOOK, (get) => {
+          if (tlsSetup === undefined) {
+            const failed = configureTls(get)
+            if (failed !== undefined) {
+              for (const line of failed) logWarning(line)
+              return "Unable to update TLS configuration. Check server logs."
+            }
+          }
+          const next = Number(get("tls-port"))
+          Effect.runForkWith(context)(
+            closeTls.pipe(
+              Effect.andThen(next === 0 ? Effect.void : openTls(next)),
+              Effect.catchTag("ListenError", (e) => Effect.forEach(e.lines.slice(0, 1), (line) => Effect.logWarning(line)))
+            )
+          )
+          return undefined
+        })
+        yield* Effect.addFinalizer(() =>
+          Effect.sync(() => {
+            unsetConfigure()
+            unsetPort()
+          })
+        )
+
+        let listening: ListeningServer = { host: "", port: 0, tlsPort: 0 }
         if (port !== 0 || options.port === 0) {
-          const host = options.host ?? bindHost(config.get("bind") ?? "*")
-          const keepAlive = config.getNumber("tcp-keepalive")
           const server = yield* listenOn(
             { port, ...(host === undefined ? {} : { host }), backlog },
-            { noDelay: true, keepAlive: keepAlive > 0, keepAliveInitialDelay: keepAlive * 1000 },
+            tcpOptions,
             serve,
-            (cause) => [
-              `Warning: Could not create server TCP listening socket ${host ?? "*"}:${port}: ${
-                cause.code === "EADDRINUSE" ? "bind: Address already in use" : cause.message
-              }`,
-              `Failed listening on port ${port} (TCP), aborting.`
-            ]
+            listenFailure(port, "TCP")
           )
           const address = server.address() as Net.AddressInfo
           engine.listeningPort = address.port
-          listening = { host: address.address, port: address.port }
+          listening = { ...listening, host: address.address, port: address.port }
+        }
+        if (wantsTls) {
+          const bound = yield* openTls(tlsPort)
+          listening = { ...listening, tlsPort: bound }
         }
         if (path !== "") {
-          yield* listenUnix(path, parseInt(config.get("unixsocketperm") ?? "0", 8), backlog, connection(engine, maxClients, path))
+          yield* listenUnix(path, parseInt(config.get("unixsocketperm") ?? "0", 8), backlog, connection(engine, config, handshakes, { unixSocket: path }))
           listening = { ...listening, unixSocket: path }
+        }
+        if (listening.port === 0 && listening.tlsPort === 0 && listening.unixSocket === undefined) {
+          return yield* Effect.fail(new ListenError({ lines: ["Configured to not listen anywhere, exiting."], cause: undefined }))
         }
         return listening
       })

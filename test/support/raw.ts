@@ -44,12 +44,18 @@ export class RawConnection {
     for (const w of ws) w()
   }
 
-  static connect(port: number, host = "127.0.0.1"): Promise<RawConnection> {
+  /** `localAddress` picks the address the connection comes from (127.0.0.2: a non-loopback peer to Redis). */
+  static connect(port: number, host = "127.0.0.1", options: { readonly localAddress?: string } = {}): Promise<RawConnection> {
     return new Promise((resolve, reject) => {
-      const socket = Net.connect(port, host, () => resolve(new RawConnection(socket)))
+      const socket = Net.connect({ port, host, ...options }, () => resolve(new RawConnection(socket)))
       socket.setNoDelay(true)
       socket.once("error", reject)
     })
+  }
+
+  /** A connection over a socket already connected (a TLS socket once its handshake is done). */
+  static over(socket: Net.Socket): RawConnection {
+    return new RawConnection(socket)
   }
 
   get isClosed(): boolean {
