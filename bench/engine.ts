@@ -10,6 +10,7 @@ import * as Context from "effect/Context"
 import * as Effect from "effect/Effect"
 import * as Layer from "effect/Layer"
 import * as Scope from "effect/Scope"
+import { createHash } from "node:crypto"
 import { Session } from "node:inspector/promises"
 import { RedisCore } from "../src/layers.ts"
 import { encodeCommand } from "../src/resp/ReplyParser.ts"
@@ -19,6 +20,7 @@ const scope = Effect.runSync(Scope.make())
 const engine = Context.get(await Effect.runPromise(Layer.buildWithScope(RedisCore(), scope)), Engine)
 const client = engine.createClient({})
 const value = "xxx"
+const SCRIPT = "redis.call('SET', KEYS[1], ARGV[1]) return redis.call('GET', KEYS[1])"
 const cases: Record<string, ReadonlyArray<string>> = {
   PING: ["PING"],
   SET: ["SET", "key:__rand_int__", value],
@@ -35,7 +37,9 @@ const cases: Record<string, ReadonlyArray<string>> = {
   ZRANGE_100: ["ZRANGE", "bench:zset", "0", "99"],
   ZRANK: ["ZRANK", "bench:zset", "member:500"],
   XRANGE_10: ["XRANGE", "bench:stream", "-", "+", "COUNT", "10"],
-  GEOSEARCH: ["GEOSEARCH", "bench:geo", "FROMLONLAT", "13.361389", "38.115556", "BYRADIUS", "200", "km", "ASC", "COUNT", "10"]
+  GEOSEARCH: ["GEOSEARCH", "bench:geo", "FROMLONLAT", "13.361389", "38.115556", "BYRADIUS", "200", "km", "ASC", "COUNT", "10"],
+  // npm run bench's EVALSHA case: one SET and one GET
+  EVALSHA: ["EVALSHA", createHash("sha1").update(SCRIPT).digest("hex"), "1", "bench:script", "value"]
 }
 // the data the read cases need, as `npm run bench` loads it
 const range = (n: number) => Array.from({ length: n }, (_, i) => i)
@@ -43,7 +47,8 @@ for (const argv of [
   ["RPUSH", "bench:list", ...range(600).map(() => "xxx")],
   ["ZADD", "bench:zset", ...range(1000).flatMap((i) => [String(i), `member:${i}`])],
   ["GEOADD", "bench:geo", ...range(1000).flatMap((i) => [String(12 + (i % 40) * 0.07), String(37 + Math.floor(i / 40) * 0.08), `place:${i}`])],
-  ...range(1000).map((i) => ["XADD", "bench:stream", `${i + 1}-0`, "field", "value"])
+  ...range(1000).map((i) => ["XADD", "bench:stream", `${i + 1}-0`, "field", "value"]),
+  ["SCRIPT", "LOAD", SCRIPT]
 ]) engine.processCommand(client, argv)
 client.reply.take()
 /** Bytes allocated per command while `run` executes `commands` commands, and the top allocating sites. */

@@ -27,7 +27,42 @@ interface Module {
   [name: `_lua${string}`]: (...args: Array<number>) => number
 }
 
-let apiPromise: Promise<LuaApi> | undefined
+let apiPromise: Promise<Module> | undefined
+
+type Instantiate = (...args: Array<unknown>) => Promise<{ instance?: { exports: Record<string, unknown> } }>
+
+/**
+ * The emscripten module with its `_lua*` functions bound to the raw WebAssembly exports. The package is
+ * an ASSERTIONS build: each of its `_lua*` wrappers takes rest arguments, asserts the runtime is up and
+ * looks the export up by name on every call, a tenth of an EVALSHA's time (measured with
+ * bench/engine.ts). The exports are those of the instance the package creates, seen as it is
+ * instantiated; memory views, malloc and the function table stay the module's own.
+ */
+const loadModule = async (): Promise<Module> => {
+  const wasm = (globalThis as unknown as { WebAssembly: { instantiate: Instantiate } }).WebAssembly
+  const instantiate = wasm.instantiate
+  let exports: Record<string, unknown> | undefined
+  wasm.instantiate = async (...args) => {
+    const result = await instantiate(...args)
+    if (typeof result.instance?.exports["lua_gettop"] === "function") exports = result.instance.exports
+    return result
+  }
+  let module: Module
+  try {
+    module = (await LuaApi.initialize()).module as unknown as Module
+  } finally {
+    wasm.instantiate = instantiate
+  }
+  if (exports === undefined) return module
+  const raw = exports
+  const bound = Object.create(module) as Record<string, unknown>
+  for (const name of Object.keys(module)) {
+    if (!name.startsWith("_lua")) continue
+    const direct = raw[name.slice(1)]
+    if (typeof direct === "function") bound[name] = direct
+  }
+  return bound as unknown as Module
+}
 
 /** A Lua state with the base libraries loaded. One per scripting engine. */
 export class LuaVm {
@@ -40,6 +75,8 @@ export class LuaVm {
   private scratch: number
   private scratchSize: number
   private readonly lenPtr: number
+  /** Field names kept in wasm memory (see `name`). */
+  private readonly names = new Map<string, number>()
   /** JS functions by their wasm table index, so they are registered once. */
   private readonly functions: Array<number> = []
 
@@ -53,14 +90,15 @@ export class LuaVm {
 
   /** Loads the WebAssembly module (once per process) and opens a new state. */
   static async make(): Promise<LuaVm> {
-    apiPromise ??= LuaApi.initialize()
-    const api = await apiPromise
-    return new LuaVm(api.module as unknown as Module)
+    apiPromise ??= loadModule()
+    return new LuaVm(await apiPromise)
   }
 
   close(): void {
     const m = this.m
     m._lua_close!(this.L)
+    for (const p of this.names.values()) m._free(p)
+    this.names.clear()
     m._free(this.scratch)
     m._free(this.lenPtr)
   }
@@ -186,12 +224,29 @@ export class LuaVm {
   newTable(narr = 0, nrec = 0): void {
     this.m._lua_createtable!(this.L, narr, nrec)
   }
+  /**
+   * A field name as a NUL-terminated string in wasm memory. The names scripts run with are few
+   * (KEYS, ARGV, f_<sha>, ok, err, ...): the first 256 stay written, so each use costs a Map lookup
+   * instead of a copy; any others are copied each time.
+   */
+  private name(k: string): number {
+    const kept = this.names.get(k)
+    if (kept !== undefined) return kept
+    if (this.names.size >= 256 || k.length > 64) return this.bytes(k)
+    const p = this.m._malloc(k.length + 1)
+    const heap = this.m.HEAPU8
+    for (let i = 0; i < k.length; i++) heap[p + i] = k.charCodeAt(i)
+    heap[p + k.length] = 0
+    this.names.set(k, p)
+    return p
+  }
+
   /** t[k] = v with t at `i`, v on top (popped). */
   setField(i: number, k: string): void {
-    this.m._lua_setfield!(this.L, i, this.bytes(k))
+    this.m._lua_setfield!(this.L, i, this.name(k))
   }
   getField(i: number, k: string): number {
-    this.m._lua_getfield!(this.L, i, this.bytes(k))
+    this.m._lua_getfield!(this.L, i, this.name(k))
     return this.type(-1)
   }
   rawGetI(i: number, n: number): number {

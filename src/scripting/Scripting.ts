@@ -90,6 +90,8 @@ return proxy
 interface Script {
   readonly body: string
   readonly flags: ScriptFlags
+  /** "f_<sha>", the compiled function's name in the registry (one string, so its hash is computed once). */
+  readonly registryName: string
 }
 
 /** A script's shebang flags; `compat` for a script without a shebang (EVAL's backward-compatible mode). */
@@ -429,8 +431,9 @@ export class ScriptingState {
       vm.pop(1)
       return { error: `ERR Error compiling script (new function): ${message}` }
     }
-    vm.setField(LUA_REGISTRYINDEX, `f_${sha}`)
-    this.scripts.set(sha, { body, flags: shebang.flags })
+    const registryName = `f_${sha}`
+    vm.setField(LUA_REGISTRYINDEX, registryName)
+    this.scripts.set(sha, { body, flags: shebang.flags, registryName })
     return { sha }
   }
 
@@ -443,9 +446,9 @@ export class ScriptingState {
 
   flush(): void {
     const vm = this.vm
-    for (const sha of this.scripts.keys()) {
+    for (const script of this.scripts.values()) {
       vm.pushNil()
-      vm.setField(LUA_REGISTRYINDEX, `f_${sha}`)
+      vm.setField(LUA_REGISTRYINDEX, script.registryName)
     }
     this.scripts.clear()
     vm.collectGarbage()
@@ -484,24 +487,27 @@ export class ScriptingState {
     if (numkeys > argv.length - 3) return reply.error(NUMKEYS_TOO_BIG)
     if (numkeys < 0) return reply.error(NUMKEYS_NEGATIVE)
     let sha: string
+    let script: Script | undefined
     if (evalsha) {
       sha = argv[1]!.toLowerCase()
-      if (sha.length !== 40 || !this.scripts.has(sha)) return reply.error(NOSCRIPT)
+      if (sha.length === 40) script = this.scripts.get(sha)
+      if (script === undefined) return reply.error(NOSCRIPT)
     } else {
       const created = this.createFunction(argv[1]!)
       if ("error" in created) return reply.error(created.error)
       sha = created.sha
+      script = this.scripts.get(sha)!
     }
     // scriptPrepareForRun: a script declaring flags may not write from EVAL_RO, and with no-writes
     // runs read-only
-    const flags = this.scripts.get(sha)!.flags
+    const flags = script.flags
     if (!flags.compat && !flags.noWrites && readOnly) {
       return reply.error("ERR Can not execute a script with write flag using *_ro command.")
     }
-    this.run(ctx, sha, argv.slice(3, 3 + numkeys), argv.slice(3 + numkeys), readOnly || (!flags.compat && flags.noWrites))
+    this.run(ctx, sha, script.registryName, argv.slice(3, 3 + numkeys), argv.slice(3 + numkeys), readOnly || (!flags.compat && flags.noWrites))
   }
 
-  private run(ctx: CommandContext, sha: string, keys: ReadonlyArray<string>, args: ReadonlyArray<string>, readOnly: boolean): void {
+  private run(ctx: CommandContext, sha: string, registryName: string, keys: ReadonlyArray<string>, args: ReadonlyArray<string>, readOnly: boolean): void {
     const vm = this.vm
     const caller = ctx.client
     const client = this.client
@@ -520,7 +526,7 @@ export class ScriptingState {
     vm.setField(-2, "ARGV")
     vm.pop(1)
     vm.getGlobal("__redis__err__handler")
-    vm.getField(LUA_REGISTRYINDEX, `f_${sha}`)
+    vm.getField(LUA_REGISTRYINDEX, registryName)
     // pushes to the caller (a message it publishes to itself, an invalidation) follow the script's reply
     caller.output.holdPushes()
     try {
