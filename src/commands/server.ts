@@ -9,6 +9,7 @@ import { memoryOverhead, renderInfo, selectSections } from "../server/info.ts"
 import { writeLogLine } from "../server/log.ts"
 import { intArg, isOption } from "./args.ts"
 import { clientCommands } from "./client.ts"
+import { datasetDigest, valueDigest } from "./digest.ts"
 import { defineCommand } from "./CommandSpec.ts"
 import * as Errors from "./errors.ts"
 import { replyHelp } from "./help.ts"
@@ -345,6 +346,10 @@ const debugProtocol = (ctx: CommandContext, type: string): void => {
 }
 
 const DEBUG_HELP = [
+  "DIGEST",
+  "    Output a hex signature representing the current DB content.",
+  "DIGEST-VALUE <key> [<key> ...]",
+  "    Output a hex signature of the values of all the specified keys.",
   "ERROR <string>",
   "    Return a Redis protocol error with <string> as message. Useful for clients",
   "    unit tests to simulate Redis errors.",
@@ -370,6 +375,12 @@ const debug = (ctx: CommandContext, argv: ReadonlyArray<string>): void => {
   // subcommands a subsystem serves (DEBUG RELOAD: persistence)
   const contributed = ctx.engine.registry.debugSubcommands.get(sub)
   if (contributed !== undefined) return contributed(ctx, argv)
+  if (sub === "digest" && argv.length === 2) return ctx.reply.simple(datasetDigest(ctx.keyspace.dbs))
+  if (sub === "digest-value") {
+    ctx.reply.arrayHeader(argv.length - 2)
+    for (let i = 2; i < argv.length; i++) ctx.reply.simple(valueDigest(ctx.db, argv[i]!))
+    return
+  }
   if (argv.length === 3) {
     const arg = argv[2]!
     switch (sub) {
