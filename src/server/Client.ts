@@ -95,6 +95,10 @@ export interface BlockState {
   readonly command: RuntimeCommand
   /** Completed when the client is unblocked (served, timed out, unblocked, or killed). */
   readonly done: Deferred.Deferred<void>
+  /** Whether serving it replied with an error (failed_calls, as updateStatsOnUnblock's had_errors). */
+  failed: boolean
+  /** Time spent serving it, not waiting (its commandstats usec, as updateStatsOnUnblock's reply_us). */
+  replyUsec: number
 }
 
 /**

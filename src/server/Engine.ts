@@ -912,7 +912,9 @@ export class EngineState {
       serve: request.serve,
       onTimeout: request.onTimeout,
       command: this.ctx.command,
-      done: Deferred.makeUnsafe<void>()
+      done: Deferred.makeUnsafe<void>(),
+      failed: false,
+      replyUsec: 0
     }
     client.blocked = state
     this.waiters.add(client)
@@ -940,9 +942,11 @@ export class EngineState {
       else this.dispatch(client, postponed.argv, postponed.caller)
     } else {
       state.command.calls++
+      state.command.usec += state.replyUsec
+      if (state.failed) state.command.failedCalls++
       this.stats.totalCommands++
       // logged when it ends, as Redis's updateStatsOnUnblock (its time blocked does not count)
-      if (0 >= this.slowCommandMinUsec) this.slowCommandFeed!(client, state.command, state.argv, 0)
+      if (state.replyUsec >= this.slowCommandMinUsec) this.slowCommandFeed!(client, state.command, state.argv, state.replyUsec)
       // the blocked command has replied: CLIENT REPLY SKIP has now skipped it
       if (client.output.mode === "skipping") client.output.mode = "on"
     }
@@ -969,12 +973,18 @@ export class EngineState {
     ctx.propagationForced = false
     const dirtyBefore = this.keyspace.dirty
     const unit = this.inCall === 0 && this.keyspace.beginPropagation()
+    const failedBefore = this.failed
+    this.failed = false
+    const started = performance.now()
     this.inCall++
     try {
       const result = f(state)
       this.propagateCall(state.command, state.argv, dirtyBefore)
       return result
     } finally {
+      state.replyUsec += Math.round((performance.now() - started) * 1000)
+      if (this.failed) state.failed = true
+      this.failed = failedBefore
       this.inCall--
       if (unit) this.keyspace.endPropagation()
       output.endBlockedReply(mark)
@@ -1076,7 +1086,9 @@ export class EngineState {
       serve: () => true,
       onTimeout: () => {},
       command,
-      done: Deferred.makeUnsafe<void>()
+      done: Deferred.makeUnsafe<void>(),
+      failed: false,
+      replyUsec: 0
     }
     this.waiters.add(client)
   }

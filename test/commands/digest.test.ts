@@ -31,7 +31,7 @@ describe("DEBUG DIGEST on this server", () => {
       [["SADD", "s", "a", "b", "c"], ["HSET", "h", "f", "1", "g", "2"], ["RPUSH", "l", "y", "x"]],
       [["SADD", "s", "a", "b", "c"], ["HSET", "h", "f", "1", "g", "2"], ["RPUSH", "l", "x", "y"], ["EXPIRE", "l", "1000"]],
       [["SELECT", "1"], ["SADD", "s", "a", "b", "c"], ["HSET", "h", "f", "1", "g", "2"], ["RPUSH", "l", "x", "y"], ["SELECT", "0"]]
-    ] as Array<Command>) {
+    ] as Array<Array<Command>>) {
       await c.call("FLUSHALL")
       await c.pipeline(commands)
       states.push(await digestOf(c))

@@ -473,6 +473,27 @@ effectDescribe("streams on TestClock", () => {
         assert.strictEqual(engine.waiters.blockedClients, 0)
       }))
 
+    it.effect("a blocked XREADGROUP released with an error counts as a failed call, one served with data does not", () =>
+      Effect.gen(function*() {
+        const [a, p] = yield* Effect.all([RedisClient.connect, RedisClient.connect])
+        yield* p.command("CONFIG", "RESETSTAT")
+        yield* p.command("XGROUP", "CREATE", "t9", "g", "$", "MKSTREAM")
+        const released = yield* Effect.forkChild(a.command("XREADGROUP", "GROUP", "g", "c", "BLOCK", "0", "STREAMS", "t9", ">"))
+        yield* settle
+        yield* p.command("XGROUP", "DESTROY", "t9", "g")
+        const error = yield* Fiber.join(released).pipe(Effect.flip)
+        assert.strictEqual(error.message, "NOGROUP the consumer group this client was blocked on no longer exists")
+        const stat = (info: unknown) => /cmdstat_xreadgroup:calls=(\d+),usec=\d+,usec_per_call=[\d.]+,rejected_calls=0,failed_calls=(\d+)/.exec(String(info))?.slice(1)
+        // as Redis's updateStatsOnUnblock: one call, failed
+        assert.deepStrictEqual(stat(yield* p.command("INFO", "commandstats")), ["1", "1"])
+        yield* p.command("XGROUP", "CREATE", "t9", "g", "$")
+        const served = yield* Effect.forkChild(a.command("XREADGROUP", "GROUP", "g", "c", "BLOCK", "0", "STREAMS", "t9", ">"))
+        yield* settle
+        yield* p.command("XADD", "t9", "1-1", "f", "v")
+        yield* Fiber.join(served)
+        assert.deepStrictEqual(stat(yield* p.command("INFO", "commandstats")), ["2", "1"])
+      }))
+
     it.effect("a deleted stream releases a blocked XREADGROUP with UNBLOCKED, keyspace intact", () =>
       Effect.gen(function*() {
         const keyspace = yield* Keyspace
