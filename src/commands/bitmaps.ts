@@ -21,8 +21,6 @@ const BITS_IN_BYTE = (() => {
   return table
 })()
 
-/** Master and AOF clients are obeyed: their offsets are not bounded by proto-max-bulk-len (mustObeyClient). */
-const mustObey = (ctx: CommandContext): boolean => ctx.client.kind === "master" || ctx.client.kind === "aof"
 
 /**
  * getBitOffsetFromArgument: a bit offset, or with `bits` > 0 (BITFIELD) also `#<n>`, meaning n * bits.
@@ -41,7 +39,7 @@ const bitOffsetArg = (ctx: CommandContext, s: string, bits: number): number | un
   if (
     offset === undefined ||
     offset < 0 ||
-    (!mustObey(ctx) && Math.floor(offset / 8) >= ctx.config.getNumber("proto-max-bulk-len"))
+    (!ctx.mustObeyClient && Math.floor(offset / 8) >= ctx.config.getNumber("proto-max-bulk-len"))
   ) {
     ctx.reply.error(Errors.BIT_OFFSET_NOT_INTEGER)
     return undefined

@@ -122,7 +122,11 @@ const parseAddTrimArgs = (
   }
   if (limit !== 0 && strategy === undefined) return void reply.error(Errors.LIMIT_WITHOUT_STRATEGY)
   if (!xadd && strategy === undefined) return void reply.error(Errors.XTRIM_WITHOUT_STRATEGY)
-  if (limitGiven) {
+  if (ctx.mustObeyClient) {
+    // the AOF and the master's stream carry the trim's exact result ("MAXLEN = 71 LIMIT 30"): applied
+    // exactly, whatever the LIMIT
+    limit = 0
+  } else if (limitGiven) {
     if (!approx) return void reply.error(Errors.LIMIT_WITHOUT_APPROX)
   } else if (approx) {
     limit = 100 * nodeLimits(ctx.config).maxEntries

@@ -70,6 +70,15 @@ export class CommandContext {
   readonly keyspace: KeyspaceState
   readonly config: ConfigStore
 
+  /**
+   * mustObeyClient: the master's link and the AOF loader, whose commands were already accepted once,
+   * so limits meant for users (proto-max-bulk-len for SETBIT offsets, XADD's LIMIT) do not apply.
+   */
+  get mustObeyClient(): boolean {
+    const kind = this.client.kind
+    return kind === "master" || kind === "aof"
+  }
+
   constructor(engine: EngineState, keyspace: KeyspaceState, config: ConfigStore) {
     this.engine = engine
     this.keyspace = keyspace

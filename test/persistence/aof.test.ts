@@ -97,6 +97,24 @@ describe("the AOF of this server", () => {
     )
   }, 120_000)
 
+  it("replays an approximate XADD/XTRIM trim with LIMIT exactly as it happened, whatever the node size now", async () => {
+    const dir = freshDir()
+    await withServer({ dir, appendonly: "yes", "stream-node-max-entries": "10" }, async (_server, conn) => {
+      await conn.pipeline(Array.from({ length: 100 }, (): Command => ["XADD", "s", "*", "item", "v"]))
+      await conn.call("XADD", "s", "MAXLEN", "~", "55", "LIMIT", "30", "*", "item", "v")
+      await conn.call("XADD", "t", "1-1", "f", "v")
+      await conn.pipeline(Array.from({ length: 99 }, (_, i): Command => ["XADD", "t", `${i + 2}-1`, "f", "v"]))
+      await conn.call("XTRIM", "t", "MINID", "~", "60", "LIMIT", "20")
+      const lengths = [(await conn.call("XLEN", "s")).value, (await conn.call("XLEN", "t")).value]
+      // 30 entries at most may go, whole nodes of 10: three nodes (s), two (t)
+      expect(lengths).toEqual([71, 80])
+      // the AOF says "MAXLEN = 71 LIMIT 30": the loader obeys it with one entry per node too
+      await conn.call("CONFIG", "SET", "stream-node-max-entries", "1")
+      expect((await conn.call("DEBUG", "LOADAOF")).raw).toBe("+OK\r\n")
+      expect([(await conn.call("XLEN", "s")).value, (await conn.call("XLEN", "t")).value]).toEqual(lengths)
+    })
+  })
+
   it("BGREWRITEAOF writes a new base and incr, replaces the manifest, removes the history files", async () => {
     const dir = freshDir()
     await withServer({ dir, appendonly: "yes" }, async (server, conn) => {
