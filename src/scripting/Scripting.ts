@@ -20,8 +20,9 @@ import { registerBit } from "./bit.ts"
 import { registerCjson } from "./cjson.ts"
 import { registerCmsgpack } from "./cmsgpack.ts"
 import { registerFormat } from "./format.ts"
+import { functionCommands, functionCommandTable, FunctionsState } from "./Functions.ts"
 import { registerStruct } from "./struct.ts"
-import { errorInfo, luaToReply, pushError, RespToLua } from "./luaReply.ts"
+import { errorInfo, evalKeys, fail, luaToReply, pushError, RespToLua } from "./luaReply.ts"
 import { LUA_GLOBALSINDEX, LUA_MULTRET, LUA_REGISTRYINDEX, LuaType, LuaVm } from "./LuaVm.ts"
 
 const group = "scripting"
@@ -68,6 +69,7 @@ end
 const LOCK_GLOBALS = `
 local real, index_error, newindex_error, protected = ...
 local pairs, type, setmetatable = pairs, type, setmetatable
+local top_mt
 local function lock(t, seen)
   for k, v in pairs(t) do
     if type(v) == 'table' and k ~= '_G' then
@@ -75,8 +77,10 @@ local function lock(t, seen)
       t[k] = seen[v]
     end
   end
-  local proxy = setmetatable({}, {__index = t, __newindex = newindex_error, __metatable = false})
+  local mt = {__index = t, __newindex = newindex_error, __metatable = false}
+  local proxy = setmetatable({}, mt)
   protected[proxy] = true
+  top_mt = mt
   return proxy
 end
 local seen = {}
@@ -84,7 +88,7 @@ seen[real] = true
 local proxy = lock(real, seen)
 setmetatable(real, {__index = index_error})
 real._G = proxy
-return proxy
+return proxy, top_mt
 `
 
 interface Script {
@@ -136,23 +140,34 @@ export const extractShebang = (body: string): { flags: ScriptFlags; length: numb
   return { flags, length: end }
 }
 
+/**
+ * Which environment a state gives: EVAL's (KEYS/ARGV globals, redis.breakpoint/debug/replicate_commands,
+ * the `__redis__err__handler` global) or the function engine's (Redis's second Lua state, function_lua.c:
+ * keys and arguments as the function's two arguments, the error handler in the registry).
+ */
+export type ScriptMode = "eval" | "function"
+
 /** The scripting engine: one Lua state, its script cache, and the script client. */
 export class ScriptingState {
   readonly vm: LuaVm
   readonly engine: EngineState
+  readonly mode: ScriptMode
   readonly scripts = new Map<string, Script>()
   private readonly client: Client
   private readonly toLua: RespToLua
   /** The run in progress (scripts do not nest: EVAL is noscript). */
   private running: { caller: Client; sha: string; readOnly: boolean } | undefined = undefined
+  /** The function libraries (set by the Layer on EVAL's state), for INFO memory. */
+  functions: FunctionsState | undefined = undefined
   /** redis.setresp: the protocol redis.call replies are read in, and booleans go out in. */
   private resp: 2 | 3 = 2
   /** redisLrand48's 48-bit state, kept across scripts as Redis keeps it. */
   private rand48 = 0x1234abcd330en
 
-  constructor(vm: LuaVm, engine: EngineState) {
+  constructor(vm: LuaVm, engine: EngineState, mode: ScriptMode = "eval") {
     this.vm = vm
     this.engine = engine
+    this.mode = mode
     this.client = engine.createInternalClient("script")
     this.toLua = new RespToLua(vm)
     this.initState()
@@ -162,6 +177,12 @@ export class ScriptingState {
     const vm = this.vm
     vm.openLibraries()
     vm.run(PRELUDE, "@err_handler_def")
+    if (this.mode === "function") {
+      vm.getGlobal("__redis__err__handler")
+      vm.setField(LUA_REGISTRYINDEX, "__ERROR_HANDLER__")
+      vm.pushNil()
+      vm.setGlobal("__redis__err__handler")
+    }
     this.registerRedisApi()
     this.registerMath()
     registerCjson(vm, formatG)
@@ -222,7 +243,9 @@ export class ScriptingState {
     vm.pushFunction((vm) => vm.raise(`Script attempted to access nonexistent global variable '${vm.toString(2) ?? ""}'`))
     vm.pushFunction((vm) => vm.raise("Attempt to modify a readonly table"))
     vm.getField(LUA_REGISTRYINDEX, "__protected")
-    if (vm.pcall(4, 1, 0) !== 0) throw new Error(vm.toString(-1))
+    if (vm.pcall(4, 2, 0) !== 0) throw new Error(vm.toString(-1))
+    // the globals' metatable: FUNCTION LOAD points its __index at the library API while a library loads
+    vm.setField(LUA_REGISTRYINDEX, "__globals_mt")
     vm.replace(LUA_GLOBALSINDEX)
     vm.setTop(0)
   }
@@ -300,15 +323,17 @@ export class ScriptingState {
       vm.pushBoolean(true)
       return 1
     })
-    this.setFunction("replicate_commands", (vm) => {
-      vm.pushBoolean(true)
-      return 1
-    })
-    this.setFunction("breakpoint", (vm) => {
-      vm.pushBoolean(false)
-      return 1
-    })
-    this.setFunction("debug", () => 0)
+    if (this.mode === "eval") {
+      this.setFunction("replicate_commands", (vm) => {
+        vm.pushBoolean(true)
+        return 1
+      })
+      this.setFunction("breakpoint", (vm) => {
+        vm.pushBoolean(false)
+        return 1
+      })
+      this.setFunction("debug", () => 0)
+    }
     const numbers: ReadonlyArray<[string, number]> = [
       ["LOG_DEBUG", 0], ["LOG_VERBOSE", 1], ["LOG_NOTICE", 2], ["LOG_WARNING", 3],
       ["REPL_NONE", 0], ["REPL_AOF", 1], ["REPL_SLAVE", 2], ["REPL_REPLICA", 2], ["REPL_ALL", 3],
@@ -502,6 +527,15 @@ export class ScriptingState {
   }
 
   private run(ctx: CommandContext, sha: string, keys: ReadonlyArray<string>, args: ReadonlyArray<string>, readOnly: boolean): void {
+    this.execute(ctx, sha, `f_${sha}`, keys, args, readOnly)
+  }
+
+  /**
+   * luaCallFunction: runs the function stored in the registry under `ref` for `ctx`'s client. `name`
+   * is what errors name (the sha of a script, a function's name). EVAL's keys and arguments are the
+   * KEYS and ARGV globals, a function's are its two arguments.
+   */
+  execute(ctx: CommandContext, name: string, ref: string, keys: ReadonlyArray<string>, args: ReadonlyArray<string>, readOnly: boolean): void {
     const vm = this.vm
     const caller = ctx.client
     const client = this.client
@@ -510,25 +544,33 @@ export class ScriptingState {
     client.user = caller.user
     client.output.resp = 2
     this.resp = 2
-    this.running = { caller, sha, readOnly }
+    this.running = { caller, sha: name, readOnly }
     client.scriptCaller = caller
     vm.setTop(0)
-    vm.getField(LUA_REGISTRYINDEX, "__real_G")
-    pushArray(vm, keys)
-    vm.setField(-2, "KEYS")
-    pushArray(vm, args)
-    vm.setField(-2, "ARGV")
-    vm.pop(1)
-    vm.getGlobal("__redis__err__handler")
-    vm.getField(LUA_REGISTRYINDEX, `f_${sha}`)
+    const functionMode = this.mode === "function"
+    if (functionMode) {
+      vm.getField(LUA_REGISTRYINDEX, "__ERROR_HANDLER__")
+      vm.getField(LUA_REGISTRYINDEX, ref)
+      pushArray(vm, keys)
+      pushArray(vm, args)
+    } else {
+      vm.getField(LUA_REGISTRYINDEX, "__real_G")
+      pushArray(vm, keys)
+      vm.setField(-2, "KEYS")
+      pushArray(vm, args)
+      vm.setField(-2, "ARGV")
+      vm.pop(1)
+      vm.getGlobal("__redis__err__handler")
+      vm.getField(LUA_REGISTRYINDEX, ref)
+    }
     // pushes to the caller (a message it publishes to itself, an invalidation) follow the script's reply
     caller.output.holdPushes()
     try {
-      const failed = vm.pcall(0, 1, -2) !== 0
+      const failed = (functionMode ? vm.pcall(2, 1, -4) : vm.pcall(0, 1, -2)) !== 0
       // a script's writes propagate as its commands (in this call's unit, wrapped in MULTI/EXEC when
       // several), never as EVAL itself
       ctx.preventPropagation()
-      if (failed) this.replyError(ctx, sha)
+      if (failed) this.replyError(ctx, name)
       else luaToReply(vm, ctx.reply, this.resp)
     } finally {
       caller.output.releasePushes()
@@ -556,11 +598,6 @@ export class ScriptingState {
   }
 }
 
-/** luaPushError + luaError: raises {err="ERR <message>"} (no position: the handler adds the caller's). */
-const fail = (vm: LuaVm, message: string): never => {
-  pushError(vm, message)
-  return vm.error()
-}
 
 const arityOk = (arity: number, argc: number): boolean => (arity >= 0 ? argc === arity : argc >= -arity)
 
@@ -601,14 +638,6 @@ const pushArray = (vm: LuaVm, items: ReadonlyArray<string>): void => {
 
 // --- commands ------------------------------------------------------------------------------------------
 
-/** EVAL's key positions: numkeys keys after argument 2 (movablekeys). */
-export const evalKeys = (argv: ReadonlyArray<string>): ReadonlyArray<number> => {
-  const numkeys = Number(argv[2])
-  if (!Number.isSafeInteger(numkeys) || numkeys < 1 || 2 + numkeys >= argv.length) return []
-  const out: Array<number> = []
-  for (let i = 1; i <= numkeys; i++) out.push(2 + i)
-  return out
-}
 
 const scriptingHelp = [
   "SCRIPT <subcommand> [<arg> [value] [opt] ...]. Subcommands are:",
@@ -712,9 +741,12 @@ export const scriptingCommands = (state: () => ScriptingState): ReadonlyArray<Co
 }
 
 /** The commands' table entries, for what needs the names before any Layer is built. */
-export const scriptingCommandTable: ReadonlyArray<CommandSpec> = scriptingCommands(() => {
-  throw new Error("scripting commands run only as Scripting.layer contributes them")
-})
+export const scriptingCommandTable: ReadonlyArray<CommandSpec> = [
+  ...scriptingCommands(() => {
+    throw new Error("scripting commands run only as Scripting.layer contributes them")
+  }),
+  ...functionCommandTable
+]
 
 /** The scripting subsystem: a Lua state and the script cache for the Layer's lifetime, and its commands. */
 export class Scripting extends Context.Service<Scripting, ScriptingState>()("effect-redis-server/Scripting") {
@@ -724,14 +756,21 @@ export class Scripting extends Context.Service<Scripting, ScriptingState>()("eff
       const engine = yield* Engine
       const vm = yield* Effect.promise(() => LuaVm.make())
       const state = new ScriptingState(vm, engine)
+      // functions run in a Lua state of their own, as Redis's function engine does
+      const functionVm = yield* Effect.promise(() => LuaVm.make())
+      const functions = new FunctionsState(new ScriptingState(functionVm, engine, "function"))
+      state.functions = functions
       engine.scriptingMemory = () => state.memory()
+      engine.functionLibraries = functions
       yield* Effect.addFinalizer(() =>
         Effect.sync(() => {
           engine.scriptingMemory = undefined
+          engine.functionLibraries = undefined
           state.close()
+          functions.scripting.close()
         })
       )
-      yield* CommandRegistry.contributeScoped((registry) => registry.addCommands(scriptingCommands(() => state)))
+      yield* CommandRegistry.contributeScoped((registry) => registry.addCommands([...scriptingCommands(() => state), ...functionCommands(() => functions)]))
       return state
     })
   )

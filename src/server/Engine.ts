@@ -136,6 +136,19 @@ export interface ScriptingMemory {
   readonly cachedScripts: number
 }
 
+/**
+ * The function libraries as persistence sees them (set by the scripting Layer): each library's code
+ * (FUNCTION LOAD's payload) for an RDB or an AOF rewrite, and loading a file's libraries.
+ */
+export interface FunctionLibraries {
+  /** Every library's code, in the order FUNCTION LIST shows them. */
+  codes(): ReadonlyArray<string>
+  /** FUNCTION FLUSH's effect (a file is about to be loaded in place of everything). */
+  flush(): void
+  /** Loads one library's code (replacing a library of its name if `replace`); the error, ERR-less, if it fails. */
+  load(code: string, replace: boolean): string | undefined
+}
+
 /** Sees a command that took at least `slowCommandMinUsec` (SLOWLOG, LATENCY): its logged argv and duration. */
 export type SlowCommandFeed = (client: Client, command: RuntimeCommand, argv: ReadonlyArray<string>, usec: number) => void
 
@@ -202,6 +215,8 @@ export class EngineState {
   slowCommandMinUsec = Infinity
   /** Set by the scripting Layer: what INFO memory reports of the Lua VM and the script cache. */
   scriptingMemory: (() => ScriptingMemory) | undefined = undefined
+  /** Set by the scripting Layer: the function libraries, for RDB and AOF files. */
+  functionLibraries: FunctionLibraries | undefined = undefined
   private nextClientId = 1
   private readonly protoMaxBulkLen: { value: number }
   private readonly queryBufferLimit = { value: 1024 * 1024 * 1024 }
