@@ -364,7 +364,7 @@ return readonly({redis = readonly(r)})
   }
 
   functionFlush(ctx: CommandContext, argv: ReadonlyArray<string>): void {
-    if (argv.length > 3) return subcommandSyntaxError(ctx, "flush")
+    if (argv.length > 3) return subcommandSyntaxError(ctx, argv[1]!)
     if (argv.length === 3 && !["sync", "async"].includes(argv[2]!.toLowerCase())) {
       return ctx.reply.error("ERR FUNCTION FLUSH only supports SYNC|ASYNC option")
     }
@@ -435,7 +435,7 @@ return readonly({redis = readonly(r)})
   }
 
   functionRestore(ctx: CommandContext, argv: ReadonlyArray<string>): void {
-    if (argv.length > 4) return subcommandSyntaxError(ctx, "restore")
+    if (argv.length > 4) return subcommandSyntaxError(ctx, argv[1]!)
     let policy: "append" | "replace" | "flush" = "append"
     if (argv.length === 4) {
       const given = argv[3]!.toLowerCase()

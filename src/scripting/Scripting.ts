@@ -161,13 +161,14 @@ export class ScriptingState {
   functions: FunctionsState | undefined = undefined
   /** redis.setresp: the protocol redis.call replies are read in, and booleans go out in. */
   private resp: 2 | 3 = 2
-  /** redisLrand48's 48-bit state, kept across scripts as Redis keeps it. */
-  private rand48 = 0x1234abcd330en
+  /** redisLrand48's 48-bit state, kept across scripts as Redis keeps it (one for EVAL and functions, as in Redis). */
+  private readonly rand: { state: bigint }
 
-  constructor(vm: LuaVm, engine: EngineState, mode: ScriptMode = "eval") {
+  constructor(vm: LuaVm, engine: EngineState, mode: ScriptMode = "eval", rand: { state: bigint } = { state: 0x1234abcd330en }) {
     this.vm = vm
     this.engine = engine
     this.mode = mode
+    this.rand = rand
     this.client = engine.createInternalClient("script")
     this.toLua = new RespToLua(vm)
     this.initState()
@@ -349,9 +350,14 @@ export class ScriptingState {
   }
 
   /** redisLrand48: 48-bit linear congruential generator, 31-bit outputs. */
+  /** The PRNG state, shared with the functions' state. */
+  get randomState(): { state: bigint } {
+    return this.rand
+  }
+
   private lrand48(): number {
-    this.rand48 = (this.rand48 * 0x5deece66dn + 0xbn) & 0xffffffffffffn
-    return Number(this.rand48 >> 17n)
+    this.rand.state = (this.rand.state * 0x5deece66dn + 0xbn) & 0xffffffffffffn
+    return Number(this.rand.state >> 17n)
   }
 
   /** math.random and math.randomseed on Redis's own PRNG (the same sequence as Redis from a seed). */
@@ -385,7 +391,7 @@ export class ScriptingState {
     })
     this.setFunction("randomseed", (vm) => {
       const seed = Math.trunc(vm.toNumber(1)) | 0
-      this.rand48 = (BigInt(seed >>> 0) << 16n) | 0x330en
+      this.rand.state = (BigInt(seed >>> 0) << 16n) | 0x330en
       return 0
     })
     vm.pop(1)
@@ -758,7 +764,7 @@ export class Scripting extends Context.Service<Scripting, ScriptingState>()("eff
       const state = new ScriptingState(vm, engine)
       // functions run in a Lua state of their own, as Redis's function engine does
       const functionVm = yield* Effect.promise(() => LuaVm.make())
-      const functions = new FunctionsState(new ScriptingState(functionVm, engine, "function"))
+      const functions = new FunctionsState(new ScriptingState(functionVm, engine, "function", state.randomState))
       state.functions = functions
       engine.scriptingMemory = () => state.memory()
       engine.functionLibraries = functions
