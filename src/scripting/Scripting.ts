@@ -469,7 +469,8 @@ export class ScriptingState {
   memory(): ScriptingMemoryInfo {
     let scripts = 0
     for (const script of this.scripts.values()) scripts += script.body.length + 40
-    return { vm: this.vm.memoryUsed(), scripts, cachedScripts: this.scripts.size }
+    const functions = this.functions?.memory() ?? { functionsVm: 0, functionsMemory: 0, functions: 0, libraries: 0 }
+    return { vm: this.vm.memoryUsed(), scripts, cachedScripts: this.scripts.size, ...functions }
   }
 
   flush(): void {

@@ -134,6 +134,11 @@ export interface ScriptingMemory {
   readonly vm: number
   readonly scripts: number
   readonly cachedScripts: number
+  /** The functions' Lua state, their libraries' overhead (code and names), and their counts. */
+  readonly functionsVm: number
+  readonly functionsMemory: number
+  readonly functions: number
+  readonly libraries: number
 }
 
 /**

@@ -99,6 +99,12 @@ export const functionExamples: ReadonlyArray<Command> = [
   ["FCALL", "f15", "1", "key", "arg1", "arg2"],
   ["FCALL_RO", "f10", "0"],
   ["EVAL", "return redis.call('fcall', 'f1', 0)", "0"],
+  // one random generator for EVAL and functions, as in Redis
+  load(lib("rnd", "redis.register_function('rnd', function() return math.random(1000000) end)")),
+  ["EVAL", "return math.random(1000000)", "0"],
+  ["FCALL", "rnd", "0"],
+  ["EVAL", "math.randomseed(7) return math.random(1000000)", "0"],
+  ["FCALL", "rnd", "0"],
   ["FUNCTION", "STATS"],
   // command errors
   ["FCALL", "nope", "0"],

@@ -41,11 +41,14 @@ describeDifferential("functions: FUNCTION and FCALL against Redis", (servers) =>
       expect(unordered(["FUNCTION", "LIST"], await to.call("FUNCTION", "LIST", "WITHCODE"))).toEqual(unordered(["FUNCTION", "LIST"], { raw: "", value: list }))
       expect((await to.call("FCALL", "x2", "0")).raw).toBe(`$200\r\n${"xy".repeat(100)}\r\n`)
       // policies: APPEND collides, REPLACE and FLUSH succeed
+      // which colliding library the error names follows the payload's dict order in Redis
+      const anyLibrary = (raw: string) => raw.replace(/^-ERR Library x[12] already exists/, "-ERR Library x? already exists")
       const [a, b] = await Promise.all([to.call("FUNCTION", "RESTORE", payload), from.call("FUNCTION", "RESTORE", payload)])
-      expect(a.raw).toBe(b.raw)
+      expect(anyLibrary(a.raw)).toBe(anyLibrary(b.raw))
+      expect(anyLibrary(a.raw)).toBe("-ERR Library x? already exists\r\n")
       for (const policy of ["REPLACE", "FLUSH", "append"]) {
         const [c, d] = await Promise.all([to.call("FUNCTION", "RESTORE", payload, policy), from.call("FUNCTION", "RESTORE", payload, policy)])
-        expect(c.raw).toBe(d.raw)
+        expect(anyLibrary(c.raw)).toBe(anyLibrary(d.raw))
       }
     }
     // a payload whose library collides by function name only
