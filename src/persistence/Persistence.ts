@@ -808,6 +808,9 @@ const persistenceCommands = (p: PersistenceState) => [
       if ((flags & SHUTDOWN_NOW) === 0 && ctx.denyBlocking) {
         return ctx.reply.error("ERR SHUTDOWN without NOW or ABORT isn't allowed for DENY BLOCKING client")
       }
+      // a script past busy-reply-threshold: only SHUTDOWN NOSAVE
+      const busy = p.engine.busyScript
+      if ((flags & SHUTDOWN_NOSAVE) === 0 && busy !== undefined) return ctx.reply.error(busy.eval ? Errors.BUSY_EVAL : Errors.BUSY_FUNCTION)
       if (p.prepareShutdown(flags)) {
         // no reply: the connection closes with the server
         p.exit()

@@ -6,7 +6,8 @@
  * apart from EVAL's. FUNCTION DUMP / RESTORE use the RDB function opcode payload, the RDB version and
  * a CRC64, as Redis does, so payloads cross between the two servers. See docs/SCRIPTING.md.
  */
-import { type CommandSpec, defineCommand } from "../commands/CommandSpec.ts"
+import { type Blocked, type CommandSpec, defineCommand } from "../commands/CommandSpec.ts"
+import * as Errors from "../commands/errors.ts"
 import { verifyPayload } from "../commands/dump.ts"
 import { ByteBuilder } from "../persistence/rdb/bytes.ts"
 import { Crc64 } from "../persistence/rdb/crc64.ts"
@@ -327,7 +328,7 @@ return readonly({redis = readonly(r)})
     return fn === undefined ? undefined : !fn.flags.noWrites
   }
 
-  fcall(ctx: CommandContext, argv: ReadonlyArray<string>, readOnly: boolean): void {
+  fcall(ctx: CommandContext, argv: ReadonlyArray<string>, readOnly: boolean): void | Blocked {
     // FCALL is skip_monitor: its line goes before its commands'
     this.scripting.engine.monitorFeed?.(ctx.client, ctx.command, argv, true)
     const reply = ctx.reply
@@ -339,7 +340,7 @@ return readonly({redis = readonly(r)})
     if (numkeys > argv.length - 3) return reply.error("ERR Number of keys can't be greater than number of args")
     if (numkeys < 0) return reply.error("ERR Number of keys can't be negative")
     if (!fn.flags.noWrites && readOnly) return reply.error("ERR Can not execute a script with write flag using *_ro command.")
-    this.scripting.execute(ctx, fn.name, fn.ref, argv.slice(3, 3 + numkeys), argv.slice(3 + numkeys), readOnly || fn.flags.noWrites)
+    return this.scripting.execute(ctx, fn.name, fn.ref, argv.slice(3, 3 + numkeys), argv.slice(3 + numkeys), readOnly || fn.flags.noWrites)
   }
 
   functionLoad(ctx: CommandContext, argv: ReadonlyArray<string>): void {
@@ -532,11 +533,22 @@ return readonly({redis = readonly(r)})
   }
 
   functionStats(ctx: CommandContext): void {
-    // scripts run to the end inside one command: none is ever running when another command is served
+    // a script is seen running only while suspended past busy-reply-threshold (FUNCTION STATS is allow_busy)
+    const busy = ctx.engine.busyScript
+    if (busy !== undefined && busy.eval) return ctx.reply.error(Errors.BUSY_EVAL)
     const reply = ctx.reply
     reply.mapHeader(2)
     reply.bulk("running_script")
-    reply.nullBulk()
+    if (busy === undefined) reply.nullBulk()
+    else {
+      reply.mapHeader(3)
+      reply.bulk("name")
+      reply.bulk(busy.name)
+      reply.bulk("command")
+      reply.bulkArray(busy.argv)
+      reply.bulk("duration_ms")
+      reply.integer(Math.floor(performance.now() - busy.startedAt))
+    }
     reply.bulk("engines")
     reply.mapHeader(1)
     reply.bulk("LUA")
@@ -574,6 +586,15 @@ const readFlags = (vm: LuaVm): ScriptFlags | undefined => {
     if (flag === undefined) return undefined
     flags[flag[1]] = true
   }
+}
+
+/** scriptKill: SCRIPT KILL (`byEval`) and FUNCTION KILL of the script suspended past busy-reply-threshold. */
+export const scriptKill = (ctx: CommandContext, byEval: boolean): void => {
+  const busy = ctx.engine.busyScript
+  if (busy === undefined) return ctx.reply.error("NOTBUSY No scripts in execution right now.")
+  const refused = busy.kill(byEval)
+  if (refused !== undefined) return ctx.reply.error(refused)
+  ctx.reply.ok()
 }
 
 const subcommandSyntaxError = (ctx: CommandContext, name: string): void =>
@@ -679,7 +700,7 @@ export const functionCommands = (state: () => FunctionsState): ReadonlyArray<Com
         sub("dump", 2, "noscript", "@slow @scripting", "Dump all functions into a serialized binary payload", "O(N) where N is the number of functions",
           (ctx) => ctx.reply.bulk(state().dump(ctx.config.getBool("rdbcompression")))),
         sub("kill", 2, "noscript allow_busy", "@slow @scripting", "Kill the function currently in execution.", "O(1)",
-          (ctx) => ctx.reply.error("NOTBUSY No scripts in execution right now."), "request_policy:all_shards response_policy:one_succeeded"),
+          (ctx) => scriptKill(ctx, false), "request_policy:all_shards response_policy:one_succeeded"),
         sub("list", -2, "noscript", "@slow @scripting", "List information about all the functions", "O(N) where N is the number of functions",
           (ctx, argv) => state().functionList(ctx, argv), "nondeterministic_output_order"),
         sub("stats", 2, "noscript allow_busy", "@slow @scripting", "Return information about the function currently running (name, description, duration)",

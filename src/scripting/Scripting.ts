@@ -8,7 +8,8 @@ import { createHash } from "node:crypto"
 import * as Context from "effect/Context"
 import * as Effect from "effect/Effect"
 import * as Layer from "effect/Layer"
-import { type CommandSpec, defineCommand } from "../commands/CommandSpec.ts"
+import { type Blocked, type CommandSpec, defineCommand } from "../commands/CommandSpec.ts"
+import type { ReplyWriter } from "../resp/ReplyWriter.ts"
 import * as Errors from "../commands/errors.ts"
 import type { CommandContext } from "../server/CommandContext.ts"
 import type { Client } from "../server/Client.ts"
@@ -20,7 +21,7 @@ import { registerBit } from "./bit.ts"
 import { registerCjson } from "./cjson.ts"
 import { registerCmsgpack } from "./cmsgpack.ts"
 import { registerFormat } from "./format.ts"
-import { functionCommands, functionCommandTable, FunctionsState } from "./Functions.ts"
+import { functionCommands, functionCommandTable, FunctionsState, scriptKill } from "./Functions.ts"
 import { registerStruct } from "./struct.ts"
 import { errorInfo, evalKeys, fail, luaToReply, pushError, RespToLua } from "./luaReply.ts"
 import { LUA_GLOBALSINDEX, LUA_MULTRET, LUA_REGISTRYINDEX, LuaType, LuaVm } from "./LuaVm.ts"
@@ -60,6 +61,21 @@ function __redis__err__handler(err)
     err['line'] = i.currentline
   end  return err
 end
+-- the same for a run that failed in its coroutine: the failing frame is the dead thread's level 0
+function __redis__co_err(co, err)
+  local i = dbg.getinfo(co, 0, 'nSl')
+  if i and i.what == 'C' then
+    i = dbg.getinfo(co, 1, 'nSl')
+  end
+  if type(err) ~= 'table' then
+    err = {err='ERR ' .. tostring(err)}
+  end
+  if i then
+    err['source'] = i.source
+    err['line'] = i.currentline
+  end
+  return err
+end
 `
 
 // The globals a script sees: every table reachable from the globals (string, math, redis, ...) is
@@ -95,6 +111,35 @@ interface Script {
   readonly body: string
   readonly flags: ScriptFlags
 }
+
+/** A script's run (scriptRunCtx). */
+interface Run {
+  readonly caller: Client
+  /** The sha or the function's name, as errors name it. */
+  readonly sha: string
+  readonly readOnly: boolean
+  readonly thread: number
+  /** The caller's command context (the engine's one context: it points at the caller while its command runs). */
+  readonly ctx: CommandContext
+  readonly argv: ReadonlyArray<string>
+  readonly startedAt: number
+  /** The hook may suspend it: a connection's command, not in MULTI. */
+  readonly mayYield: boolean
+  /** SCRIPT_TIMEDOUT, SCRIPT_KILLED, SCRIPT_WRITE_DIRTY */
+  timedOut: boolean
+  killed: boolean
+  wrote: boolean
+  /** It was suspended at least once (engine.busyScript is its). */
+  suspended: boolean
+}
+
+const LUA_YIELD = 1
+const LUA_MASKLINE = 4
+const LUA_MASKCOUNT = 8
+/** luaMaskCountHook's period: every 100000 instructions. */
+const HOOK_COUNT = 100000
+/** The condition a caller whose script is suspended waits on (never signalled: the run unblocks it). */
+const SCRIPT_CONDITION = "busy-script"
 
 /** A script's shebang flags; `compat` for a script without a shebang (EVAL's backward-compatible mode). */
 export interface ScriptFlags {
@@ -156,7 +201,13 @@ export class ScriptingState {
   private readonly client: Client
   private readonly toLua: RespToLua
   /** The run in progress (scripts do not nest: EVAL is noscript). */
-  private running: { caller: Client; sha: string; readOnly: boolean } | undefined = undefined
+  private running: Run | undefined = undefined
+  /** The thread scripts run on (0: make a new one), and the count hook set on it. */
+  private thread = 0
+  private readonly hook: number
+  /** Set by the hook when it suspends the run (a yield of the script's own is an error). */
+  private hookYielded = false
+  private closed = false
   /** The function libraries (set by the Layer on EVAL's state), for INFO memory. */
   functions: FunctionsState | undefined = undefined
   /** redis.setresp: the protocol redis.call replies are read in, and booleans go out in. */
@@ -171,6 +222,7 @@ export class ScriptingState {
     this.rand = rand
     this.client = engine.createInternalClient("script")
     this.toLua = new RespToLua(vm)
+    this.hook = vm.makeHook((thread) => this.onHook(thread))
     this.initState()
   }
 
@@ -178,6 +230,10 @@ export class ScriptingState {
     const vm = this.vm
     vm.openLibraries()
     vm.run(PRELUDE, "@err_handler_def")
+    vm.getGlobal("__redis__co_err")
+    vm.setField(LUA_REGISTRYINDEX, "__redis__co_err")
+    vm.pushNil()
+    vm.setGlobal("__redis__co_err")
     if (this.mode === "function") {
       vm.getGlobal("__redis__err__handler")
       vm.setField(LUA_REGISTRYINDEX, "__ERROR_HANDLER__")
@@ -434,7 +490,12 @@ export class ScriptingState {
         refused = `ERR ${RO_SCRIPT_WRITE}`
       }
     }
-    if (refused === undefined) refused = engine.dispatch(client, argv, Callers.script)
+    if (refused === undefined) {
+      // SCRIPT_WRITE_DIRTY: a write command that passed the checks makes the script unkillable
+      const command = engine.resolve(argv)
+      if (typeof command !== "string" && command.isWrite && arityOk(command.spec.arity, argc)) run.wrote = true
+      refused = engine.dispatch(client, argv, Callers.script)
+    }
     if (refused !== undefined) {
       client.reply.take()
       pushError(vm, `-${refused}`)
@@ -506,7 +567,7 @@ export class ScriptingState {
   }
 
   /** evalGenericCommand: EVAL/EVALSHA and their _RO forms. */
-  eval(ctx: CommandContext, argv: ReadonlyArray<string>, evalsha: boolean, readOnly: boolean): void {
+  eval(ctx: CommandContext, argv: ReadonlyArray<string>, evalsha: boolean, readOnly: boolean): void | Blocked {
     // EVAL is skip_monitor: it feeds MONITOR itself, so that its line comes before its commands'
     this.engine.monitorFeed?.(ctx.client, ctx.command, argv, true)
     const reply = ctx.reply
@@ -530,19 +591,22 @@ export class ScriptingState {
     if (!flags.compat && !flags.noWrites && readOnly) {
       return reply.error("ERR Can not execute a script with write flag using *_ro command.")
     }
-    this.run(ctx, sha, argv.slice(3, 3 + numkeys), argv.slice(3 + numkeys), readOnly || (!flags.compat && flags.noWrites))
-  }
-
-  private run(ctx: CommandContext, sha: string, keys: ReadonlyArray<string>, args: ReadonlyArray<string>, readOnly: boolean): void {
-    this.execute(ctx, sha, `f_${sha}`, keys, args, readOnly)
+    return this.execute(ctx, sha, `f_${sha}`, argv.slice(3, 3 + numkeys), argv.slice(3 + numkeys), readOnly || (!flags.compat && flags.noWrites))
   }
 
   /**
    * luaCallFunction: runs the function stored in the registry under `ref` for `ctx`'s client. `name`
    * is what errors name (the sha of a script, a function's name). EVAL's keys and arguments are the
    * KEYS and ARGV globals, a function's are its two arguments.
+   *
+   * The function runs as a coroutine (a thread kept for the next run when it ends normally) with a
+   * count hook every 100000 instructions (luaMaskCountHook). Past busy-reply-threshold, a hook that
+   * may yield (no C call in between, and a caller that may block: not in MULTI, not the AOF) suspends
+   * the script: the caller is blocked, `engine.busyScript` makes other clients' commands BUSY, and
+   * the run continues one slice per event-loop turn (`continueRun`) until it ends or is killed. See
+   * docs/SCRIPTING.md, "Busy scripts".
    */
-  execute(ctx: CommandContext, name: string, ref: string, keys: ReadonlyArray<string>, args: ReadonlyArray<string>, readOnly: boolean): void {
+  execute(ctx: CommandContext, name: string, ref: string, keys: ReadonlyArray<string>, args: ReadonlyArray<string>, readOnly: boolean): void | Blocked {
     const vm = this.vm
     const caller = ctx.client
     const client = this.client
@@ -551,56 +615,201 @@ export class ScriptingState {
     client.user = caller.user
     client.output.resp = 2
     this.resp = 2
-    this.running = { caller, sha: name, readOnly }
     client.scriptCaller = caller
+    const main = vm.L
     vm.setTop(0)
     const functionMode = this.mode === "function"
-    if (functionMode) {
-      vm.getField(LUA_REGISTRYINDEX, "__ERROR_HANDLER__")
-      vm.getField(LUA_REGISTRYINDEX, ref)
-      pushArray(vm, keys)
-      pushArray(vm, args)
-    } else {
+    if (!functionMode) {
       vm.getField(LUA_REGISTRYINDEX, "__real_G")
       pushArray(vm, keys)
       vm.setField(-2, "KEYS")
       pushArray(vm, args)
       vm.setField(-2, "ARGV")
       vm.pop(1)
-      vm.getGlobal("__redis__err__handler")
-      vm.getField(LUA_REGISTRYINDEX, ref)
     }
+    const thread = this.runThread()
+    vm.L = thread
+    vm.setTop(0)
+    vm.getField(LUA_REGISTRYINDEX, ref)
+    if (functionMode) {
+      pushArray(vm, keys)
+      pushArray(vm, args)
+    }
+    vm.L = main
+    const run: Run = {
+      caller,
+      sha: name,
+      readOnly,
+      thread,
+      ctx,
+      argv: ctx.argv,
+      startedAt: performance.now(),
+      mayYield: !ctx.denyBlocking && caller.kind === "normal",
+      timedOut: false,
+      killed: false,
+      wrote: false,
+      suspended: false
+    }
+    this.running = run
     // pushes to the caller (a message it publishes to itself, an invalidation) follow the script's reply
     caller.output.holdPushes()
+    // a script's writes propagate as its commands (in this call's unit, wrapped in MULTI/EXEC when
+    // several), never as EVAL itself
+    ctx.preventPropagation()
+    if (this.slice(run, functionMode ? 2 : 0, ctx.reply)) return
+    // suspended past busy-reply-threshold: the caller waits, other clients get BUSY
+    run.suspended = true
+    this.engine.busyScript = {
+      eval: !functionMode,
+      name,
+      argv: run.argv,
+      startedAt: run.startedAt,
+      kill: (byEval) => this.kill(run, byEval)
+    }
+    const blocked = ctx.block({ keys: [], condition: SCRIPT_CONDITION, timeoutAt: 0, serve: () => false, onTimeout: () => {} })
+    setImmediate(() => this.continueRun(run))
+    return blocked
+  }
+
+  /** The thread scripts run on: the last one if its run ended normally, else a new one with the hook set. */
+  private runThread(): number {
+    const vm = this.vm
+    if (this.thread !== 0) return this.thread
+    this.thread = vm.newThread()
+    vm.setField(LUA_REGISTRYINDEX, "__run_thread")
+    vm.setHook(this.thread, this.hook, LUA_MASKCOUNT, HOOK_COUNT)
+    return this.thread
+  }
+
+  /**
+   * Resumes the run (with `nargs` arguments the first time); true when it ended and its reply was
+   * written to `reply`, false when the hook suspended it again.
+   */
+  private slice(run: Run, nargs: number, reply: ReplyWriter): boolean {
+    const vm = this.vm
+    this.hookYielded = false
+    const status = vm.resume(run.thread, nargs)
+    if (status === LUA_YIELD && this.hookYielded) return false
+    const main = vm.L
     try {
-      const failed = (functionMode ? vm.pcall(2, 1, -4) : vm.pcall(0, 1, -2)) !== 0
-      // a script's writes propagate as its commands (in this call's unit, wrapped in MULTI/EXEC when
-      // several), never as EVAL itself
-      ctx.preventPropagation()
-      if (failed) this.replyError(ctx, name)
-      else luaToReply(vm, ctx.reply, this.resp)
+      if (status === 0) {
+        // lua_pcall(..., 1, ...): the first result, or nil
+        vm.L = run.thread
+        vm.setTop(1)
+        vm.L = main
+        vm.xmove(run.thread, main, 1)
+        luaToReply(vm, reply, this.resp)
+      } else {
+        // the script yielded by itself (coroutine.yield at its top level: under Redis's lua_pcall,
+        // "attempt to yield across metamethod/C-call boundary"), or failed: the error handler's table,
+        // built from the dead thread's stack (__redis__co_err), as the handler builds it in place
+        vm.getField(LUA_REGISTRYINDEX, "__redis__co_err")
+        vm.pushThread(run.thread)
+        if (status === LUA_YIELD) vm.pushString("attempt to yield across metamethod/C-call boundary")
+        else vm.xmove(run.thread, main, 1)
+        if (vm.pcall(2, 1, 0) !== 0) vm.pushString("execution failure")
+        this.replyError(reply, run.sha)
+        // the thread is dead (or stuck in a yield): the next run gets a new one
+        this.thread = 0
+        vm.pushNil()
+        vm.setField(LUA_REGISTRYINDEX, "__run_thread")
+      }
     } finally {
-      caller.output.releasePushes()
-      this.running = undefined
-      client.scriptCaller = undefined
+      this.endRun(run)
+    }
+    return true
+  }
+
+  private endRun(run: Run): void {
+    const vm = this.vm
+    run.caller.output.releasePushes()
+    this.running = undefined
+    this.client.scriptCaller = undefined
+    if (run.suspended) this.engine.busyScript = undefined
+    const main = vm.L
+    if (this.thread !== 0) {
+      vm.L = this.thread
       vm.setTop(0)
+      vm.L = main
+    }
+    vm.setTop(0)
+  }
+
+  /** One more slice of a suspended run, from the event loop, as the blocked caller's command. */
+  private continueRun(run: Run): void {
+    // the Layer was released meanwhile (the server closed): the VM is gone
+    if (this.closed) return
+    this.engine.continueBlocked(run.caller, () => {
+      // the context is the caller's again (or none if it disconnected): EVAL itself never propagates
+      if (run.caller.blocked !== undefined) run.ctx.preventPropagation()
+      const done = this.slice(run, 0, run.caller.blocked !== undefined ? run.ctx.reply : run.caller.reply)
+      if (!done) setImmediate(() => this.continueRun(run))
+      return done
+    })
+  }
+
+  /** luaMaskCountHook and scriptInterrupt: the slow-script warning, SCRIPT KILL, suspension. */
+  private onHook(thread: number): void {
+    const run = this.running
+    if (run === undefined) return
+    const vm = this.vm
+    if (!run.timedOut) {
+      const threshold = Number(this.engine.config.get("busy-reply-threshold") ?? "5000")
+      if (threshold <= 0) return
+      const elapsed = Math.floor(performance.now() - run.startedAt)
+      if (elapsed < threshold) return
+      run.timedOut = true
+      const command = this.mode === "eval" ? "SCRIPT KILL" : "FUNCTION KILL"
+      this.log(3, `Slow script detected: still in execution after ${elapsed} milliseconds. You can try killing the script using the ${command} command. Script name is: ${run.sha}.`)
+    }
+    if (run.killed) {
+      this.log(3, "Lua script killed by user with SCRIPT KILL.")
+      // on every line from now on, so that pcall cannot keep the script alive
+      vm.setHook(thread, this.hook, LUA_MASKLINE, 0)
+      pushError(vm, "Script killed by user with SCRIPT KILL...")
+      vm.error()
+    }
+    if (run.mayYield && thread === run.thread && vm.canYield(thread)) {
+      this.hookYielded = true
+      vm.yieldFromHook(thread)
     }
   }
 
-  private replyError(ctx: CommandContext, sha: string): void {
+  /** scriptKill for a suspended run (NOTBUSY is the caller's). */
+  private kill(run: Run, byEval: boolean): string | undefined {
+    if (run.wrote) {
+      return "UNKILLABLE Sorry the script already executed write commands against the dataset. You can either wait the script termination or kill the server in a hard way using the SHUTDOWN NOSAVE command."
+    }
+    if (byEval && this.mode === "function") return Errors.BUSY_FUNCTION
+    if (!byEval && this.mode === "eval") return Errors.BUSY_EVAL
+    run.killed = true
+    return undefined
+  }
+
+  /** A line in the log as serverLog writes it, if `level` passes loglevel. */
+  private log(level: number, text: string): void {
+    const verbosity = LOG_LEVELS.indexOf(this.engine.config.get("loglevel") ?? "notice")
+    if (level < verbosity) return
+    const line = formatLogLine(process.pid, "M", new Date(), ".-*#"[level]!, text)
+    writeLogRaw(this.engine.config.get("logfile") ?? "", `${line}\n`)
+  }
+
+  private replyError(reply: ReplyWriter, sha: string): void {
     const vm = this.vm
     if (vm.type(-1) !== LuaType.Table) {
       const message = vm.isString(-1) ? vm.toString(-1)! : "execution failure"
-      ctx.reply.error(`ERR Error running script ${sha}, ${message.slice(0, 100)}`)
+      reply.error(`ERR Error running script ${sha}, ${message.slice(0, 100)}`)
       return
     }
     const info = errorInfo(vm)
     let message = info.message === undefined ? "" : info.message
     if (info.line !== undefined && info.source !== undefined) message += ` script: ${sha}, on ${info.source}:${info.line}.`
-    ctx.reply.error(message.replace(/[\r\n]/g, " "))
+    reply.error(message.replace(/[\r\n]/g, " "))
   }
 
   close(): void {
+    this.closed = true
+    if (this.running?.suspended === true) this.engine.busyScript = undefined
     this.vm.close()
   }
 }
@@ -736,7 +945,7 @@ export const scriptingCommands = (state: () => ScriptingState): ReadonlyArray<Co
             ctx.reply.ok()
           }, "request_policy:all_nodes response_policy:all_succeeded"),
         sub("kill", 2, "noscript allow_busy", "Kill the script currently in execution.", "2.6.0", "O(1)", (ctx) => {
-          ctx.reply.error("NOTBUSY No scripts in execution right now.")
+          scriptKill(ctx, true)
         }, "request_policy:all_shards response_policy:one_succeeded"),
         sub("help", 2, "loading stale", "Show helpful text about the different subcommands", "5.0.0", "O(1)", (ctx) => {
           ctx.reply.arrayHeader(scriptingHelp.length)

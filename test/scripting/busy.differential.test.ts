@@ -1,0 +1,129 @@
+/**
+ * Busy scripts against a real redis-server (busy-reply-threshold 100 ms on both): while a script runs
+ * past the threshold other clients get BUSY (the EVAL and the function wording), allow_busy commands
+ * are served (SCRIPT KILL, FUNCTION KILL, FUNCTION STATS with the running function, SHUTDOWN's
+ * refusal without NOSAVE), a script that wrote is UNKILLABLE and runs to its end, a killed script's
+ * caller gets Redis's error; replies compared byte for byte (FUNCTION STATS' duration masked).
+ */
+import { describe, expect, it } from "vitest"
+import { startPersistentServer } from "../support/persistentServer.ts"
+import { type Command, describeDifferential } from "../support/differential.ts"
+import { encode, RawConnection } from "../support/raw.ts"
+import { lib } from "./function-examples.ts"
+
+const THRESHOLD = "100"
+
+/** The replies of `during` (sent by a second connection once it sees BUSY), then the script's reply. */
+const busyRun = async (port: number, setup: ReadonlyArray<Command>, script: Command, during: ReadonlyArray<Command>): Promise<Array<string>> => {
+  const a = await RawConnection.connect(port)
+  const b = await RawConnection.connect(port)
+  try {
+    for (const command of setup) await a.call(...command)
+    a.write(encode(script))
+    for (let i = 0; ; i++) {
+      const pong = await b.call("PING")
+      if (pong.raw.startsWith("-BUSY")) break
+      if (i > 500) throw new Error(`no BUSY, got ${pong.raw}`)
+      await new Promise((r) => setTimeout(r, 10))
+    }
+    const replies: Array<string> = []
+    for (const command of during) replies.push((await b.call(...command)).raw.replace(/duration_ms\r\n:\d+/, "duration_ms\r\n:N"))
+    const [last] = await a.read(1, 20_000)
+    replies.push(last!.raw)
+    // the server serves everyone again
+    replies.push((await b.call("PING")).raw)
+    return replies
+  } finally {
+    await a.close()
+    await b.close()
+  }
+}
+
+const LOOP = "local i = 0 while true do i = i + 1 end"
+const LONG = "local i = 0 while i < 2e7 do i = i + 1 end"
+
+describeDifferential(
+  "busy scripts against Redis",
+  (servers) => {
+    const compare = async (setup: ReadonlyArray<Command>, script: Command, during: ReadonlyArray<Command>) => {
+      const { server, oracle } = servers()
+      const [ours, theirs] = await Promise.all([busyRun(server.port, setup, script, during), busyRun(oracle.port, setup, script, during)])
+      expect(ours).toEqual(theirs)
+      return ours
+    }
+
+    it("EVAL past the threshold: BUSY for others, allow_busy commands served, SCRIPT KILL ends it", async () => {
+      const replies = await compare([["FUNCTION", "FLUSH"]], ["EVAL", LOOP, "0"], [
+        ["GET", "x"],
+        ["EVAL", "return 1", "0"],
+        // MULTI and DISCARD are allow_busy; what MULTI would queue is refused first
+        ["MULTI"],
+        ["PING"],
+        ["DISCARD"],
+        ["FUNCTION", "STATS"],
+        ["FUNCTION", "KILL"],
+        ["SCRIPT", "KILL"]
+      ])
+      expect(replies.at(-2)).toMatch(/^-ERR Script killed by user with SCRIPT KILL\.\.\. script: \w{40}, on @user_script:1\.\r\n$/)
+    })
+
+    it("FCALL past the threshold: the function wording, FUNCTION STATS shows it, FUNCTION KILL ends it", () =>
+      compare(
+        [["FUNCTION", "FLUSH"], ["FUNCTION", "LOAD", lib("busy", `redis.register_function('spin', function(keys, args) ${LOOP} end)`)]],
+        ["FCALL", "spin", "1", "k", "arg"],
+        [["PING"], ["FUNCTION", "STATS"], ["SCRIPT", "KILL"], ["FUNCTION", "KILL"]]
+      ))
+
+    it("a script that wrote is UNKILLABLE and runs to its end; its commands after the pause run too", () =>
+      compare([["SET", "n", "1"]], ["EVAL", `redis.call('incr', KEYS[1]) ${LONG} return redis.call('incr', KEYS[1])`, "1", "n"], [
+        ["SCRIPT", "KILL"],
+        ["FUNCTION", "KILL"],
+        ["INCR", "n"]
+      ]))
+
+    it("a read-only script past the threshold ends normally with its reply", () =>
+      compare([["SET", "r", "v"]], ["EVAL", `${LONG} return {redis.call('get', KEYS[1]), i}`, "1", "r"], [["GET", "r"]]))
+
+    it("NOTBUSY when nothing runs, and a script's own yield is the error Redis gives", async () => {
+      const { ours, theirs } = servers()
+      for (const command of [
+        ["SCRIPT", "KILL"],
+        ["FUNCTION", "KILL"],
+        ["EVAL", "coroutine.yield()", "0"],
+        ["EVAL", "\n\ncoroutine.yield(1, 2)", "0"],
+        ["EVAL", "local co = coroutine.wrap(function() coroutine.yield(1) return 2 end) return {co(), co()}", "0"],
+        ["EVAL", "return {pcall(coroutine.yield)}", "0"],
+        ["EVAL", "return 'after'", "0"]
+      ]) {
+        const [a, b] = await Promise.all([ours.call(...command), theirs.call(...command)])
+        expect(a.raw).toBe(b.raw)
+      }
+    })
+  },
+  { config: { "busy-reply-threshold": THRESHOLD }, oracleArgs: ["--busy-reply-threshold", THRESHOLD] }
+)
+
+describe("SHUTDOWN during a busy script", () => {
+  it("is refused without NOSAVE (BUSY), and SHUTDOWN NOSAVE shuts down", async () => {
+    const server = await startPersistentServer({ "busy-reply-threshold": THRESHOLD, save: "" })
+    const a = await RawConnection.connect(server.port)
+    const b = await RawConnection.connect(server.port)
+    try {
+      a.write(encode(["EVAL", LOOP, "0"]))
+      while (!(await b.call("PING")).raw.startsWith("-BUSY")) await new Promise((r) => setTimeout(r, 10))
+      expect((await b.call("SHUTDOWN")).raw).toBe("-BUSY Redis is busy running a script. You can only call SCRIPT KILL or SHUTDOWN NOSAVE.\r\n")
+      expect((await b.call("SHUTDOWN", "SAVE")).raw).toBe("-BUSY Redis is busy running a script. You can only call SCRIPT KILL or SHUTDOWN NOSAVE.\r\n")
+      expect(server.exits.count).toBe(0)
+      b.write(encode(["SHUTDOWN", "NOSAVE"]))
+      for (let i = 0; i < 100 && server.exits.count === 0; i++) await new Promise((r) => setTimeout(r, 10))
+      expect(server.exits.count).toBe(1)
+      // this harness does not end the process: kill the script to let the server close
+      expect((await b.call("SCRIPT", "KILL")).raw).toBe("+OK\r\n")
+      expect((await a.read(1))[0]!.raw).toMatch(/^-ERR Script killed by user with SCRIPT KILL\.\.\./)
+    } finally {
+      await a.close()
+      await b.close()
+      await server.close()
+    }
+  })
+})
