@@ -136,6 +136,21 @@ export class KeyspaceState implements DatabaseHost {
     this.emit(ops.at(-1)![0], ["EXEC"])
   }
 
+  /**
+   * Takes what the open unit collected so far, leaving it empty (a script suspended past
+   * busy-reply-threshold keeps its writes until it ends, so that they go out as one unit).
+   */
+  takePropagation(): Array<readonly [number, ReadonlyArray<string>]> {
+    const ops = this.pendingPropagation ?? []
+    if (this.pendingPropagation !== undefined) this.pendingPropagation = []
+    return ops
+  }
+
+  /** Puts taken writes back at the front of the open unit (if one is open: nobody listens otherwise). */
+  restorePropagation(ops: ReadonlyArray<readonly [number, ReadonlyArray<string>]>): void {
+    if (this.pendingPropagation !== undefined && ops.length > 0) this.pendingPropagation = [...ops, ...this.pendingPropagation]
+  }
+
   get hasPropagationListeners(): boolean {
     return this.propagateListeners.length > 0
   }

@@ -131,6 +131,8 @@ interface Run {
   wrote: boolean
   /** It was suspended at least once (engine.busyScript is its). */
   suspended: boolean
+  /** What it propagated before it was suspended: its writes go out as one unit when it ends, as Redis's. */
+  pending: ReadonlyArray<readonly [number, ReadonlyArray<string>]>
 }
 
 const LUA_YIELD = 1
@@ -648,7 +650,8 @@ export class ScriptingState {
       timedOut: false,
       killed: false,
       wrote: false,
-      suspended: false
+      suspended: false,
+      pending: []
     }
     this.running = run
     // pushes to the caller (a message it publishes to itself, an invalidation) follow the script's reply
@@ -659,6 +662,7 @@ export class ScriptingState {
     if (this.slice(run, functionMode ? 2 : 0, ctx.reply)) return
     // suspended past busy-reply-threshold: the caller waits, other clients get BUSY
     run.suspended = true
+    run.pending = this.engine.keyspace.takePropagation()
     this.engine.busyScript = {
       eval: !functionMode,
       name,
@@ -742,8 +746,13 @@ export class ScriptingState {
     this.engine.continueBlocked(run.caller, () => {
       // the context is the caller's again (or none if it disconnected): EVAL itself never propagates
       if (run.caller.blocked !== undefined) run.ctx.preventPropagation()
+      const keyspace = this.engine.keyspace
+      keyspace.restorePropagation(run.pending)
       const done = this.slice(run, 0, run.caller.blocked !== undefined ? run.ctx.reply : run.caller.reply)
-      if (!done) setImmediate(() => this.continueRun(run))
+      if (!done) {
+        run.pending = keyspace.takePropagation()
+        setImmediate(() => this.continueRun(run))
+      }
       return done
     })
   }

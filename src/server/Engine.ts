@@ -1053,7 +1053,12 @@ export class EngineState {
    */
   continueBlocked(client: Client, step: () => boolean): void {
     if (client.blocked === undefined) {
-      step()
+      const unit = this.keyspace.beginPropagation()
+      try {
+        step()
+      } finally {
+        if (unit) this.keyspace.endPropagation()
+      }
       return
     }
     const served = this.asBlockedClient(client, () => step())

@@ -5,7 +5,11 @@
  * refusal without NOSAVE), a script that wrote is UNKILLABLE and runs to its end, a killed script's
  * caller gets Redis's error; replies compared byte for byte (FUNCTION STATS' duration masked).
  */
+import { mkdtempSync, readFileSync, rmSync } from "node:fs"
+import { tmpdir } from "node:os"
+import { join } from "node:path"
 import { describe, expect, it } from "vitest"
+import { hasOracle, startOracle } from "../support/oracle.ts"
 import { startPersistentServer } from "../support/persistentServer.ts"
 import { type Command, describeDifferential } from "../support/differential.ts"
 import { encode, RawConnection } from "../support/raw.ts"
@@ -124,6 +128,31 @@ describe("SHUTDOWN during a busy script", () => {
       await a.close()
       await b.close()
       await server.close()
+    }
+  })
+})
+
+describe.skipIf(!hasOracle)("a busy script's writes in the AOF", () => {
+  it("go out as one unit (MULTI/EXEC) although the script was suspended between them, as Redis writes them", async () => {
+    const ours = mkdtempSync(join(tmpdir(), "busy-aof-"))
+    const theirs = mkdtempSync(join(tmpdir(), "busy-aof-"))
+    try {
+      const script = ["EVAL", `redis.call('set', KEYS[1], 'a') ${LONG} redis.call('set', KEYS[2], 'b') return 1`, "2", "x", "y"]
+      const server = await startPersistentServer({ dir: ours, appendonly: "yes", "busy-reply-threshold": THRESHOLD, save: "" })
+      const oracle = await startOracle(["--dir", theirs, "--appendonly", "yes", "--busy-reply-threshold", THRESHOLD])
+      try {
+        const [a, b] = await Promise.all([busyRun(server.port, [], script, [["SET", "z", "1"]]), busyRun(oracle.port, [], script, [["SET", "z", "1"]])])
+        expect(a).toEqual(b)
+      } finally {
+        await server.close()
+        await oracle.stop()
+      }
+      const incr = (dir: string) => readFileSync(join(dir, "appendonlydir", "appendonly.aof.1.incr.aof"), "latin1")
+      expect(incr(ours)).toBe(incr(theirs))
+      expect(incr(ours)).toContain("MULTI")
+    } finally {
+      rmSync(ours, { recursive: true, force: true })
+      rmSync(theirs, { recursive: true, force: true })
     }
   })
 })
