@@ -25,6 +25,8 @@ export class KeyspaceState implements DatabaseHost {
   isReplica = false
   /** CLIENT PAUSE holds expiry until this time (unix ms): the dataset stays still, as Redis's. */
   expiryHeldUntil = 0
+  /** A script is suspended past busy-reply-threshold: no active expiry meanwhile (Redis runs no cron cycle then). */
+  scriptBusy = false
   /** True while an AOF is replayed: nothing expires, lazily or actively (Redis's server.loading). */
   loading = false
   /** Above 0 while commands run that must not propagate (loading an AOF): nothing reaches the listeners. */

@@ -123,6 +123,8 @@ interface Run {
   readonly ctx: CommandContext
   readonly argv: ReadonlyArray<string>
   readonly startedAt: number
+  /** The keyspace time when it started: keys expire by it during the whole run (scriptTimeSnapshot). */
+  readonly time: number
   /** The hook may suspend it: a connection's command, not in MULTI. */
   readonly mayYield: boolean
   /** SCRIPT_TIMEDOUT, SCRIPT_KILLED, SCRIPT_WRITE_DIRTY */
@@ -646,6 +648,7 @@ export class ScriptingState {
       ctx,
       argv: ctx.argv,
       startedAt: performance.now(),
+      time: this.engine.keyspace.now,
       mayYield: !ctx.denyBlocking && caller.kind === "normal",
       timedOut: false,
       killed: false,
@@ -663,6 +666,7 @@ export class ScriptingState {
     // suspended past busy-reply-threshold: the caller waits, other clients get BUSY
     run.suspended = true
     run.pending = this.engine.keyspace.takePropagation()
+    this.engine.keyspace.scriptBusy = true
     this.engine.busyScript = {
       eval: !functionMode,
       name,
@@ -729,7 +733,10 @@ export class ScriptingState {
     run.caller.output.releasePushes()
     this.running = undefined
     this.client.scriptCaller = undefined
-    if (run.suspended) this.engine.busyScript = undefined
+    if (run.suspended) {
+      this.engine.busyScript = undefined
+      this.engine.keyspace.scriptBusy = false
+    }
     const main = vm.L
     if (this.thread !== 0) {
       vm.L = this.thread
@@ -748,6 +755,8 @@ export class ScriptingState {
       if (run.caller.blocked !== undefined) run.ctx.preventPropagation()
       const keyspace = this.engine.keyspace
       keyspace.restorePropagation(run.pending)
+      // other clients' batches moved the time on: the script keeps its own
+      keyspace.setTime(run.time)
       const done = this.slice(run, 0, run.caller.blocked !== undefined ? run.ctx.reply : run.caller.reply)
       if (!done) {
         run.pending = keyspace.takePropagation()
@@ -818,7 +827,10 @@ export class ScriptingState {
 
   close(): void {
     this.closed = true
-    if (this.running?.suspended === true) this.engine.busyScript = undefined
+    if (this.running?.suspended === true) {
+      this.engine.busyScript = undefined
+      this.engine.keyspace.scriptBusy = false
+    }
     this.vm.close()
   }
 }

@@ -85,6 +85,9 @@ describeDifferential(
         ["INCR", "n"]
       ]))
 
+    it("keys expire by the script's start time for the whole run, suspended or not (scriptTimeSnapshot)", () =>
+      compare([["SET", "e", "v", "PX", "250"]], ["EVAL", `${LONG} return redis.call('get', KEYS[1])`, "1", "e"], [["PING"]]))
+
     it("a read-only script past the threshold ends normally with its reply", () =>
       compare([["SET", "r", "v"]], ["EVAL", `${LONG} return {redis.call('get', KEYS[1]), i}`, "1", "r"], [["GET", "r"]]))
 
