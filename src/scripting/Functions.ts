@@ -35,6 +35,11 @@ const FLAGS: ReadonlyArray<readonly [string, keyof ScriptFlags]> = [
 
 const NO_FLAGS: ScriptFlags = { compat: false, noWrites: false, allowOom: false, allowStale: false, noCluster: false, allowCrossSlot: false }
 
+/** LOAD_TIMEOUT_MS: how long FUNCTION LOAD lets a library's code run. */
+const LOAD_TIMEOUT_MS = 500
+const LUA_MASKLINE = 4
+const LUA_MASKCOUNT = 8
+
 const BAD_NAME = "Library names can only contain letters, numbers, or underscores(_) and must be at least one character long"
 
 export interface FunctionInfo {
@@ -107,10 +112,22 @@ export class FunctionsState implements FunctionLibraries {
   /** The library being loaded: redis.register_function adds to it. */
   private loading: Map<string, FunctionInfo> | undefined = undefined
   private nextRef = 0
+  /** luaEngineLoadHook: a library's code may run `loadTimeout` ms (0: no limit) from `loadStart`. */
+  private readonly loadHook: number
+  private loadStart = 0
+  private loadTimeout = 0
 
   constructor(scripting: ScriptingState) {
     this.scripting = scripting
+    this.loadHook = scripting.vm.makeHook((thread) => this.onLoadHook(thread))
     this.buildLibraryApi()
+  }
+
+  private onLoadHook(thread: number): void {
+    if (this.loadTimeout <= 0 || performance.now() - this.loadStart <= this.loadTimeout) return
+    // on every line from now on, so that the code cannot outlive the error
+    this.vm.setHook(thread, this.loadHook, LUA_MASKLINE, 0)
+    fail(this.vm, "FUNCTION LOAD timeout")
   }
 
   private get vm(): LuaVm {
@@ -232,7 +249,7 @@ return readonly({redis = readonly(r)})
   }
 
   /** functionsCreateWithLibraryCtx: compiles and runs a library's code into `ctx`; its name, or the error (ERR-less). */
-  private create(payload: string, replace: boolean, ctx: LibraryCtx): { name: string } | { error: string } {
+  private create(payload: string, replace: boolean, ctx: LibraryCtx, timeout = 0): { name: string } | { error: string } {
     const md = extractMetadata(payload)
     if ("error" in md) return md
     if (!validName(md.name)) return { error: BAD_NAME }
@@ -247,7 +264,7 @@ return readonly({redis = readonly(r)})
       if (old !== undefined) ctx.link(old)
       return { error }
     }
-    const error = this.runLibrary(md.code, functions)
+    const error = this.runLibrary(md.code, functions, timeout)
     if (error !== undefined) return failed(error)
     if (functions.size === 0) return failed("No functions registered")
     for (const fn of functions.values()) {
@@ -259,7 +276,7 @@ return readonly({redis = readonly(r)})
   }
 
   /** luaEngineCreate: compiles the code and runs it with the library API as its globals. */
-  private runLibrary(code: string, functions: Map<string, FunctionInfo>): string | undefined {
+  private runLibrary(code: string, functions: Map<string, FunctionInfo>, timeout: number): string | undefined {
     const vm = this.vm
     vm.setTop(0)
     if (vm.load(code, "@user_function") !== 0) {
@@ -269,6 +286,9 @@ return readonly({redis = readonly(r)})
     }
     this.setGlobalsIndex(true)
     this.loading = functions
+    this.loadStart = performance.now()
+    this.loadTimeout = timeout
+    vm.setHook(vm.L, this.loadHook, LUA_MASKCOUNT, 100000)
     try {
       if (vm.pcall(0, 0, 0) !== 0) {
         // luaExtractErrorInformation: a string error is "ERR <it>", a table's is its err field
@@ -284,6 +304,7 @@ return readonly({redis = readonly(r)})
       }
       return undefined
     } finally {
+      vm.setHook(vm.L, this.loadHook, 0, 0)
       this.loading = undefined
       this.setGlobalsIndex(false)
       vm.setTop(0)
@@ -355,7 +376,8 @@ return readonly({redis = readonly(r)})
       return ctx.reply.error(`ERR Unknown option given: ${arg}`)
     }
     if (pos >= argv.length) return ctx.reply.error("ERR Function code is missing")
-    const created = this.create(argv[pos]!, replace, this.current)
+    // LOAD_TIMEOUT_MS, except for what the server must obey (the AOF, a master)
+    const created = this.create(argv[pos]!, replace, this.current, ctx.client.kind === "normal" ? LOAD_TIMEOUT_MS : 0)
     if ("error" in created) return ctx.reply.error(`ERR ${created.error}`)
     ctx.addDirty(1)
     ctx.forcePropagation()

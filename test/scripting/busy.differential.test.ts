@@ -11,6 +11,7 @@ import { join } from "node:path"
 import { describe, expect, it } from "vitest"
 import { hasOracle, startOracle } from "../support/oracle.ts"
 import { startPersistentServer } from "../support/persistentServer.ts"
+import { startServer } from "../support/server.ts"
 import { type Command, describeDifferential } from "../support/differential.ts"
 import { encode, RawConnection } from "../support/raw.ts"
 import { lib } from "./function-examples.ts"
@@ -91,9 +92,13 @@ describeDifferential(
     it("a read-only script past the threshold ends normally with its reply", () =>
       compare([["SET", "r", "v"]], ["EVAL", `${LONG} return {redis.call('get', KEYS[1]), i}`, "1", "r"], [["GET", "r"]]))
 
-    it("NOTBUSY when nothing runs, and a script's own yield is the error Redis gives", async () => {
+    it("NOTBUSY when nothing runs, a script's own yield is the error Redis gives, FUNCTION LOAD stops after 500 ms", async () => {
       const { ours, theirs } = servers()
       for (const command of [
+        ["FUNCTION", "LOAD", lib("slow", LOOP)],
+        ["FUNCTION", "LOAD", lib("slow", "local t = {} for i = 1, 3 do t[i] = i end", "redis.register_function('quick', function() return #t end)")],
+        ["FCALL", "quick", "0"],
+        ["FUNCTION", "DELETE", "slow"],
         ["SCRIPT", "KILL"],
         ["FUNCTION", "KILL"],
         ["EVAL", "coroutine.yield()", "0"],
@@ -156,6 +161,29 @@ describe.skipIf(!hasOracle)("a busy script's writes in the AOF", () => {
     } finally {
       rmSync(ours, { recursive: true, force: true })
       rmSync(theirs, { recursive: true, force: true })
+    }
+  })
+})
+
+describe("a busy script whose caller goes away", () => {
+  it("runs to its end (its writes happen), then the server serves everyone again", async () => {
+    const server = await startServer({ "busy-reply-threshold": THRESHOLD })
+    const a = await RawConnection.connect(server.port)
+    const b = await RawConnection.connect(server.port)
+    try {
+      a.write(encode(["EVAL", `${LONG} return redis.call('set', KEYS[1], 'done')`, "1", "gone"]))
+      while (!(await b.call("PING")).raw.startsWith("-BUSY")) await new Promise((r) => setTimeout(r, 10))
+      await a.close()
+      let reply = await b.call("GET", "gone")
+      for (let i = 0; i < 500 && reply.raw.startsWith("-BUSY"); i++) {
+        await new Promise((r) => setTimeout(r, 10))
+        reply = await b.call("GET", "gone")
+      }
+      expect(reply.raw).toBe("$4\r\ndone\r\n")
+      expect((await b.call("FUNCTION", "STATS")).raw).toContain("running_script\r\n$-1\r\n")
+    } finally {
+      await b.close()
+      await server.close()
     }
   })
 })
