@@ -1,3 +1,5 @@
+import fc from "fast-check"
+
 /** FUNCTION and FCALL examples: every error path of functions.c / function_lua.c, compared with redis-server. */
 type Command = ReadonlyArray<string>
 
@@ -161,3 +163,36 @@ export const dumpExamples: ReadonlyArray<Command> = [
   ["FUNCTION", "RESTORE", "\xf5\x00\x0a\x00garbage!"],
   ["CONFIG", "SET", "rdbcompression", "yes"]
 ]
+
+/** A random library: unique names (functions case-insensitively), flags, descriptions, padding that LZF compresses. */
+const FLAG_NAMES = ["no-writes", "allow-oom", "allow-stale", "no-cluster", "allow-cross-slot-keys"]
+const name = fc.stringMatching(/^[a-zA-Z0-9_]{1,10}$/)
+export const randomLibraries = fc
+  .uniqueArray(
+    fc.record({
+      name,
+      pad: fc.nat(300),
+      functions: fc.uniqueArray(
+        fc.record({ name, flags: fc.subarray(FLAG_NAMES), description: fc.option(fc.stringMatching(/^[a-z A-Z0-9.,]{0,30}$/), { nil: undefined }) }),
+        { minLength: 1, maxLength: 4, selector: (f) => f.name.toLowerCase() }
+      )
+    }),
+    { minLength: 1, maxLength: 5, selector: (l) => l.name }
+  )
+  // function names are unique across libraries, case-insensitively
+  .filter((libs) => {
+    const names = libs.flatMap((l) => l.functions.map((f) => f.name.toLowerCase()))
+    return new Set(names).size === names.length
+  })
+  .map((libs) =>
+    libs.map((l) =>
+      lib(
+        l.name,
+        `local pad = '${"ab".repeat(l.pad)}'`,
+        ...l.functions.map((f) =>
+          `redis.register_function{function_name='${f.name}', callback=function() return '${f.name}' .. #pad end, flags={${f.flags.map((x) => `'${x}'`).join(", ")}}${f.description === undefined ? "" : `, description='${f.description}'`}}`
+        )
+      )
+    )
+  )
+

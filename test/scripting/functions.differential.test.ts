@@ -7,7 +7,7 @@ import fc from "fast-check"
 import { expect, it } from "vitest"
 import { type Command, checkCommands, checkSequences, describeDifferential, exact, type Normalize, unordered } from "../support/differential.ts"
 import { evalCommand, setupCommand } from "../support/generators/scripts.ts"
-import { dumpExamples, functionExamples, lib } from "./function-examples.ts"
+import { dumpExamples, functionExamples, lib, randomLibraries } from "./function-examples.ts"
 
 /** A library of the bodies of random EVAL scripts, each registered as f<i>(KEYS, ARGV). */
 export const randomLibrary = (bodies: ReadonlyArray<string>, flags: ReadonlyArray<boolean>): string =>
@@ -59,6 +59,25 @@ describeDifferential("functions: FUNCTION and FCALL against Redis", (servers) =>
     expect(a.raw).toBe(b.raw)
     const [c, d] = await both("FUNCTION", "LIST")
     expect(c.raw).toBe(d.raw)
+  })
+
+  it("random libraries: DUMP from redis-server restores here and ours restores there (property)", async () => {
+    const { ours, theirs } = servers()
+    const sorted = async (conn: typeof ours) => unordered(["FUNCTION", "LIST"], await conn.call("FUNCTION", "LIST", "WITHCODE"))
+    await fc.assert(
+      fc.asyncProperty(randomLibraries, async (libs) => {
+        await Promise.all([ours.call("FUNCTION", "FLUSH"), theirs.call("FUNCTION", "FLUSH")])
+        for (const code of libs) await theirs.call("FUNCTION", "LOAD", code)
+        const expected = await sorted(theirs)
+        const fromRedis = (await theirs.call("FUNCTION", "DUMP")).value as string
+        expect((await ours.call("FUNCTION", "RESTORE", fromRedis)).raw).toBe("+OK\r\n")
+        expect(await sorted(ours)).toEqual(expected)
+        const fromUs = (await ours.call("FUNCTION", "DUMP")).value as string
+        expect((await theirs.call("FUNCTION", "RESTORE", fromUs, "FLUSH")).raw).toBe("+OK\r\n")
+        expect(await sorted(theirs)).toEqual(expected)
+      }),
+      { numRuns: 40 }
+    )
   })
 
   const listUnordered: Normalize = (command, reply) =>

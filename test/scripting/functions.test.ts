@@ -8,7 +8,7 @@ import { afterAll, beforeAll, describe, expect, it } from "vitest"
 import { evalCommand } from "../support/generators/scripts.ts"
 import { encode, RawConnection } from "../support/raw.ts"
 import { startServer, type TestServer } from "../support/server.ts"
-import { lib } from "./function-examples.ts"
+import { lib, randomLibraries } from "./function-examples.ts"
 
 let server: TestServer
 beforeAll(async () => {
@@ -55,6 +55,36 @@ describe("FCALL and EVAL", () => {
     await c.call("FUNCTION", "LOAD", lib("sep", "redis.register_function('g', function() return type(__redis__err__handler) end)"))
     expect((await c.call("FCALL", "g", "0")).raw).toMatch(/nonexistent global variable '__redis__err__handler'/)
     expect((await c.call("EVAL", "return type(__redis__err__handler)", "0")).raw).toBe("$8\r\nfunction\r\n")
+    await c.close()
+  })
+})
+
+describe("FUNCTION DUMP and RESTORE", () => {
+  it("a DUMP restores the same libraries, with and without LZF, with FLUSH and into an empty server (property)", async () => {
+    const c = await connect()
+    await fc.assert(
+      fc.asyncProperty(randomLibraries, fc.boolean(), async (libs, compression) => {
+        await c.call("CONFIG", "SET", "rdbcompression", compression ? "yes" : "no")
+        await c.call("FUNCTION", "FLUSH")
+        for (const code of libs) expect((await c.call("FUNCTION", "LOAD", code)).raw).toMatch(/^\$/)
+        const before = (await c.call("FUNCTION", "LIST", "WITHCODE")).raw
+        const payload = (await c.call("FUNCTION", "DUMP")).value as string
+        await c.call("FUNCTION", "FLUSH")
+        expect((await c.call("FUNCTION", "RESTORE", payload)).raw).toBe("+OK\r\n")
+        expect((await c.call("FUNCTION", "LIST", "WITHCODE")).raw).toBe(before)
+        expect((await c.call("FUNCTION", "RESTORE", payload, "FLUSH")).raw).toBe("+OK\r\n")
+        expect((await c.call("FUNCTION", "LIST", "WITHCODE")).raw).toBe(before)
+        // the restored libraries run
+        for (const code of libs) {
+          const fn = /function_name='(\w+)'/.exec(code)![1]!
+          expect((await c.call("FCALL", fn, "0")).raw).toMatch(new RegExp(`^\\$\\d+\r\n${fn}\\d+\r\n$`))
+        }
+        // a second DUMP is the same payload
+        expect((await c.call("FUNCTION", "DUMP")).value).toBe(payload)
+      }),
+      { numRuns: 60 }
+    )
+    await c.call("CONFIG", "SET", "rdbcompression", "yes")
     await c.close()
   })
 })
