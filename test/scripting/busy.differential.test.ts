@@ -89,6 +89,22 @@ describeDifferential(
     it("keys expire by the script's start time for the whole run, suspended or not (scriptTimeSnapshot)", () =>
       compare([["SET", "e", "v", "PX", "250"]], ["EVAL", `${LONG} return redis.call('get', KEYS[1])`, "1", "e"], [["PING"]]))
 
+    it("the caller's pipelined commands after a busy script run after it, in order", async () => {
+      const { server, oracle } = servers()
+      const pipelined = async (port: number) => {
+        const c = await RawConnection.connect(port)
+        try {
+          const replies = await c.pipeline([["SET", "p", "0"], ["EVAL", `${LONG} return redis.call('incr', KEYS[1])`, "1", "p"], ["INCR", "p"], ["GET", "p"]], 20_000)
+          return replies.map((r) => r.raw)
+        } finally {
+          await c.close()
+        }
+      }
+      const [ours, theirs] = await Promise.all([pipelined(server.port), pipelined(oracle.port)])
+      expect(ours).toEqual(theirs)
+      expect(ours).toEqual(["+OK\r\n", ":1\r\n", ":2\r\n", "$1\r\n2\r\n"])
+    })
+
     it("a read-only script past the threshold ends normally with its reply", () =>
       compare([["SET", "r", "v"]], ["EVAL", `${LONG} return {redis.call('get', KEYS[1]), i}`, "1", "r"], [["GET", "r"]]))
 
