@@ -18,6 +18,7 @@ import { splitInlineArgs } from "../resp/RequestParser.ts"
 import type { CommandContext } from "../server/CommandContext.ts"
 import type { FunctionLibraries } from "../server/Engine.ts"
 import { globMatch } from "../util/glob.ts"
+import { parseLongLong } from "../util/numbers.ts"
 import { LUA_REGISTRYINDEX, LuaType, type LuaVm } from "./LuaVm.ts"
 import { evalKeys, fail } from "./luaReply.ts"
 import type { ScriptFlags, ScriptingState } from "./Scripting.ts"
@@ -355,9 +356,8 @@ return readonly({redis = readonly(r)})
     const reply = ctx.reply
     const fn = this.current.functions.get(argv[1]!.toLowerCase())
     if (fn === undefined) return reply.error("ERR Function not found")
-    const numkeysText = argv[2]!
-    const numkeys = Number(numkeysText)
-    if (!/^-?\d+$/.test(numkeysText) || !Number.isSafeInteger(numkeys)) return reply.error("ERR Bad number of keys provided")
+    const numkeys = parseLongLong(argv[2]!)
+    if (numkeys === undefined) return reply.error("ERR Bad number of keys provided")
     if (numkeys > argv.length - 3) return reply.error("ERR Number of keys can't be greater than number of args")
     if (numkeys < 0) return reply.error("ERR Number of keys can't be negative")
     if (!fn.flags.noWrites && readOnly) return reply.error("ERR Can not execute a script with write flag using *_ro command.")

@@ -16,6 +16,7 @@ import type { Client } from "../server/Client.ts"
 import { CommandRegistry } from "../server/CommandRegistry.ts"
 import { Callers, Engine, type EngineState, type ScriptingMemory as ScriptingMemoryInfo } from "../server/Engine.ts"
 import { formatLogLine, writeLogRaw } from "../server/log.ts"
+import { parseLongLong } from "../util/numbers.ts"
 import { REDIS_VERSION } from "../version.ts"
 import { registerBit } from "./bit.ts"
 import { registerCjson } from "./cjson.ts"
@@ -575,9 +576,9 @@ export class ScriptingState {
     // EVAL is skip_monitor: it feeds MONITOR itself, so that its line comes before its commands'
     this.engine.monitorFeed?.(ctx.client, ctx.command, argv, true)
     const reply = ctx.reply
-    const numkeysText = argv[2]!
-    const numkeys = Number(numkeysText)
-    if (!/^-?\d+$/.test(numkeysText) || !Number.isSafeInteger(numkeys)) return reply.error(Errors.NOT_INTEGER)
+    // string2ll: no leading zeros, sign or spaces; any 64-bit value (a huge one exceeds the arguments)
+    const numkeys = parseLongLong(argv[2]!)
+    if (numkeys === undefined) return reply.error(Errors.NOT_INTEGER)
     if (numkeys > argv.length - 3) return reply.error(NUMKEYS_TOO_BIG)
     if (numkeys < 0) return reply.error(NUMKEYS_NEGATIVE)
     let sha: string

@@ -113,6 +113,10 @@ export const functionExamples: ReadonlyArray<Command> = [
   ["FCALL", "f1", "x"],
   ["FCALL", "f1", "5"],
   ["FCALL", "f1", "-1"],
+  ...["01", "+1", " 1", "1 ", "-0", "00", "1.0", "", "9999999999999999999", "9223372036854775807", "-9223372036854775808"].flatMap((n) => [
+    ["FCALL", "f1", n],
+    ["EVAL", "return 1", n]
+  ]),
   ["FCALL", "nope", "x"],
   ["FCALL"],
   ["FCALL", "f1"],
