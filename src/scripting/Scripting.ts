@@ -410,12 +410,12 @@ export class ScriptingState {
     vm.setGlobal("redis")
   }
 
-  /** redisLrand48: 48-bit linear congruential generator, 31-bit outputs. */
   /** The PRNG state, shared with the functions' state. */
   get randomState(): { state: bigint } {
     return this.rand
   }
 
+  /** redisLrand48: 48-bit linear congruential generator, 31-bit outputs. */
   private lrand48(): number {
     this.rand.state = (this.rand.state * 0x5deece66dn + 0xbn) & 0xffffffffffffn
     return Number(this.rand.state >> 17n)
