@@ -501,27 +501,47 @@ return readonly({redis = readonly(r)})
     ctx.reply.ok()
   }
 
-  /** Reads the payload's libraries into `ctx` (all but the last 10 bytes: version and checksum). */
+  /**
+   * Reads the payload's libraries into `ctx` while more than its last 10 bytes (version and checksum)
+   * are left; a string may run into them, as Redis's reader over the whole payload allows.
+   */
   private restoreInto(data: Buffer, ctx: LibraryCtx): string | undefined {
-    const reader = new RdbReader(data, 0, data.length - 10)
-    try {
-      while (data.length - reader.pos > 10) {
-        const type = reader.byte()
-        if (type !== Opcode.FUNCTION && type !== Opcode.FUNCTION2) return "given type is not a function"
-        let payload: string
-        if (type === Opcode.FUNCTION2) payload = reader.string()
-        else {
-          // 7.0 rc1/rc2: name, engine, optional description, code
-          const name = reader.string()
-          const engine = reader.string()
-          if (reader.len() !== 0) reader.string()
-          payload = `#!${engine} name=${name}\n${reader.string()}`
-        }
-        const created = this.create(payload, false, ctx)
-        if ("error" in created) return created.error
+    const reader = new RdbReader(data, 0, data.length)
+    /** rdbGenericLoadStringObject, or undefined where Redis's read fails. */
+    const string = (): string | undefined => {
+      try {
+        return reader.string()
+      } catch {
+        return undefined
       }
-    } catch {
-      return "failed loading the given functions payload"
+    }
+    while (data.length - reader.pos > 10) {
+      const type = reader.byte()
+      if (type !== Opcode.FUNCTION && type !== Opcode.FUNCTION2) return "given type is not a function"
+      let payload: string
+      if (type === Opcode.FUNCTION2) {
+        const code = string()
+        if (code === undefined) return "Failed loading library payload"
+        payload = code
+      } else {
+        // 7.0 rc1/rc2: name, engine, optional description, code
+        const name = string()
+        if (name === undefined) return "Failed loading library name"
+        const engine = string()
+        if (engine === undefined) return "Failed loading engine name"
+        let hasDescription: number
+        try {
+          hasDescription = reader.len()
+        } catch {
+          return "Failed loading library description indicator"
+        }
+        if (hasDescription !== 0 && string() === undefined) return "Failed loading library description"
+        const blob = string()
+        if (blob === undefined) return "Failed loading library blob"
+        payload = `#!${engine} name=${name}\n${blob}`
+      }
+      const created = this.create(payload, false, ctx)
+      if ("error" in created) return created.error
     }
     return undefined
   }

@@ -1,4 +1,5 @@
 import fc from "fast-check"
+import { Crc64 } from "../../src/persistence/rdb/crc64.ts"
 
 /** FUNCTION and FCALL examples: every error path of functions.c / function_lua.c, compared with redis-server. */
 type Command = ReadonlyArray<string>
@@ -6,6 +7,16 @@ type Command = ReadonlyArray<string>
 export const lib = (name: string, ...lines: ReadonlyArray<string>): string => [`#!lua name=${name}`, ...lines].join("\n")
 
 const load = (...args: ReadonlyArray<string>): Command => ["FUNCTION", "LOAD", ...args]
+
+/** An RDB string of up to 63 bytes: its 6-bit length, then the bytes. */
+const str = (text: string): string => String.fromCharCode(text.length) + text
+
+/** A FUNCTION RESTORE payload: `body`, RDB version 10, and the CRC64 of both. */
+export const payload = (body: string): string => {
+  const bytes = Buffer.from(`${body}\x0a\x00`, "latin1")
+  const crc = new Crc64().update(bytes, 0, bytes.length).bytes()
+  return Buffer.concat([bytes, Buffer.from(crc)]).toString("latin1")
+}
 
 /** One library per call so that FUNCTION LIST's order (a dict's in Redis) never matters. */
 export const functionExamples: ReadonlyArray<Command> = [
@@ -165,6 +176,16 @@ export const dumpExamples: ReadonlyArray<Command> = [
   ["FUNCTION", "DELETE", "d1"],
   ["FUNCTION", "DUMP"],
   ["FUNCTION", "RESTORE", "\xf5\x00\x0a\x00garbage!"],
+  // hand-made payloads with a valid version and checksum
+  ["FUNCTION", "RESTORE", payload("\xf5\x3fshort")],
+  ["FUNCTION", "RESTORE", payload("\xf5\x0c#!")],
+  ["FUNCTION", "RESTORE", payload("\x00\x01a")],
+  ["FUNCTION", "RESTORE", payload(`\xf6${str("oldlib")}${str("LUA")}\x00${str("redis.register_function('old', function() return 'old' end)")}`)],
+  ["FCALL", "old", "0"],
+  ["FUNCTION", "LIST", "LIBRARYNAME", "oldlib", "WITHCODE"],
+  ["FUNCTION", "RESTORE", payload(`\xf6${str("x")}${str("py")}\x01${str("desc")}${str("code")}`)],
+  ["FUNCTION", "RESTORE", payload(`\xf6${str("x")}${str("LUA")}\x01`)],
+  ["FUNCTION", "RESTORE", payload(`\xf6${str("x")}`)],
   ["CONFIG", "SET", "rdbcompression", "yes"]
 ]
 
@@ -199,4 +220,5 @@ export const randomLibraries = fc
       )
     )
   )
+
 
