@@ -32,7 +32,7 @@ export const dumpPayload = (ctx: CommandContext, value: Parameters<typeof writeV
 }
 
 /** verifyDumpPayload */
-const verifyPayload = (payload: Buffer): boolean => {
+export const verifyPayload = (payload: Buffer): boolean => {
   const len = payload.length
   if (len < 10) return false
   const version = payload[len - 10]! | (payload[len - 9]! << 8)

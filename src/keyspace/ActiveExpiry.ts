@@ -158,7 +158,7 @@ export const ActiveExpiry = Layer.effectDiscard(
     const state = new ExpireCycle(keyspace)
     // not on a replica, nor while CLIENT PAUSE holds the dataset still
     const enabled = () =>
-      keyspace.activeExpireEnabled && !keyspace.isReplica && !keyspace.loading && clock.currentTimeMillisUnsafe() >= keyspace.expiryHeldUntil
+      keyspace.activeExpireEnabled && !keyspace.isReplica && !keyspace.loading && !keyspace.scriptBusy && clock.currentTimeMillisUnsafe() >= keyspace.expiryHeldUntil
     const effort = () => Number(config.get("active-expire-effort") ?? 1)
     const cycle = (hz: number, type: ExpireCycleType) =>
       Effect.sync(() => {

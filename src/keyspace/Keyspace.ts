@@ -25,6 +25,8 @@ export class KeyspaceState implements DatabaseHost {
   isReplica = false
   /** CLIENT PAUSE holds expiry until this time (unix ms): the dataset stays still, as Redis's. */
   expiryHeldUntil = 0
+  /** A script is suspended past busy-reply-threshold: no active expiry meanwhile (Redis runs no cron cycle then). */
+  scriptBusy = false
   /** True while an AOF is replayed: nothing expires, lazily or actively (Redis's server.loading). */
   loading = false
   /** Above 0 while commands run that must not propagate (loading an AOF): nothing reaches the listeners. */
@@ -134,6 +136,21 @@ export class KeyspaceState implements DatabaseHost {
     this.emit(ops[0]![0], ["MULTI"])
     for (const [dbid, argv] of ops) this.emit(dbid, argv)
     this.emit(ops.at(-1)![0], ["EXEC"])
+  }
+
+  /**
+   * Takes what the open unit collected so far, leaving it empty (a script suspended past
+   * busy-reply-threshold keeps its writes until it ends, so that they go out as one unit).
+   */
+  takePropagation(): Array<readonly [number, ReadonlyArray<string>]> {
+    const ops = this.pendingPropagation ?? []
+    if (this.pendingPropagation !== undefined) this.pendingPropagation = []
+    return ops
+  }
+
+  /** Puts taken writes back at the front of the open unit (if one is open: nobody listens otherwise). */
+  restorePropagation(ops: ReadonlyArray<readonly [number, ReadonlyArray<string>]>): void {
+    if (this.pendingPropagation !== undefined && ops.length > 0) this.pendingPropagation = [...ops, ...this.pendingPropagation]
   }
 
   get hasPropagationListeners(): boolean {

@@ -62,11 +62,11 @@ class BaseEncoder {
   constructor(p: PersistenceState, preamble: boolean) {
     this.preamble = preamble
     if (preamble) {
-      this.rdb = new SnapshotEncoder(p.keyspace, p.config, { version: p.version, usedMemory: p.usedMemory(), aofBase: true, functions: p.functions })
+      this.rdb = new SnapshotEncoder(p.keyspace, p.config, { version: p.version, usedMemory: p.usedMemory(), aofBase: true, functions: p.functionCodes() })
     } else {
       this.snapshot = p.keyspace.snapshot()
       if (p.config.getBool("aof-timestamp-enabled")) this.parts.push(timestampAnnotation(p.nowSeconds()))
-      for (const code of p.functions) this.parts.push(encodeCommand(["FUNCTION", "LOAD", code]))
+      for (const code of p.functionCodes()) this.parts.push(encodeCommand(["FUNCTION", "LOAD", code]))
     }
   }
 
@@ -523,13 +523,14 @@ export class AofState {
       try {
         const load = new KeyspaceLoad(this.p.keyspace, this.config, bytes, (level, line) => this.log(level === "debug" ? "verbose" : level, line), {
           expireOnLoad: false,
-          functions: this.p.functions,
+          functions: this.p.functions = [],
           now: this.p.nowMs()
         })
         while (!load.step(KEYS_PER_SLICE)) {
           this.p.progress(load.loader.position)
           yield
         }
+        this.p.installFunctions(false)
         load.commit()
         offset = load.loader.position
       } catch (e) {

@@ -102,7 +102,10 @@ export class PersistenceState {
   loading: LoadingState | undefined = undefined
   /** The `save` points: [seconds, changes] pairs. */
   saveParams: Array<readonly [number, number]> = []
-  /** Function library payloads read from a file, written back to the next (for when scripting exists). */
+  /**
+   * Function library payloads read from a file: installed in the scripting Layer's libraries once read
+   * (`installFunctions`), or, in a composition without scripting, kept and written back to the next file.
+   */
   functions: Array<string> = []
   /** A shutdown asked by a signal and not done yet (SHUTDOWN ABORT cancels it). */
   shutdownAsap = false
@@ -163,7 +166,38 @@ export class PersistenceState {
   }
 
   private saveOptions() {
-    return { version: REDIS_VERSION, usedMemory: this.usedMemory(), functions: this.functions }
+    return { version: REDIS_VERSION, usedMemory: this.usedMemory(), functions: this.functionCodes() }
+  }
+
+  /** The function libraries' code a file gets (RDB_OPCODE_FUNCTION2 each, or FUNCTION LOAD in an AOF base). */
+  functionCodes(): ReadonlyArray<string> {
+    return this.engine.functionLibraries?.codes() ?? this.functions
+  }
+
+  /**
+   * The libraries a file held (in `functions`) loaded into the scripting Layer (rdbFunctionLoad), after
+   * the current ones are dropped if `flush` (emptyData drops functions too). One that fails to load
+   * fails the load: RdbFatal with Redis's "Failed loading library, <error>".
+   */
+  installFunctions(flush: boolean): void {
+    const libraries = this.engine.functionLibraries
+    if (libraries === undefined) return
+    if (flush) libraries.flush()
+    const codes = this.functions
+    this.functions = []
+    for (const code of codes) {
+      const error = libraries.load(code, false)
+      // Redis fails the load as a short read there (rdbFunctionLoad's error goes to eoferr)
+      if (error !== undefined) {
+        throw new RdbFatal(
+          [
+            `Failed loading library, ${error}`,
+            "Short read or OOM loading DB. Unrecoverable error, aborting now.",
+            "Internal error in RDB reading offset 0, function at rdb.c:3249 -> Unexpected EOF reading RDB file"
+          ].join("\n")
+        )
+      }
+    }
   }
 
   // --- saving --------------------------------------------------------------------------------------
@@ -440,6 +474,7 @@ export class PersistenceState {
           // let the event loop serve clients (LOADING) between slices
           yield* Effect.promise(() => new Promise((resolve) => setImmediate(resolve)))
         }
+        self.installFunctions(false)
       } catch (e) {
         self.stopLoading()
         return yield* Effect.fail(self.loadFailure(e))
@@ -499,7 +534,7 @@ export class PersistenceState {
   /** The lines Redis logs before exiting on a file it cannot load. */
   private loadFailure(e: unknown): LoadError {
     if (e instanceof RdbFormatError) return new LoadError([e.message, "Fatal error loading the DB: Invalid argument. Exiting."])
-    if (e instanceof RdbFatal) return new LoadError([e.message.trimEnd()])
+    if (e instanceof RdbFatal) return new LoadError(e.message.trimEnd().split("\n"))
     if (e instanceof RdbError) {
       const lines = e.eof ? ["Short read or OOM loading DB. Unrecoverable error, aborting now."] : []
       lines.push(e.message, "Terminating server after rdb file reading failure.")
@@ -533,6 +568,7 @@ export class PersistenceState {
           functions: this.functions = [],
           now: this.nowMs()
         })
+        this.installFunctions(true)
         this.lastLoadKeysLoaded = loader.keysLoaded
         this.lastLoadKeysExpired = loader.keysExpired
       } else {
@@ -551,6 +587,7 @@ export class PersistenceState {
   debugLoadAof(ctx: CommandContext): void {
     if (this.aof.status !== "off") this.aof.flush(true)
     this.keyspace.flushAll()
+    this.engine.functionLibraries?.flush()
     const manifestError = this.aof.loadManifestFromDisk()
     if (manifestError !== undefined) {
       for (const line of manifestError.lines) this.log("warning", line)
@@ -771,6 +808,9 @@ const persistenceCommands = (p: PersistenceState) => [
       if ((flags & SHUTDOWN_NOW) === 0 && ctx.denyBlocking) {
         return ctx.reply.error("ERR SHUTDOWN without NOW or ABORT isn't allowed for DENY BLOCKING client")
       }
+      // a script past busy-reply-threshold: only SHUTDOWN NOSAVE
+      const busy = p.engine.busyScript
+      if ((flags & SHUTDOWN_NOSAVE) === 0 && busy !== undefined) return ctx.reply.error(busy.eval ? Errors.BUSY_EVAL : Errors.BUSY_FUNCTION)
       if (p.prepareShutdown(flags)) {
         // no reply: the connection closes with the server
         p.exit()

@@ -21,6 +21,7 @@ export type LuaJsFunction = (vm: LuaVm) => number
 interface Module {
   readonly HEAPU8: Uint8Array
   readonly HEAPU32: Uint32Array
+  readonly HEAPU16: Uint16Array
   _malloc(size: number): number
   _free(ptr: number): void
   addFunction(fn: (...args: Array<number>) => number, signature: string): number
@@ -317,6 +318,61 @@ export class LuaVm {
       throw new Error(`Lua setup failed: ${message}`)
     }
   }
+  // --- threads and the instruction hook (busy scripts) -------------------------------------------------
+
+  /** lua_newthread: a new thread, left on the stack (where it is referenced from keeps it alive). */
+  newThread(): number {
+    return this.m._lua_newthread!(this.L)
+  }
+  /** lua_resume of `thread` with `nargs` arguments on its stack: 0 (returned), LUA_YIELD (1) or an error code. */
+  resume(thread: number, nargs: number): number {
+    return this.m._lua_resume!(thread, nargs)
+  }
+  /** lua_status of a thread: 0, LUA_YIELD, or the error it died of. */
+  status(thread: number): number {
+    return this.m._lua_status!(thread)
+  }
+  /** lua_xmove: `n` values from the top of `from`'s stack to `to`'s. */
+  xmove(from: number, to: number, n: number): void {
+    this.m._lua_xmove!(from, to, n)
+  }
+  /** Pushes `thread` itself on the current stack (lua_pushthread on it, then moved over). */
+  pushThread(thread: number): void {
+    this.m._lua_pushthread!(thread)
+    this.m._lua_xmove!(thread, this.L, 1)
+  }
+  /** A JS function usable as a lua_Hook (called with the thread it fires in); registered once. */
+  makeHook(fn: (thread: number) => void): number {
+    return this.m.addFunction((thread: number) => {
+      const outer = this.L
+      this.L = thread
+      try {
+        fn(thread)
+        return 0
+      } finally {
+        this.L = outer
+      }
+    }, "vii")
+  }
+  /** lua_sethook on `thread`: LUA_MASKCOUNT (8) every `count` instructions, LUA_MASKLINE (4), or 0 to remove. */
+  setHook(thread: number, hook: number, mask: number, count: number): void {
+    this.m._lua_sethook!(thread, mask === 0 ? 0 : hook, mask, count)
+  }
+  /**
+   * Whether a hook firing in `thread` may yield it: no C call (pcall, a metamethod, a library function
+   * calling back into Lua) between its resume and the running code, i.e. lua_State's nCcalls equals
+   * its baseCcalls (Lua 5.1.5 on wasm32: the unsigned shorts at offsets 52 and 54), as lua_yield
+   * requires.
+   */
+  canYield(thread: number): boolean {
+    const heap = this.m.HEAPU16 as unknown as Uint16Array
+    return heap[(thread + 52) >> 1] === heap[(thread + 54) >> 1]
+  }
+  /** lua_yield from a hook: the thread stops at the current instruction; lua_resume returns LUA_YIELD. */
+  yieldFromHook(thread: number): void {
+    this.m._lua_yield!(thread, 0)
+  }
+
   /** lua_gc(LUA_GCCOUNT) in KB plus the remainder, as bytes. */
   memoryUsed(): number {
     return this.m._lua_gc!(this.L, 3, 0) * 1024 + this.m._lua_gc!(this.L, 4, 0)

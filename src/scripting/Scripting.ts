@@ -8,20 +8,23 @@ import { createHash } from "node:crypto"
 import * as Context from "effect/Context"
 import * as Effect from "effect/Effect"
 import * as Layer from "effect/Layer"
-import { type CommandSpec, defineCommand } from "../commands/CommandSpec.ts"
+import { type Blocked, type CommandSpec, defineCommand } from "../commands/CommandSpec.ts"
+import type { ReplyWriter } from "../resp/ReplyWriter.ts"
 import * as Errors from "../commands/errors.ts"
 import type { CommandContext } from "../server/CommandContext.ts"
 import type { Client } from "../server/Client.ts"
 import { CommandRegistry } from "../server/CommandRegistry.ts"
 import { Callers, Engine, type EngineState, type ScriptingMemory as ScriptingMemoryInfo } from "../server/Engine.ts"
 import { formatLogLine, writeLogRaw } from "../server/log.ts"
+import { parseLongLong } from "../util/numbers.ts"
 import { REDIS_VERSION } from "../version.ts"
 import { registerBit } from "./bit.ts"
 import { registerCjson } from "./cjson.ts"
 import { registerCmsgpack } from "./cmsgpack.ts"
 import { registerFormat } from "./format.ts"
+import { functionCommands, functionCommandTable, FunctionsState, scriptKill } from "./Functions.ts"
 import { registerStruct } from "./struct.ts"
-import { errorInfo, luaToReply, pushError, RespToLua } from "./luaReply.ts"
+import { errorInfo, evalKeys, fail, luaToReply, pushError, RespToLua } from "./luaReply.ts"
 import { LUA_GLOBALSINDEX, LUA_MULTRET, LUA_REGISTRYINDEX, LuaType, LuaVm } from "./LuaVm.ts"
 
 const group = "scripting"
@@ -59,6 +62,21 @@ function __redis__err__handler(err)
     err['line'] = i.currentline
   end  return err
 end
+-- the same for a run that failed in its coroutine: the failing frame is the dead thread's level 0
+function __redis__co_err(co, err)
+  local i = dbg.getinfo(co, 0, 'nSl')
+  if i and i.what == 'C' then
+    i = dbg.getinfo(co, 1, 'nSl')
+  end
+  if type(err) ~= 'table' then
+    err = {err='ERR ' .. tostring(err)}
+  end
+  if i then
+    err['source'] = i.source
+    err['line'] = i.currentline
+  end
+  return err
+end
 `
 
 // The globals a script sees: every table reachable from the globals (string, math, redis, ...) is
@@ -68,6 +86,7 @@ end
 const LOCK_GLOBALS = `
 local real, index_error, newindex_error, protected = ...
 local pairs, type, setmetatable = pairs, type, setmetatable
+local top_mt
 local function lock(t, seen)
   for k, v in pairs(t) do
     if type(v) == 'table' and k ~= '_G' then
@@ -75,8 +94,10 @@ local function lock(t, seen)
       t[k] = seen[v]
     end
   end
-  local proxy = setmetatable({}, {__index = t, __newindex = newindex_error, __metatable = false})
+  local mt = {__index = t, __newindex = newindex_error, __metatable = false}
+  local proxy = setmetatable({}, mt)
   protected[proxy] = true
+  top_mt = mt
   return proxy
 end
 local seen = {}
@@ -84,7 +105,7 @@ seen[real] = true
 local proxy = lock(real, seen)
 setmetatable(real, {__index = index_error})
 real._G = proxy
-return proxy
+return proxy, top_mt
 `
 
 interface Script {
@@ -93,6 +114,39 @@ interface Script {
   /** "f_<sha>", the compiled function's name in the registry (one string, so its hash is computed once). */
   readonly registryName: string
 }
+
+/** A script's run (scriptRunCtx). */
+interface Run {
+  readonly caller: Client
+  /** The sha or the function's name, as errors name it. */
+  readonly sha: string
+  readonly readOnly: boolean
+  readonly thread: number
+  /** The caller's command context (the engine's one context: it points at the caller while its command runs). */
+  readonly ctx: CommandContext
+  readonly argv: ReadonlyArray<string>
+  readonly startedAt: number
+  /** The keyspace time when it started: keys expire by it during the whole run (scriptTimeSnapshot). */
+  readonly time: number
+  /** The hook may suspend it: a connection's command, not in MULTI. */
+  readonly mayYield: boolean
+  /** SCRIPT_TIMEDOUT, SCRIPT_KILLED, SCRIPT_WRITE_DIRTY */
+  timedOut: boolean
+  killed: boolean
+  wrote: boolean
+  /** It was suspended at least once (engine.busyScript is its). */
+  suspended: boolean
+  /** What it propagated before it was suspended: its writes go out as one unit when it ends, as Redis's. */
+  pending: ReadonlyArray<readonly [number, ReadonlyArray<string>]>
+}
+
+const LUA_YIELD = 1
+const LUA_MASKLINE = 4
+const LUA_MASKCOUNT = 8
+/** luaMaskCountHook's period: every 100000 instructions. */
+const HOOK_COUNT = 100000
+/** The condition a caller whose script is suspended waits on (never signalled: the run unblocks it). */
+const SCRIPT_CONDITION = "busy-script"
 
 /** A script's shebang flags; `compat` for a script without a shebang (EVAL's backward-compatible mode). */
 export interface ScriptFlags {
@@ -138,25 +192,44 @@ export const extractShebang = (body: string): { flags: ScriptFlags; length: numb
   return { flags, length: end }
 }
 
+/**
+ * Which environment a state gives: EVAL's (KEYS/ARGV globals, redis.breakpoint/debug/replicate_commands,
+ * the `__redis__err__handler` global) or the function engine's (Redis's second Lua state, function_lua.c:
+ * keys and arguments as the function's two arguments, the error handler in the registry).
+ */
+export type ScriptMode = "eval" | "function"
+
 /** The scripting engine: one Lua state, its script cache, and the script client. */
 export class ScriptingState {
   readonly vm: LuaVm
   readonly engine: EngineState
+  readonly mode: ScriptMode
   readonly scripts = new Map<string, Script>()
   private readonly client: Client
   private readonly toLua: RespToLua
   /** The run in progress (scripts do not nest: EVAL is noscript). */
-  private running: { caller: Client; sha: string; readOnly: boolean } | undefined = undefined
+  private running: Run | undefined = undefined
+  /** The thread scripts run on (0: make a new one), and the count hook set on it. */
+  private thread = 0
+  private readonly hook: number
+  /** Set by the hook when it suspends the run (a yield of the script's own is an error). */
+  private hookYielded = false
+  private closed = false
+  /** The function libraries (set by the Layer on EVAL's state), for INFO memory. */
+  functions: FunctionsState | undefined = undefined
   /** redis.setresp: the protocol redis.call replies are read in, and booleans go out in. */
   private resp: 2 | 3 = 2
-  /** redisLrand48's 48-bit state, kept across scripts as Redis keeps it. */
-  private rand48 = 0x1234abcd330en
+  /** redisLrand48's 48-bit state, kept across scripts as Redis keeps it (one for EVAL and functions, as in Redis). */
+  private readonly rand: { state: bigint }
 
-  constructor(vm: LuaVm, engine: EngineState) {
+  constructor(vm: LuaVm, engine: EngineState, mode: ScriptMode = "eval", rand: { state: bigint } = { state: 0x1234abcd330en }) {
     this.vm = vm
     this.engine = engine
+    this.mode = mode
+    this.rand = rand
     this.client = engine.createInternalClient("script")
     this.toLua = new RespToLua(vm)
+    this.hook = vm.makeHook((thread) => this.onHook(thread))
     this.initState()
   }
 
@@ -164,6 +237,16 @@ export class ScriptingState {
     const vm = this.vm
     vm.openLibraries()
     vm.run(PRELUDE, "@err_handler_def")
+    vm.getGlobal("__redis__co_err")
+    vm.setField(LUA_REGISTRYINDEX, "__redis__co_err")
+    vm.pushNil()
+    vm.setGlobal("__redis__co_err")
+    if (this.mode === "function") {
+      vm.getGlobal("__redis__err__handler")
+      vm.setField(LUA_REGISTRYINDEX, "__ERROR_HANDLER__")
+      vm.pushNil()
+      vm.setGlobal("__redis__err__handler")
+    }
     this.registerRedisApi()
     this.registerMath()
     registerCjson(vm, formatG)
@@ -224,7 +307,9 @@ export class ScriptingState {
     vm.pushFunction((vm) => vm.raise(`Script attempted to access nonexistent global variable '${vm.toString(2) ?? ""}'`))
     vm.pushFunction((vm) => vm.raise("Attempt to modify a readonly table"))
     vm.getField(LUA_REGISTRYINDEX, "__protected")
-    if (vm.pcall(4, 1, 0) !== 0) throw new Error(vm.toString(-1))
+    if (vm.pcall(4, 2, 0) !== 0) throw new Error(vm.toString(-1))
+    // the globals' metatable: FUNCTION LOAD points its __index at the library API while a library loads
+    vm.setField(LUA_REGISTRYINDEX, "__globals_mt")
     vm.replace(LUA_GLOBALSINDEX)
     vm.setTop(0)
   }
@@ -302,15 +387,17 @@ export class ScriptingState {
       vm.pushBoolean(true)
       return 1
     })
-    this.setFunction("replicate_commands", (vm) => {
-      vm.pushBoolean(true)
-      return 1
-    })
-    this.setFunction("breakpoint", (vm) => {
-      vm.pushBoolean(false)
-      return 1
-    })
-    this.setFunction("debug", () => 0)
+    if (this.mode === "eval") {
+      this.setFunction("replicate_commands", (vm) => {
+        vm.pushBoolean(true)
+        return 1
+      })
+      this.setFunction("breakpoint", (vm) => {
+        vm.pushBoolean(false)
+        return 1
+      })
+      this.setFunction("debug", () => 0)
+    }
     const numbers: ReadonlyArray<[string, number]> = [
       ["LOG_DEBUG", 0], ["LOG_VERBOSE", 1], ["LOG_NOTICE", 2], ["LOG_WARNING", 3],
       ["REPL_NONE", 0], ["REPL_AOF", 1], ["REPL_SLAVE", 2], ["REPL_REPLICA", 2], ["REPL_ALL", 3],
@@ -325,10 +412,15 @@ export class ScriptingState {
     vm.setGlobal("redis")
   }
 
+  /** The PRNG state, shared with the functions' state. */
+  get randomState(): { state: bigint } {
+    return this.rand
+  }
+
   /** redisLrand48: 48-bit linear congruential generator, 31-bit outputs. */
   private lrand48(): number {
-    this.rand48 = (this.rand48 * 0x5deece66dn + 0xbn) & 0xffffffffffffn
-    return Number(this.rand48 >> 17n)
+    this.rand.state = (this.rand.state * 0x5deece66dn + 0xbn) & 0xffffffffffffn
+    return Number(this.rand.state >> 17n)
   }
 
   /** math.random and math.randomseed on Redis's own PRNG (the same sequence as Redis from a seed). */
@@ -362,7 +454,7 @@ export class ScriptingState {
     })
     this.setFunction("randomseed", (vm) => {
       const seed = Math.trunc(vm.toNumber(1)) | 0
-      this.rand48 = (BigInt(seed >>> 0) << 16n) | 0x330en
+      this.rand.state = (BigInt(seed >>> 0) << 16n) | 0x330en
       return 0
     })
     vm.pop(1)
@@ -405,7 +497,12 @@ export class ScriptingState {
         refused = `ERR ${RO_SCRIPT_WRITE}`
       }
     }
-    if (refused === undefined) refused = engine.dispatch(client, argv, Callers.script)
+    if (refused === undefined) {
+      // SCRIPT_WRITE_DIRTY: a write command that passed the checks makes the script unkillable
+      const command = engine.resolve(argv)
+      if (typeof command !== "string" && command.isWrite && arityOk(command.spec.arity, argc)) run.wrote = true
+      refused = engine.dispatch(client, argv, Callers.script)
+    }
     if (refused !== undefined) {
       client.reply.take()
       pushError(vm, `-${refused}`)
@@ -441,7 +538,8 @@ export class ScriptingState {
   memory(): ScriptingMemoryInfo {
     let scripts = 0
     for (const script of this.scripts.values()) scripts += script.body.length + 40
-    return { vm: this.vm.memoryUsed(), scripts, cachedScripts: this.scripts.size }
+    const functions = this.functions?.memory() ?? { functionsVm: 0, functionsMemory: 0, functions: 0, libraries: 0 }
+    return { vm: this.vm.memoryUsed(), scripts, cachedScripts: this.scripts.size, ...functions }
   }
 
   flush(): void {
@@ -477,13 +575,13 @@ export class ScriptingState {
   }
 
   /** evalGenericCommand: EVAL/EVALSHA and their _RO forms. */
-  eval(ctx: CommandContext, argv: ReadonlyArray<string>, evalsha: boolean, readOnly: boolean): void {
+  eval(ctx: CommandContext, argv: ReadonlyArray<string>, evalsha: boolean, readOnly: boolean): void | Blocked {
     // EVAL is skip_monitor: it feeds MONITOR itself, so that its line comes before its commands'
     this.engine.monitorFeed?.(ctx.client, ctx.command, argv, true)
     const reply = ctx.reply
-    const numkeysText = argv[2]!
-    const numkeys = Number(numkeysText)
-    if (!/^-?\d+$/.test(numkeysText) || !Number.isSafeInteger(numkeys)) return reply.error(Errors.NOT_INTEGER)
+    // string2ll: no leading zeros, sign or spaces; any 64-bit value (a huge one exceeds the arguments)
+    const numkeys = parseLongLong(argv[2]!)
+    if (numkeys === undefined) return reply.error(Errors.NOT_INTEGER)
     if (numkeys > argv.length - 3) return reply.error(NUMKEYS_TOO_BIG)
     if (numkeys < 0) return reply.error(NUMKEYS_NEGATIVE)
     let sha: string
@@ -504,10 +602,22 @@ export class ScriptingState {
     if (!flags.compat && !flags.noWrites && readOnly) {
       return reply.error("ERR Can not execute a script with write flag using *_ro command.")
     }
-    this.run(ctx, sha, script.registryName, argv.slice(3, 3 + numkeys), argv.slice(3 + numkeys), readOnly || (!flags.compat && flags.noWrites))
+    return this.execute(ctx, sha, script.registryName, argv.slice(3, 3 + numkeys), argv.slice(3 + numkeys), readOnly || (!flags.compat && flags.noWrites))
   }
 
-  private run(ctx: CommandContext, sha: string, registryName: string, keys: ReadonlyArray<string>, args: ReadonlyArray<string>, readOnly: boolean): void {
+  /**
+   * luaCallFunction: runs the function stored in the registry under `ref` for `ctx`'s client. `name`
+   * is what errors name (the sha of a script, a function's name). EVAL's keys and arguments are the
+   * KEYS and ARGV globals, a function's are its two arguments.
+   *
+   * The function runs as a coroutine (a thread kept for the next run when it ends normally) with a
+   * count hook every 100000 instructions (luaMaskCountHook). Past busy-reply-threshold, a hook that
+   * may yield (no C call in between, and a caller that may block: not in MULTI, not the AOF) suspends
+   * the script: the caller is blocked, `engine.busyScript` makes other clients' commands BUSY, and
+   * the run continues one slice per event-loop turn (`continueRun`) until it ends or is killed. See
+   * docs/SCRIPTING.md, "Busy scripts".
+   */
+  execute(ctx: CommandContext, name: string, ref: string, keys: ReadonlyArray<string>, args: ReadonlyArray<string>, readOnly: boolean): void | Blocked {
     const vm = this.vm
     const caller = ctx.client
     const client = this.client
@@ -516,57 +626,222 @@ export class ScriptingState {
     client.user = caller.user
     client.output.resp = 2
     this.resp = 2
-    this.running = { caller, sha, readOnly }
     client.scriptCaller = caller
+    const main = vm.L
     vm.setTop(0)
-    vm.getField(LUA_REGISTRYINDEX, "__real_G")
-    pushArray(vm, keys)
-    vm.setField(-2, "KEYS")
-    pushArray(vm, args)
-    vm.setField(-2, "ARGV")
-    vm.pop(1)
-    vm.getGlobal("__redis__err__handler")
-    vm.getField(LUA_REGISTRYINDEX, registryName)
+    const functionMode = this.mode === "function"
+    if (!functionMode) {
+      vm.getField(LUA_REGISTRYINDEX, "__real_G")
+      pushArray(vm, keys)
+      vm.setField(-2, "KEYS")
+      pushArray(vm, args)
+      vm.setField(-2, "ARGV")
+      vm.pop(1)
+    }
+    const thread = this.runThread()
+    vm.L = thread
+    vm.setTop(0)
+    vm.getField(LUA_REGISTRYINDEX, ref)
+    if (functionMode) {
+      pushArray(vm, keys)
+      pushArray(vm, args)
+    }
+    vm.L = main
+    const run: Run = {
+      caller,
+      sha: name,
+      readOnly,
+      thread,
+      ctx,
+      argv: ctx.argv,
+      startedAt: performance.now(),
+      time: this.engine.keyspace.now,
+      mayYield: !ctx.denyBlocking && caller.kind === "normal",
+      timedOut: false,
+      killed: false,
+      wrote: false,
+      suspended: false,
+      pending: []
+    }
+    this.running = run
     // pushes to the caller (a message it publishes to itself, an invalidation) follow the script's reply
     caller.output.holdPushes()
+    // a script's writes propagate as its commands (in this call's unit, wrapped in MULTI/EXEC when
+    // several), never as EVAL itself
+    ctx.preventPropagation()
+    if (this.slice(run, functionMode ? 2 : 0, ctx.reply)) return
+    // suspended past busy-reply-threshold: the caller waits, other clients get BUSY
+    run.suspended = true
+    run.pending = this.engine.keyspace.takePropagation()
+    this.engine.keyspace.scriptBusy = true
+    this.engine.busyScript = {
+      eval: !functionMode,
+      name,
+      argv: run.argv,
+      startedAt: run.startedAt,
+      kill: (byEval) => this.kill(run, byEval)
+    }
+    const blocked = ctx.block({ keys: [], condition: SCRIPT_CONDITION, timeoutAt: 0, serve: () => false, onTimeout: () => {} })
+    setImmediate(() => this.continueRun(run))
+    return blocked
+  }
+
+  /** The thread scripts run on: the last one if its run ended normally, else a new one with the hook set. */
+  private runThread(): number {
+    const vm = this.vm
+    if (this.thread !== 0) return this.thread
+    this.thread = vm.newThread()
+    vm.setField(LUA_REGISTRYINDEX, "__run_thread")
+    vm.setHook(this.thread, this.hook, LUA_MASKCOUNT, HOOK_COUNT)
+    return this.thread
+  }
+
+  /**
+   * Resumes the run (with `nargs` arguments the first time); true when it ended and its reply was
+   * written to `reply`, false when the hook suspended it again.
+   */
+  private slice(run: Run, nargs: number, reply: ReplyWriter): boolean {
+    const vm = this.vm
+    this.hookYielded = false
+    const status = vm.resume(run.thread, nargs)
+    if (status === LUA_YIELD && this.hookYielded) return false
+    const main = vm.L
     try {
-      const failed = vm.pcall(0, 1, -2) !== 0
-      // a script's writes propagate as its commands (in this call's unit, wrapped in MULTI/EXEC when
-      // several), never as EVAL itself
-      ctx.preventPropagation()
-      if (failed) this.replyError(ctx, sha)
-      else luaToReply(vm, ctx.reply, this.resp)
+      if (status === 0) {
+        // lua_pcall(..., 1, ...): the first result, or nil
+        vm.L = run.thread
+        vm.setTop(1)
+        vm.L = main
+        vm.xmove(run.thread, main, 1)
+        luaToReply(vm, reply, this.resp)
+      } else {
+        // the script yielded by itself (coroutine.yield at its top level: under Redis's lua_pcall,
+        // "attempt to yield across metamethod/C-call boundary"), or failed: the error handler's table,
+        // built from the dead thread's stack (__redis__co_err), as the handler builds it in place
+        vm.getField(LUA_REGISTRYINDEX, "__redis__co_err")
+        vm.pushThread(run.thread)
+        if (status === LUA_YIELD) vm.pushString("attempt to yield across metamethod/C-call boundary")
+        else vm.xmove(run.thread, main, 1)
+        if (vm.pcall(2, 1, 0) !== 0) vm.pushString("execution failure")
+        this.replyError(reply, run.sha)
+        // the thread is dead (or stuck in a yield): the next run gets a new one
+        this.thread = 0
+        vm.pushNil()
+        vm.setField(LUA_REGISTRYINDEX, "__run_thread")
+      }
     } finally {
-      caller.output.releasePushes()
-      this.running = undefined
-      client.scriptCaller = undefined
+      this.endRun(run)
+    }
+    return true
+  }
+
+  private endRun(run: Run): void {
+    const vm = this.vm
+    run.caller.output.releasePushes()
+    this.running = undefined
+    this.client.scriptCaller = undefined
+    if (run.suspended) {
+      this.engine.busyScript = undefined
+      this.engine.keyspace.scriptBusy = false
+    }
+    const main = vm.L
+    if (this.thread !== 0) {
+      vm.L = this.thread
       vm.setTop(0)
+      vm.L = main
+    }
+    vm.setTop(0)
+  }
+
+  /** One more slice of a suspended run, from the event loop, as the blocked caller's command. */
+  private continueRun(run: Run): void {
+    // the Layer was released meanwhile (the server closed): the VM is gone
+    if (this.closed) return
+    this.engine.continueBlocked(run.caller, () => {
+      // the context is the caller's again (or none if it disconnected): EVAL itself never propagates
+      if (run.caller.blocked !== undefined) run.ctx.preventPropagation()
+      const keyspace = this.engine.keyspace
+      keyspace.restorePropagation(run.pending)
+      // other clients' batches moved the time on: the script keeps its own
+      keyspace.setTime(run.time)
+      const done = this.slice(run, 0, run.caller.blocked !== undefined ? run.ctx.reply : run.caller.reply)
+      if (!done) {
+        run.pending = keyspace.takePropagation()
+        setImmediate(() => this.continueRun(run))
+      }
+      return done
+    })
+  }
+
+  /** luaMaskCountHook and scriptInterrupt: the slow-script warning, SCRIPT KILL, suspension. */
+  private onHook(thread: number): void {
+    const run = this.running
+    if (run === undefined) return
+    const vm = this.vm
+    if (!run.timedOut) {
+      const threshold = Number(this.engine.config.get("busy-reply-threshold") ?? "5000")
+      if (threshold <= 0) return
+      const elapsed = Math.floor(performance.now() - run.startedAt)
+      if (elapsed < threshold) return
+      run.timedOut = true
+      const command = this.mode === "eval" ? "SCRIPT KILL" : "FUNCTION KILL"
+      this.log(3, `Slow script detected: still in execution after ${elapsed} milliseconds. You can try killing the script using the ${command} command. Script name is: ${run.sha}.`)
+    }
+    if (run.killed) {
+      this.log(3, "Lua script killed by user with SCRIPT KILL.")
+      // on every line from now on, so that pcall cannot keep the script alive
+      vm.setHook(thread, this.hook, LUA_MASKLINE, 0)
+      pushError(vm, "Script killed by user with SCRIPT KILL...")
+      vm.error()
+    }
+    if (run.mayYield && thread === run.thread && vm.canYield(thread)) {
+      this.hookYielded = true
+      vm.yieldFromHook(thread)
     }
   }
 
-  private replyError(ctx: CommandContext, sha: string): void {
+  /** scriptKill for a suspended run (NOTBUSY is the caller's). */
+  private kill(run: Run, byEval: boolean): string | undefined {
+    if (run.wrote) {
+      return "UNKILLABLE Sorry the script already executed write commands against the dataset. You can either wait the script termination or kill the server in a hard way using the SHUTDOWN NOSAVE command."
+    }
+    if (byEval && this.mode === "function") return Errors.BUSY_FUNCTION
+    if (!byEval && this.mode === "eval") return Errors.BUSY_EVAL
+    run.killed = true
+    return undefined
+  }
+
+  /** A line in the log as serverLog writes it, if `level` passes loglevel. */
+  private log(level: number, text: string): void {
+    const verbosity = LOG_LEVELS.indexOf(this.engine.config.get("loglevel") ?? "notice")
+    if (level < verbosity) return
+    const line = formatLogLine(process.pid, "M", new Date(), ".-*#"[level]!, text)
+    writeLogRaw(this.engine.config.get("logfile") ?? "", `${line}\n`)
+  }
+
+  private replyError(reply: ReplyWriter, sha: string): void {
     const vm = this.vm
     if (vm.type(-1) !== LuaType.Table) {
       const message = vm.isString(-1) ? vm.toString(-1)! : "execution failure"
-      ctx.reply.error(`ERR Error running script ${sha}, ${message.slice(0, 100)}`)
+      reply.error(`ERR Error running script ${sha}, ${message.slice(0, 100)}`)
       return
     }
     const info = errorInfo(vm)
     let message = info.message === undefined ? "" : info.message
     if (info.line !== undefined && info.source !== undefined) message += ` script: ${sha}, on ${info.source}:${info.line}.`
-    ctx.reply.error(message.replace(/[\r\n]/g, " "))
+    reply.error(message.replace(/[\r\n]/g, " "))
   }
 
   close(): void {
+    this.closed = true
+    if (this.running?.suspended === true) {
+      this.engine.busyScript = undefined
+      this.engine.keyspace.scriptBusy = false
+    }
     this.vm.close()
   }
 }
 
-/** luaPushError + luaError: raises {err="ERR <message>"} (no position: the handler adds the caller's). */
-const fail = (vm: LuaVm, message: string): never => {
-  pushError(vm, message)
-  return vm.error()
-}
 
 const arityOk = (arity: number, argc: number): boolean => (arity >= 0 ? argc === arity : argc >= -arity)
 
@@ -607,14 +882,6 @@ const pushArray = (vm: LuaVm, items: ReadonlyArray<string>): void => {
 
 // --- commands ------------------------------------------------------------------------------------------
 
-/** EVAL's key positions: numkeys keys after argument 2 (movablekeys). */
-export const evalKeys = (argv: ReadonlyArray<string>): ReadonlyArray<number> => {
-  const numkeys = Number(argv[2])
-  if (!Number.isSafeInteger(numkeys) || numkeys < 1 || 2 + numkeys >= argv.length) return []
-  const out: Array<number> = []
-  for (let i = 1; i <= numkeys; i++) out.push(2 + i)
-  return out
-}
 
 const scriptingHelp = [
   "SCRIPT <subcommand> [<arg> [value] [opt] ...]. Subcommands are:",
@@ -706,7 +973,7 @@ export const scriptingCommands = (state: () => ScriptingState): ReadonlyArray<Co
             ctx.reply.ok()
           }, "request_policy:all_nodes response_policy:all_succeeded"),
         sub("kill", 2, "noscript allow_busy", "Kill the script currently in execution.", "2.6.0", "O(1)", (ctx) => {
-          ctx.reply.error("NOTBUSY No scripts in execution right now.")
+          scriptKill(ctx, true)
         }, "request_policy:all_shards response_policy:one_succeeded"),
         sub("help", 2, "loading stale", "Show helpful text about the different subcommands", "5.0.0", "O(1)", (ctx) => {
           ctx.reply.arrayHeader(scriptingHelp.length)
@@ -718,9 +985,12 @@ export const scriptingCommands = (state: () => ScriptingState): ReadonlyArray<Co
 }
 
 /** The commands' table entries, for what needs the names before any Layer is built. */
-export const scriptingCommandTable: ReadonlyArray<CommandSpec> = scriptingCommands(() => {
-  throw new Error("scripting commands run only as Scripting.layer contributes them")
-})
+export const scriptingCommandTable: ReadonlyArray<CommandSpec> = [
+  ...scriptingCommands(() => {
+    throw new Error("scripting commands run only as Scripting.layer contributes them")
+  }),
+  ...functionCommandTable
+]
 
 /** The scripting subsystem: a Lua state and the script cache for the Layer's lifetime, and its commands. */
 export class Scripting extends Context.Service<Scripting, ScriptingState>()("effect-redis-server/Scripting") {
@@ -730,14 +1000,21 @@ export class Scripting extends Context.Service<Scripting, ScriptingState>()("eff
       const engine = yield* Engine
       const vm = yield* Effect.promise(() => LuaVm.make())
       const state = new ScriptingState(vm, engine)
+      // functions run in a Lua state of their own, as Redis's function engine does
+      const functionVm = yield* Effect.promise(() => LuaVm.make())
+      const functions = new FunctionsState(new ScriptingState(functionVm, engine, "function", state.randomState))
+      state.functions = functions
       engine.scriptingMemory = () => state.memory()
+      engine.functionLibraries = functions
       yield* Effect.addFinalizer(() =>
         Effect.sync(() => {
           engine.scriptingMemory = undefined
+          engine.functionLibraries = undefined
           state.close()
+          functions.scripting.close()
         })
       )
-      yield* CommandRegistry.contributeScoped((registry) => registry.addCommands(scriptingCommands(() => state)))
+      yield* CommandRegistry.contributeScoped((registry) => registry.addCommands([...scriptingCommands(() => state), ...functionCommands(() => functions)]))
       return state
     })
   )

@@ -300,3 +300,18 @@ const tableToReply = (vm: LuaVm, reply: ReplyWriter, scriptResp: 2 | 3, depth: n
     luaToReply(vm, reply, scriptResp, depth)
   }
 }
+
+/** luaPushError + luaError: raises {err="ERR <message>"} (no position: the handler adds the caller's). */
+export const fail = (vm: LuaVm, message: string): never => {
+  pushError(vm, message)
+  return vm.error()
+}
+
+/** EVAL's and FCALL's key positions: numkeys keys after argument 2 (movablekeys). */
+export const evalKeys = (argv: ReadonlyArray<string>): ReadonlyArray<number> => {
+  const numkeys = Number(argv[2])
+  if (!Number.isSafeInteger(numkeys) || numkeys < 1 || 2 + numkeys >= argv.length) return []
+  const out: Array<number> = []
+  for (let i = 1; i <= numkeys; i++) out.push(2 + i)
+  return out
+}

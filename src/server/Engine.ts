@@ -134,6 +134,41 @@ export interface ScriptingMemory {
   readonly vm: number
   readonly scripts: number
   readonly cachedScripts: number
+  /** The functions' Lua state, their libraries' overhead (code and names), and their counts. */
+  readonly functionsVm: number
+  readonly functionsMemory: number
+  readonly functions: number
+  readonly libraries: number
+}
+
+/**
+ * The function libraries as persistence sees them (set by the scripting Layer): each library's code
+ * (FUNCTION LOAD's payload) for an RDB or an AOF rewrite, and loading a file's libraries.
+ */
+export interface FunctionLibraries {
+  /** Every library's code, in the order FUNCTION LIST shows them. */
+  codes(): ReadonlyArray<string>
+  /** FUNCTION FLUSH's effect (a file is about to be loaded in place of everything). */
+  flush(): void
+  /** Loads one library's code (replacing a library of its name if `replace`); the error, ERR-less, if it fails. */
+  load(code: string, replace: boolean): string | undefined
+}
+
+/**
+ * A script past busy-reply-threshold, suspended between slices of its run (set by the scripting Layer):
+ * other clients' commands without allow_busy are refused with BUSY meanwhile.
+ */
+export interface BusyScript {
+  /** EVAL (SCRIPT KILL kills it) or a function (FUNCTION KILL). */
+  readonly eval: boolean
+  /** The sha or the function's name. */
+  readonly name: string
+  /** The caller's command (FUNCTION STATS). */
+  readonly argv: ReadonlyArray<string>
+  /** performance.now() when the script started. */
+  readonly startedAt: number
+  /** scriptKill: the error that refuses it (UNKILLABLE, or BUSY for the other kind), or undefined once marked killed. */
+  kill(byEval: boolean): string | undefined
 }
 
 /** Sees a command that took at least `slowCommandMinUsec` (SLOWLOG, LATENCY): its logged argv and duration. */
@@ -202,6 +237,10 @@ export class EngineState {
   slowCommandMinUsec = Infinity
   /** Set by the scripting Layer: what INFO memory reports of the Lua VM and the script cache. */
   scriptingMemory: (() => ScriptingMemory) | undefined = undefined
+  /** Set by the scripting Layer while a script past busy-reply-threshold is suspended. */
+  busyScript: BusyScript | undefined = undefined
+  /** Set by the scripting Layer: the function libraries, for RDB and AOF files. */
+  functionLibraries: FunctionLibraries | undefined = undefined
   private nextClientId = 1
   private readonly protoMaxBulkLen: { value: number }
   private readonly queryBufferLimit = { value: 1024 * 1024 * 1024 }
@@ -621,6 +660,9 @@ export class EngineState {
         return Errors.subscribedContext(command.fullName)
       }
       if (this.loading && !this.allowedWhileLoading(client, command)) return Errors.LOADING
+      // a busy script: only allow_busy commands (EXEC is judged by its own flags, as Redis does)
+      const busy = this.busyScript
+      if (busy !== undefined && !command.allowBusy) return busy.eval ? Errors.BUSY_EVAL : Errors.BUSY_FUNCTION
       // a replica's link or a MONITOR client may not touch the keyspace
       if (client.replicaMode !== undefined && this.touchesKeyspace(client, command)) return Errors.REPLICA_KEYSPACE
     }
@@ -1010,6 +1052,31 @@ export class EngineState {
           if (served === true) this.unblock(client)
         }
       }
+    }
+  }
+
+  /**
+   * Continues a blocked client's command outside any batch (a script suspended past
+   * busy-reply-threshold): `step` runs with the context pointing at the client, in a propagation unit,
+   * as a served blocked client's `serve` does; when it returns true the client is unblocked and its
+   * reply goes out. A client no longer blocked (it disconnected) gets `step` run without a context.
+   */
+  continueBlocked(client: Client, step: () => boolean): void {
+    if (client.blocked === undefined) {
+      const unit = this.keyspace.beginPropagation()
+      try {
+        step()
+      } finally {
+        if (unit) this.keyspace.endPropagation()
+      }
+      return
+    }
+    const served = this.asBlockedClient(client, () => step())
+    if (served === true) {
+      this.unblock(client)
+      if (this.tracking.hasPending) this.tracking.sendPending()
+      if (this.waiters.hasReady) this.serveReadyKeys()
+      if (this.tracking.hasPending) this.tracking.sendPending()
     }
   }
 

@@ -242,7 +242,7 @@ const clientsSection = (engine: EngineState): Array<InfoField> => {
   ]
 }
 
-const NO_SCRIPTING = { vm: 0, scripts: 0, cachedScripts: 0 }
+const NO_SCRIPTING = { vm: 0, scripts: 0, cachedScripts: 0, functionsVm: 0, functionsMemory: 0, functions: 0, libraries: 0 }
 
 const memorySection = (engine: EngineState): Array<InfoField> => {
   const lua = engine.scriptingMemory?.() ?? NO_SCRIPTING
@@ -268,21 +268,21 @@ const memorySection = (engine: EngineState): Array<InfoField> => {
     ["allocator_resident", resident],
     ["total_system_memory", Os.totalmem()],
     ["total_system_memory_human", bytesToHuman(Os.totalmem())],
-    // the Lua VM (its own allocator's count) and the script cache, from the scripting Layer; no
-    // function engine yet, so the functions' fields are 0
+    // the Lua VMs (their own allocator's count), the script cache and the function libraries, from
+    // the scripting Layer
     ["used_memory_lua", lua.vm],
     ["used_memory_vm_eval", lua.vm],
     ["used_memory_lua_human", bytesToHuman(lua.vm)],
     ["used_memory_scripts_eval", lua.scripts],
     ["number_of_cached_scripts", lua.cachedScripts],
-    ["number_of_functions", 0],
-    ["number_of_libraries", 0],
-    ["used_memory_vm_functions", 0],
-    ["used_memory_vm_total", lua.vm],
-    ["used_memory_vm_total_human", bytesToHuman(lua.vm)],
-    ["used_memory_functions", 0],
-    ["used_memory_scripts", lua.scripts],
-    ["used_memory_scripts_human", bytesToHuman(lua.scripts)],
+    ["number_of_functions", lua.functions],
+    ["number_of_libraries", lua.libraries],
+    ["used_memory_vm_functions", lua.functionsVm],
+    ["used_memory_vm_total", lua.vm + lua.functionsVm],
+    ["used_memory_vm_total_human", bytesToHuman(lua.vm + lua.functionsVm)],
+    ["used_memory_functions", lua.functionsMemory],
+    ["used_memory_scripts", lua.scripts + lua.functionsMemory],
+    ["used_memory_scripts_human", bytesToHuman(lua.scripts + lua.functionsMemory)],
     ["maxmemory", maxmemory],
     ["maxmemory_human", bytesToHuman(maxmemory)],
     ["maxmemory_policy", engine.config.get("maxmemory-policy") ?? "noeviction"],
