@@ -102,6 +102,20 @@ const cases: ReadonlyArray<BenchCase> = [
   },
   { name: "PUBLISH (1 subscriber)", command: ["PUBLISH", "bench:channel", "hello"], subscribers: 1, issue: 14 },
   { name: "PUBLISH (50 subscribers)", command: ["PUBLISH", "bench:channel", "hello"], subscribers: 50, scale: 0.25, issue: 14 },
+  { name: "SETBIT", command: ["SETBIT", "bench:bits", "12345", "1"], issue: 19 },
+  {
+    name: "BITCOUNT (1 KB)",
+    command: ["BITCOUNT", "bench:bitmap"],
+    setup: () => [["DEL", "bench:bitmap"], ["SET", "bench:bitmap", "\x55".repeat(1024)]],
+    issue: 19
+  },
+  { name: "PFADD", command: ["PFADD", "bench:hll", "element"], issue: 19 },
+  {
+    name: "PFCOUNT (1000 elements)",
+    command: ["PFCOUNT", "bench:hllcount"],
+    setup: () => [["DEL", "bench:hllcount"], ["PFADD", "bench:hllcount", ...range(1000).map((i) => `element:${i}`)]],
+    issue: 19
+  },
   {
     name: "EVALSHA (SET + GET)",
     command: ["EVALSHA", EVALSHA_SHA, "1", "bench:script", "value"],
