@@ -76,6 +76,8 @@ export class LuaVm {
   private scratch: number
   private scratchSize: number
   private readonly lenPtr: number
+  /** luaL_checkoption's option lists in wasm memory, by identity. */
+  private readonly optionLists = new Map<ReadonlyArray<string>, number>()
   /** Field names kept in wasm memory (see `name`). */
   private readonly names = new Map<string, number>()
   /** JS functions by their wasm table index, so they are registered once. */
@@ -309,6 +311,36 @@ export class LuaVm {
     this.pushString(message)
     this.m._lua_concat!(this.L, 2)
     return this.error()
+  }
+  /**
+   * luaL_argerror: "bad argument #n to 'f' (message)", with the function's name as Lua's debug info
+   * gives it ('?' for a tail call), as a library written in C reports it.
+   */
+  argError(narg: number, message: string): never {
+    this.m._luaL_argerror!(this.L, narg, this.bytes(message))
+    throw new Error("luaL_argerror returned")
+  }
+  /** luaL_checkinteger: the argument as an integer (a number or a numeric string, truncated), or its error. */
+  checkInteger(narg: number): number {
+    return this.m._luaL_checkinteger!(this.L, narg)
+  }
+  /** luaL_checkoption with no default: the index of the argument among `options`, or its error. */
+  checkOption(narg: number, options: ReadonlyArray<string>): number {
+    let list = this.optionLists.get(options)
+    if (list === undefined) {
+      // a NULL-terminated array of C strings, kept for the state's life (option lists are constants)
+      const m = this.m
+      list = m._malloc(4 * (options.length + 1))
+      options.forEach((option, i) => {
+        const p = m._malloc(option.length + 1)
+        for (let k = 0; k < option.length; k++) m.HEAPU8[p + k] = option.charCodeAt(k)
+        m.HEAPU8[p + option.length] = 0
+        m.HEAPU32[(list! >> 2) + i] = p
+      })
+      m.HEAPU32[(list >> 2) + options.length] = 0
+      this.optionLists.set(options, list)
+    }
+    return this.m._luaL_checkoption!(this.L, narg, 0, list)
   }
   /** Loads and runs trusted setup code, throwing a JS error if it fails. */
   run(code: string, chunkName = "@vm"): void {

@@ -2,14 +2,41 @@
  * The `cjson` library Redis loads (deps/lua/src/lua_cjson.c, 2.1.0 with Redis's patches), written
  * against LuaVm: encode (numbers as %.14g, '/' escaped, empty tables as {}, arrays by lua_array_length's
  * rule with its sparse-array error, keys in lua_next order), decode (objects and arrays to tables,
- * null to cjson.null), cjson.null. The configuration functions accept their arguments and keep the
- * defaults (see docs/SCRIPTING.md).
+ * null to cjson.null), cjson.null, and the configuration functions with their effects (sparse arrays,
+ * nesting depths, number precision, invalid numbers), kept per Lua state as Redis's are: a script that
+ * changes one changes it for the scripts after it.
  */
 import { LuaType, type LuaVm } from "./LuaVm.ts"
 
-const MAX_DEPTH = 1000
-const SPARSE_RATIO = 2
-const SPARSE_SAFE = 10
+/** json_config_t, with lua_cjson's defaults. */
+interface Config {
+  sparseConvert: number
+  sparseRatio: number
+  sparseSafe: number
+  encodeMaxDepth: number
+  decodeMaxDepth: number
+  /** 0 off (error), 1 on ("nan", "inf"), 2 "null" */
+  encodeInvalidNumbers: number
+  decodeInvalidNumbers: number
+  encodeKeepBuffer: number
+  encodeNumberPrecision: number
+}
+
+const defaults = (): Config => ({
+  sparseConvert: 0,
+  sparseRatio: 2,
+  sparseSafe: 10,
+  encodeMaxDepth: 1000,
+  decodeMaxDepth: 1000,
+  encodeInvalidNumbers: 0,
+  decodeInvalidNumbers: 1,
+  encodeKeepBuffer: 1,
+  encodeNumberPrecision: 14
+})
+
+const INT_MAX = 2147483647
+const ON_OFF = ["off", "on"]
+const INVALID_NUMBER_OPTIONS = ["off", "on", "null"]
 
 const ESCAPES: Array<string | undefined> = []
 for (let c = 0; c < 32; c++) ESCAPES[c] = `\\u${c.toString(16).padStart(4, "0")}`
@@ -39,13 +66,22 @@ const escape = (s: string): string => {
 const TYPE_NAMES = ["nil", "boolean", "userdata", "number", "string", "table", "function", "userdata", "thread"]
 
 export const registerCjson = (vm: LuaVm, formatG: (n: number, precision: number) => string): void => {
+  const cfg = defaults()
   const fail = (index: number, reason: string): never =>
     vm.raise(`Cannot serialise ${TYPE_NAMES[vm.type(index)] ?? "no value"}: ${reason}`)
 
+  /** json_append_number (a key is written with the same rules, in quotes). */
   const number = (index: number): string => {
     const n = vm.toNumber(index)
-    if (!Number.isFinite(n)) fail(index, "must not be NaN or Inf")
-    return formatG(n, 14)
+    if (cfg.encodeInvalidNumbers === 0) {
+      if (!Number.isFinite(n)) fail(index, "must not be NaN or Inf")
+    } else if (cfg.encodeInvalidNumbers === 1) {
+      if (Number.isNaN(n)) return "nan"
+      if (!Number.isFinite(n)) return n > 0 ? "inf" : "-inf"
+    } else if (!Number.isFinite(n)) {
+      return "null"
+    }
+    return formatG(n, cfg.encodeNumberPrecision)
   }
 
   /** lua_array_length: the array's length, or -1 for an object (table at the top). */
@@ -66,7 +102,10 @@ export const registerCjson = (vm: LuaVm, formatG: (n: number, precision: number)
       vm.pop(2)
       return -1
     }
-    if (max > items * SPARSE_RATIO && max > SPARSE_SAFE) fail(-1, "excessively sparse array")
+    if (cfg.sparseRatio > 0 && max > items * cfg.sparseRatio && max > cfg.sparseSafe) {
+      if (cfg.sparseConvert === 0) fail(-1, "excessively sparse array")
+      return -1
+    }
     return max
   }
 
@@ -86,8 +125,7 @@ export const registerCjson = (vm: LuaVm, formatG: (n: number, precision: number)
         return fail(-1, "type not supported")
       case LuaType.Table: {
         const current = depth + 1
-        if (current > MAX_DEPTH) vm.raise(`Cannot serialise, excessive nesting (${current})`)
-        vm.checkStack(3)
+        if (current > cfg.encodeMaxDepth || !vm.checkStack(3)) vm.raise(`Cannot serialise, excessive nesting (${current})`)
         const length = arrayLength()
         if (length > 0) {
           let out = "["
@@ -121,38 +159,86 @@ export const registerCjson = (vm: LuaVm, formatG: (n: number, precision: number)
 
   vm.newTable()
   vm.pushFunction((vm) => {
-    if (vm.getTop() !== 1) vm.raise("bad argument #1 to 'encode' (expected 1 argument)")
+    if (vm.getTop() !== 1) vm.argError(1, "expected 1 argument")
     vm.pushString(encode(0))
     return 1
   })
   vm.setField(-2, "encode")
   vm.pushFunction((vm) => {
-    if (vm.getTop() !== 1) vm.raise("bad argument #1 to 'decode' (expected 1 argument)")
+    if (vm.getTop() !== 1) vm.argError(1, "expected 1 argument")
     const text = vm.toString(1)
     if (text === undefined) vm.raise("bad argument #1 to 'decode' (string expected, got no value)")
-    new Decoder(vm, text!).decode()
+    new Decoder(vm, text!, cfg).decode()
     return 1
   })
   vm.setField(-2, "decode")
-  // configuration: accepted, defaults kept; each returns its current setting(s)
-  const settings: ReadonlyArray<[string, ReadonlyArray<number | boolean | string>]> = [
-    ["encode_sparse_array", [false, SPARSE_RATIO, SPARSE_SAFE]],
-    ["encode_max_depth", [MAX_DEPTH]],
-    ["decode_max_depth", [MAX_DEPTH]],
-    ["encode_number_precision", [14]],
-    ["encode_keep_buffer", [true]],
-    ["encode_invalid_numbers", [false]],
-    ["decode_invalid_numbers", [true]]
+
+  // --- configuration (json_cfg_*): each sets what it is given and returns the current setting(s) ---
+  /** json_arg_init: at most `args` arguments, padded with nils. */
+  const argInit = (args: number): void => {
+    if (vm.getTop() > args) vm.argError(args + 1, "found too many arguments")
+    while (vm.getTop() < args) vm.pushNil()
+  }
+  /** json_integer_option */
+  const integerOption = (index: number, key: keyof Config, min: number, max: number): void => {
+    if (vm.type(index) !== LuaType.Nil) {
+      const value = vm.checkInteger(index)
+      if (value < min || value > max) vm.argError(1, `expected integer between ${min} and ${max}`)
+      cfg[key] = value
+    }
+    vm.pushNumber(cfg[key])
+  }
+  /** json_enum_option: a boolean counts as `boolTrue` or 0 when given; otherwise one of `options`. */
+  const enumOption = (index: number, key: keyof Config, options: ReadonlyArray<string>, boolTrue: number): void => {
+    if (vm.type(index) !== LuaType.Nil) {
+      if (boolTrue !== 0 && vm.type(index) === LuaType.Boolean) cfg[key] = vm.toBoolean(index) ? boolTrue : 0
+      else cfg[key] = vm.checkOption(index, options)
+    }
+    const setting = cfg[key]
+    if (boolTrue !== 0 && (setting === 0 || setting === boolTrue)) vm.pushBoolean(setting !== 0)
+    else vm.pushString(options[setting]!)
+  }
+  const configuration: ReadonlyArray<[string, () => number]> = [
+    ["encode_sparse_array", () => {
+      argInit(3)
+      enumOption(1, "sparseConvert", ON_OFF, 1)
+      integerOption(2, "sparseRatio", 0, INT_MAX)
+      integerOption(3, "sparseSafe", 0, INT_MAX)
+      return 3
+    }],
+    ["encode_max_depth", () => {
+      argInit(1)
+      integerOption(1, "encodeMaxDepth", 1, INT_MAX)
+      return 1
+    }],
+    ["decode_max_depth", () => {
+      argInit(1)
+      integerOption(1, "decodeMaxDepth", 1, INT_MAX)
+      return 1
+    }],
+    ["encode_number_precision", () => {
+      argInit(1)
+      integerOption(1, "encodeNumberPrecision", 1, 14)
+      return 1
+    }],
+    ["encode_keep_buffer", () => {
+      argInit(1)
+      enumOption(1, "encodeKeepBuffer", ON_OFF, 1)
+      return 1
+    }],
+    ["encode_invalid_numbers", () => {
+      argInit(1)
+      enumOption(1, "encodeInvalidNumbers", INVALID_NUMBER_OPTIONS, 1)
+      return 1
+    }],
+    ["decode_invalid_numbers", () => {
+      argInit(1)
+      enumOption(1, "decodeInvalidNumbers", ON_OFF, 1)
+      return 1
+    }]
   ]
-  for (const [name, values] of settings) {
-    vm.pushFunction((vm) => {
-      for (const v of values) {
-        if (typeof v === "number") vm.pushNumber(v)
-        else if (typeof v === "boolean") vm.pushBoolean(v)
-        else vm.pushString(v)
-      }
-      return values.length
-    })
+  for (const [name, fn] of configuration) {
+    vm.pushFunction(fn)
     vm.setField(-2, name)
   }
   vm.pushLightUserdata(0)
@@ -170,9 +256,51 @@ class Decoder {
   private readonly vm: LuaVm
   private readonly text: string
 
-  constructor(vm: LuaVm, text: string) {
+  private readonly cfg: Config
+
+  constructor(vm: LuaVm, text: string, cfg: Config) {
     this.vm = vm
     this.text = text
+    this.cfg = cfg
+  }
+
+  /** json_is_invalid_number: a leading '+', hex, leading zeros, inf or nan (strict JSON refuses them). */
+  private isInvalidNumber(): boolean {
+    const t = this.text
+    let p = this.pos
+    if (t[p] === "+") return true
+    if (t[p] === "-") p++
+    if (t[p] === "0") {
+      const c2 = t.charCodeAt(p + 1)
+      return (c2 | 0x20) === 0x78 || (c2 >= 48 && c2 <= 57)
+    }
+    if (t[p] !== undefined && t[p]! <= "9") return false
+    const word = t.slice(p, p + 3).toLowerCase()
+    return word === "inf" || word === "nan"
+  }
+
+  /** strtod at the current position (decimal, hex, inf, nan): the number, advancing past it, or undefined. */
+  private strtod(): number | undefined {
+    const rest = this.text.slice(this.pos, this.pos + 400)
+    const m = /^([+-]?)(?:(infinity|inf)|(nan)(?:\([0-9A-Za-z_]*\))?|0[xX]((?:[0-9a-fA-F]+\.?[0-9a-fA-F]*|\.[0-9a-fA-F]+))(?:[pP]([+-]?\d+))?|((?:\d+\.?\d*|\.\d+)(?:[eE][+-]?\d+)?))/i.exec(rest)
+    if (m === null) return undefined
+    const sign = m[1] === "-" ? -1 : 1
+    let value: number
+    if (m[2] !== undefined) value = Infinity
+    else if (m[3] !== undefined) value = NaN
+    else if (m[4] !== undefined) {
+      const [whole, fraction = ""] = m[4].split(".")
+      value = (Number.parseInt(whole === "" ? "0" : whole!, 16) + (fraction === "" ? 0 : Number.parseInt(fraction, 16) / 16 ** fraction.length)) *
+        2 ** Number(m[5] ?? 0)
+    } else value = Number(m[6])
+    this.pos += m[0].length
+    return sign * value
+  }
+
+  private number(): void {
+    const n = this.strtod()
+    if (n === undefined) this.expected("value", "invalid number")
+    this.vm.pushNumber(n!)
   }
 
   decode(): void {
@@ -218,7 +346,7 @@ class Decoder {
     const t = this.text
     const c = t[this.pos]
     if (c === "{" || c === "[") {
-      if (depth + 1 > MAX_DEPTH) vm.raise(`Found too many nested data structures (${depth + 1}) at character ${this.pos + 1}`)
+      if (depth + 1 > this.cfg.decodeMaxDepth) vm.raise(`Found too many nested data structures (${depth + 1}) at character ${this.pos + 1}`)
       vm.checkStack(3)
       this.pos++
       vm.newTable()
@@ -239,11 +367,11 @@ class Decoder {
       this.pos += 4
       return vm.pushLightUserdata(0)
     }
-    const match = /^-?(?:\d+)(?:\.\d*)?(?:[eE][+-]?\d+)?/.exec(t.slice(this.pos, this.pos + 400))
-    if (match !== null && match[0] !== "-") {
-      this.pos += match[0].length
-      return vm.pushNumber(Number(match[0]))
+    if (c === "-" || (c !== undefined && c >= "0" && c <= "9")) {
+      if (this.cfg.decodeInvalidNumbers === 0 && this.isInvalidNumber()) this.expected("value", "invalid number")
+      return this.number()
     }
+    if (this.cfg.decodeInvalidNumbers !== 0 && this.isInvalidNumber()) return this.number()
     return this.expected("value", this.token())
   }
 

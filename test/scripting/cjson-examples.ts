@@ -44,8 +44,49 @@ export const cjsonExamples: ReadonlyArray<Command> = [
   ev("return cjson.decode()"),
   ev("return cjson.encode(cjson.decode('{\"k\":[1,2,{\"n\":null}],\"s\":\"\\\\/\"}'))"),
   ev("return {cjson._NAME, cjson._VERSION}"),
-  ev("return type(cjson.encode_keep_buffer)")
+  ev("return type(cjson.encode_keep_buffer)"),
+  ...cjsonConfigExamples()
 ]
+
+/**
+ * cjson's configuration functions: their replies, argument errors and effects. The settings belong to
+ * the Lua state and outlive the script (in Redis too), so each example restores the defaults before it
+ * returns; results are strings so that false and nil do not cut the reply short.
+ */
+function cjsonConfigExamples(): Array<Command> {
+  const restore = "cjson.encode_sparse_array(false, 2, 10) cjson.encode_max_depth(1000) cjson.decode_max_depth(1000) " +
+    "cjson.encode_number_precision(14) cjson.encode_keep_buffer(true) cjson.encode_invalid_numbers(false) cjson.decode_invalid_numbers(true)"
+  // runs each statement under pcall, collecting what it returned or its error, then restores the defaults
+  const probe = (...statements: Array<string>): Command =>
+    ev(
+      `local out = {} local function add(...) local r = {...} for i = 1, select('#', ...) do out[#out + 1] = tostring(r[i]) end end ` +
+        statements.map((st) => `add(pcall(function() return ${st} end))`).join(" ") + ` ${restore} return out`
+    )
+  return [
+    probe("cjson.encode_sparse_array()", "cjson.encode_max_depth()", "cjson.decode_max_depth()", "cjson.encode_number_precision()",
+      "cjson.encode_keep_buffer()", "cjson.encode_invalid_numbers()", "cjson.decode_invalid_numbers()"),
+    probe("cjson.encode_max_depth(1)", "cjson.encode({1})", "cjson.encode({{1}})", "cjson.encode({a = {b = 1}})", "cjson.encode_max_depth()"),
+    probe("cjson.encode_max_depth(0)", "cjson.encode_max_depth(-1)", "cjson.encode_max_depth('x')", "cjson.encode_max_depth('3')",
+      "cjson.encode_max_depth(2.7)", "cjson.encode_max_depth(1, 2)", "cjson.encode_max_depth({})"),
+    probe("cjson.decode_max_depth(1)", "cjson.decode('[1, 2]')[2]", "cjson.decode('[[1]]')", "cjson.decode('{\"obj\": {\"array\": [1,2,3,4]}}')",
+      "cjson.decode_max_depth(2)", "cjson.decode('[[1]]')[1][1]"),
+    probe("cjson.encode_number_precision(3)", "cjson.encode(1/3)", "cjson.encode(123456)", "cjson.encode_number_precision(15)",
+      "cjson.encode_number_precision(0)", "cjson.encode_number_precision(14)", "cjson.encode(1/3)"),
+    probe("cjson.encode_sparse_array(true)", "cjson.encode({[1] = 'a', [20] = 'b'})", "cjson.encode_sparse_array(false, 0)",
+      "cjson.encode({[1] = 'a', [20] = 'b'})", "cjson.encode_sparse_array(false, 1, 0)", "cjson.encode({[2] = 'a'})",
+      "cjson.encode_sparse_array(false, 3, 5)", "cjson.encode({[1] = 1, [9] = 2})", "cjson.encode({[1] = 1, [3] = 2})"),
+    probe("cjson.encode_sparse_array('on')", "cjson.encode_sparse_array('off', 1)", "cjson.encode_sparse_array('maybe')",
+      "cjson.encode_sparse_array(1)", "cjson.encode_sparse_array(nil, -1)", "cjson.encode_sparse_array(nil, nil, 'x')",
+      "cjson.encode_sparse_array(1, 2, 3, 4)"),
+    probe("cjson.encode_invalid_numbers(true)", "cjson.encode({num1 = 0/0})", "cjson.encode(1/0)", "cjson.encode(-1/0)",
+      "cjson.encode_invalid_numbers('null')", "cjson.encode({0/0, 1/0, -1/0, 2})", "cjson.encode_invalid_numbers('off')",
+      "cjson.encode(0/0)", "cjson.encode_invalid_numbers('on')", "cjson.encode_invalid_numbers('bad')"),
+    probe("cjson.decode_invalid_numbers()", "cjson.decode('[NaN]')[1]", "cjson.decode('[Infinity]')[1]", "cjson.decode('[-inf]')[1]",
+      "cjson.decode('[0x10]')[1]", "cjson.decode('[+1]')[1]", "cjson.decode('[01]')[1]", "cjson.decode_invalid_numbers(false)",
+      "cjson.decode('[nan]')", "cjson.decode('[0x10]')", "cjson.decode('[01]')", "cjson.decode('[-5]')[1]"),
+    probe("cjson.encode_keep_buffer(false)", "cjson.encode({1, 'x'})", "cjson.encode_keep_buffer('on')", "cjson.encode_keep_buffer('null')")
+  ]
+}
 
 /** The bit library: every function, normalization of out-of-range and fractional numbers, errors. */
 export const bitExamples: ReadonlyArray<Command> = [
