@@ -140,7 +140,7 @@ const kill = (ctx: CommandContext, argv: ReadonlyArray<string>): void => {
     if (filter.laddr !== undefined && client.laddr !== filter.laddr) continue
     if (filter.type !== undefined && clientType(client) !== filter.type) continue
     if (filter.id !== 0 && client.id !== filter.id) continue
-    if (filter.user !== undefined && client.user !== filter.user) continue
+    if (filter.user !== undefined && client.user.name !== filter.user) continue
     if (client === self && filter.skipMe) continue
     if (client === self) {
       self.closeAfterReply = true
