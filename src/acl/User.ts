@@ -6,7 +6,8 @@
  */
 import { createHash } from "node:crypto"
 import { splitInlineArgs } from "../resp/RequestParser.ts"
-import { CATEGORIES, categoryFlag, COMMAND_BITS, FUTURE_COMMANDS_BIT } from "./categories.ts"
+import { CATEGORIES, categoryFlag, categoryMask, COMMAND_BITS, commandId, FUTURE_COMMANDS_BIT } from "./categories.ts"
+import { REDIS_COMMANDS } from "./redisCommands.ts"
 
 /** What ACL needs of a command table entry (the server's RuntimeCommand satisfies it). */
 export interface AclCommand {
@@ -503,4 +504,51 @@ export const mergeSelectorArguments = (args: ReadonlyArray<string>): Array<strin
   }
   if (open !== -1) return { unmatched: open }
   return out
+}
+
+/** A command of Redis's table that this server may not serve (ACL's view only). */
+class TableCommand implements AclCommand {
+  readonly fullName: string
+  readonly aclId: number
+  readonly aclCategories: number
+  readonly parent: AclCommand | undefined
+  subcommands: Map<string, AclCommand> | undefined = undefined
+  readonly noAuth = false
+
+  constructor(fullName: string, categories: string, parent: AclCommand | undefined) {
+    this.fullName = fullName
+    this.aclId = commandId(fullName)
+    this.aclCategories = categoryMask(categories.split(" "))
+    this.parent = parent
+  }
+}
+
+/**
+ * The command table ACL rules refer to: Redis 7.0.15's whole table, then what this server serves
+ * beyond it (`served`: top-level commands by original name), subcommands included.
+ */
+export const mergedCommandTable = (served: Iterable<AclCommand>): AclCommandTable => {
+  const byName = new Map<string, AclCommand>()
+  for (const [name, categories, subs] of REDIS_COMMANDS) {
+    const cmd = new TableCommand(name, categories, undefined)
+    if (subs !== undefined) {
+      cmd.subcommands = new Map()
+      for (const [sub, subCategories] of subs) cmd.subcommands.set(sub, new TableCommand(`${name}|${sub}`, subCategories, cmd))
+    }
+    byName.set(name, cmd)
+  }
+  for (const cmd of served) {
+    const name = cmd.fullName.toLowerCase()
+    const known = byName.get(name) as TableCommand | undefined
+    if (known === undefined) {
+      byName.set(name, cmd)
+      continue
+    }
+    if (cmd.subcommands === undefined) continue
+    for (const [subName, sub] of cmd.subcommands) {
+      if (known.subcommands === undefined) known.subcommands = new Map()
+      if (!known.subcommands.has(subName)) known.subcommands.set(subName, sub)
+    }
+  }
+  return { lookup: (name) => byName.get(name.toLowerCase()), commands: () => byName.values() }
 }

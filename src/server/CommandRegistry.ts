@@ -9,7 +9,7 @@ import * as Effect from "effect/Effect"
 import * as Layer from "effect/Layer"
 import type * as Scope from "effect/Scope"
 import { AclStore } from "../acl/Acl.ts"
-import type { AclCommandTable } from "../acl/User.ts"
+import { type AclCommandTable, mergedCommandTable } from "../acl/User.ts"
 import type { CommandSpec } from "../commands/CommandSpec.ts"
 import type { AclDenial } from "../commands/errors.ts"
 import type { CommandContext } from "./CommandContext.ts"
@@ -96,10 +96,11 @@ export class Registry {
   readonly debugSubcommands = new Map<string, DebugSubcommand>()
   /** Commands by original (lower-case) name, before rename-command: what ACL rules name. */
   private readonly originals = new Map<string, RuntimeCommand>()
-  /** The command table as ACL rules see it. */
+  /** ACL's table (Redis's whole table and what this server adds), rebuilt after commands change. */
+  private merged: AclCommandTable | undefined = undefined
   readonly aclTable: AclCommandTable = {
-    lookup: (name) => this.originals.get(name.toLowerCase()),
-    commands: () => this.originals.values()
+    lookup: (name) => this.mergedTable().lookup(name),
+    commands: () => this.mergedTable().commands()
   }
   /** Users, passwords and the ACL log: AUTH and HELLO use them with or without the ACL Layer. */
   readonly acl = new AclStore(this.aclTable)
@@ -119,6 +120,11 @@ export class Registry {
       finalName.set(original, to)
     }
     this.renames = finalName
+  }
+
+  private mergedTable(): AclCommandTable {
+    if (this.merged === undefined) this.merged = mergedCommandTable(this.originals.values())
+    return this.merged
   }
 
   /** Command by name, any case. */
@@ -141,6 +147,7 @@ export class Registry {
         this.originals.set(spec.name, command)
         originals.push(spec.name)
       }
+      this.merged = undefined
       if (name === "") continue
       const lower = name.toLowerCase()
       if (this.commands.has(lower)) throw new DuplicateCommandError({ name: spec.name })
@@ -151,6 +158,7 @@ export class Registry {
     return () => {
       for (const name of added) this.commands.delete(name)
       for (const name of originals) this.originals.delete(name)
+      this.merged = undefined
     }
   }
 
