@@ -52,6 +52,8 @@ export class AclStore {
   /** Newest first. */
   log: Array<AclLogEntry> = []
   hooks: AclHooks = {}
+  /** What went wrong loading users at start-up (config `user` lines, aclfile): redis-server exits. */
+  startupErrors: ReadonlyArray<string> | undefined = undefined
 
   constructor(table: AclCommandTable = NO_COMMANDS) {
     this.table = table

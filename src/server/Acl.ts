@@ -7,6 +7,8 @@ import { randomBytes } from "node:crypto"
 import * as Effect from "effect/Effect"
 import * as Layer from "effect/Layer"
 import type { AclStore } from "../acl/Acl.ts"
+import { describeUsers, loadAclFile, loadConfiguredUsers, saveAclFile, USERS_AND_ACLFILE } from "../acl/aclFile.ts"
+import { ServerConfig, type ConfigStore } from "../config/ServerConfig.ts"
 import { CATEGORIES, categoryFlag } from "../acl/categories.ts"
 import { ACL_OK, checkCommand, type CheckResult, channelAllowed, DENIED_CMD, DENIED_KEY } from "../acl/check.ts"
 import {
@@ -74,6 +76,23 @@ export interface AclService {
   readonly pubsub: PubSubState | undefined
   /** The client running the current ACL command (spared until its reply is sent). */
   current: Client | undefined
+  /** Logs a warning (serverLog LL_WARNING). */
+  readonly warn: (line: string) => void
+}
+
+/**
+ * ACLLoadUsersAtStartup: the config's `user` lines, or the ACL file, never both. Returns the lines
+ * redis-server logs before exiting with status 1, or undefined; notices about disabled users go to
+ * `notices`.
+ */
+export const loadUsersAtStartup = (store: AclStore, config: ConfigStore, notices: Array<string>): ReadonlyArray<string> | undefined => {
+  const file = config.get("aclfile") ?? ""
+  if (file !== "" && config.users.length > 0) return [USERS_AND_ACLFILE]
+  const failed = loadConfiguredUsers(store, config.users, notices)
+  if (failed !== undefined) return failed
+  if (file === "") return undefined
+  const result = loadAclFile(store, file)
+  return "error" in result ? [`Aborting Redis startup because of ACL errors: ${result.error}`] : undefined
 }
 
 /** ACLFreeUserAndKillClients: the user's clients go back to the default user, unauthenticated, and close. */
@@ -305,12 +324,27 @@ const handlers = (acl: AclService | undefined): Record<string, CommandHandler> =
     },
     dryrun: (ctx, argv) => dryrun(acl, ctx, argv),
     load: (ctx) => {
-      if (ctx.config.get("aclfile") === "") return ctx.reply.error(ACL_NO_FILE)
-      ctx.reply.error("ERR ACL LOAD is not supported yet")
+      const file = ctx.config.get("aclfile") ?? ""
+      if (file === "") return ctx.reply.error(ACL_NO_FILE)
+      const result = loadAclFile(store, file)
+      if ("error" in result) return ctx.reply.error(Errors.sanitizeErrorText(`ERR ${result.error}`))
+      acl.current = ctx.client
+      try {
+        for (const u of result.replaced) disconnectUserClients(acl, u)
+      } finally {
+        acl.current = undefined
+      }
+      ctx.reply.ok()
     },
     save: (ctx) => {
-      if (ctx.config.get("aclfile") === "") return ctx.reply.error(ACL_NO_FILE)
-      ctx.reply.error("ERR ACL SAVE is not supported yet")
+      const file = ctx.config.get("aclfile") ?? ""
+      if (file === "") return ctx.reply.error(ACL_NO_FILE)
+      const failure = saveAclFile(store, file, process.pid, ctx.now)
+      if (failure !== undefined) {
+        acl.warn(failure)
+        return ctx.reply.error("ERR There was an error trying to save the ACLs. Please check the server logs for more information")
+      }
+      ctx.reply.ok()
     }
   }
 }
@@ -401,13 +435,26 @@ const aclCheck = (store: AclStore, engine: EngineState) => {
 }
 
 /** ACL commands and the ACL check, for the Layer's lifetime. */
-export const AclLive: Layer.Layer<never, never, Engine | CommandRegistry | PubSub> = Layer.effectDiscard(
+export const AclLive: Layer.Layer<never, never, Engine | CommandRegistry | PubSub | ServerConfig> = Layer.effectDiscard(
   Effect.gen(function*() {
     const engine = yield* Engine
     const registry = yield* CommandRegistry
     const pubsub = yield* PubSub
+    const config = yield* ServerConfig
     const store = registry.acl
-    const service: AclService = { store, engine, registry, pubsub, current: undefined }
+    const services = yield* Effect.context<never>()
+    const warn = (line: string): void => Effect.runSyncWith(services)(Effect.logWarning(line))
+    const service: AclService = { store, engine, registry, pubsub, current: undefined, warn }
+    const notices: Array<string> = []
+    store.startupErrors = loadUsersAtStartup(store, config, notices)
+    for (const notice of notices) yield* Effect.log(notice)
+    // CONFIG REWRITE writes the users as ACL LIST describes them (none with an ACL file)
+    config.userLines = () => describeUsers(store)
+    yield* Effect.addFinalizer(() =>
+      Effect.sync(() => {
+        config.userLines = undefined
+      })
+    )
     yield* CommandRegistry.contributeScoped((r) => {
       const remove = r.addCommands([aclEntry(service)])
       const previous = r.checks.acl
