@@ -248,6 +248,17 @@ describe("enforcement", () => {
     expect(log[0]!.slice(0, 10)).toEqual(["count", 1, "reason", "key", "context", "lua", "object", "x9", "username", "bob"])
   })
 
+  it("redis.acl_check_cmd answers for the script's caller", async () => {
+    expect(
+      await value(
+        u,
+        "EVAL",
+        "return tostring(redis.acl_check_cmd('get','k1')) .. tostring(redis.acl_check_cmd('set','x','v')) .. tostring(redis.acl_check_cmd('flushall'))",
+        "0"
+      )
+    ).toBe("truefalsefalse")
+  })
+
   it("selectors: a command passes when one selector allows all of it", async () => {
     await raw(admin, "ACL", "SETUSER", "sel", "on", "nopass", "-@all", "+get", "~a*", "(+set ~b*)")
     const c = await connect()
