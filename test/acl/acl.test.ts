@@ -308,6 +308,16 @@ describe("enforcement", () => {
     expect(c.isClosed).toBe(true)
   })
 
+  it("CLIENT KILL USER closes the user's connections, and knows the users", async () => {
+    await raw(admin, "ACL", "SETUSER", "killme", "on", "nopass", "+@all")
+    const c = await connect()
+    await raw(c, "AUTH", "killme", "x")
+    expect(await raw(admin, "CLIENT", "KILL", "USER", "killme")).toBe(":1\r\n")
+    await c.readUntilClose()
+    expect(await raw(admin, "CLIENT", "KILL", "USER", "nosuch")).toBe(err("ERR No such user 'nosuch'"))
+    await raw(admin, "ACL", "DELUSER", "killme")
+  })
+
   it("a user whose permissions change loses access at its next command", async () => {
     await raw(admin, "ACL", "SETUSER", "bob", "-get")
     expect(await raw(u, "GET", "k1")).toBe(err("NOPERM this user has no permissions to run the 'get' command"))
