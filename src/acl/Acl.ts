@@ -38,6 +38,9 @@ export interface AclHooks {
   readonly userDeleted?: (user: AclUser) => void
 }
 
+/** Compared against when there is no password to compare with (no hash of any password equals it). */
+const NO_PASSWORD = "-".repeat(64)
+
 /** An empty table, until the registry provides the command table. */
 const NO_COMMANDS: AclCommandTable = { lookup: () => undefined, commands: () => [] }
 
@@ -129,14 +132,17 @@ export class AclStore {
    */
   checkCredentials(username: string, password: string): AclUser | undefined {
     const u = this.users.get(username)
+    // the password is hashed and compared whatever happens, so the time taken does not tell an
+    // unknown or disabled user from a wrong password
+    const hashed = Buffer.from(hashPassword(password), "latin1")
+    const hashes = u === undefined || u.passwords.length === 0 ? [NO_PASSWORD] : u.passwords
+    let match = false
+    for (const p of hashes) {
+      if (timingSafeEqual(hashed, Buffer.from(p, "latin1"))) match = true
+    }
     if (u === undefined || !u.enabled) return undefined
     if (u.nopass) return u
-    const hashed = Buffer.from(hashPassword(password), "latin1")
-    let ok = false
-    for (const p of u.passwords) {
-      if (timingSafeEqual(hashed, Buffer.from(p, "latin1"))) ok = true
-    }
-    return ok ? u : undefined
+    return match && u.passwords.length > 0 ? u : undefined
   }
 
   /** ACLUpdateDefaultUserPassword (requirepass). */

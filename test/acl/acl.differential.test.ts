@@ -43,7 +43,8 @@ const command: fc.Arbitrary<Command> = fc.oneof(
   fc.tuple(fc.constantFrom(...keys), fc.constantFrom(...keys)).map(([a, b]) => ["ZUNIONSTORE", a, "1", b]),
   fc.tuple(fc.constantFrom(...keys), fc.boolean()).map(([k, w]) => (w ? ["BITFIELD", k, "SET", "u8", "0", "1"] : ["BITFIELD", k, "GET", "u8", "0"])),
   fc.constantFrom(...keys).map((k) => ["EVAL", "return 1", "1", k]),
-  fc.constantFrom(...keys).map((k) => ["OBJECT", "REFCOUNT", k]),
+  fc.constantFrom(...keys).map((k) => ["TYPE", k]),
+  fc.constantFrom(...keys).map((k) => ["STRLEN", k]),
   fc.constantFrom(...channels).map((c) => ["PUBLISH", c, "m"]),
   fc.constantFrom(["CONFIG", "GET", "maxmemory"], ["SELECT", "0"], ["SELECT", "1"], ["PING"], ["CLIENT", "GETNAME"], ["ECHO", "x"])
 )
@@ -65,6 +66,18 @@ const step: fc.Arbitrary<ReadonlyArray<Command>> = fc.oneof(
   {
     weight: 4,
     arbitrary: fc.tuple(fc.constantFrom(...users), command).map(([u, c]) => [["AUTH", u, "pw"], c, ["AUTH", "default", "x"]])
+  },
+  {
+    weight: 2,
+    arbitrary: fc.tuple(fc.constantFrom(...users), command, command).map(([u, c1, c2]) => [["AUTH", u, "pw"], ["MULTI"], c1, c2, ["EXEC"], ["AUTH", "default", "x"]])
+  },
+  {
+    weight: 2,
+    arbitrary: fc.tuple(fc.constantFrom(...users), command, fc.boolean()).map(([u, c, p]) => [
+      ["AUTH", u, "pw"],
+      ["EVAL", `return redis.${p ? "pcall" : "call"}(unpack(ARGV))`, "0", ...c],
+      ["AUTH", "default", "x"]
+    ])
   },
   { weight: 1, arbitrary: fc.constantFrom(...categories, "nosuch").map((c) => [["ACL", "CAT", c]]) },
   { weight: 1, arbitrary: fc.constant([["ACL", "LOG", "3"]]) }
