@@ -11,6 +11,7 @@
  */
 import fc from "fast-check"
 import { expect, it } from "vitest"
+import { aclKeys } from "../../src/acl/check.ts"
 import { checkSequences, type Command, describeDifferential, type Normalize, toComparable } from "../support/differential.ts"
 
 const users = ["u0", "u1"] as const
@@ -169,4 +170,98 @@ describeDifferential("ACL against redis-server", (servers) => {
       { numRuns: 60 }
     )
   }, 60_000)
+})
+
+/** Commands whose keys ACL checks, with several key specs, keywords, key counts and getkeys procs. */
+const KEYED: ReadonlyArray<Command> = [
+  ["LMOVE", "a", "b", "LEFT", "RIGHT"],
+  ["BLMOVE", "a", "b", "LEFT", "RIGHT", "0"],
+  ["RPOPLPUSH", "a", "b"],
+  ["SMOVE", "a", "b", "m"],
+  ["RENAME", "a", "b"],
+  ["RENAMENX", "a", "b"],
+  ["COPY", "a", "b"],
+  ["SORT", "a"],
+  ["SORT", "a", "STORE", "b"],
+  ["SORT", "a", "BY", "w*", "GET", "#", "STORE", "b"],
+  ["SORT_RO", "a", "BY", "x"],
+  ["ZUNIONSTORE", "d", "2", "a", "b", "WEIGHTS", "1", "2"],
+  ["ZINTERSTORE", "d", "1", "a"],
+  ["ZDIFFSTORE", "d", "2", "a", "b"],
+  ["ZRANGESTORE", "d", "a", "0", "-1"],
+  ["ZUNION", "2", "a", "b"],
+  ["GEORADIUS", "a", "0", "0", "1", "m", "STORE", "b"],
+  ["GEORADIUSBYMEMBER", "a", "m", "1", "m", "STOREDIST", "b"],
+  ["GEORADIUS", "a", "0", "0", "1", "m"],
+  ["GEOSEARCHSTORE", "d", "a", "FROMMEMBER", "m", "BYRADIUS", "1", "m"],
+  ["XREAD", "COUNT", "1", "STREAMS", "a", "b", "0", "0"],
+  ["XREADGROUP", "GROUP", "g", "c", "STREAMS", "a", "b", ">", ">"],
+  ["EVAL", "return 1", "2", "a", "b", "c"],
+  ["EVALSHA_RO", "x", "1", "a"],
+  ["FCALL", "f", "1", "a", "b"],
+  ["LMPOP", "2", "a", "b", "LEFT"],
+  ["BLMPOP", "0", "2", "a", "b", "LEFT"],
+  ["ZMPOP", "1", "a", "MIN"],
+  ["BZMPOP", "0", "2", "a", "b", "MIN"],
+  ["SINTERCARD", "2", "a", "b"],
+  ["BITOP", "AND", "d", "a", "b"],
+  ["MSET", "a", "1", "b", "2"],
+  ["MSETNX", "a", "1", "b", "2"],
+  ["MGET", "a", "b"],
+  ["DEL", "a", "b"],
+  ["UNLINK", "a"],
+  ["EXISTS", "a", "b"],
+  ["TOUCH", "a"],
+  ["SET", "a", "v"],
+  ["SET", "a", "v", "GET"],
+  ["SET", "a", "v", "EX", "10", "get"],
+  ["BITFIELD", "a", "GET", "u8", "0"],
+  ["BITFIELD", "a", "GET", "u8", "0", "SET", "u8", "0", "1"],
+  ["BITFIELD", "a", "OVERFLOW", "SAT", "GET", "u8", "0"],
+  ["BITFIELD_RO", "a", "GET", "u8", "0"],
+  ["PFMERGE", "d", "a", "b"],
+  ["PFCOUNT", "a", "b"],
+  ["OBJECT", "ENCODING", "a"],
+  ["MEMORY", "USAGE", "a"],
+  ["DUMP", "a"],
+  ["RESTORE", "a", "0", "x"],
+  ["GETDEL", "a"],
+  ["GETEX", "a"],
+  ["SETRANGE", "a", "0", "x"],
+  ["LCS", "a", "b"],
+  ["XADD", "a", "*", "f", "v"],
+  ["XAUTOCLAIM", "a", "g", "c", "0", "0"],
+  ["WATCH", "a", "b"],
+  ["BLPOP", "a", "b", "0"],
+  ["LPUSH", "a", "x"],
+  ["HSET", "a", "f", "v"],
+  ["INCR", "a"],
+  ["APPEND", "a", "x"],
+  ["SUNIONSTORE", "d", "a", "b"],
+  ["SPUBLISH", "ch", "m"],
+  ["TYPE", "a"],
+  ["EXPIRE", "a", "10"]
+]
+
+describeDifferential("ACL key access against redis-server's COMMAND GETKEYSANDFLAGS", (servers) => {
+  it("finds the keys and the access each needs as Redis's key specs and getkeys procs say", async () => {
+    const s = servers()
+    const access = (flags: ReadonlyArray<string>): number =>
+      (flags.includes("access") ? 1 : 0) | (flags.some((f) => f === "insert" || f === "delete" || f === "update") ? 2 : 0)
+    const replies = await s.theirs.pipeline(KEYED.map((c) => ["COMMAND", "GETKEYSANDFLAGS", ...c]))
+    const ours: Array<unknown> = []
+    const theirs: Array<unknown> = []
+    for (let i = 0; i < KEYED.length; i++) {
+      const argv = KEYED[i]!
+      const v = replies[i]!.value
+      const expected = Array.isArray(v) ? (v as Array<[string, Array<string>]>).map(([k, f]) => [k, access(f)]) : []
+      const command = s.server.engine.resolve(argv)
+      const name = typeof command === "string" ? argv[0]!.toLowerCase() : command.fullName
+      const positions = typeof command === "string" ? () => [] : (a: ReadonlyArray<string>) => command.keyPositions(a)
+      const arity = typeof command === "string" ? -1 : command.spec.arity
+      ours.push({ argv, keys: aclKeys(name, argv, arity, () => positions(argv)).map(([pos, perm]) => [argv[pos], perm]) })
+      theirs.push({ argv, keys: expected })
+    }
+    expect(ours).toEqual(theirs)
+  })
 })

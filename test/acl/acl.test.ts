@@ -115,6 +115,17 @@ describe("ACL SETUSER rules", () => {
     await raw(c, "ACL", "DELUSER", "d")
   })
 
+  it("acl-pubsub-default decides the channels of new and reset users", async () => {
+    const c = await connect()
+    await raw(c, "CONFIG", "SET", "acl-pubsub-default", "allchannels")
+    await raw(c, "ACL", "SETUSER", "nn")
+    await raw(c, "ACL", "SETUSER", "nn2", "reset")
+    await raw(c, "CONFIG", "SET", "acl-pubsub-default", "resetchannels")
+    const list = (await value(c, "ACL", "LIST")) as Array<string>
+    expect(list.filter((l) => l.startsWith("user nn"))).toEqual(["user nn off &* -@all", "user nn2 off sanitize-payload &* -@all"])
+    await raw(c, "ACL", "DELUSER", "nn", "nn2")
+  })
+
   it("ACL CAT lists categories and a category's commands; GENPASS gives hex of the asked bits", async () => {
     const c = await connect()
     const cats = (await value(c, "ACL", "CAT")) as Array<string>
