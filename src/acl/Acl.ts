@@ -41,7 +41,7 @@ export interface AclHooks {
 /** Compared against when there is no password to compare with (no hash of any password equals it). */
 const NO_PASSWORD = "-".repeat(64)
 
-/** An empty table, until the registry provides the command table. */
+/** No commands: for a store made without a registry. */
 const NO_COMMANDS: AclCommandTable = { lookup: () => undefined, commands: () => [] }
 
 export class AclStore {
@@ -62,19 +62,6 @@ export class AclStore {
     this.table = table
     this.defaultUser = createDefaultUser(table)
     this.users.set("default", this.defaultUser)
-  }
-
-  /** Rebuilds the default user against the real table (the registry calls this once it has one). */
-  setTable(table: AclCommandTable): void {
-    this.table = table
-    const fresh = createDefaultUser(table)
-    const passwords = this.defaultUser.passwords
-    const nopass = this.defaultUser.nopass
-    this.defaultUser.copyFrom(fresh)
-    if (!nopass) {
-      this.defaultUser.apply("resetpass", table, 0)
-      for (const p of passwords) this.defaultUser.apply(`#${p}`, table, 0)
-    }
   }
 
   getUser(name: string): AclUser | undefined {
