@@ -81,7 +81,11 @@ const step: fc.Arbitrary<ReadonlyArray<Command>> = fc.oneof(
     ])
   },
   { weight: 1, arbitrary: fc.constantFrom(...categories, "nosuch").map((c) => [["ACL", "CAT", c]]) },
-  { weight: 1, arbitrary: fc.constant([["ACL", "LOG", "3"]]) }
+  { weight: 1, arbitrary: fc.constant([["ACL", "LOG", "3"]]) },
+  {
+    weight: 1,
+    arbitrary: fc.constantFrom(...users).map((u) => [["HELLO", "3"], ["ACL", "GETUSER", u], ["ACL", "LOG", "2"], ["ACL", "CAT", "geo"], ["HELLO", "2"]])
+  }
 )
 
 /** The +cmd/-cmd runs of a described rule set, each compared as a set. */
@@ -108,6 +112,7 @@ const normalizeRules = (s: string): string => {
 const normalizeValue = (v: unknown): unknown => {
   if (typeof v === "string") return v.startsWith("user ") || /^[+-]@all( |$)/.test(v) ? normalizeRules(v) : v
   if (Array.isArray(v)) return v.map(normalizeValue)
+  if (typeof v === "object" && v !== null) return Object.fromEntries(Object.entries(v).map(([k, x]) => [k, normalizeValue(x)]))
   return v
 }
 
@@ -119,7 +124,9 @@ const normalize: Normalize = (command, reply) => {
   }
   if (name === "acl log" && Array.isArray(reply.value)) {
     // age and client details differ between two servers
-    return (reply.value as Array<Array<unknown>>).map((e) => e.slice(0, 10))
+    return (reply.value as Array<Array<unknown> | Map<unknown, unknown>>).map((e) =>
+      e instanceof Map ? toComparable(new Map([...e].filter(([k]) => k !== "age-seconds" && k !== "client-info"))) : e.slice(0, 10)
+    )
   }
   if (name === "acl getuser" || name === "acl list") return normalizeValue(toComparable(reply.value))
   return reply.raw
