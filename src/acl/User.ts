@@ -6,6 +6,7 @@
  */
 import { createHash } from "node:crypto"
 import { splitInlineArgs } from "../resp/RequestParser.ts"
+import { globMatch } from "../util/glob.ts"
 import { CATEGORIES, categoryFlag, categoryMask, COMMAND_BITS, commandId, FUTURE_COMMANDS_BIT } from "./categories.ts"
 import { REDIS_COMMANDS } from "./redisCommands.ts"
 
@@ -89,7 +90,20 @@ export const hasSpaces = (s: string): boolean => /[ \t\n\v\f\r\0]/.test(s)
 export interface KeyPattern {
   readonly pattern: string
   flags: number
+  /** The pattern compiled: a literal compares, "prefix*" tests the prefix, others glob-match. */
+  readonly match: (key: string) => boolean
 }
+
+/** A glob compiled for the common shapes (stringmatchlen semantics: nothing matches an empty key). */
+export const compileGlob = (pattern: string): (s: string) => boolean => {
+  const special = /[*?[\\]/
+  if (!special.test(pattern)) return (s) => s.length > 0 && s === pattern
+  const prefix = pattern.slice(0, -1)
+  if (pattern.endsWith("*") && !special.test(prefix)) return (s) => s.length > 0 && s.startsWith(prefix)
+  return (s) => globMatch(pattern, s)
+}
+
+const keyPattern = (pattern: string, flags: number): KeyPattern => ({ pattern, flags, match: compileGlob(pattern) })
 
 /** sdsCatPatternString. */
 export const describeKeyPattern = (p: KeyPattern): string =>
@@ -114,7 +128,7 @@ export class Selector {
     const s = new Selector(this.flags)
     s.allowed.set(this.allowed)
     if (this.firstArgs !== undefined) s.firstArgs = new Map([...this.firstArgs].map(([id, args]) => [id, [...args]]))
-    s.patterns = this.patterns.map((p) => ({ pattern: p.pattern, flags: p.flags }))
+    s.patterns = this.patterns.map((p) => ({ pattern: p.pattern, flags: p.flags, match: p.match }))
     s.channels = [...this.channels]
     return s
   }
@@ -199,7 +213,7 @@ export class Selector {
       const pattern = op.slice(offset)
       if (hasSpaces(pattern)) return "EINVAL"
       const existing = this.patterns.find((p) => p.pattern === pattern)
-      if (existing === undefined) this.patterns.push({ pattern, flags })
+      if (existing === undefined) this.patterns.push(keyPattern(pattern, flags))
       else existing.flags |= flags
       this.flags &= ~SELECTOR_ALLKEYS
     } else if (op[0] === "&") {

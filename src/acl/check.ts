@@ -81,6 +81,14 @@ const keysFromSpecs = (specs: ReadonlyArray<KeySpec>, argv: ReadonlyArray<string
   return out
 }
 
+/** What finding a command's keys needs. */
+export interface KeyedCommand {
+  readonly fullName: string
+  readonly arity: number
+  /** The command's own key positions (COMMAND GETKEYS), for commands whose specs cannot say. */
+  keyPositions(argv: ReadonlyArray<string>): ReadonlyArray<number>
+}
+
 /** setGetKeys: a GET argument makes the key read and written, else written. */
 const setKeys = (argv: ReadonlyArray<string>): Array<KeyRef> => {
   for (let i = 3; i < argv.length; i++) if (eqNoCase(argv[i]!, "get")) return [[1, ACL_READ | ACL_WRITE]]
@@ -110,12 +118,8 @@ const bitfieldKeys = (argv: ReadonlyArray<string>): Array<KeyRef> => {
  * getKeysFromCommandWithSpecs for ACL: the key specs when they are complete and their flags fixed,
  * otherwise the command's own key finder (`positions`), with the flags Redis's getkeys procs give.
  */
-export const aclKeys = (
-  fullName: string,
-  argv: ReadonlyArray<string>,
-  arity: number,
-  positions: () => ReadonlyArray<number>
-): ReadonlyArray<KeyRef> => {
+export const aclKeys = (cmd: KeyedCommand, argv: ReadonlyArray<string>): ReadonlyArray<KeyRef> => {
+  const fullName = cmd.fullName
   const specs = KEY_SPECS[fullName]
   if (specs === undefined) return []
   let variable = false
@@ -126,7 +130,7 @@ export const aclKeys = (
   }
   if (!hasKey) return []
   if (!variable) {
-    const keys = keysFromSpecs(specs, argv, arity)
+    const keys = keysFromSpecs(specs, argv, cmd.arity)
     if (keys !== undefined) return keys
   }
   switch (fullName) {
@@ -135,13 +139,13 @@ export const aclKeys = (
     case "bitfield":
       return bitfieldKeys(argv)
     case "sort":
-      return positions().map((p, i) => [p, i === 0 ? ACL_READ : ACL_WRITE] as const)
+      return cmd.keyPositions(argv).map((p, i) => [p, i === 0 ? ACL_READ : ACL_WRITE] as const)
     case "sort_ro":
-      return positions().map((p) => [p, ACL_READ] as const)
+      return cmd.keyPositions(argv).map((p) => [p, ACL_READ] as const)
     case "migrate":
-      return positions().map((p) => [p, ACL_READ | ACL_WRITE] as const)
+      return cmd.keyPositions(argv).map((p) => [p, ACL_READ | ACL_WRITE] as const)
     default:
-      return positions().map((p) => [p, 0] as const)
+      return cmd.keyPositions(argv).map((p) => [p, 0] as const)
   }
 }
 
@@ -165,7 +169,7 @@ export const selectorKeyAllowed = (s: Selector, key: string, perm: number): bool
   if ((s.flags & SELECTOR_ALLKEYS) !== 0) return true
   for (const p of s.patterns) {
     if ((p.flags & perm) !== perm) continue
-    if (globMatch(p.pattern, key)) return true
+    if (p.match(key)) return true
   }
   return false
 }
@@ -177,11 +181,7 @@ export interface CheckResult {
 }
 
 /** What the check needs to know about the command being run. */
-export interface CheckedCommand extends AclCommand {
-  readonly arity: number
-  /** The command's own key positions (COMMAND GETKEYS), for commands whose specs cannot say. */
-  keyPositions(argv: ReadonlyArray<string>): ReadonlyArray<number>
-}
+export interface CheckedCommand extends AclCommand, KeyedCommand {}
 
 /** ACLSelectorCheckCmd. */
 const selectorCheck = (
@@ -198,7 +198,7 @@ const selectorCheck = (
     if (arg === undefined || !first.some((a) => eqNoCase(a, arg))) return DENIED_CMD
   }
   if ((s.flags & SELECTOR_ALLKEYS) === 0) {
-    if (keys.value === undefined) keys.value = aclKeys(cmd.fullName, argv, cmd.arity, () => cmd.keyPositions(argv))
+    if (keys.value === undefined) keys.value = aclKeys(cmd, argv)
     for (const [pos, perm] of keys.value) {
       if (!selectorKeyAllowed(s, argv[pos]!, perm)) {
         out.pos = pos
