@@ -112,10 +112,8 @@ const matches = (pattern: string, s: string): boolean =>
   pattern.endsWith("*") ? s.length > 0 && s.startsWith(pattern.slice(0, -1)) : pattern === s
 
 const modelAllows = (s: ModelSelector, t: Template, argv: ReadonlyArray<string>): boolean => {
-  if (t.name !== "ping" || !s.allCommandsDefault) {
-    const allowed = s.commands.get(t.name) ?? s.allCommandsDefault
-    if (!allowed) return false
-  }
+  const allowed = s.commands.get(t.name) ?? s.allCommandsDefault
+  if (!allowed) return false
   for (const [pos, access] of t.keys) {
     if (s.allKeys) continue
     const ok = [...s.keyPatterns].some(([p, flags]) => (flags & access) === access && matches(p, argv[pos]!))
