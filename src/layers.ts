@@ -3,6 +3,7 @@ import * as Layer from "effect/Layer"
 import type { CommandSpec } from "./commands/CommandSpec.ts"
 import { allCommands, CoreCommands } from "./commands/index.ts"
 import { type ConfigError, ServerConfig } from "./config/ServerConfig.ts"
+import { AclLive, aclCommands } from "./server/Acl.ts"
 import { ActiveExpiry } from "./keyspace/ActiveExpiry.ts"
 import { Keyspace } from "./keyspace/Keyspace.ts"
 import { PubSub, pubsubCommandTable } from "./pubsub/PubSub.ts"
@@ -22,7 +23,8 @@ export const coreCommandTable: ReadonlyArray<CommandSpec> = [
   ...monitorCommands,
   ...pubsubCommandTable,
   ...slowlogCommands,
-  ...scriptingCommandTable
+  ...scriptingCommandTable,
+  ...aclCommands
 ]
 
 /**
@@ -30,7 +32,8 @@ export const coreCommandTable: ReadonlyArray<CommandSpec> = [
  * active expiry, over a configuration. Subsystems (persistence, ...) are Layers that need these
  * services and contribute to the registry.
  */
-export const CoreLive: Layer.Layer<Core, never, ServerConfig> = Layer.mergeAll(MonitorLive, PubSub.layer, SlowlogLive, Scripting.layer).pipe(
+export const CoreLive: Layer.Layer<Core, never, ServerConfig> = AclLive.pipe(
+  Layer.provideMerge(Layer.mergeAll(MonitorLive, PubSub.layer, SlowlogLive, Scripting.layer)),
   Layer.provideMerge(Layer.mergeAll(Engine.layer, ActiveExpiry, CoreCommands)),
   Layer.provideMerge(CommandRegistry.layer),
   Layer.provideMerge(BlockingWaiters.layer),

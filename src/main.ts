@@ -11,11 +11,13 @@ import * as Exit from "effect/Exit"
 import * as Layer from "effect/Layer"
 import * as References from "effect/References"
 import * as Runtime from "effect/Runtime"
+import { validateUserLine } from "./acl/aclFile.ts"
 import { ConfigLoadError, loadConfig } from "./config/load.ts"
 import { ServerConfig } from "./config/ServerConfig.ts"
 import { CoreLive, coreCommandTable } from "./layers.ts"
 import { Persistence, persistenceCommandTable, SHUTDOWN_FORCE, SHUTDOWN_NOSAVE, SHUTDOWN_NOW, SHUTDOWN_SAVE } from "./persistence/Persistence.ts"
 import { minimumLevelFor, RedisLoggerLive, redisLogo, showLogo, writeLogLine, writeLogRaw } from "./server/log.ts"
+import { CommandRegistry } from "./server/CommandRegistry.ts"
 import { RedisServer } from "./server/RedisServer.ts"
 import { REDIS_VERSION, SERVER_VERSION } from "./version.ts"
 
@@ -81,6 +83,12 @@ const Announce = (stop: Deferred.Deferred<void>) => Layer.effectDiscard(
       writeLogRaw(logfile, redisLogo({ version: REDIS_VERSION, mode: "standalone", port: shownPort, pid: process.pid }))
     }
     yield* Effect.log("Server initialized")
+    // ACLLoadUsersAtStartup: bad `user` lines or ACL file stop the server
+    const aclErrors = (yield* CommandRegistry).acl.startupErrors
+    if (aclErrors !== undefined) {
+      for (const line of aclErrors) writeLogLine(logfile, "Warn", line)
+      process.exit(1)
+    }
     const onSignal = (signal: "SIGINT" | "SIGTERM"): void => {
       if (persistence.shutdownAsap && signal === "SIGINT") {
         writeLogLine(logfile, "Warn", "You insist... exiting now.")
@@ -128,7 +136,10 @@ const Announce = (stop: Deferred.Deferred<void>) => Layer.effectDiscard(
 )
 
 const program = Effect.gen(function*() {
-  const { store, commandLine } = yield* loadConfig(argv, { commandNames: [...coreCommandTable, ...persistenceCommandTable].map((c) => c.name) })
+  const { store, commandLine } = yield* loadConfig(argv, {
+    commandNames: [...coreCommandTable, ...persistenceCommandTable].map((c) => c.name),
+    validateUser: validateUserLine
+  })
   const logfile = store.get("logfile") ?? ""
   const level = minimumLevelFor(store.get("loglevel") ?? "notice")
   const stop = yield* Deferred.make<void>()

@@ -36,8 +36,6 @@ const clientTypeByName = (name: string): ClientType | undefined => {
 export const clientInfoLine = (ctx: CommandContext, client: Client): string =>
   clientInfoString(client, ctx.now, client === ctx.client ? { command: ctx.command, argv: ctx.argv } : undefined)
 
-/** Users that exist: ACL users are not implemented, so only "default". */
-const userExists = (name: string): boolean => name === "default"
 
 const list = (ctx: CommandContext, argv: ReadonlyArray<string>): void => {
   const clients = ctx.engine.clients
@@ -102,7 +100,7 @@ const killFilter = (ctx: CommandContext, argv: ReadonlyArray<string>): KillFilte
     } else if (option === "laddr") {
       filter.laddr = value
     } else if (option === "user") {
-      if (!userExists(value)) {
+      if (ctx.engine.registry.acl.getUser(value) === undefined) {
         ctx.reply.error(Errors.noSuchUser(value))
         return undefined
       }
@@ -140,7 +138,7 @@ const kill = (ctx: CommandContext, argv: ReadonlyArray<string>): void => {
     if (filter.laddr !== undefined && client.laddr !== filter.laddr) continue
     if (filter.type !== undefined && clientType(client) !== filter.type) continue
     if (filter.id !== 0 && client.id !== filter.id) continue
-    if (filter.user !== undefined && client.user !== filter.user) continue
+    if (filter.user !== undefined && client.user.name !== filter.user) continue
     if (client === self && filter.skipMe) continue
     if (client === self) {
       self.closeAfterReply = true

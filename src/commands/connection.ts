@@ -1,6 +1,6 @@
 /** Connection commands: PING, ECHO, SELECT, QUIT, RESET, HELLO, AUTH. */
-import { authenticate, defaultUserIsNopass } from "../acl/authenticate.ts"
 import type { CommandContext } from "../server/CommandContext.ts"
+import { clientInfoString } from "../server/clientInfo.ts"
 import { parseLongLong } from "../util/numbers.ts"
 import { REDIS_VERSION } from "../version.ts"
 import { int32Arg } from "./args.ts"
@@ -11,8 +11,32 @@ const group = "connection"
 
 /** clientSetDefaultAuth: back to the default user, authenticated only if it needs no password. */
 const resetAuth = (ctx: CommandContext): void => {
-  ctx.client.user = "default"
-  ctx.client.authenticated = defaultUserIsNopass(ctx.config)
+  const acl = ctx.engine.registry.acl
+  ctx.client.user = acl.defaultUser
+  ctx.client.authenticated = !acl.authRequired
+}
+
+/**
+ * ACLAuthenticateUser: on success the client becomes the user; a failure is logged (reason auth) and
+ * does not say whether the user exists, is off, or the password is wrong.
+ */
+const authenticate = (ctx: CommandContext, username: string, password: string): boolean => {
+  const acl = ctx.engine.registry.acl
+  const user = acl.checkCredentials(username, password)
+  if (user !== undefined) {
+    ctx.client.authenticated = true
+    ctx.client.user = user
+    return true
+  }
+  acl.addLogEntry({
+    reason: "auth",
+    context: ctx.client.multi !== undefined ? "multi" : "toplevel",
+    object: ctx.argv[0]!,
+    username,
+    ctime: ctx.now,
+    cinfo: clientInfoString(ctx.client, ctx.now, { command: ctx.command, argv: ctx.argv })
+  })
+  return false
 }
 
 /** clientSetNameOrReply: names cannot contain spaces, newlines or special characters. */
@@ -47,9 +71,7 @@ const hello = (ctx: CommandContext, argv: ReadonlyArray<string>): void => {
     if (opt === "auth" && more >= 2) {
       ctx.redact(j + 1)
       ctx.redact(j + 2)
-      if (!authenticate(ctx.config, argv[j + 1]!, argv[j + 2]!)) return ctx.reply.error(Errors.WRONGPASS)
-      ctx.client.user = argv[j + 1]!
-      ctx.client.authenticated = true
+      if (!authenticate(ctx, argv[j + 1]!, argv[j + 2]!)) return ctx.reply.error(Errors.WRONGPASS)
       j += 2
     } else if (opt === "setname" && more >= 1) {
       if (!setClientName(ctx, argv[j + 1]!)) return
@@ -201,7 +223,7 @@ export const connectionCommands = [
       let user = "default"
       let password: string
       if (argv.length === 2) {
-        if (defaultUserIsNopass(ctx.config)) {
+        if (ctx.engine.registry.acl.defaultUser.nopass) {
           return ctx.reply.error(
             "ERR AUTH <password> called without any password configured for the default user. Are you sure your configuration is correct?"
           )
@@ -211,9 +233,7 @@ export const connectionCommands = [
         user = argv[1]!
         password = argv[2]!
       }
-      if (!authenticate(ctx.config, user, password)) return ctx.reply.error(Errors.WRONGPASS)
-      ctx.client.user = user
-      ctx.client.authenticated = true
+      if (!authenticate(ctx, user, password)) return ctx.reply.error(Errors.WRONGPASS)
       ctx.reply.ok()
     }
   })

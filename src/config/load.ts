@@ -96,9 +96,11 @@ class ConfigLoader {
   readonly modules: Array<string> = []
   readonly moduleConfigs: Array<string> = []
   private readonly commandNames: Set<string>
+  private readonly validateUser: UserValidator | undefined
   readonly store: ConfigStore
 
-  constructor(store: ConfigStore, commandNames: Iterable<string>) {
+  constructor(store: ConfigStore, commandNames: Iterable<string>, validateUser?: UserValidator) {
+    this.validateUser = validateUser
     this.store = store
     this.commandNames = new Set(commandNames)
   }
@@ -153,6 +155,8 @@ class ConfigLoader {
     if (name === "include" && argc === 2) return this.include(argv[1]!)
     if (name === "rename-command" && argc === 3) return this.renameCommand(argv[1]!, argv[2]!)
     if (name === "user" && argc >= 2) {
+      const invalid = this.validateUser?.(argv, store.users)
+      if (invalid !== undefined) return invalid
       store.users.push(argv.slice(1))
       return undefined
     }
@@ -241,7 +245,15 @@ export const applyConfigText = (
   return loader.applyText(text) ?? loader.checkModules()
 }
 
+/**
+ * ACLAppendUserForLoading, given by the caller (configuration does not depend on ACL): the error text
+ * of a `user` line (`argv` from "user"), or undefined; `previous` are the lines accepted before.
+ */
+export type UserValidator = (argv: ReadonlyArray<string>, previous: ReadonlyArray<ReadonlyArray<string>>) => string | undefined
+
 export interface LoadOptions {
+  /** Checks `user` lines as they are read (see UserValidator). */
+  readonly validateUser?: UserValidator
   /**
    * The names of the server's commands (lower case), which `rename-command` lines are checked against.
    * Given by the caller so that configuration does not depend on the command modules.
@@ -275,7 +287,7 @@ export const loadConfig = Effect.fnUntraced(function*(argv: ReadonlyArray<string
     text += yield* Effect.promise(options.stdin ?? readStdin)
   }
   text += "\n" + commandLine.options
-  const loader = new ConfigLoader(store, options.commandNames)
+  const loader = new ConfigLoader(store, options.commandNames, options.validateUser)
   const error = loader.applyText(text) ?? loader.checkModules()
   if (error !== undefined) return yield* error
   if (options.chdir !== false) store.watch("dir", (dir) => process.chdir(Buffer.from(dir, "latin1").toString("utf8")))

@@ -127,7 +127,7 @@ export const rewriteConfig = (store: ConfigStore, path: string): string | undefi
     for (const { line, force } of directive.rewrite(value)) state.rewriteLine(directive.name, line, force)
     state.rewritten.add(directive.name)
   }
-  if (store.get("aclfile") === "") for (const line of userLines(store)) state.rewriteLine("user", line, true)
+  if (store.get("aclfile") === "") for (const line of store.userLines?.() ?? userLines(store)) state.rewriteLine("user", line, true)
   state.rewritten.add("user")
   state.rewritten.add("loadmodule")
   state.removeOrphaned()

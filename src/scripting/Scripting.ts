@@ -4,6 +4,7 @@
  * through `engine.dispatch(scriptClient, argv, Callers.script)`; the script client's reply is read back
  * from its output and converted to Lua (luaReply.ts). See docs/SCRIPTING.md.
  */
+import { ACL_OK, checkCommand } from "../acl/check.ts"
 import { createHash } from "node:crypto"
 import * as Context from "effect/Context"
 import * as Effect from "effect/Effect"
@@ -383,8 +384,9 @@ export class ScriptingState {
       if (argv === undefined) return vm.error()
       const command = this.engine.resolve(argv)
       if (typeof command === "string") return fail(vm, "Invalid command passed to redis.acl_check_cmd()")
-      // no ACL users yet: the caller may run every command
-      vm.pushBoolean(true)
+      // the caller's user (the script's client runs as it), checked without an ACL log entry
+      const user = this.running?.caller.user ?? this.client.user
+      vm.pushBoolean(user.unrestricted || checkCommand(user, command, argv, { result: 0, pos: 0 }) === ACL_OK)
       return 1
     })
     if (this.mode === "eval") {

@@ -1,5 +1,7 @@
 import type * as Deferred from "effect/Deferred"
-import type { CommandSpec } from "../commands/CommandSpec.ts"
+import { categoryMask, commandId } from "../acl/categories.ts"
+import type { AclUser } from "../acl/User.ts"
+import { type CommandSpec, commandKeys } from "../commands/CommandSpec.ts"
 import type { Database, WatchedKey, WatchingClient } from "../keyspace/Database.ts"
 import { type ParserLimits, RequestParser } from "../resp/RequestParser.ts"
 import type { Protocol, ReplyWriter } from "../resp/ReplyWriter.ts"
@@ -49,6 +51,9 @@ export class RuntimeCommand {
   readonly oomExemptInMulti: boolean
   /** Allowed to a RESP2 client in subscribed mode. */
   readonly allowedSubscribed: boolean
+  /** The command's bit in ACL command bitmaps, and its ACL categories as a bitmask. */
+  readonly aclId: number
+  readonly aclCategories: number
 
   constructor(spec: CommandSpec, fullName: string, parent: RuntimeCommand | undefined) {
     this.spec = spec
@@ -68,9 +73,20 @@ export class RuntimeCommand {
     this.runsInMulti = NOT_QUEUED.has(base)
     this.oomExemptInMulti = base === "exec" || base === "discard" || base === "quit" || base === "reset"
     this.allowedSubscribed = SUBSCRIBED_MODE.has(base)
+    this.aclId = commandId(fullName)
+    this.aclCategories = categoryMask(spec.acl)
     this.subcommands = spec.subcommands === undefined
       ? undefined
       : new Map(spec.subcommands.map((sub) => [sub.name, new RuntimeCommand(sub, `${fullName}|${sub.name}`, this)]))
+  }
+
+  get arity(): number {
+    return this.spec.arity
+  }
+
+  /** Key positions of a call (COMMAND GETKEYS), for the ACL check of commands whose key specs cannot say. */
+  keyPositions(argv: ReadonlyArray<string>): ReadonlyArray<number> {
+    return commandKeys(this.spec, argv)
   }
 }
 
@@ -164,7 +180,8 @@ export class Client implements WatchingClient {
   authenticated = true
   /** For the script client while a script runs: the client that ran it (Redis's script_caller). */
   scriptCaller: Client | undefined = undefined
-  user = "default"
+  /** The ACL user the client is authenticated as (internal clients: the default user; a script's client: its caller's). */
+  user!: AclUser
   /** Set by the connection: closes the socket (CLIENT KILL, shutdown). */
   kill: () => void = () => {}
   /** The replication offset after this client's last command (WAIT waits for replicas to reach it). */

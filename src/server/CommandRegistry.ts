@@ -8,10 +8,12 @@ import * as Data from "effect/Data"
 import * as Effect from "effect/Effect"
 import * as Layer from "effect/Layer"
 import type * as Scope from "effect/Scope"
+import { AclStore } from "../acl/Acl.ts"
+import { type AclCommandTable, mergedCommandTable } from "../acl/User.ts"
 import type { CommandSpec } from "../commands/CommandSpec.ts"
 import type { AclDenial } from "../commands/errors.ts"
 import type { CommandContext } from "./CommandContext.ts"
-import { ServerConfig } from "../config/ServerConfig.ts"
+import { ServerConfig, watchScoped } from "../config/ServerConfig.ts"
 import { type Client, RuntimeCommand } from "./Client.ts"
 import type { EngineState } from "./Engine.ts"
 
@@ -57,8 +59,13 @@ export class ClientSlot<T> {
  * order each applies and with which error, a subsystem only answers the question.
  */
 export interface CheckHooks {
-  /** ACL: undefined when `client` may run the command, else what it may not touch. */
-  acl: ((client: Client, command: RuntimeCommand, argv: ReadonlyArray<string>) => AclDenial | undefined) | undefined
+  /**
+   * ACL: undefined when `client` may run the command, else what it may not touch. `caller` is the
+   * pipeline's (client, exec, script), for the ACL log's context.
+   */
+  acl:
+    | ((client: Client, command: RuntimeCommand, argv: ReadonlyArray<string>, caller: "client" | "exec" | "script") => AclDenial | undefined)
+    | undefined
   /** maxmemory: true when a deny-oom command must be refused (after eviction tried to make room). */
   outOfMemory: (() => boolean) | undefined
   /** writeCommandsDeniedByDiskError: the MISCONF error writes (and PING) get, undefined when none. */
@@ -87,6 +94,16 @@ export class Registry {
   readonly checks: CheckHooks = { acl: undefined, outOfMemory: undefined, diskError: undefined }
   /** DEBUG subcommands contributed by subsystems, by lower-case name. */
   readonly debugSubcommands = new Map<string, DebugSubcommand>()
+  /** Commands by original (lower-case) name, before rename-command: what ACL rules name. */
+  private readonly originals = new Map<string, RuntimeCommand>()
+  /** ACL's table (Redis's whole table and what this server adds), rebuilt after commands change. */
+  private merged: AclCommandTable | undefined = undefined
+  readonly aclTable: AclCommandTable = {
+    lookup: (name) => this.mergedTable().lookup(name),
+    commands: () => this.mergedTable().commands()
+  }
+  /** Users, passwords and the ACL log: AUTH and HELLO use them with or without the ACL Layer. */
+  readonly acl = new AclStore(this.aclTable)
   private readonly renames: ReadonlyMap<string, string>
 
   constructor(renames: ReadonlyArray<{ readonly from: string; readonly to: string }> = []) {
@@ -105,6 +122,11 @@ export class Registry {
     this.renames = finalName
   }
 
+  private mergedTable(): AclCommandTable {
+    if (this.merged === undefined) this.merged = mergedCommandTable(this.originals.values())
+    return this.merged
+  }
+
   /** Command by name, any case. */
   lookup(name: string): RuntimeCommand | undefined {
     return this.commands.get(name) ?? this.commands.get(name.toLowerCase())
@@ -116,18 +138,27 @@ export class Registry {
    */
   addCommands(specs: ReadonlyArray<CommandSpec>): () => void {
     const added: Array<string> = []
+    const originals: Array<string> = []
     for (const spec of specs) {
       const name = this.renames.get(spec.name) ?? spec.name
+      const command = new RuntimeCommand(spec, spec.name, undefined)
+      // a command renamed to "" still exists for ACL rules, as in Redis's orig_commands
+      if (!this.originals.has(spec.name)) {
+        this.originals.set(spec.name, command)
+        originals.push(spec.name)
+      }
+      this.merged = undefined
       if (name === "") continue
       const lower = name.toLowerCase()
       if (this.commands.has(lower)) throw new DuplicateCommandError({ name: spec.name })
-      const command = new RuntimeCommand(spec, spec.name, undefined)
       this.commands.set(lower, command)
       this.commands.set(name.toUpperCase(), command)
       added.push(lower, name.toUpperCase())
     }
     return () => {
       for (const name of added) this.commands.delete(name)
+      for (const name of originals) this.originals.delete(name)
+      this.merged = undefined
     }
   }
 
@@ -187,7 +218,16 @@ export class CommandRegistry extends Context.Service<CommandRegistry, Registry>(
     CommandRegistry,
     Effect.gen(function*() {
       const config = yield* ServerConfig
-      return new Registry(config.commandRenames)
+      const registry = new Registry(config.commandRenames)
+      const acl = registry.acl
+      // requirepass is the default user's password (ACLUpdateDefaultUserPassword)
+      yield* watchScoped(config, "requirepass", (v) => acl.setDefaultPassword(v))
+      yield* watchScoped(config, "acl-pubsub-default", (v) => acl.setPubsubDefault(v))
+      yield* watchScoped(config, "acllog-max-len", (v) => {
+        acl.logMaxLen = Number(v)
+        if (acl.log.length > acl.logMaxLen) acl.log.length = acl.logMaxLen
+      })
+      return registry
     })
   )
 

@@ -5,7 +5,6 @@ import * as Deferred from "effect/Deferred"
 import * as Effect from "effect/Effect"
 import * as Exit from "effect/Exit"
 import * as Layer from "effect/Layer"
-import { defaultUserIsNopass } from "../acl/authenticate.ts"
 import { BLOCKED, type Blocked, type CommandSpec } from "../commands/CommandSpec.ts"
 import * as Errors from "../commands/errors.ts"
 import { type ConfigStore, ServerConfig } from "../config/ServerConfig.ts"
@@ -379,7 +378,7 @@ export class EngineState {
   /** A connection's client: listed, counted in connected_clients, replies to its socket. */
   createClient(options: ClientOptions = {}): Client {
     const client = this.newClient("normal", options)
-    client.authenticated = this.config.get("requirepass") === ""
+    client.authenticated = !this.registry.acl.authRequired
     this.clients.set(client.id, client)
     this.stats.totalConnections++
     return client
@@ -403,7 +402,7 @@ export class EngineState {
     const limits = {
       maxBulkLength: () => this.protoMaxBulkLen.value,
       // Redis's authRequired: asked only past the unauthenticated limits, so never on the hot path
-      authRequired: () => !client.authenticated && !defaultUserIsNopass(this.config)
+      authRequired: () => !client.authenticated && this.registry.acl.authRequired
     }
     const client = new Client(
       this.nextClientId++,
@@ -416,6 +415,7 @@ export class EngineState {
       kind,
       this.outputHost
     )
+    client.user = this.registry.acl.defaultUser
     client.reply.onError = (code) => this.countError(code)
     if (options.unixSocket === true) client.unixSocket = true
     return client
@@ -638,7 +638,7 @@ export class EngineState {
     if (caller.script && command.noScript) return Errors.SCRIPT_NOSCRIPT
     const hooks = this.registry.checks
     if (caller.checkAcl && hooks.acl !== undefined) {
-      const denied = hooks.acl(client, command, argv)
+      const denied = hooks.acl(client, command, argv, caller.name as "client" | "exec" | "script")
       if (denied !== undefined) {
         if (caller.script) return Errors.scriptAclDenied(denied)
         return caller.name === "exec" ? Errors.execAclDenied(denied) : Errors.aclDenied(denied, command.fullName)

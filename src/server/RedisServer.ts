@@ -355,7 +355,7 @@ const connection = (engine: EngineState, config: ConfigStore, handshakes: Handsh
       return
     }
     // clientAcceptHandler: once the transport is up (after the TLS handshake), protected mode
-    if (protectedModeRefuses(config, remoteAddress, unixSocket !== undefined)) {
+    if (protectedModeRefuses(config, engine.registry.acl, remoteAddress, unixSocket !== undefined)) {
       engine.stats.rejectedConnections++
       const drained = write(raw, `-${PROTECTED_MODE_DENIED}\r\n`)
       if (drained !== undefined) yield* drained

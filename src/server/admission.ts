@@ -3,7 +3,7 @@
  * before anything else (acceptCommonHandler), protected mode once the transport is up
  * (clientAcceptHandler, after the TLS handshake).
  */
-import { defaultUserIsNopass } from "../acl/authenticate.ts"
+import type { AclStore } from "../acl/Acl.ts"
 import type { ConfigStore } from "../config/ServerConfig.ts"
 
 /**
@@ -21,7 +21,7 @@ export const isLocalPeer = (address: string | undefined, unixSocket: boolean): b
 /**
  * Protected mode refuses the connection: `protected-mode yes` while the default user needs no password,
  * and the peer is not local. In Redis 7.0 neither `bind` nor the listener matters (the rule of 6.x that
- * an explicit bind turned it off is gone). "No password" is the ACL's question (defaultUserIsNopass).
+ * an explicit bind turned it off is gone). "No password" is the ACL's: the default user is nopass.
  */
-export const protectedModeRefuses = (config: ConfigStore, address: string | undefined, unixSocket: boolean): boolean =>
-  config.get("protected-mode") === "yes" && defaultUserIsNopass(config) && !isLocalPeer(address, unixSocket)
+export const protectedModeRefuses = (config: ConfigStore, acl: AclStore, address: string | undefined, unixSocket: boolean): boolean =>
+  config.get("protected-mode") === "yes" && acl.defaultUser.nopass && !isLocalPeer(address, unixSocket)

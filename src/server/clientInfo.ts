@@ -69,5 +69,5 @@ export const clientInfoString = (
     ` argv-mem=${argvMem} multi-mem=${multiMem} rbs=${rbs} rbp=${pending} obl=${obl} oll=${Math.ceil(omem / (16 * 1024))}` +
     ` omem=${omem} tot-mem=${totMem} events=${used > 0 ? "rw" : "r"}` +
     ` cmd=${current === undefined ? client.lastCommand : current.command.fullName}` +
-    ` user=${client.user} redir=${client.tracking === undefined ? -1 : client.tracking.redirect} resp=${client.resp}`
+    ` user=${client.user.name} redir=${client.tracking === undefined ? -1 : client.tracking.redirect} resp=${client.resp}`
 }

@@ -6,6 +6,7 @@
  */
 import fc from "fast-check"
 import { afterAll, beforeAll, describe, expect, it } from "vitest"
+import { AclStore } from "../../src/acl/Acl.ts"
 import { MAX_CLIENTS_REACHED, PROTECTED_MODE_DENIED } from "../../src/commands/errors.ts"
 import { ConfigStore } from "../../src/config/ServerConfig.ts"
 import { isLocalPeer, protectedModeRefuses } from "../../src/server/admission.ts"
@@ -93,11 +94,13 @@ describe("protected mode", () => {
       fc.property(fc.boolean(), fc.constantFrom("", "secret"), fc.boolean(), (on, password, local) => {
         const config = new ConfigStore()
         expect(config.set("protected-mode", [on ? "yes" : "no"])).toBeUndefined()
-        expect(config.set("requirepass", [password])).toBeUndefined()
+        // requirepass sets the default user's password, as the ACL layer applies it
+        const acl = new AclStore()
+        acl.setDefaultPassword(password)
         const address = local ? "127.0.0.1" : "192.0.2.7"
-        expect(protectedModeRefuses(config, address, false)).toBe(on && password === "" && !local)
+        expect(protectedModeRefuses(config, acl, address, false)).toBe(on && password === "" && !local)
         // a unix socket client is always local
-        expect(protectedModeRefuses(config, undefined, true)).toBe(false)
+        expect(protectedModeRefuses(config, acl, undefined, true)).toBe(false)
       })
     )
   })
