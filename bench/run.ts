@@ -13,7 +13,8 @@
  * GET latency during BGSAVE; --keys sets the file size), --scripts (issue 18: SCRIPT LOAD of all of
  * BullMQ's scripts, BullMQ jobs/s added and processed; --jobs N; EVALSHA is a throughput case), --tls
  * (issue 15: SET and GET over TLS on both servers with the same certificates, made with openssl in a
- * temp dir, client certificates required). Tables are printed as Markdown.
+ * temp dir, client certificates required), --acl (issue 15: SET and GET as a restricted user on both).
+ * Tables are printed as Markdown.
  */
 import { type ChildProcess, execFileSync, spawn } from "node:child_process"
 import { createHash } from "node:crypto"
@@ -654,6 +655,68 @@ const scripting = async () => {
   )
 }
 
+/**
+ * SET and GET at -P 1 and -P 16 on both servers, alternating rounds, through `portOf` with the same
+ * client arguments for both (TLS, a user): Markdown rows with the ratio and the CPU per request.
+ */
+const sideBySide = (
+  redis: Server,
+  ours: Server,
+  rounds: number,
+  requests: number,
+  portOf: (s: Server) => number,
+  clientArgs: ReadonlyArray<string>,
+  label: (c: BenchCase) => string
+): Array<string> => {
+  const rows: Array<string> = []
+  for (const c of [{ name: "SET", test: "set", issue: 15 }, { name: "GET", test: "get", issue: 15 }] as const) {
+    for (const p of [1, 16]) {
+      const n = p === 1 ? requests : requests * 8
+      for (const s of [redis, ours]) benchmark(portOf(s), c, p, Math.ceil(n / 4), clientArgs)
+      const results = { redis: [] as number[], ours: [] as number[] }
+      const cpu = { redis: [] as number[], ours: [] as number[] }
+      for (let r = 0; r < rounds; r++) {
+        for (const s of r % 2 === 0 ? [redis, ours] : [ours, redis]) {
+          const before = cpuMicros(s.process.pid!)
+          ;(s === redis ? results.redis : results.ours).push(benchmark(portOf(s), c, p, n, clientArgs))
+          ;(s === redis ? cpu.redis : cpu.ours).push((cpuMicros(s.process.pid!) - before) / n)
+        }
+      }
+      const [rr, oo] = [median(results.redis), median(results.ours)]
+      rows.push(`| ${label(c)} | ${p} | ${fmt(rr)} | ${fmt(oo)} | ${(oo / rr).toFixed(2)}x | ${median(cpu.redis).toFixed(1)} / ${median(cpu.ours).toFixed(1)} |`)
+      console.error(rows.at(-1))
+    }
+  }
+  return rows
+}
+
+// --- ACL (issue 15) ------------------------------------------------------------------------------------
+
+/** SET and GET as a restricted user (a key pattern and command rules), the same user on both servers. */
+const acl = async () => {
+  const rounds = Number(option("rounds", "3"))
+  const requests = Number(option("requests", "100000"))
+  const [redis, ours] = [await startRedis(), await startOurs()]
+  const rows: Array<string> = []
+  try {
+    // redis-benchmark reads CONFIG GET save/appendonly first, and its keys are key:__rand_int__
+    const user = ["ACL", "SETUSER", "bench", "on", ">bench-pass", "resetkeys", "~key:*", "-@all", "+get", "+set", "+ping", "+config|get"]
+    for (const s of [redis, ours]) {
+      if ((await send(s.port, [user])) > 0) throw new Error(`${s.name}: ACL SETUSER failed`)
+    }
+    rows.push(...sideBySide(redis, ours, rounds, requests, (s) => s.port, ["--user", "bench", "-a", "bench-pass"], (c) => `${c.name} as a restricted user`))
+  } finally {
+    await Promise.all([stop(redis), stop(ours)])
+  }
+  console.log([
+    `redis-benchmark -c 50 as user bench (~key:* -@all +get +set +ping +config|get), median of ${rounds} alternating rounds, ${requests} requests at -P 1 and ${requests * 8} at -P 16 (targets: >= 0.9x at -P 1, >= 0.5x at -P 16)`,
+    "",
+    "| test | -P | redis-server req/s | effect-redis-server req/s | ratio | server CPU us/request (redis / ours) |",
+    "|---|---|---|---|---|---|",
+    ...rows
+  ].join("\n"))
+}
+
 // --- TLS (issue 15) ----------------------------------------------------------------------------------------
 
 /** A CA, a server certificate for 127.0.0.1 and a client certificate, in `dir` (openssl, EC P-256). */
@@ -688,24 +751,7 @@ const tls = async () => {
     const tlsPorts = new Map([[redis, redisTls], [ours, oursTls]])
     const clientArgs = ["--tls", "--cacert", certs.ca, "--cert", certs.clientCert, "--key", certs.clientKey]
     try {
-      for (const c of [{ name: "SET", test: "set", issue: 15 }, { name: "GET", test: "get", issue: 15 }] as const) {
-        for (const p of [1, 16]) {
-          const n = p === 1 ? requests : requests * 8
-          for (const s of [redis, ours]) benchmark(tlsPorts.get(s)!, c, p, Math.ceil(n / 4), clientArgs)
-          const results = { redis: [] as number[], ours: [] as number[] }
-          const cpu = { redis: [] as number[], ours: [] as number[] }
-          for (let r = 0; r < rounds; r++) {
-            for (const s of r % 2 === 0 ? [redis, ours] : [ours, redis]) {
-              const before = cpuMicros(s.process.pid!)
-              ;(s === redis ? results.redis : results.ours).push(benchmark(tlsPorts.get(s)!, c, p, n, clientArgs))
-              ;(s === redis ? cpu.redis : cpu.ours).push((cpuMicros(s.process.pid!) - before) / n)
-            }
-          }
-          const [rr, oo] = [median(results.redis), median(results.ours)]
-          rows.push(`| ${c.name} over TLS | ${p} | ${fmt(rr)} | ${fmt(oo)} | ${(oo / rr).toFixed(2)}x | ${median(cpu.redis).toFixed(1)} / ${median(cpu.ours).toFixed(1)} |`)
-          console.error(rows.at(-1))
-        }
-      }
+      rows.push(...sideBySide(redis, ours, rounds, requests, (s) => tlsPorts.get(s)!, clientArgs, (c) => `${c.name} over TLS`))
     } finally {
       await Promise.all([stop(redis), stop(ours)])
     }
@@ -725,4 +771,5 @@ if (flag("memory")) await memory()
 else if (flag("scripts")) await scripting()
 else if (flag("persistence")) await persistence()
 else if (flag("tls")) await tls()
+else if (flag("acl")) await acl()
 else await throughput()
