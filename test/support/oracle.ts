@@ -4,7 +4,10 @@
  * message, except under CI (CI=true), where that is an error: CI always installs one.
  */
 import { type ChildProcess, execFileSync, spawn } from "node:child_process"
+import { mkdtempSync, rmSync } from "node:fs"
 import * as Net from "node:net"
+import { tmpdir } from "node:os"
+import { join } from "node:path"
 
 const findRedisServer = (): string | undefined => {
   try {
@@ -99,15 +102,21 @@ const infoServer = (port: number): Promise<string> =>
 const spawnRedis = async (extraArgs: ReadonlyArray<string>): Promise<Oracle> => {
   if (redisServerPath === undefined) throw new Error(skipMessage)
   const port = await freePort()
+  // a directory of its own: a dump.rdb another test left in a shared one would be loaded at start
+  const dir = mkdtempSync(join(tmpdir(), "oracle-"))
   const child: ChildProcess = spawn(
     redisServerPath,
-    ["--port", String(port), "--bind", "127.0.0.1", "--save", "", "--appendonly", "no", "--enable-debug-command", "yes", "--dir", "/tmp", ...extraArgs],
+    ["--port", String(port), "--bind", "127.0.0.1", "--save", "", "--appendonly", "no", "--enable-debug-command", "yes", "--dir", dir, ...extraArgs],
     { stdio: "ignore" }
   )
   const stop = () =>
     new Promise<void>((resolve) => {
-      if (child.exitCode !== null) return resolve()
-      child.once("exit", () => resolve())
+      const removeDir = () => {
+        rmSync(dir, { recursive: true, force: true })
+        resolve()
+      }
+      if (child.exitCode !== null) return removeDir()
+      child.once("exit", removeDir)
       child.kill("SIGKILL")
     })
   try {

@@ -1,5 +1,8 @@
 /** Starts this server in the test process on a free port (the embedded Layer, real sockets). */
 import { Context, Effect, Exit, Layer, Logger, Scope } from "effect"
+import { mkdtempSync, rmSync } from "node:fs"
+import { tmpdir } from "node:os"
+import { join } from "node:path"
 import { Engine, type EngineState } from "../../src/server/Engine.ts"
 import { RedisServer } from "../../src/server/RedisServer.ts"
 import { afterAll, beforeAll } from "vitest"
@@ -17,7 +20,10 @@ export const startServer = async (
 ): Promise<TestServer> => {
   const scope = Effect.runSync(Scope.make())
   const log = options.log
-  const layer = RedisServer.layer({ port: 0, host: "127.0.0.1", config })
+  // a directory of its own unless the test names one: a dump.rdb that a SAVE, DEBUG RELOAD or SHUTDOWN
+  // of another test left in the working directory would otherwise be loaded at start
+  const dir = config["dir"] === undefined ? mkdtempSync(join(tmpdir(), "server-")) : undefined
+  const layer = RedisServer.layer({ port: 0, host: "127.0.0.1", config: dir === undefined ? config : { ...config, dir } })
   const context = await Effect.runPromise(
     Layer.buildWithScope(
       log === undefined
@@ -29,7 +35,10 @@ export const startServer = async (
   return {
     port: Context.get(context, RedisServer).port,
     engine: Context.get(context, Engine),
-    close: () => Effect.runPromise(Scope.close(scope, Exit.void))
+    close: async () => {
+      await Effect.runPromise(Scope.close(scope, Exit.void))
+      if (dir !== undefined) rmSync(dir, { recursive: true, force: true })
+    }
   }
 }
 
