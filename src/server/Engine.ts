@@ -544,6 +544,8 @@ export class EngineState {
   }
 
   private runPipeline(client: Client, argv: ReadonlyArray<string>, caller: Caller): string | undefined {
+    // memory accounting: the aggregates the previous command changed in place
+    if (this.keyspace.hasUnreconciled) this.keyspace.reconcile()
     const command = this.resolve(argv)
     if (typeof command === "string") {
       const error = caller.script ? Errors.SCRIPT_UNKNOWN_COMMAND : command
@@ -607,7 +609,8 @@ export class EngineState {
     }
     // scriptCall checks the read-only replica before memory; processCommand the other way round
     if (caller.script && caller.checkReadonly && this.refusesWrites(client, command)) return Errors.READONLY_REPLICA
-    if (caller.checkOom && hooks.outOfMemory !== undefined && this.deniedByOom(client, command) && hooks.outOfMemory()) {
+    // performEvictions runs before every command; only deny-oom ones (and MULTI's queueing) are refused
+    if (caller.checkOom && hooks.outOfMemory !== undefined && hooks.outOfMemory(caller.script) && this.deniedByOom(client, command)) {
       return Errors.OOM
     }
     // stop-writes-on-bgsave-error: writes (or EXEC of one) and PING, except from the master or the AOF
