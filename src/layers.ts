@@ -9,6 +9,7 @@ import { PubSub, pubsubCommandTable } from "./pubsub/PubSub.ts"
 import { BlockingWaiters } from "./server/BlockingWaiters.ts"
 import { CommandRegistry } from "./server/CommandRegistry.ts"
 import { Engine } from "./server/Engine.ts"
+import { EvictionLive } from "./server/Eviction.ts"
 import { MonitorLive, monitorCommands } from "./server/Monitor.ts"
 import { Scripting, scriptingCommandTable } from "./scripting/Scripting.ts"
 import { SlowlogLive, slowlogCommands } from "./server/Slowlog.ts"
@@ -30,7 +31,7 @@ export const coreCommandTable: ReadonlyArray<CommandSpec> = [
  * active expiry, over a configuration. Subsystems (persistence, ...) are Layers that need these
  * services and contribute to the registry.
  */
-export const CoreLive: Layer.Layer<Core, never, ServerConfig> = Layer.mergeAll(MonitorLive, PubSub.layer, SlowlogLive, Scripting.layer).pipe(
+export const CoreLive: Layer.Layer<Core, never, ServerConfig> = Layer.mergeAll(MonitorLive, PubSub.layer, SlowlogLive, Scripting.layer, EvictionLive).pipe(
   Layer.provideMerge(Layer.mergeAll(Engine.layer, ActiveExpiry, CoreCommands)),
   Layer.provideMerge(CommandRegistry.layer),
   Layer.provideMerge(BlockingWaiters.layer),

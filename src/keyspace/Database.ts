@@ -365,6 +365,37 @@ export class Database {
   }
 
   /**
+   * Up to `count` keys for eviction's sampling (dictGetSomeKeys): random keys of the whole database,
+   * or with `volatile` the next keys of the expires dictionary from where the last sample stopped
+   * (a Map has no random access; the walk wraps around). Expired keys are sampled as any other.
+   */
+  sampleKeys(count: number, volatile: boolean, out: Array<string>, random: () => number = Math.random): void {
+    out.length = 0
+    if (volatile) {
+      const n = Math.min(count, this.expires.size)
+      let wrapped = false
+      while (out.length < n) {
+        this.evictionCursor ??= this.expires.keys()
+        const next = this.evictionCursor.next()
+        if (next.done === true) {
+          this.evictionCursor = undefined
+          if (wrapped) return
+          wrapped = true
+          continue
+        }
+        out.push(next.value)
+      }
+      return
+    }
+    const n = Math.min(count, this.entries.size)
+    let attempts = 0
+    while (out.length < n && attempts++ < count * 4) {
+      const key = this.slots[Math.floor(random() * this.slots.length)]!
+      if (this.entries.has(key)) out.push(key) // a stale slot: at most half of them
+    }
+  }
+
+  /**
    * One SCAN step over `count` live slots: visits the keys still in the dictionary (expired or not;
    * callers decide) and returns the next cursor, 0 when done.
    *

@@ -7,6 +7,7 @@
 import { createHash, randomBytes } from "node:crypto"
 import * as Os from "node:os"
 import * as Path from "node:path"
+import { EXPIRE_OVERHEAD, KEY_OVERHEAD } from "../keyspace/memory.ts"
 import { REDIS_VERSION, SERVER_VERSION } from "../version.ts"
 import type { RuntimeCommand } from "./Client.ts"
 import type { EngineState } from "./Engine.ts"
@@ -100,21 +101,13 @@ export const bytesToHuman = (n: number): string => {
 // --- memory --------------------------------------------------------------------------------------------
 
 /**
- * The process's memory at module load, before any data: Redis's used_memory_startup. Node's heap is
- * what stands for Redis's zmalloc'd bytes here: the JS heap in use plus Buffers outside it.
+ * used_memory is the keyspace's own accounting of what it stores (keyspace/memory.ts: keys, values,
+ * expiry entries, as V8 heap estimates), the figure maxmemory limits; nothing is stored at startup,
+ * so used_memory_startup is 0. The dictionaries' share of it is the per-key part of that accounting.
  */
-const startupMemory = ((): number => {
-  const m = process.memoryUsage()
-  return m.heapUsed + m.external
-})()
+const startupMemory = 0
 
-/** dictEntry (24 bytes) per key plus the bucket array (8 bytes per slot, power of two), as Redis's dict. */
-const dictOverhead = (size: number): number => {
-  if (size === 0) return 0
-  let buckets = 4
-  while (buckets < size) buckets *= 2
-  return size * 24 + buckets * 8
-}
+const dictOverhead = (size: number, perKey: number): number => size * perKey
 
 /** The numbers INFO memory and MEMORY STATS share (getMemoryOverheadData). */
 export interface MemoryOverhead {
@@ -135,7 +128,7 @@ export interface MemoryOverhead {
 
 export const memoryOverhead = (engine: EngineState): MemoryOverhead => {
   const m = process.memoryUsage()
-  const used = m.heapUsed + m.external
+  const used = engine.keyspace.usedMemory
   const state = stateOf(engine)
   state.peakMemory = Math.max(state.peakMemory, used)
   let clientsNormal = 0
@@ -145,13 +138,13 @@ export const memoryOverhead = (engine: EngineState): MemoryOverhead => {
   let totalKeys = 0
   for (const db of engine.keyspace.dbs) {
     if (db.size === 0) continue
-    const main = dictOverhead(db.size)
-    const expires = dictOverhead(db.expires.size)
+    const main = dictOverhead(db.size, KEY_OVERHEAD)
+    const expires = dictOverhead(db.expires.size, EXPIRE_OVERHEAD)
     dbs.push({ id: db.id, main, expires })
     dictTotal += main + expires
     totalKeys += db.size
   }
-  const overheadTotal = startupMemory + clientsNormal + dictTotal
+  const overheadTotal = startupMemory + dictTotal
   const dataset = Math.max(0, used - overheadTotal)
   const netUsage = used > startupMemory ? used - startupMemory : 1
   return {
