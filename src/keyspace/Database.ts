@@ -389,7 +389,8 @@ export class Database {
     }
     const n = Math.min(count, this.entries.size)
     let attempts = 0
-    while (out.length < n && attempts++ < count * 4) {
+    // stale slots are at most half of them: 8 tries per key (and a few more) miss all keys with odds of 2^-40
+    while (out.length < n && attempts++ < count * 8 + 32) {
       const key = this.slots[Math.floor(random() * this.slots.length)]!
       if (this.entries.has(key)) out.push(key) // a stale slot: at most half of them
     }

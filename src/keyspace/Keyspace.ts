@@ -162,6 +162,15 @@ export class KeyspaceState implements DatabaseHost {
     else this.emit(dbid, argv)
   }
 
+  /**
+   * Sends a write out at once, outside any open unit and never wrapped in MULTI/EXEC: evictions
+   * (performEvictions propagates its DELs on their own, propagate_no_multi, even from CONFIG SET).
+   */
+  propagateAlone(dbid: number, argv: ReadonlyArray<string>): void {
+    if (this.propagateListeners.length === 0 || this.propagationMuted > 0) return
+    this.emit(dbid, argv)
+  }
+
   private emit(dbid: number, argv: ReadonlyArray<string>): void {
     for (const fn of this.propagateListeners) fn(dbid, argv)
   }

@@ -78,6 +78,17 @@ export class Evictor {
     for (let i = 0; i < EVICTION_POOL_SIZE; i++) this.pool.push(new PoolEntry())
   }
 
+  /**
+   * Forgets the pooled candidates: their scores are in the old policy's units (ms idle, inverted LFU
+   * counter, expiry time), which would outrank every key sampled under the new one. Redis keeps them.
+   */
+  clearPool(): void {
+    for (const entry of this.pool) {
+      entry.key = undefined
+      entry.idle = 0
+    }
+  }
+
   /** The memory over maxmemory now, or 0 (getMaxmemoryState). */
   overLimit(settings: EvictionSettings): number {
     if (settings.maxmemory === 0) return 0
@@ -106,7 +117,7 @@ export class Evictor {
       ks.stats.evictedKeys++
       db.touch(key)
       ks.notify(NotifyClass.evicted, "evicted", key, db.id)
-      ks.propagate(db.id, [settings.lazy ? "UNLINK" : "DEL", key])
+      ks.propagateAlone(db.id, [settings.lazy ? "UNLINK" : "DEL", key])
       if (++evicted % 16 === 0 && (this.now() - start) * 1000 > limitUs) return this.metrics(EVICT_RUNNING)
     }
     return this.metrics(EVICT_OK)

@@ -48,6 +48,7 @@ export const EvictionLive: Layer.Layer<never, never, Engine | CommandRegistry | 
 
     yield* watchScoped(config, "maxmemory-policy", (v) => {
       settings.policy = v as EvictionPolicy
+      evictor.clearPool()
     })
     yield* watchScoped(config, "maxmemory-samples", (v) => {
       settings.samples = Number(v)
