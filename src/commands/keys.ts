@@ -126,10 +126,11 @@ const renameGeneric = (ctx: CommandContext, argv: ReadonlyArray<string>, nx: boo
     if (nx) return ctx.reply.integer(0)
     db.delete(to)
   }
+  // the old key goes first (Redis adds, then deletes): a value is in one key at a time for memory accounting
+  db.delete(from)
   db.add(to, value) // dbAdd: the "new" event, waking clients blocked on `to`
   carryPrivateCopy(source, db.stored(to))
   copyExpire(db, to, expire)
-  db.delete(from)
   ctx.signalWrite(NotifyClass.generic, "rename_from", from)
   ctx.touch(to)
   ctx.notify(NotifyClass.generic, "rename_to", to)
@@ -148,10 +149,10 @@ const moveCommand = (ctx: CommandContext, argv: ReadonlyArray<string>): void => 
   const source = src.stored(key)!
   const expire = src.getExpireExact(key)!
   if (dst.lookupWrite(key) !== undefined) return ctx.reply.integer(0)
+  src.delete(key) // first, as in RENAME
   dst.add(key, value)
   carryPrivateCopy(source, dst.stored(key))
   copyExpire(dst, key, expire)
-  src.delete(key)
   ctx.signalWrite(NotifyClass.generic, "move_from", key, src)
   ctx.touch(key, dst)
   ctx.notify(NotifyClass.generic, "move_to", key, dst)

@@ -17,7 +17,7 @@
  */
 import { isLongLong } from "../util/numbers.ts"
 import { EMPTY_PACKED, pack, packedCount, packedFind, unpack } from "./packed.ts"
-import { ARRAY_SLOT, MAP_ENTRY, SET_BASE, STRING_OVERHEAD, stringBytes } from "./memory.ts"
+import { ARRAY_SLOT, MAP_ENTRY, SET_BASE, SLOT, STRING_OVERHEAD, stringBytes } from "./memory.ts"
 import type { ObjectValue } from "./Value.ts"
 
 /** An intset member: exact 64-bit integer (number within 2^53, bigint beyond). */
@@ -130,7 +130,7 @@ export class SetValue implements ObjectValue {
   heapBytes(): number {
     const data = this.data
     if (typeof data === "string") return SET_BASE + stringBytes(data.length)
-    if (this.intset) return SET_BASE + data.length * ARRAY_SLOT
+    if (this.intset) return SET_BASE + data.length * SLOT
     return SET_BASE + 48 + data.length * (ARRAY_SLOT + STRING_OVERHEAD + MAP_ENTRY + 11) + this.chars
   }
 

@@ -23,7 +23,7 @@ export const stringBytes = (length: number): number => STRING_OVERHEAD + length
  * A key in a database: its string, its dictionary entry (a JS Map entry with its share of the hash
  * table and the table's growth slack) and its slot in the SCAN array.
  */
-export const KEY_OVERHEAD = 56 + ARRAY_SLOT
+export const KEY_OVERHEAD = 48 + ARRAY_SLOT
 /** A key's entry in the expires dictionary (the key string is shared). */
 export const EXPIRE_OVERHEAD = 28
 /** A string value: the StoredString object (header and two fields) besides the string itself. */
@@ -56,8 +56,8 @@ export const STREAM_PENDING = 190
  * The objects of aggregates besides their elements: the value object (header and fields) and its
  * arrays' headers.
  */
-export const HASH_LISTPACK = 80
+export const HASH_LISTPACK = 55
 export const LIST_BASE = 120
-export const SET_BASE = 100
-export const ZSET_LISTPACK = 206
+export const SET_BASE = 60
+export const ZSET_LISTPACK = 170
 export const STREAM_BASE = 210
