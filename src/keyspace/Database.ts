@@ -365,12 +365,15 @@ export class Database {
   }
 
   /**
-   * Up to `count` keys for eviction's sampling (dictGetSomeKeys): random keys of the whole database,
-   * or with `volatile` the next keys of the expires dictionary from where the last sample stopped
-   * (a Map has no random access; the walk wraps around). Expired keys are sampled as any other.
+   * Up to `count` keys for eviction's sampling (dictGetSomeKeys), into `out` with their stored
+   * objects in `stored`: from the whole database, consecutive live slots from a random position (as
+   * Redis walks consecutive buckets: one random region of memory instead of `count`), or with
+   * `volatile` the next keys of the expires dictionary from where the last sample stopped (a Map has
+   * no random access; the walk wraps around). Expired keys are sampled as any other.
    */
-  sampleKeys(count: number, volatile: boolean, out: Array<string>, random: () => number = Math.random): void {
+  sampleKeys(count: number, volatile: boolean, out: Array<string>, stored: Array<Stored>, random: () => number = Math.random): void {
     out.length = 0
+    stored.length = 0
     if (volatile) {
       const n = Math.min(count, this.expires.size)
       let wrapped = false
@@ -383,16 +386,27 @@ export class Database {
           wrapped = true
           continue
         }
+        const s = this.entries.get(next.value)
+        if (s === undefined) continue
         out.push(next.value)
+        stored.push(s)
       }
       return
     }
+    const slots = this.slots
     const n = Math.min(count, this.entries.size)
-    let attempts = 0
-    // stale slots are at most half of them: 8 tries per key (and a few more) miss all keys with odds of 2^-40
-    while (out.length < n && attempts++ < count * 8 + 32) {
-      const key = this.slots[Math.floor(random() * this.slots.length)]!
-      if (this.entries.has(key)) out.push(key) // a stale slot: at most half of them
+    if (n === 0) return
+    // at most half of the slots are stale, so a walk of 4n + 32 slots finds n live ones but with
+    // negligible odds; a key added again after a delete has a stale slot too, so it may come twice
+    let i = Math.floor(random() * slots.length)
+    for (let walked = 0; out.length < n && walked < 4 * n + 32; walked++) {
+      const key = slots[i]!
+      const s = this.entries.get(key)
+      if (s !== undefined) {
+        out.push(key)
+        stored.push(s)
+      }
+      if (++i === slots.length) i = 0
     }
   }
 

@@ -5,6 +5,7 @@
  * `KeyspaceState.usedMemory`) is back under maxmemory. Synchronous: called from the check stage
  * before a command, with the batch's time in the keyspace.
  */
+import type { Stored } from "./Database.ts"
 import type { KeyspaceState } from "./Keyspace.ts"
 import { lfuDecay } from "./lfu.ts"
 import { NotifyClass } from "./notify.ts"
@@ -62,6 +63,7 @@ export class Evictor {
   readonly pool: Array<PoolEntry> = []
   private nextDb = 0
   private readonly sample: Array<string> = []
+  private readonly sampleStored: Array<Stored> = []
   /** Since when memory has been over the limit (ms of `now()`), for INFO's eviction exceeded times. */
   exceededSince = 0
   totalExceededMs = 0
@@ -142,7 +144,7 @@ export class Evictor {
         const j = ++this.nextDb % ks.dbs.length
         const db = ks.dbs[j]!
         if ((volatile ? db.expires.size : db.size) === 0) continue
-        db.sampleKeys(1, volatile, this.sample, this.random)
+        db.sampleKeys(1, volatile, this.sample, this.sampleStored, this.random)
         if (this.sample.length > 0) return { dbid: j, key: this.sample[0]! }
       }
       return undefined
@@ -177,16 +179,18 @@ export class Evictor {
     const ks = this.keyspace
     const db = ks.dbs[dbid]!
     const pool = this.pool
-    db.sampleKeys(settings.samples, volatile, this.sample, this.random)
-    for (const key of this.sample) {
+    const sample = this.sample
+    db.sampleKeys(settings.samples, volatile, sample, this.sampleStored, this.random)
+    const lru = settings.policy.endsWith("-lru")
+    for (let j = 0; j < sample.length; j++) {
+      const key = sample[j]!
       let idle: number
       if (settings.policy === "volatile-ttl") {
         // the sooner the expiry the better
         idle = Number.MAX_SAFE_INTEGER - db.expires.get(key)!
       } else {
-        const stored = db.entries.get(key)
-        if (stored === undefined) continue
-        idle = settings.policy.endsWith("-lru")
+        const stored = this.sampleStored[j]!
+        idle = lru
           ? idleMs(ks.lruClock, stored.lru)
           : 255 - lfuDecay(stored.lru, ks.lfuClock, ks.lfuDecayTime)
       }
