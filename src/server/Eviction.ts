@@ -5,12 +5,16 @@
  * Deny-oom commands are refused with OOM when it cannot get there. A script's commands evict
  * nothing: they get the state their script started with (pre_command_oom_state). Each eviction is a
  * deletion with its side effects: `evicted` keyspace event, DEL (UNLINK with lazyfree-lazy-eviction)
- * to the propagation stream, WATCH and client-side caching invalidation, INFO evicted_keys.
+ * to the propagation stream, WATCH and client-side caching invalidation, INFO evicted_keys. When a
+ * call stops at the maxmemory-eviction-tenacity time limit, a background fiber goes on evicting a
+ * slice at a time with the other fibers running in between (Redis's evictionTimeProc) until memory is
+ * under the limit or nothing is left to evict.
  */
 import * as Effect from "effect/Effect"
+import * as Latch from "effect/Latch"
 import * as Layer from "effect/Layer"
 import { ServerConfig, watchScoped } from "../config/ServerConfig.ts"
-import { EVICT_FAIL, type EvictionPolicy, type EvictionSettings, Evictor } from "../keyspace/evict.ts"
+import { EVICT_FAIL, EVICT_OK, EVICT_RUNNING, type EvictionPolicy, type EvictionSettings, Evictor } from "../keyspace/evict.ts"
 import { CommandRegistry } from "./CommandRegistry.ts"
 import { Engine } from "./Engine.ts"
 import { extendInfo } from "./info.ts"
@@ -31,14 +35,32 @@ export const EvictionLive: Layer.Layer<never, never, Engine | CommandRegistry | 
     const safe = (): boolean =>
       !keyspace.loading && !(keyspace.isReplica && replicaIgnoresMaxmemory) && keyspace.now >= keyspace.expiryHeldUntil
 
-    const perform = (): boolean => {
-      if (!safe()) return false
+    /** Opened when a call stops at the time limit: the background fiber takes over (startEvictionTimeProc). */
+    const timeProc = Latch.makeUnsafe(false)
+    let timeProcRunning = false
+
+    const evict = (): number => {
+      if (!safe()) return EVICT_OK // a fake one, as Redis's
       const evictedBefore = keyspace.stats.evictedKeys
       const result = evictor.perform(settings)
       // invalidations of evicted keys go out before the command runs (trackingHandlePendingKeyInvalidations)
       if (keyspace.stats.evictedKeys !== evictedBefore && engine.tracking.hasPending) engine.tracking.sendPending()
-      return result === EVICT_FAIL
+      if (result === EVICT_RUNNING && !timeProcRunning) {
+        timeProcRunning = true
+        timeProc.openUnsafe()
+      }
+      return result
     }
+    const perform = (): boolean => evict() === EVICT_FAIL
+
+    yield* Effect.forkScoped(Effect.forever(Effect.gen(function*() {
+      yield* timeProc.await
+      timeProc.closeUnsafe()
+      // one slice per turn, the connections' fibers and the active expiry running in between
+      do yield* Effect.yieldNow
+      while (settings.maxmemory !== 0 && evict() === EVICT_RUNNING)
+      timeProcRunning = false
+    })))
 
     const hook = (inScript: boolean): boolean => {
       if (inScript) return outOfMemory

@@ -166,6 +166,23 @@ describe("eviction", () => {
         assert.strictEqual(yield* redis.command("CLIENT", "NO-EVICT", "off"), "OK")
       }))
 
+    it.effect("past the tenacity time limit a call stops and a background fiber goes on evicting", () =>
+      Effect.gen(function*() {
+        const redis = yield* RedisClient
+        const keyspace = yield* Keyspace
+        yield* reset({ "maxmemory-policy": "allkeys-random", "maxmemory-eviction-tenacity": "0" })
+        for (let i = 0; i < 200; i++) yield* redis.command("SET", `k${i}`, value(i))
+        const before = keyspace.stats.evictedKeys
+        // tenacity 0: no time at all, so the call stops after its first 16 keys
+        yield* redis.command("CONFIG", "SET", "maxmemory", "2000")
+        assert.strictEqual(keyspace.stats.evictedKeys - before, 16)
+        for (let i = 0; i < 100 && keyspace.usedMemory > 2000; i++) yield* Effect.yieldNow
+        assert.isAtMost(keyspace.usedMemory, 2000)
+        assert.isAbove(keyspace.stats.evictedKeys - before, 180)
+        yield* redis.command("CONFIG", "SET", "maxmemory-eviction-tenacity", "10")
+        yield* redis.command("CONFIG", "SET", "maxmemory", "0")
+      }))
+
     it.effect("a script's writes get the memory state its script started with", () =>
       Effect.gen(function*() {
         const redis = yield* RedisClient
