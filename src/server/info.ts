@@ -121,6 +121,8 @@ export interface MemoryOverhead {
   readonly dataset: number
   readonly datasetPerc: number
   readonly peakPerc: number
+  /** The JS heap in use plus Buffers outside it: what Node's allocator holds (allocator_allocated). */
+  readonly heapUsed: number
   readonly totalKeys: number
   readonly bytesPerKey: number
   readonly dbs: ReadonlyArray<{ readonly id: number; readonly main: number; readonly expires: number }>
@@ -157,7 +159,8 @@ export const memoryOverhead = (engine: EngineState): MemoryOverhead => {
     overheadTotal,
     dataset,
     datasetPerc: (dataset * 100) / netUsage,
-    peakPerc: (used * 100) / state.peakMemory,
+    peakPerc: state.peakMemory === 0 ? 100 : (used * 100) / state.peakMemory,
+    heapUsed: m.heapUsed + m.external,
     totalKeys,
     bytesPerKey: totalKeys === 0 ? 0 : Math.floor(netUsage / totalKeys),
     dbs
@@ -241,7 +244,7 @@ const memorySection = (engine: EngineState): Array<InfoField> => {
   const lua = engine.scriptingMemory?.() ?? NO_SCRIPTING
   const mh = memoryOverhead(engine)
   const maxmemory = Number(engine.config.get("maxmemory") ?? "0")
-  const allocated = mh.used
+  const allocated = mh.heapUsed
   const active = Math.max(mh.heapTotal, allocated)
   const resident = Math.max(mh.rss, active)
   return [
@@ -285,7 +288,8 @@ const memorySection = (engine: EngineState): Array<InfoField> => {
     ["allocator_rss_bytes", resident - active],
     ["rss_overhead_ratio", fixed(mh.rss / resident, 2)],
     ["rss_overhead_bytes", mh.rss - resident],
-    ["mem_fragmentation_ratio", fixed(mh.rss / mh.used, 2)],
+    // rss over what is stored, as Redis computes it: large here, where the runtime itself is most of rss
+    ["mem_fragmentation_ratio", fixed(mh.rss / Math.max(1, mh.used), 2)],
     ["mem_fragmentation_bytes", mh.rss - mh.used],
     ["mem_not_counted_for_evict", 0],
     ["mem_replication_backlog", 0],
