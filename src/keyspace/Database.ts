@@ -212,12 +212,12 @@ export class Database {
   }
 
   /** A value as the dictionary stores it, with its access data; an aggregate is accounted at its size now. */
-  private store(value: Value, lru: number): Stored {
+  private store(value: Value, lru: number, complete = false): Stored {
     if (typeof value === "string") return new StoredString(value, lru)
     value.lru = lru
     value.accounted = value.heapBytes()
     // commands fill a new aggregate after adding it: its size is reconciled after the command
-    this.host.modifying(this, value)
+    if (!complete) this.host.modifying(this, value)
     return value
   }
 
@@ -238,7 +238,7 @@ export class Database {
    */
   loadKey(key: string, value: Value, expireAt: number | bigint, lru: number): boolean {
     if (this.entries.has(key)) return false
-    const stored = this.store(value, lru)
+    const stored = this.store(value, lru, true)
     this.memory += keyBytes(key) + storedBytes(stored)
     this.entries.set(key, stored)
     this.slots.push(key)
