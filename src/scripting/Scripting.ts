@@ -144,7 +144,7 @@ export class ScriptingState {
   private readonly client: Client
   private readonly toLua: RespToLua
   /** The run in progress (scripts do not nest: EVAL is noscript). */
-  private running: { caller: Client; sha: string; readOnly: boolean } | undefined = undefined
+  private running: { caller: Client; sha: string; readOnly: boolean; allowOom: boolean } | undefined = undefined
   /** redis.setresp: the protocol redis.call replies are read in, and booleans go out in. */
   private resp: 2 | 3 = 2
   /** redisLrand48's 48-bit state, kept across scripts as Redis keeps it. */
@@ -403,7 +403,14 @@ export class ScriptingState {
         refused = `ERR ${RO_SCRIPT_WRITE}`
       }
     }
-    if (refused === undefined) refused = engine.dispatch(client, argv, Callers.script)
+    if (refused === undefined) {
+      refused = engine.dispatch(client, argv, Callers.script)
+      // SCRIPT_WRITE_DIRTY: once it has written, memory no longer stops the script
+      if (refused === undefined && !client.scriptOomExempt) {
+        const command = engine.resolve(argv)
+        if (typeof command !== "string" && command.isWrite) client.scriptOomExempt = true
+      }
+    }
     if (refused !== undefined) {
       client.reply.take()
       pushError(vm, `-${refused}`)
@@ -457,20 +464,30 @@ export class ScriptingState {
    * shebang is invalid), where the command's own flags decide.
    */
   scriptMayWrite(argv: ReadonlyArray<string>, evalsha: boolean): boolean | undefined {
-    const text = argv[1]
-    if (text === undefined) return undefined
-    let flags: ScriptFlags | undefined
-    if (evalsha) flags = text.length === 40 ? this.scripts.get(text.toLowerCase())?.flags : undefined
-    else {
-      flags = this.scripts.get(sha1hex(text))?.flags
-      if (flags === undefined) {
-        const shebang = extractShebang(text)
-        if ("error" in shebang) return undefined
-        flags = shebang.flags
-      }
-    }
+    const flags = this.flagsOf(argv, evalsha)
     if (flags === undefined || flags.compat) return undefined
     return !flags.noWrites
+  }
+
+  /** The flags of the script an EVAL/EVALSHA names (evalGetCommandFlags), undefined if unknown or invalid. */
+  private flagsOf(argv: ReadonlyArray<string>, evalsha: boolean): ScriptFlags | undefined {
+    const text = argv[1]
+    if (text === undefined) return undefined
+    if (evalsha) return text.length === 40 ? this.scripts.get(text.toLowerCase())?.flags : undefined
+    const flags = this.scripts.get(sha1hex(text))?.flags
+    if (flags !== undefined) return flags
+    const shebang = extractShebang(text)
+    return "error" in shebang ? undefined : shebang.flags
+  }
+
+  /**
+   * scriptFlagsToCmdFlags: a script declaring flags makes EVAL deny-oom unless allow-oom or no-writes;
+   * undefined where the command's own flags decide (compatibility mode, unknown script).
+   */
+  scriptDeniesOom(argv: ReadonlyArray<string>, evalsha: boolean): boolean | undefined {
+    const flags = this.flagsOf(argv, evalsha)
+    if (flags === undefined || flags.compat) return undefined
+    return !flags.allowOom && !flags.noWrites
   }
 
   /** evalGenericCommand: EVAL/EVALSHA and their _RO forms. */
@@ -510,8 +527,11 @@ export class ScriptingState {
     client.user = caller.user
     client.output.resp = 2
     this.resp = 2
-    this.running = { caller, sha, readOnly }
+    const flags = this.scripts.get(sha)!.flags
+    // allow-oom, or no-writes which implies it (compatibility-mode scripts have neither)
+    this.running = { caller, sha, readOnly, allowOom: !flags.compat && (flags.allowOom || flags.noWrites) }
     client.scriptCaller = caller
+    client.scriptOomExempt = this.running.allowOom
     vm.setTop(0)
     vm.getField(LUA_REGISTRYINDEX, "__real_G")
     pushArray(vm, keys)
@@ -642,6 +662,7 @@ export const scriptingCommands = (state: () => ScriptingState): ReadonlyArray<Co
       // Redis's EVAL and EVALSHA are MAY_REPLICATE (not shown by COMMAND INFO), EVAL_RO(SHA) are not;
       // a script with a shebang is a write unless no-writes (scriptFlagsToCmdFlags)
       mayReplicateCall: (argv) => state().scriptMayWrite(argv, evalsha) ?? !readOnly,
+      denyOomCall: (argv) => state().scriptDeniesOom(argv, evalsha) ?? false,
       docs: { summary, since, group, complexity: "Depends on the script that is executed." },
       handler: (ctx, argv) => state().eval(ctx, argv, evalsha, readOnly)
     })

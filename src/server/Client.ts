@@ -157,6 +157,11 @@ export class Client implements WatchingClient {
   authenticated = true
   /** For the script client while a script runs: the client that ran it (Redis's script_caller). */
   scriptCaller: Client | undefined = undefined
+  /**
+   * A script client whose commands memory does not refuse (scriptVerifyOOM): the script declared
+   * allow-oom, or has already written (it cannot be stopped half way).
+   */
+  scriptOomExempt = false
   user = "default"
   /** Set by the connection: closes the socket (CLIENT KILL, shutdown). */
   kill: () => void = () => {}

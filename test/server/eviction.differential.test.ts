@@ -38,6 +38,15 @@ describeDifferential("eviction replies", (servers) => {
       ["MULTI"],
       ["PING"],
       ["EXEC"],
+      // scripts: a deny-oom command is refused until the script has written; declared flags make EVAL
+      // itself deny-oom unless allow-oom or no-writes
+      ["EVAL", "return redis.call('SET', 'x', 'y')", "0"],
+      ["EVAL", "return redis.pcall('SET', 'x', 'y')", "0"],
+      ["EVAL", "redis.call('DEL', 'nosuch'); return redis.call('SET', 'x', 'y')", "0"],
+      ["EVAL", "#!lua\nreturn 1", "0"],
+      ["EVAL", "#!lua flags=no-writes\nreturn redis.call('GET', 'k')", "0"],
+      ["EVAL", "#!lua flags=allow-oom\nreturn redis.call('SET', 'y', 'z')", "0"],
+      ["EVAL", "#!lua flags=allow-oom,no-writes\nreturn 2", "0"],
       ["CLIENT", "NO-EVICT", "on"],
       ["CLIENT", "NO-EVICT", "maybe"],
       ["CONFIG", "SET", "maxmemory", "0"],
@@ -47,7 +56,7 @@ describeDifferential("eviction replies", (servers) => {
     ]
     await checkCommands(servers(), commands)
   })
-})
+}, { oracleArgs: ["--dbfilename", "eviction-differential-none.rdb"] })
 
 /** A deterministic PRNG (mulberry32). */
 const prng = (seed: number) => () => {
@@ -110,7 +119,8 @@ const usedMemory = async (conn: RawConnection): Promise<number> => {
 describe.skipIf(!hasOracle)(`allkeys-lru under a Zipf load${hasOracle ? "" : ` (${skipMessage})`}`, () => {
   it("memory stays bounded and the hit rate is within 5 points of Redis's", { timeout: 120_000 }, async () => {
     const server = await startServer({ "maxmemory-policy": "allkeys-lru", maxmemory: String(BUDGET) })
-    const oracle = await startOracle(["--maxmemory-policy", "allkeys-lru"])
+    // a dbfilename of its own: the oracle's --dir is the shared /tmp, where another test may leave a dump.rdb
+    const oracle = await startOracle(["--maxmemory-policy", "allkeys-lru", "--dbfilename", "eviction-zipf-none.rdb"])
     const ours = await RawConnection.connect(server.port)
     const theirs = await RawConnection.connect(oracle.port)
     try {
