@@ -13,8 +13,9 @@
  * GET latency during BGSAVE; --keys sets the file size), --scripts (issue 18: SCRIPT LOAD of all of
  * BullMQ's scripts, BullMQ jobs/s added and processed; --jobs N; EVALSHA is a throughput case), --tls
  * (issue 15: SET and GET over TLS on both servers with the same certificates, made with openssl in a
- * temp dir, client certificates required), --acl (issue 15: SET and GET as a restricted user on both).
- * Tables are printed as Markdown.
+ * temp dir, client certificates required), --acl (issue 15: SET and GET as a restricted user on both),
+ * --eviction (issue 19: SET -P 16 with maxmemory reached and allkeys-lru evicting; --budget sets the
+ * bytes for data). Tables are printed as Markdown.
  */
 import { type ChildProcess, execFileSync, spawn } from "node:child_process"
 import { createHash } from "node:crypto"
@@ -767,9 +768,88 @@ const tls = async () => {
   ].join("\n"))
 }
 
+// --- eviction (issue 19) --------------------------------------------------------------------------
+
+/** INFO fields of a server as numbers. */
+const infoFields = async (port: number, section: string): Promise<Map<string, number>> => {
+  const text = execFileSync("redis-cli", ["-p", String(port), "INFO", section], { encoding: "utf8" })
+  const fields = new Map<string, number>()
+  for (const line of text.split(/\r?\n/)) {
+    const i = line.indexOf(":")
+    if (i > 0) fields.set(line.slice(0, i), Number(line.slice(i + 1)))
+  }
+  return fields
+}
+
+/**
+ * SET at -P 16 with maxmemory reached and allkeys-lru evicting, side by side: each server gets the
+ * same budget for data (`--budget` bytes, default 64 MB; Redis's maxmemory is what it uses empty plus
+ * the budget, since its used_memory counts its own structures), both are filled past it with random
+ * keys (-r 10M, 100-byte values), then redis-benchmark SET -P 16 on random keys runs alternately.
+ * The table has req/s, CPU per request, keys evicted per request and used_memory at the end.
+ */
+const eviction = async () => {
+  const rounds = Number(option("rounds", "3"))
+  const requests = Number(option("requests", "100000")) * 8
+  const budget = Number(option("budget", String(64 * 1024 * 1024)))
+  const [redis, ours] = [await startRedis(["--maxmemory-policy", "allkeys-lru"]), await startOurs(["--maxmemory-policy", "allkeys-lru"])]
+  const run = (port: number, n: number) => {
+    const argv = ["-p", String(port), "-h", "127.0.0.1", "-c", "50", "-P", "16", "-n", String(n), "-r", "10000000", "-d", "100", "-t", "set", "--csv"]
+    const out = execFileSync("redis-benchmark", argv, { encoding: "utf8", stdio: ["ignore", "pipe", "ignore"] })
+    return Number(out.trim().split("\n").at(-1)!.split(",")[1]!.replace(/"/g, ""))
+  }
+  const results = { redis: [] as number[], ours: [] as number[], redisCpu: [] as number[], oursCpu: [] as number[], redisEvicted: [] as number[], oursEvicted: [] as number[] }
+  try {
+    const base = (await infoFields(redis.port, "memory")).get("used_memory")!
+    execFileSync("redis-cli", ["-p", String(redis.port), "CONFIG", "SET", "maxmemory", String(base + budget)])
+    execFileSync("redis-cli", ["-p", String(ours.port), "CONFIG", "SET", "maxmemory", String(budget)])
+    // fill past maxmemory (about 200-250 bytes a key in either server), then warm up
+    const fill = Math.ceil((budget / 150) / 16) * 16
+    for (const s of [redis, ours]) run(s.port, fill)
+    for (let r = 0; r < rounds; r++) {
+      const order = r % 2 === 0 ? [redis, ours] : [ours, redis]
+      for (const s of order) {
+        const evictedBefore = (await infoFields(s.port, "stats")).get("evicted_keys")!
+        const before = cpuMicros(s.process.pid!)
+        const rps = run(s.port, requests)
+        const cpu = (cpuMicros(s.process.pid!) - before) / requests
+        const evicted = ((await infoFields(s.port, "stats")).get("evicted_keys")! - evictedBefore) / requests
+        if (s === redis) {
+          results.redis.push(rps)
+          results.redisCpu.push(cpu)
+          results.redisEvicted.push(evicted)
+        } else {
+          results.ours.push(rps)
+          results.oursCpu.push(cpu)
+          results.oursEvicted.push(evicted)
+        }
+        console.error(`${s.name}: ${fmt(rps)} req/s, ${cpu.toFixed(1)} us CPU, ${evicted.toFixed(2)} evictions per request`)
+      }
+    }
+    const used = { redis: (await infoFields(redis.port, "memory")).get("used_memory")! - base, ours: (await infoFields(ours.port, "memory")).get("used_memory")! }
+    const keys = {
+      redis: Number(execFileSync("redis-cli", ["-p", String(redis.port), "DBSIZE"], { encoding: "utf8" })),
+      ours: Number(execFileSync("redis-cli", ["-p", String(ours.port), "DBSIZE"], { encoding: "utf8" }))
+    }
+    console.log([
+      `SET -P 16 -c 50 -r 10M -d 100 with allkeys-lru evicting, data budget ${fmt(budget)} bytes each, median of ${rounds} alternating rounds of ${requests} requests`,
+      "",
+      "| server | req/s | CPU us/request | evictions/request | used_memory - startup | keys |",
+      "|---|---|---|---|---|---|",
+      `| redis-server | ${fmt(median(results.redis))} | ${median(results.redisCpu).toFixed(1)} | ${median(results.redisEvicted).toFixed(2)} | ${fmt(used.redis)} | ${fmt(keys.redis)} |`,
+      `| effect-redis-server | ${fmt(median(results.ours))} | ${median(results.oursCpu).toFixed(1)} | ${median(results.oursEvicted).toFixed(2)} | ${fmt(used.ours)} | ${fmt(keys.ours)} |`,
+      "",
+      `ratio ${(median(results.ours) / median(results.redis)).toFixed(2)}x`
+    ].join("\n"))
+  } finally {
+    await Promise.all([stop(redis), stop(ours)])
+  }
+}
+
 if (flag("memory")) await memory()
 else if (flag("scripts")) await scripting()
 else if (flag("persistence")) await persistence()
 else if (flag("tls")) await tls()
 else if (flag("acl")) await acl()
+else if (flag("eviction")) await eviction()
 else await throughput()

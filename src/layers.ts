@@ -10,6 +10,7 @@ import { PubSub, pubsubCommandTable } from "./pubsub/PubSub.ts"
 import { BlockingWaiters } from "./server/BlockingWaiters.ts"
 import { CommandRegistry } from "./server/CommandRegistry.ts"
 import { Engine } from "./server/Engine.ts"
+import { EvictionLive } from "./server/Eviction.ts"
 import { MonitorLive, monitorCommands } from "./server/Monitor.ts"
 import { Scripting, scriptingCommandTable } from "./scripting/Scripting.ts"
 import { SlowlogLive, slowlogCommands } from "./server/Slowlog.ts"
@@ -33,7 +34,7 @@ export const coreCommandTable: ReadonlyArray<CommandSpec> = [
  * services and contribute to the registry.
  */
 export const CoreLive: Layer.Layer<Core, never, ServerConfig> = AclLive.pipe(
-  Layer.provideMerge(Layer.mergeAll(MonitorLive, PubSub.layer, SlowlogLive, Scripting.layer)),
+  Layer.provideMerge(Layer.mergeAll(MonitorLive, PubSub.layer, SlowlogLive, Scripting.layer, EvictionLive)),
   Layer.provideMerge(Layer.mergeAll(Engine.layer, ActiveExpiry, CoreCommands)),
   Layer.provideMerge(CommandRegistry.layer),
   Layer.provideMerge(BlockingWaiters.layer),

@@ -76,6 +76,8 @@ export interface CommandSpec {
    * its script's shebang flags), for the rules that hold such commands back (CLIENT PAUSE WRITE).
    */
   readonly mayReplicateCall?: (argv: ReadonlyArray<string>) => boolean
+  /** Whether this call is deny-oom, decided from its arguments (EVAL of a script declaring flags). */
+  readonly denyOomCall?: (argv: ReadonlyArray<string>) => boolean
   /** Container commands (CONFIG, CLIENT, ...) dispatch on their subcommands and have no handler. */
   readonly subcommands?: ReadonlyArray<CommandSpec>
   readonly handler?: CommandHandler
@@ -96,6 +98,7 @@ export interface CommandDefinition {
   readonly notKey?: boolean
   readonly getKeys?: (argv: ReadonlyArray<string>) => ReadonlyArray<number>
   readonly mayReplicateCall?: (argv: ReadonlyArray<string>) => boolean
+  readonly denyOomCall?: (argv: ReadonlyArray<string>) => boolean
   readonly subcommands?: ReadonlyArray<CommandSpec>
   readonly handler?: CommandHandler
 }
@@ -117,6 +120,7 @@ export const defineCommand = (def: CommandDefinition): CommandSpec => ({
   ...(def.notKey === true ? { notKey: true } : {}),
   ...(def.getKeys === undefined ? {} : { getKeys: def.getKeys }),
   ...(def.mayReplicateCall === undefined ? {} : { mayReplicateCall: def.mayReplicateCall }),
+  ...(def.denyOomCall === undefined ? {} : { denyOomCall: def.denyOomCall }),
   ...(def.subcommands === undefined ? {} : { subcommands: def.subcommands }),
   ...(def.handler === undefined ? {} : { handler: def.handler })
 })

@@ -116,8 +116,11 @@ const restoreCommand = (ctx: CommandContext, argv: ReadonlyArray<string>): void 
       ctx.rewriteArgv(rewritten)
     }
   }
-  // objectSetLRUOrLFU: IDLETIME sets the access time (no LFU counter is kept here, so FREQ has no effect)
-  if (idle >= 0 && !ctx.config.get("maxmemory-policy")!.endsWith("-lfu")) {
+  // objectSetLRUOrLFU: under an LFU policy FREQ sets the counter, otherwise IDLETIME the access time
+  if (freq >= 0 && ctx.keyspace.lfu) {
+    const stored = db.stored(key)
+    if (stored !== undefined) stored.lru = (ctx.keyspace.lfuClock << 8) | freq
+  } else if (idle >= 0 && !ctx.keyspace.lfu) {
     const stored = db.stored(key)
     if (stored !== undefined) {
       let lru = ctx.keyspace.lruClock - Math.min(idle, Number.MAX_SAFE_INTEGER)

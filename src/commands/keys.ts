@@ -3,6 +3,7 @@
  * RENAMENX, RANDOMKEY, COPY, MOVE, TOUCH, OBJECT, the EXPIRE family, TTL family and PERSIST.
  */
 import { type Database, NO_NOTIFY, NO_TOUCH, type Stored } from "../keyspace/Database.ts"
+import { lfuDecay } from "../keyspace/lfu.ts"
 import { NotifyClass } from "../keyspace/notify.ts"
 import { stringEncoding, typeOf, type Value } from "../keyspace/Value.ts"
 import type { CommandContext } from "../server/CommandContext.ts"
@@ -125,10 +126,11 @@ const renameGeneric = (ctx: CommandContext, argv: ReadonlyArray<string>, nx: boo
     if (nx) return ctx.reply.integer(0)
     db.delete(to)
   }
+  // the old key goes first (Redis adds, then deletes): a value is in one key at a time for memory accounting
+  db.delete(from)
   db.add(to, value) // dbAdd: the "new" event, waking clients blocked on `to`
   carryPrivateCopy(source, db.stored(to))
   copyExpire(db, to, expire)
-  db.delete(from)
   ctx.signalWrite(NotifyClass.generic, "rename_from", from)
   ctx.touch(to)
   ctx.notify(NotifyClass.generic, "rename_to", to)
@@ -147,10 +149,10 @@ const moveCommand = (ctx: CommandContext, argv: ReadonlyArray<string>): void => 
   const source = src.stored(key)!
   const expire = src.getExpireExact(key)!
   if (dst.lookupWrite(key) !== undefined) return ctx.reply.integer(0)
+  src.delete(key) // first, as in RENAME
   dst.add(key, value)
   carryPrivateCopy(source, dst.stored(key))
   copyExpire(dst, key, expire)
-  src.delete(key)
   ctx.signalWrite(NotifyClass.generic, "move_from", key, src)
   ctx.touch(key, dst)
   ctx.notify(NotifyClass.generic, "move_to", key, dst)
@@ -277,7 +279,6 @@ const ttlGeneric = (ctx: CommandContext, key: string, ms: boolean, absolute: boo
 /** Integers Redis shares as one object (OBJ_SHARED_INTEGERS), whose refcount reads as INT_MAX. */
 const SHARED_INTEGERS = 10000
 const SHARED_REFCOUNT = 2147483647
-const LFU_INIT_VAL = 5
 const LRU_CLOCK_MAX = 0xffffff
 
 const maxmemoryPolicy = (ctx: CommandContext): string => ctx.config.get("maxmemory-policy") ?? "noeviction"
@@ -298,16 +299,9 @@ const idleSeconds = (ctx: CommandContext, stored: Stored): number => {
   return now >= stored.lru ? now - stored.lru : now + (LRU_CLOCK_MAX - stored.lru)
 }
 
-/**
- * The LFU counter is not tracked, so OBJECT FREQ reports the counter of a key never read since it
- * was written (LFU_INIT_VAL), decayed by one per lfu-decay-time minutes of idleness as
- * LFUDecrAndReturn does.
- */
-const lfuCounter = (ctx: CommandContext, stored: Stored): number => {
-  const decayMinutes = Number(ctx.config.get("lfu-decay-time") ?? "1")
-  if (!(decayMinutes > 0)) return LFU_INIT_VAL
-  return Math.max(0, LFU_INIT_VAL - Math.floor(idleSeconds(ctx, stored) / 60 / decayMinutes))
-}
+/** LFUDecrAndReturn: the key's LFU counter, decayed by its idle minutes (without counting an access). */
+const lfuCounter = (ctx: CommandContext, stored: Stored): number =>
+  lfuDecay(stored.lru, ctx.keyspace.lfuClock, ctx.keyspace.lfuDecayTime)
 
 /**
  * objectCommandLookupOrReply: the live value and its stored object, or a null reply. Counts a hit or

@@ -89,7 +89,7 @@ const floatStat = (ctx: CommandContext, x: number): void => ctx.reply.double(Mat
 const memoryStats = (ctx: CommandContext): void => {
   const mh = memoryOverhead(ctx.engine)
   const r = ctx.reply
-  const allocated = mh.used
+  const allocated = mh.heapUsed
   const active = Math.max(mh.heapTotal, allocated)
   const resident = Math.max(mh.rss, active)
   r.mapHeader(27 + mh.dbs.length)
@@ -135,7 +135,7 @@ const memoryStats = (ctx: CommandContext): void => {
   floatStat(ctx, mh.rss / resident)
   int("rss-overhead.bytes", mh.rss - resident)
   r.bulk("fragmentation")
-  floatStat(ctx, mh.rss / mh.used)
+  floatStat(ctx, mh.rss / Math.max(1, mh.used))
   int("fragmentation.bytes", mh.rss - mh.used)
 }
 

@@ -1,4 +1,5 @@
 import { type Contents, CopyOnWrite, stateOf } from "./Snapshot.ts"
+import { EXPIRE_OVERHEAD, keyBytes, stringValueBytes } from "./memory.ts"
 import { StoredString } from "./StoredString.ts"
 import type { ObjectValue, Value } from "./Value.ts"
 
@@ -8,6 +9,16 @@ export interface DatabaseHost {
   readonly now: number
   /** LRU clock in seconds (24 bits, like Redis's LRU_CLOCK), stamped on keys when they are accessed. */
   readonly lruClock: number
+  /** An LFU maxmemory policy is set: `lru` holds Redis's LFU data (minutes << 8 | counter) instead. */
+  readonly lfu: boolean
+  /** updateLFU: the LFU data of a key accessed now, from its previous data. */
+  lfuTouch(lru: number): number
+  /** The access data of a new object (createObject): the LRU clock, or LFU_INIT_VAL now. */
+  newStamp(): number
+  /** An aggregate is about to be changed in place (or was just stored): its size is reconciled later. */
+  modifying(db: Database, value: ObjectValue): void
+  /** Reconciles the sizes of the aggregates changed since the last call (before the contents move). */
+  reconcile(): void
   /**
    * True on a replica, and while CLIENT PAUSE holds the dataset still: expired keys read as missing but
    * are not deleted (on a replica, until the master says so).
@@ -35,6 +46,10 @@ export interface DatabaseHost {
 export type Stored = StoredString | ObjectValue
 
 const valueOf = (stored: Stored): Value => (stored instanceof StoredString ? stored.value : stored)
+
+/** What memory accounting counts for a stored value: a string's size, or what an aggregate was accounted at. */
+const storedBytes = (stored: Stored): number =>
+  stored instanceof StoredString ? stringValueBytes(stored.value) : stored.accounted
 
 /** Lookup flags, as Redis's LOOKUP_NOTOUCH / LOOKUP_NOSTATS / LOOKUP_NONOTIFY. */
 export const NO_TOUCH = 1
@@ -85,6 +100,14 @@ export class Database {
   avgTtl = 0
   /** Set while a snapshot has not walked these contents: keeps keys' states before their first change. */
   cow: CopyOnWrite | undefined = undefined
+  /**
+   * Bytes accounted for the contents (keys, values, expiry entries; see memory.ts): changed with every
+   * key added, replaced, deleted or given a TTL, and for aggregates changed in place when the keyspace
+   * reconciles them (`modifying`).
+   */
+  memory = 0
+  /** Resume point of the volatile-* eviction policies' sampling of `expires`. */
+  evictionCursor: Iterator<string> | undefined = undefined
 
   readonly id: number
   private readonly host: DatabaseHost
@@ -126,7 +149,7 @@ export class Database {
       return undefined
     }
     if ((flags & NO_STATS) === 0) this.host.hit()
-    if ((flags & NO_TOUCH) === 0) stored.lru = this.host.lruClock
+    if ((flags & NO_TOUCH) === 0) stored.lru = this.host.lfu ? this.host.lfuTouch(stored.lru) : this.host.lruClock
     return valueOf(stored)
   }
 
@@ -135,7 +158,8 @@ export class Database {
     const stored = this.live(key)
     if (stored === undefined) return undefined
     if (this.cow !== undefined) this.keepForSnapshots(key, false)
-    stored.lru = this.host.lruClock
+    stored.lru = this.host.lfu ? this.host.lfuTouch(stored.lru) : this.host.lruClock
+    if (!(stored instanceof StoredString)) this.host.modifying(this, stored)
     return valueOf(stored)
   }
 
@@ -145,6 +169,8 @@ export class Database {
    */
   willModify(key: string): void {
     if (this.cow !== undefined && this.entries.has(key)) this.keepForSnapshots(key, false)
+    const stored = this.entries.get(key)
+    if (stored !== undefined && !(stored instanceof StoredString)) this.host.modifying(this, stored)
   }
 
   /** Hands the key's current state to the snapshots that have not walked past it (see Snapshot.ts). */
@@ -185,16 +211,22 @@ export class Database {
     return this.live(key) !== undefined
   }
 
-  private store(value: Value): Stored {
-    if (typeof value === "string") return new StoredString(value, this.host.lruClock)
-    value.lru = this.host.lruClock
+  /** A value as the dictionary stores it, with its access data; an aggregate is accounted at its size now. */
+  private store(value: Value, lru: number, complete = false): Stored {
+    if (typeof value === "string") return new StoredString(value, lru)
+    value.lru = lru
+    value.accounted = value.heapBytes()
+    // commands fill a new aggregate after adding it: its size is reconciled after the command
+    if (!complete) this.host.modifying(this, value)
     return value
   }
 
   /** Adds a key that does not exist (dbAdd): emits "new" and wakes clients blocked on the key. */
   add(key: string, value: Value): void {
     if (this.cow !== undefined) this.keepForSnapshots(key, true)
-    this.entries.set(key, this.store(value))
+    const stored = this.store(value, this.host.newStamp())
+    this.memory += keyBytes(key) + storedBytes(stored)
+    this.entries.set(key, stored)
     this.slots.push(key)
     this.host.keyAdded(this, key, value)
   }
@@ -206,12 +238,9 @@ export class Database {
    */
   loadKey(key: string, value: Value, expireAt: number | bigint, lru: number): boolean {
     if (this.entries.has(key)) return false
-    if (typeof value === "string") {
-      this.entries.set(key, new StoredString(value, lru))
-    } else {
-      value.lru = lru
-      this.entries.set(key, value)
-    }
+    const stored = this.store(value, lru, true)
+    this.memory += keyBytes(key) + storedBytes(stored)
+    this.entries.set(key, stored)
     this.slots.push(key)
     if (expireAt !== -1) this.setExpire(key, expireAt)
     return true
@@ -226,11 +255,17 @@ export class Database {
     if (stored === undefined) return this.add(key, value)
     if (this.cow !== undefined) this.keepForSnapshots(key, stored !== value)
     this.streamGone(key, stored)
+    const before = storedBytes(stored)
     if (typeof value === "string" && stored instanceof StoredString) {
       stored.value = value
-      stored.lru = this.host.lruClock
+      // dbSetValue keeps the LFU data of the key it overwrites (its lookup counted the access)
+      stored.lru = this.host.lfu ? this.host.lfuTouch(stored.lru) : this.host.lruClock
+      this.memory += stringValueBytes(value) - before
     } else {
-      this.entries.set(key, this.store(value))
+      const next = this.store(value, this.host.lfu ? this.host.lfuTouch(stored.lru) : this.host.lruClock)
+      if (!(stored instanceof StoredString) && stored !== next) stored.accounted = -1
+      this.memory += storedBytes(next) - before
+      this.entries.set(key, next)
     }
     if (!keepTtl) this.persist(key)
   }
@@ -240,8 +275,16 @@ export class Database {
     const stored = this.entries.get(key)
     if (stored === undefined) return
     if (this.cow !== undefined) this.keepForSnapshots(key, stored !== value)
-    if (typeof value === "string" && stored instanceof StoredString) stored.value = value
-    else this.entries.set(key, this.store(value))
+    const before = storedBytes(stored)
+    if (typeof value === "string" && stored instanceof StoredString) {
+      stored.value = value
+      this.memory += stringValueBytes(value) - before
+    } else {
+      const next = this.store(value, stored.lru)
+      if (!(stored instanceof StoredString) && stored !== next) stored.accounted = -1
+      this.memory += storedBytes(next) - before
+      this.entries.set(key, next)
+    }
   }
 
   /** Deletes a key if present (dbDelete); true if it existed. Does not check expiry. */
@@ -251,8 +294,11 @@ export class Database {
     if (this.cow !== undefined) this.keepForSnapshots(key, true)
     this.streamGone(key, stored)
     this.entries.delete(key)
-    if (this.expires.size !== 0 && this.expires.delete(key) && this.exactExpires.size !== 0) {
-      this.exactExpires.delete(key)
+    this.memory -= keyBytes(key) + storedBytes(stored)
+    if (!(stored instanceof StoredString)) stored.accounted = -1
+    if (this.expires.size !== 0 && this.expires.delete(key)) {
+      this.memory -= EXPIRE_OVERHEAD
+      if (this.exactExpires.size !== 0) this.exactExpires.delete(key)
     }
     // compact once stale slots outnumber live keys: O(1) amortized per delete, and at most half of
     // the slots are ever stale (RANDOMKEY's retries, SCAN's skipping stay cheap)
@@ -278,6 +324,7 @@ export class Database {
     if (!this.entries.has(key)) return
     if (this.cow !== undefined) this.keepForSnapshots(key, false)
     const rounded = Number(at)
+    if (!this.expires.has(key)) this.memory += EXPIRE_OVERHEAD
     this.expires.set(key, rounded)
     if (typeof at === "bigint" && !Number.isSafeInteger(rounded)) this.exactExpires.set(key, at)
     else if (this.exactExpires.size !== 0) this.exactExpires.delete(key)
@@ -288,6 +335,7 @@ export class Database {
     if (this.expires.size === 0) return false
     if (this.cow !== undefined && this.expires.has(key)) this.keepForSnapshots(key, false)
     if (!this.expires.delete(key)) return false
+    this.memory -= EXPIRE_OVERHEAD
     if (this.exactExpires.size !== 0) this.exactExpires.delete(key)
     return true
   }
@@ -314,6 +362,52 @@ export class Database {
       this.host.expireKey(this, key)
     }
     return undefined
+  }
+
+  /**
+   * Up to `count` keys for eviction's sampling (dictGetSomeKeys), into `out` with their stored
+   * objects in `stored`: from the whole database, consecutive live slots from a random position (as
+   * Redis walks consecutive buckets: one random region of memory instead of `count`), or with
+   * `volatile` the next keys of the expires dictionary from where the last sample stopped (a Map has
+   * no random access; the walk wraps around). Expired keys are sampled as any other.
+   */
+  sampleKeys(count: number, volatile: boolean, out: Array<string>, stored: Array<Stored>, random: () => number = Math.random): void {
+    out.length = 0
+    stored.length = 0
+    if (volatile) {
+      const n = Math.min(count, this.expires.size)
+      let wrapped = false
+      while (out.length < n) {
+        this.evictionCursor ??= this.expires.keys()
+        const next = this.evictionCursor.next()
+        if (next.done === true) {
+          this.evictionCursor = undefined
+          if (wrapped) return
+          wrapped = true
+          continue
+        }
+        const s = this.entries.get(next.value)
+        if (s === undefined) continue
+        out.push(next.value)
+        stored.push(s)
+      }
+      return
+    }
+    const slots = this.slots
+    const n = Math.min(count, this.entries.size)
+    if (n === 0) return
+    // at most half of the slots are stale, so a walk of 4n + 32 slots finds n live ones but with
+    // negligible odds; a key added again after a delete has a stale slot too, so it may come twice
+    let i = Math.floor(random() * slots.length)
+    for (let walked = 0; out.length < n && walked < 4 * n + 32; walked++) {
+      const key = slots[i]!
+      const s = this.entries.get(key)
+      if (s !== undefined) {
+        out.push(key)
+        stored.push(s)
+      }
+      if (++i === slots.length) i = 0
+    }
   }
 
   /**
@@ -363,6 +457,7 @@ export class Database {
 
   /** Empties the database (FLUSHDB); returns the number of keys removed. */
   clear(): number {
+    this.host.reconcile()
     this.blockedStreamsGone()
     // a snapshot keeps the old maps, which nothing changes any more
     if (this.cow !== undefined) this.cow.owner = undefined
@@ -374,12 +469,15 @@ export class Database {
     this.slots = []
     this.staleSlots = 0
     this.expiryCursor = undefined
+    this.evictionCursor = undefined
     this.avgTtl = 0
+    this.memory = 0
     return n
   }
 
   /** Swaps contents with another database (SWAPDB); watched keys stay with their database number. */
   swapContents(other: Database): void {
+    this.host.reconcile()
     this.blockedStreamsGone()
     other.blockedStreamsGone()
     ;[this.entries, other.entries] = [other.entries, this.entries]
@@ -388,12 +486,15 @@ export class Database {
     ;[this.slots, other.slots] = [other.slots, this.slots]
     ;[this.staleSlots, other.staleSlots] = [other.staleSlots, this.staleSlots]
     ;[this.avgTtl, other.avgTtl] = [other.avgTtl, this.avgTtl]
+    ;[this.memory, other.memory] = [other.memory, this.memory]
     // a snapshot's guard follows the contents it guards
     ;[this.cow, other.cow] = [other.cow, this.cow]
     if (this.cow !== undefined) this.cow.owner = this
     if (other.cow !== undefined) other.cow.owner = other
     this.expiryCursor = undefined
     other.expiryCursor = undefined
+    this.evictionCursor = undefined
+    other.evictionCursor = undefined
   }
 
   /**

@@ -15,6 +15,7 @@
  * never back.
  */
 import { after, EMPTY_PACKED, itemAt, pack, packedCount, packedFind, packedForEach, readVarint, unpack, varint } from "./packed.ts"
+import { ARRAY_SLOT, HASH_LISTPACK, MAP_ENTRY, STRING_OVERHEAD, stringBytes } from "./memory.ts"
 import type { ObjectValue } from "./Value.ts"
 
 /** The thresholds of hash-max-listpack-entries / hash-max-listpack-value in force. */
@@ -31,6 +32,9 @@ const INDEX_THRESHOLD = 16
 export class HashValue implements ObjectValue {
   /** LRU clock of the key's last access (OBJECT IDLETIME), set by the Database. */
   lru = 0
+  accounted = -1
+  /** Hashtable encoding: total length of the fields and values (memory accounting). */
+  private chars = 0
   /** listpack: packed pairs; hashtable: dense flat pairs (data[2i] a field, data[2i + 1] its value). */
   private data: string | Array<string>
   /** Field -> position of the field in `data`; only for hashtable encoding with many pairs. */
@@ -39,7 +43,7 @@ export class HashValue implements ObjectValue {
   constructor(data: string | Array<string> = EMPTY_PACKED) {
     this.data = data
     this.index = undefined
-    if (typeof data !== "string") this.buildIndexIfLarge()
+    if (typeof data !== "string") this.convert(data)
   }
 
   get type(): "hash" {
@@ -68,6 +72,13 @@ export class HashValue implements ObjectValue {
     for (let i = 0; i < this.data.length; i++) bytes += 24 + this.data[i]!.length
     if (this.index !== undefined) bytes += 32 + this.index.size * 24
     return bytes
+  }
+
+  heapBytes(): number {
+    const data = this.data
+    if (typeof data === "string") return HASH_LISTPACK + stringBytes(data.length)
+    return 80 + data.length * (ARRAY_SLOT + STRING_OVERHEAD) + this.chars +
+      (this.index === undefined ? 0 : 48 + this.index.size * (MAP_ENTRY + 16))
   }
 
   /** Position of `field` in the hashtable array, or -1. */
@@ -131,15 +142,17 @@ export class HashValue implements ObjectValue {
         // Same value: nothing to rebuild. A rebuilt string is a cons string that the next read must
         // flatten (a runtime call): for HSET -P 16 on one field that was a fifth of the command.
         if (packed.startsWith(value, after)) return 0
-        this.data = packed.slice(0, after) + value + packed.slice(after + oldLength)
+        this.data = [packed.slice(0, after), value, packed.slice(after + oldLength)].join("") // flat, as below
         return 0
       }
-      this.data = packed.slice(0, valueAt) + varint(value.length) + value + packed.slice(after + oldLength)
+      this.data = [packed.slice(0, valueAt), varint(value.length), value, packed.slice(after + oldLength)].join("") // flat, as below
       return 0
     }
     if ((items >> 1) + 1 > limits.maxListpackEntries) return undefined
     readVarint(packed, 0) // `after`: the end of the count
-    this.data = varint(items + 2) + packed.slice(after) + varint(field.length) + field + varint(value.length) + value
+    // built flat by `join` (what the next read would flatten it to anyway): a rope of slices and
+    // pieces left unread costs several times the flat string, which is what memory accounting counts
+    this.data = [varint(items + 2), packed.slice(after), varint(field.length), field, varint(value.length), value].join("")
     return 1
   }
 
@@ -188,10 +201,12 @@ export class HashValue implements ObjectValue {
       const field = argv[k]!
       const i = this.find(data, field)
       if (i !== -1) {
+        this.chars += argv[k + 1]!.length - data[i + 1]!.length
         data[i + 1] = argv[k + 1]!
         continue
       }
       data.push(field, argv[k + 1]!)
+      this.chars += field.length + argv[k + 1]!.length
       created++
       if (this.index !== undefined) this.index.set(field, data.length - 2)
       else if (data.length > 2 * INDEX_THRESHOLD) this.buildIndexIfLarge()
@@ -212,6 +227,7 @@ export class HashValue implements ObjectValue {
     }
     const i = this.find(data, field)
     if (i === -1) return false
+    this.chars -= data[i]!.length + data[i + 1]!.length
     const last = data.length - 2
     if (i !== last) {
       data[i] = data[last]!
@@ -260,6 +276,9 @@ export class HashValue implements ObjectValue {
   /** hashTypeConvert(listpack -> hashtable), from the listpack's pairs. */
   private convert(items: Array<string>): void {
     this.data = items
+    let chars = 0
+    for (let i = 0; i < items.length; i++) chars += items[i]!.length
+    this.chars = chars
     this.buildIndexIfLarge()
   }
 

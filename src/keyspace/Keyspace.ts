@@ -5,8 +5,9 @@ import * as Layer from "effect/Layer"
 import { ServerConfig, watchScoped } from "../config/ServerConfig.ts"
 import { Database, type DatabaseHost } from "./Database.ts"
 import { KeyspaceSnapshot } from "./Snapshot.ts"
+import { LFU_INIT_VAL, lfuMinutes, lfuTouch } from "./lfu.ts"
 import { keyspaceEventsToFlags, NotifyClass } from "./notify.ts"
-import type { Value } from "./Value.ts"
+import type { ObjectValue, Value } from "./Value.ts"
 
 /** Receives every write the keyspace makes on its own (expired keys) in its deterministic form. */
 export type PropagateFn = (dbid: number, argv: ReadonlyArray<string>) => void
@@ -22,6 +23,16 @@ export class KeyspaceState implements DatabaseHost {
   readonly dbs: ReadonlyArray<Database>
   now = 0
   lruClock = 0
+  /** LFUGetTimeInMinutes of the batch's time. */
+  lfuClock = 0
+  /** An LFU maxmemory policy is set (keys' `lru` fields hold LFU data). */
+  lfu = false
+  /** lfu-log-factor, lfu-decay-time. */
+  lfuLogFactor = 10
+  lfuDecayTime = 1
+  /** Aggregates changed in place (or stored) since the last reconcile, with their databases. */
+  private dirtyValues: Array<ObjectValue> = []
+  private dirtyDbs: Array<Database> = []
   isReplica = false
   /** CLIENT PAUSE holds expiry until this time (unix ms): the dataset stays still, as Redis's. */
   expiryHeldUntil = 0
@@ -65,6 +76,50 @@ export class KeyspaceState implements DatabaseHost {
   setTime(now: number): void {
     this.now = now
     this.lruClock = Math.floor(now / 1000) & 0xffffff
+    this.lfuClock = lfuMinutes(now)
+  }
+
+  lfuTouch(lru: number): number {
+    return lfuTouch(lru, this.lfuClock, this.lfuDecayTime, this.lfuLogFactor, Math.random())
+  }
+
+  newStamp(): number {
+    return this.lfu ? (this.lfuClock << 8) | LFU_INIT_VAL : this.lruClock
+  }
+
+  modifying(db: Database, value: ObjectValue): void {
+    this.dirtyValues.push(value)
+    this.dirtyDbs.push(db)
+  }
+
+  /** True when aggregates changed since the last reconcile (the engine reconciles before each command). */
+  get hasUnreconciled(): boolean {
+    return this.dirtyValues.length !== 0
+  }
+
+  /** Brings the databases' `memory` up to date with the aggregates changed in place: O(1) per change. */
+  reconcile(): void {
+    const values = this.dirtyValues
+    const n = values.length
+    if (n === 0) return
+    const dbs = this.dirtyDbs
+    for (let i = 0; i < n; i++) {
+      const value = values[i]!
+      if (value.accounted < 0) continue // no longer in a database
+      const bytes = value.heapBytes()
+      dbs[i]!.memory += bytes - value.accounted
+      value.accounted = bytes
+    }
+    values.length = 0
+    dbs.length = 0
+  }
+
+  /** The server's accounting of what it stores (INFO used_memory; what maxmemory limits). */
+  get usedMemory(): number {
+    this.reconcile()
+    let total = 0
+    for (const db of this.dbs) total += db.memory
+    return total
   }
 
   hit(): void {
@@ -107,6 +162,15 @@ export class KeyspaceState implements DatabaseHost {
     if (this.propagateListeners.length === 0 || this.propagationMuted > 0) return
     if (this.pendingPropagation !== undefined) this.pendingPropagation.push([dbid, argv])
     else this.emit(dbid, argv)
+  }
+
+  /**
+   * Sends a write out at once, outside any open unit and never wrapped in MULTI/EXEC: evictions
+   * (performEvictions propagates its DELs on their own, propagate_no_multi, even from CONFIG SET).
+   */
+  propagateAlone(dbid: number, argv: ReadonlyArray<string>): void {
+    if (this.propagateListeners.length === 0 || this.propagationMuted > 0) return
+    this.emit(dbid, argv)
   }
 
   private emit(dbid: number, argv: ReadonlyArray<string>): void {
@@ -238,6 +302,15 @@ export class Keyspace extends Context.Service<Keyspace, KeyspaceState>()("effect
       keyspace.setTime(clock.currentTimeMillisUnsafe())
       yield* watchScoped(config, "notify-keyspace-events", (classes) => {
         keyspace.notifyFlags = keyspaceEventsToFlags(classes)
+      })
+      yield* watchScoped(config, "maxmemory-policy", (policy) => {
+        keyspace.lfu = policy.endsWith("-lfu")
+      })
+      yield* watchScoped(config, "lfu-log-factor", (n) => {
+        keyspace.lfuLogFactor = Number(n)
+      })
+      yield* watchScoped(config, "lfu-decay-time", (n) => {
+        keyspace.lfuDecayTime = Number(n)
       })
       return keyspace
     })

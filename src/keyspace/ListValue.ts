@@ -1,3 +1,4 @@
+import { LIST_BASE, STRING_OVERHEAD } from "./memory.ts"
 import type { ObjectValue } from "./Value.ts"
 
 /** Below this capacity a list never shrinks: the saving is not worth the copy. */
@@ -14,6 +15,9 @@ const MIN_SHRINK_CAPACITY = 64
 export class ListValue implements ObjectValue {
   /** LRU clock of the key's last access (OBJECT IDLETIME), set by the Database. */
   lru = 0
+  accounted = -1
+  /** Total length of the elements (memory accounting). */
+  private chars = 0
   /** Slots of the ring; `undefined` outside [head, head + length). */
   private items: Array<string | undefined>
   /** Physical index of element 0. */
@@ -27,8 +31,13 @@ export class ListValue implements ObjectValue {
   /** A list of the given elements, head first. */
   static of(elements: ReadonlyArray<string>): ListValue {
     const list = new ListValue(elements.length)
-    for (let i = 0; i < elements.length; i++) list.items[i] = elements[i]
+    let chars = 0
+    for (let i = 0; i < elements.length; i++) {
+      list.items[i] = elements[i]
+      chars += elements[i]!.length
+    }
     list.length = elements.length
+    list.chars = chars
     return list
   }
 
@@ -63,6 +72,10 @@ export class ListValue implements ObjectValue {
     return 48 + 16 + 8 * this.items.length + elements
   }
 
+  heapBytes(): number {
+    return LIST_BASE + this.items.length * 8 + this.length * STRING_OVERHEAD + this.chars
+  }
+
   /** Physical slot of logical index `i` (0 <= i < capacity). */
   private slot(i: number): number {
     const j = this.head + i
@@ -78,7 +91,9 @@ export class ListValue implements ObjectValue {
 
   /** Replaces the element at 0 <= i < size. */
   setAt(i: number, value: string): void {
-    this.items[this.slot(i)] = value
+    const s = this.slot(i)
+    this.chars += value.length - this.items[s]!.length
+    this.items[s] = value
   }
 
   /** Copies the elements into a new ring of `capacity` slots, element 0 first. */
@@ -104,17 +119,20 @@ export class ListValue implements ObjectValue {
     this.head = this.head === 0 ? capacity - 1 : this.head - 1
     this.items[this.head] = value
     this.length++
+    this.chars += value.length
   }
 
   pushTail(value: string): void {
     this.grow()
     this.items[this.slot(this.length)] = value
     this.length++
+    this.chars += value.length
   }
 
   popHead(): string | undefined {
     if (this.length === 0) return undefined
     const value = this.items[this.head]
+    this.chars -= value!.length
     this.items[this.head] = undefined
     this.head = this.head + 1 === this.items.length ? 0 : this.head + 1
     this.length--
@@ -126,6 +144,7 @@ export class ListValue implements ObjectValue {
     if (this.length === 0) return undefined
     const s = this.slot(this.length - 1)
     const value = this.items[s]
+    this.chars -= value!.length
     this.items[s] = undefined
     this.length--
     this.maybeShrink()
@@ -147,6 +166,7 @@ export class ListValue implements ObjectValue {
     }
     this.items[this.slot(index)] = value
     this.length++
+    this.chars += value.length
   }
 
   /** Index of the first element equal to `value` from the head, or -1. */
@@ -186,13 +206,18 @@ export class ListValue implements ObjectValue {
     this.items = next
     this.head = 0
     this.length = kept
+    this.chars -= removed * value.length
     return removed
   }
 
   /** Removes `n` elements from the head (LTRIM, LPOP with a count). */
   deleteHead(n: number): void {
     const count = Math.min(n, this.length)
-    for (let i = 0; i < count; i++) this.items[this.slot(i)] = undefined
+    for (let i = 0; i < count; i++) {
+      const s = this.slot(i)
+      this.chars -= this.items[s]!.length
+      this.items[s] = undefined
+    }
     this.head = this.length === count ? 0 : this.slot(count)
     this.length -= count
     this.maybeShrink()
@@ -201,7 +226,11 @@ export class ListValue implements ObjectValue {
   /** Removes `n` elements from the tail. */
   deleteTail(n: number): void {
     const count = Math.min(n, this.length)
-    for (let i = this.length - count; i < this.length; i++) this.items[this.slot(i)] = undefined
+    for (let i = this.length - count; i < this.length; i++) {
+      const s = this.slot(i)
+      this.chars -= this.items[s]!.length
+      this.items[s] = undefined
+    }
     this.length -= count
     if (this.length === 0) this.head = 0
     this.maybeShrink()

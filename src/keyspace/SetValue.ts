@@ -17,6 +17,7 @@
  */
 import { isLongLong } from "../util/numbers.ts"
 import { EMPTY_PACKED, pack, packedCount, packedFind, unpack } from "./packed.ts"
+import { ARRAY_SLOT, MAP_ENTRY, SET_BASE, SLOT, STRING_OVERHEAD, stringBytes } from "./memory.ts"
 import type { ObjectValue } from "./Value.ts"
 
 /** An intset member: exact 64-bit integer (number within 2^53, bigint beyond). */
@@ -60,6 +61,9 @@ const swapRemove = <A>(items: Array<A>, i: number): A => {
 export class SetValue implements ObjectValue {
   /** LRU clock of the key's last access (OBJECT IDLETIME), set by the Database. */
   lru = 0
+  accounted = -1
+  /** Large hashtable: total length of the members (memory accounting). */
+  private chars = 0
   /** Packed members (small), sorted integers (large intset) or dense members (large hashtable). */
   private data: string | Array<IntMember> | Array<string>
   private intset: boolean
@@ -123,6 +127,13 @@ export class SetValue implements ObjectValue {
     return bytes
   }
 
+  heapBytes(): number {
+    const data = this.data
+    if (typeof data === "string") return SET_BASE + stringBytes(data.length)
+    if (this.intset) return SET_BASE + data.length * SLOT
+    return SET_BASE + 48 + data.length * (ARRAY_SLOT + STRING_OVERHEAD + MAP_ENTRY + 11) + this.chars
+  }
+
   has(member: string): boolean {
     const data = this.data
     // An intset holds only canonical integers: anything else cannot be a member.
@@ -174,6 +185,7 @@ export class SetValue implements ObjectValue {
     const members = this.data as Array<string>
     index.set(member, members.length)
     members.push(member)
+    this.chars += member.length
     return true
   }
 
@@ -219,6 +231,7 @@ export class SetValue implements ObjectValue {
     if (this.intset) return intText((data as Array<IntMember>).splice(i, 1)[0]!)
     const members = data as Array<string>
     const removed = swapRemove(members, i)
+    this.chars -= removed.length
     if (i < members.length) this.index!.set(members[i]!, i)
     this.index!.delete(removed)
     return removed
@@ -255,7 +268,12 @@ export class SetValue implements ObjectValue {
   private buildIndex(): void {
     const members = this.data as Array<string>
     const index = new Map<string, number>()
-    for (let i = 0; i < members.length; i++) index.set(members[i]!, i)
+    let chars = 0
+    for (let i = 0; i < members.length; i++) {
+      index.set(members[i]!, i)
+      chars += members[i]!.length
+    }
     this.index = index
+    this.chars = chars
   }
 }

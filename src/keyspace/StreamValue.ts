@@ -17,6 +17,7 @@
  * front.
  */
 import { isLongLong } from "../util/numbers.ts"
+import { SLOT, STREAM_BASE, STREAM_ENTRY, STREAM_NODE, STREAM_PENDING, STRING_OVERHEAD } from "./memory.ts"
 import type { ObjectValue } from "./Value.ts"
 
 export type StreamId = bigint
@@ -180,6 +181,11 @@ class StreamNode {
   /** Entries, tombstones included. */
   get count(): number {
     return this.states.length
+  }
+
+  /** The heap the node takes, as memory accounting estimates it (its listpack size stands for its strings' bytes). */
+  get heap(): number {
+    return STREAM_NODE + this.states.length * STREAM_ENTRY + this.items.length * (SLOT + STRING_OVERHEAD) + this.body
   }
 
   /** lpBytes(): the listpack's total size. */
@@ -560,8 +566,11 @@ export interface TrimSpec {
 export class StreamValue implements ObjectValue {
   /** LRU clock of the key's last access (OBJECT IDLETIME), set by the Database. */
   lru = 0
+  accounted = -1
   readonly type = "stream" as const
   private nodes: Array<StreamNode> = []
+  /** The nodes' `heap`, summed as they change (memory accounting). */
+  private nodesHeap = 0
   /** Live entries. */
   length = 0
   /**
@@ -626,6 +635,17 @@ export class StreamValue implements ObjectValue {
     return this.nodes.length
   }
 
+  heapBytes(): number {
+    let bytes = STREAM_BASE + this.nodes.length * SLOT + this.nodesHeap
+    if (this.groups !== undefined) {
+      for (const group of this.groups.values()) {
+        bytes += 200 + group.name.length + group.pel.size * STREAM_PENDING
+        for (const consumer of group.consumers.values()) bytes += 160 + consumer.name.length
+      }
+    }
+    return bytes
+  }
+
   memoryUsage(): number {
     let bytes = 64 + this.nodes.length * 48
     for (const node of this.nodes) bytes += node.bytes
@@ -639,6 +659,7 @@ export class StreamValue implements ObjectValue {
   clone(): StreamValue {
     const copy = new StreamValue()
     copy.nodes = this.nodes.map((node) => node.clone())
+    copy.nodesHeap = this.nodesHeap
     copy.length = this.length
     copy.lastMs = this.lastMs
     copy.lastSeq = this.lastSeq
@@ -707,8 +728,11 @@ export class StreamValue implements ObjectValue {
       node = new StreamNode(wide ?? makeId(BigInt(ms), BigInt(seq)), fields)
       if (this.nodes.length === 0) this.nodes = [node] // exactly sized, as the node's own arrays
       else this.nodes.push(node)
+      this.nodesHeap += node.heap
     }
+    const before = node.heap
     node.push(ms, seq, wide, argv, from)
+    this.nodesHeap += node.heap - before
     this.length++
     if (this.addedWide !== undefined) this.addedWide++
     else if (++this.added === EXACT_ID_HALF) this.addedWide = EXACT_BIG
@@ -796,8 +820,12 @@ export class StreamValue implements ObjectValue {
   /** Turns a live entry into a tombstone, or drops its node if it was the node's last live entry. */
   private removeAt(n: number, i: number): void {
     const node = this.nodes[n]!
-    if (node.live === 1) this.nodes.splice(n, 1)
-    else node.markDeleted(i)
+    if (node.live === 1) {
+      this.nodes.splice(n, 1)
+      this.nodesHeap -= node.heap
+    } else {
+      node.markDeleted(i)
+    }
     this.length--
   }
 
@@ -854,7 +882,10 @@ export class StreamValue implements ObjectValue {
       }
       break
     }
-    if (dropped > 0) nodes.splice(0, dropped)
+    if (dropped > 0) {
+      for (let n = 0; n < dropped; n++) this.nodesHeap -= nodes[n]!.heap
+      nodes.splice(0, dropped)
+    }
     if (this.length === 0) this.firstId = MIN_ID
     else if (deleted > 0) this.refreshFirstId()
     return deleted
@@ -892,6 +923,7 @@ export class StreamValue implements ObjectValue {
       if (entry.deleted) node.markDeleted(node.count - 1)
     }
     this.nodes.push(node)
+    this.nodesHeap += node.heap
   }
 
   // --- counters of consumer groups (lag) -----------------------------------------------------------

@@ -15,8 +15,15 @@ export interface ObjectValue {
   encoding(): string
   /** An independent deep copy (COPY, and snapshotting a value before it is modified). */
   clone(): ObjectValue
-  /** Estimated bytes, for MEMORY USAGE and INFO memory. */
+  /** Estimated bytes, for MEMORY USAGE (Redis's figures for the encoding). */
   memoryUsage(): number
+  /**
+   * The heap this value takes, as the keyspace accounts it (used_memory, maxmemory): O(1), from
+   * counters the value keeps as it changes (see memory.ts).
+   */
+  heapBytes(): number
+  /** What the keyspace has accounted for this value (-1 once it left the keyspace); kept by the Database. */
+  accounted: number
   /** Number of elements; 0 means the key must be deleted (Redis never stores empty aggregates). */
   readonly size: number
 }

@@ -15,6 +15,7 @@
  * (unspecified in Redis's documentation, but deterministic for a listpack). For the large encoding
  * that result depends on the random levels of Redis's skiplist, so no answer can match it.
  */
+import { SLOT, STRING_OVERHEAD, ZSET_LISTPACK, ZSET_TREE_MEMBER } from "./memory.ts"
 import type { ObjectValue } from "./Value.ts"
 
 /** zset-max-listpack-entries and zset-max-listpack-value. */
@@ -423,6 +424,9 @@ class OrderTree {
 export class ZSetValue implements ObjectValue {
   /** LRU clock of the key's last access (OBJECT IDLETIME), set by the Database. */
   lru = 0
+  accounted = -1
+  /** Total length of the members (memory accounting). */
+  private chars = 0
   get type(): "zset" {
     return "zset"
   }
@@ -458,7 +462,10 @@ export class ZSetValue implements ObjectValue {
   static fromPairs(members: ReadonlyArray<string>, scores: ReadonlyArray<number>, listpack: boolean): ZSetValue {
     if (!listpack) {
       const set = ZSetValue.skiplist()
-      for (let i = 0; i < members.length; i++) set.tree!.insert(scores[i]!, members[i]!)
+      for (let i = 0; i < members.length; i++) {
+        set.tree!.insert(scores[i]!, members[i]!)
+        set.chars += members[i]!.length
+      }
       return set
     }
     const set = ZSetValue.listpack()
@@ -474,6 +481,7 @@ export class ZSetValue implements ObjectValue {
     order.sort((a, b) => (before(scores[a]!, members[a]!, scores[b]!, members[b]!) ? -1 : before(scores[b]!, members[b]!, scores[a]!, members[a]!) ? 1 : 0))
     set.members = order.map((i) => members[i]!)
     set.scores = order.map((i) => listpackScore(scores[i]!))
+    for (const m of members) set.chars += m.length
     return set
   }
 
@@ -521,6 +529,7 @@ export class ZSetValue implements ObjectValue {
 
   /** Adds a member that is not in the set, converting to skiplist first if the listpack would outgrow `limits`. */
   insert(member: string, score: number, limits: ListpackLimits): void {
+    this.chars += member.length
     if (this.members !== null) {
       if (this.members.length + 1 > limits.entries || member.length > limits.value) {
         this.toSkiplist()
@@ -569,10 +578,12 @@ export class ZSetValue implements ObjectValue {
       if (i === -1) return false
       this.members = this.members.toSpliced(i, 1)
       this.scores = this.scores!.toSpliced(i, 1)
+      this.chars -= member.length
       return true
     }
     if (!this.tree!.dict.has(member)) return false
     this.tree!.delete(member)
+    this.chars -= member.length
     return true
   }
 
@@ -703,11 +714,15 @@ export class ZSetValue implements ObjectValue {
   /** Removes the elements of 0-based ranks start..end (valid, inclusive); returns how many. */
   deleteRankRange(start: number, end: number): number {
     if (this.members !== null) {
+      for (let i = start; i <= end; i++) this.chars -= this.members[i]!.length
       this.members = this.members.toSpliced(start, end - start + 1)
       this.scores = this.scores!.toSpliced(start, end - start + 1)
       return end - start + 1
     }
-    for (let i = start; i <= end; i++) this.tree!.deleteAt(start)
+    for (let i = start; i <= end; i++) {
+      this.chars -= this.tree!.at(start)[0].length
+      this.tree!.deleteAt(start)
+    }
     return end - start + 1
   }
 
@@ -793,6 +808,7 @@ export class ZSetValue implements ObjectValue {
       const copy = ZSetValue.listpack()
       copy.members = this.members.slice()
       copy.scores = this.scores!.slice()
+      copy.chars = this.chars
       return copy
     }
     const copy = ZSetValue.skiplist(this.tree!.capacity)
@@ -802,7 +818,13 @@ export class ZSetValue implements ObjectValue {
         return true
       })
     }
+    copy.chars = this.chars
     return copy
+  }
+
+  heapBytes(): number {
+    if (this.members !== null) return ZSET_LISTPACK + this.members.length * (SLOT + STRING_OVERHEAD + 8) + this.chars
+    return 200 + this.tree!.length * ZSET_TREE_MEMBER + this.chars
   }
 
   memoryUsage(): number {

@@ -361,7 +361,7 @@ return readonly({redis = readonly(r)})
     if (numkeys > argv.length - 3) return reply.error("ERR Number of keys can't be greater than number of args")
     if (numkeys < 0) return reply.error("ERR Number of keys can't be negative")
     if (!fn.flags.noWrites && readOnly) return reply.error("ERR Can not execute a script with write flag using *_ro command.")
-    return this.scripting.execute(ctx, fn.name, fn.ref, argv.slice(3, 3 + numkeys), argv.slice(3 + numkeys), readOnly || fn.flags.noWrites)
+    return this.scripting.execute(ctx, fn.name, fn.ref, argv.slice(3, 3 + numkeys), argv.slice(3 + numkeys), readOnly || fn.flags.noWrites, fn.flags.allowOom || fn.flags.noWrites)
   }
 
   functionLoad(ctx: CommandContext, argv: ReadonlyArray<string>): void {

@@ -500,10 +500,13 @@ export class ScriptingState {
       }
     }
     if (refused === undefined) {
-      // SCRIPT_WRITE_DIRTY: a write command that passed the checks makes the script unkillable
+      // SCRIPT_WRITE_DIRTY: a write command that passed the checks makes the script unkillable, and
+      // memory no longer stops it
       const command = engine.resolve(argv)
-      if (typeof command !== "string" && command.isWrite && arityOk(command.spec.arity, argc)) run.wrote = true
+      const write = typeof command !== "string" && command.isWrite && arityOk(command.spec.arity, argc)
+      if (write) run.wrote = true
       refused = engine.dispatch(client, argv, Callers.script)
+      if (refused === undefined && write) client.scriptOomExempt = true
     }
     if (refused !== undefined) {
       client.reply.take()
@@ -560,20 +563,30 @@ export class ScriptingState {
    * shebang is invalid), where the command's own flags decide.
    */
   scriptMayWrite(argv: ReadonlyArray<string>, evalsha: boolean): boolean | undefined {
-    const text = argv[1]
-    if (text === undefined) return undefined
-    let flags: ScriptFlags | undefined
-    if (evalsha) flags = text.length === 40 ? this.scripts.get(text.toLowerCase())?.flags : undefined
-    else {
-      flags = this.scripts.get(sha1hex(text))?.flags
-      if (flags === undefined) {
-        const shebang = extractShebang(text)
-        if ("error" in shebang) return undefined
-        flags = shebang.flags
-      }
-    }
+    const flags = this.flagsOf(argv, evalsha)
     if (flags === undefined || flags.compat) return undefined
     return !flags.noWrites
+  }
+
+  /** The flags of the script an EVAL/EVALSHA names (evalGetCommandFlags), undefined if unknown or invalid. */
+  private flagsOf(argv: ReadonlyArray<string>, evalsha: boolean): ScriptFlags | undefined {
+    const text = argv[1]
+    if (text === undefined) return undefined
+    if (evalsha) return text.length === 40 ? this.scripts.get(text.toLowerCase())?.flags : undefined
+    const flags = this.scripts.get(sha1hex(text))?.flags
+    if (flags !== undefined) return flags
+    const shebang = extractShebang(text)
+    return "error" in shebang ? undefined : shebang.flags
+  }
+
+  /**
+   * scriptFlagsToCmdFlags: a script declaring flags makes EVAL deny-oom unless allow-oom or no-writes;
+   * undefined where the command's own flags decide (compatibility mode, unknown script).
+   */
+  scriptDeniesOom(argv: ReadonlyArray<string>, evalsha: boolean): boolean | undefined {
+    const flags = this.flagsOf(argv, evalsha)
+    if (flags === undefined || flags.compat) return undefined
+    return !flags.allowOom && !flags.noWrites
   }
 
   /** evalGenericCommand: EVAL/EVALSHA and their _RO forms. */
@@ -604,7 +617,8 @@ export class ScriptingState {
     if (!flags.compat && !flags.noWrites && readOnly) {
       return reply.error("ERR Can not execute a script with write flag using *_ro command.")
     }
-    return this.execute(ctx, sha, script.registryName, argv.slice(3, 3 + numkeys), argv.slice(3 + numkeys), readOnly || (!flags.compat && flags.noWrites))
+    const declared = !flags.compat
+    return this.execute(ctx, sha, script.registryName, argv.slice(3, 3 + numkeys), argv.slice(3 + numkeys), readOnly || (declared && flags.noWrites), declared && (flags.allowOom || flags.noWrites))
   }
 
   /**
@@ -619,7 +633,15 @@ export class ScriptingState {
    * the run continues one slice per event-loop turn (`continueRun`) until it ends or is killed. See
    * docs/SCRIPTING.md, "Busy scripts".
    */
-  execute(ctx: CommandContext, name: string, ref: string, keys: ReadonlyArray<string>, args: ReadonlyArray<string>, readOnly: boolean): void | Blocked {
+  execute(
+    ctx: CommandContext,
+    name: string,
+    ref: string,
+    keys: ReadonlyArray<string>,
+    args: ReadonlyArray<string>,
+    readOnly: boolean,
+    allowOom: boolean
+  ): void | Blocked {
     const vm = this.vm
     const caller = ctx.client
     const client = this.client
@@ -629,6 +651,8 @@ export class ScriptingState {
     client.output.resp = 2
     this.resp = 2
     client.scriptCaller = caller
+    // allow-oom, or no-writes which implies it: memory never refuses its commands
+    client.scriptOomExempt = allowOom
     const main = vm.L
     vm.setTop(0)
     const functionMode = this.mode === "function"
@@ -917,6 +941,7 @@ export const scriptingCommands = (state: () => ScriptingState): ReadonlyArray<Co
       // Redis's EVAL and EVALSHA are MAY_REPLICATE (not shown by COMMAND INFO), EVAL_RO(SHA) are not;
       // a script with a shebang is a write unless no-writes (scriptFlagsToCmdFlags)
       mayReplicateCall: (argv) => state().scriptMayWrite(argv, evalsha) ?? !readOnly,
+      denyOomCall: (argv) => state().scriptDeniesOom(argv, evalsha) ?? false,
       docs: { summary, since, group, complexity: "Depends on the script that is executed." },
       handler: (ctx, argv) => state().eval(ctx, argv, evalsha, readOnly)
     })

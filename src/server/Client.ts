@@ -182,6 +182,11 @@ export class Client implements WatchingClient {
   scriptCaller: Client | undefined = undefined
   /** The ACL user the client is authenticated as (internal clients: the default user; a script's client: its caller's). */
   user!: AclUser
+  /**
+   * A script client whose commands memory does not refuse (scriptVerifyOOM): the script declared
+   * allow-oom, or has already written (it cannot be stopped half way).
+   */
+  scriptOomExempt = false
   /** Set by the connection: closes the socket (CLIENT KILL, shutdown). */
   kill: () => void = () => {}
   /** The replication offset after this client's last command (WAIT waits for replicas to reach it). */

@@ -66,8 +66,12 @@ export interface CheckHooks {
   acl:
     | ((client: Client, command: RuntimeCommand, argv: ReadonlyArray<string>, caller: "client" | "exec" | "script") => AclDenial | undefined)
     | undefined
-  /** maxmemory: true when a deny-oom command must be refused (after eviction tried to make room). */
-  outOfMemory: (() => boolean) | undefined
+  /**
+   * maxmemory, asked before every command a caller checks for memory (set only while maxmemory is):
+   * performEvictions, then true when memory is still over the limit (deny-oom commands are refused).
+   * `inScript`: a script's command, which evicts nothing and gets the state its script started with.
+   */
+  outOfMemory: ((inScript: boolean) => boolean) | undefined
   /** writeCommandsDeniedByDiskError: the MISCONF error writes (and PING) get, undefined when none. */
   diskError: (() => string | undefined) | undefined
 }

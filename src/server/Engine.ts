@@ -583,6 +583,8 @@ export class EngineState {
   }
 
   private runPipeline(client: Client, argv: ReadonlyArray<string>, caller: Caller): string | undefined {
+    // memory accounting: the aggregates the previous command changed in place
+    if (this.keyspace.hasUnreconciled) this.keyspace.reconcile()
     const command = this.resolve(argv)
     if (typeof command === "string") {
       const error = caller.script ? Errors.SCRIPT_UNKNOWN_COMMAND : command
@@ -646,7 +648,11 @@ export class EngineState {
     }
     // scriptCall checks the read-only replica before memory; processCommand the other way round
     if (caller.script && caller.checkReadonly && this.refusesWrites(client, command)) return Errors.READONLY_REPLICA
-    if (caller.checkOom && hooks.outOfMemory !== undefined && this.deniedByOom(client, command) && hooks.outOfMemory()) {
+    // performEvictions runs before every command; only deny-oom ones (and MULTI's queueing) are refused
+    if (
+      caller.checkOom && hooks.outOfMemory !== undefined && !(caller.script && client.scriptOomExempt) &&
+      hooks.outOfMemory(caller.script) && this.deniedByOom(client, command, argv)
+    ) {
       return Errors.OOM
     }
     // stop-writes-on-bgsave-error: writes (or EXEC of one) and PING, except from the master or the AOF
@@ -693,9 +699,10 @@ export class EngineState {
   }
 
   /** reject_cmd_on_oom: deny-oom commands, EXEC of one, and in MULTI everything but EXEC/DISCARD/QUIT/RESET. */
-  private deniedByOom(client: Client, command: RuntimeCommand): boolean {
-    if (this.isExec(client, command)) return client.multi!.some((q) => q.command.denyOom)
-    return command.denyOom || (client.multi !== undefined && !command.oomExemptInMulti)
+  private deniedByOom(client: Client, command: RuntimeCommand, argv: ReadonlyArray<string>): boolean {
+    const denyOom = (c: RuntimeCommand, a: ReadonlyArray<string>) => c.spec.denyOomCall?.(a) ?? c.denyOom
+    if (this.isExec(client, command)) return client.multi!.some((q) => denyOom(q.command, q.argv))
+    return denyOom(command, argv) || (client.multi !== undefined && !command.oomExemptInMulti)
   }
 
   /** is_denyloading_command: EXEC counts as its queue does. */

@@ -7,6 +7,7 @@
 import { createHash, randomBytes } from "node:crypto"
 import * as Os from "node:os"
 import * as Path from "node:path"
+import { EXPIRE_OVERHEAD, KEY_OVERHEAD } from "../keyspace/memory.ts"
 import { REDIS_VERSION, SERVER_VERSION } from "../version.ts"
 import type { RuntimeCommand } from "./Client.ts"
 import type { EngineState } from "./Engine.ts"
@@ -100,21 +101,13 @@ export const bytesToHuman = (n: number): string => {
 // --- memory --------------------------------------------------------------------------------------------
 
 /**
- * The process's memory at module load, before any data: Redis's used_memory_startup. Node's heap is
- * what stands for Redis's zmalloc'd bytes here: the JS heap in use plus Buffers outside it.
+ * used_memory is the keyspace's own accounting of what it stores (keyspace/memory.ts: keys, values,
+ * expiry entries, as V8 heap estimates), the figure maxmemory limits; nothing is stored at startup,
+ * so used_memory_startup is 0. The dictionaries' share of it is the per-key part of that accounting.
  */
-const startupMemory = ((): number => {
-  const m = process.memoryUsage()
-  return m.heapUsed + m.external
-})()
+const startupMemory = 0
 
-/** dictEntry (24 bytes) per key plus the bucket array (8 bytes per slot, power of two), as Redis's dict. */
-const dictOverhead = (size: number): number => {
-  if (size === 0) return 0
-  let buckets = 4
-  while (buckets < size) buckets *= 2
-  return size * 24 + buckets * 8
-}
+const dictOverhead = (size: number, perKey: number): number => size * perKey
 
 /** The numbers INFO memory and MEMORY STATS share (getMemoryOverheadData). */
 export interface MemoryOverhead {
@@ -128,6 +121,8 @@ export interface MemoryOverhead {
   readonly dataset: number
   readonly datasetPerc: number
   readonly peakPerc: number
+  /** The JS heap in use plus Buffers outside it: what Node's allocator holds (allocator_allocated). */
+  readonly heapUsed: number
   readonly totalKeys: number
   readonly bytesPerKey: number
   readonly dbs: ReadonlyArray<{ readonly id: number; readonly main: number; readonly expires: number }>
@@ -135,7 +130,7 @@ export interface MemoryOverhead {
 
 export const memoryOverhead = (engine: EngineState): MemoryOverhead => {
   const m = process.memoryUsage()
-  const used = m.heapUsed + m.external
+  const used = engine.keyspace.usedMemory
   const state = stateOf(engine)
   state.peakMemory = Math.max(state.peakMemory, used)
   let clientsNormal = 0
@@ -145,13 +140,13 @@ export const memoryOverhead = (engine: EngineState): MemoryOverhead => {
   let totalKeys = 0
   for (const db of engine.keyspace.dbs) {
     if (db.size === 0) continue
-    const main = dictOverhead(db.size)
-    const expires = dictOverhead(db.expires.size)
+    const main = dictOverhead(db.size, KEY_OVERHEAD)
+    const expires = dictOverhead(db.expires.size, EXPIRE_OVERHEAD)
     dbs.push({ id: db.id, main, expires })
     dictTotal += main + expires
     totalKeys += db.size
   }
-  const overheadTotal = startupMemory + clientsNormal + dictTotal
+  const overheadTotal = startupMemory + dictTotal
   const dataset = Math.max(0, used - overheadTotal)
   const netUsage = used > startupMemory ? used - startupMemory : 1
   return {
@@ -164,7 +159,8 @@ export const memoryOverhead = (engine: EngineState): MemoryOverhead => {
     overheadTotal,
     dataset,
     datasetPerc: (dataset * 100) / netUsage,
-    peakPerc: (used * 100) / state.peakMemory,
+    peakPerc: state.peakMemory === 0 ? 100 : (used * 100) / state.peakMemory,
+    heapUsed: m.heapUsed + m.external,
     totalKeys,
     bytesPerKey: totalKeys === 0 ? 0 : Math.floor(netUsage / totalKeys),
     dbs
@@ -248,7 +244,7 @@ const memorySection = (engine: EngineState): Array<InfoField> => {
   const lua = engine.scriptingMemory?.() ?? NO_SCRIPTING
   const mh = memoryOverhead(engine)
   const maxmemory = Number(engine.config.get("maxmemory") ?? "0")
-  const allocated = mh.used
+  const allocated = mh.heapUsed
   const active = Math.max(mh.heapTotal, allocated)
   const resident = Math.max(mh.rss, active)
   return [
@@ -292,7 +288,8 @@ const memorySection = (engine: EngineState): Array<InfoField> => {
     ["allocator_rss_bytes", resident - active],
     ["rss_overhead_ratio", fixed(mh.rss / resident, 2)],
     ["rss_overhead_bytes", mh.rss - resident],
-    ["mem_fragmentation_ratio", fixed(mh.rss / mh.used, 2)],
+    // rss over what is stored, as Redis computes it: large here, where the runtime itself is most of rss
+    ["mem_fragmentation_ratio", fixed(mh.rss / Math.max(1, mh.used), 2)],
     ["mem_fragmentation_bytes", mh.rss - mh.used],
     ["mem_not_counted_for_evict", 0],
     ["mem_replication_backlog", 0],

@@ -272,6 +272,7 @@ describe("key commands against a model", () => {
 class FakeList {
   readonly type = "list" as const
   lru = 0
+  accounted = -1
   readonly items: string[]
   constructor(items: ReadonlyArray<string>) {
     this.items = [...items]
@@ -283,6 +284,9 @@ class FakeList {
     return new FakeList(this.items)
   }
   memoryUsage(): number {
+    return 16 * this.items.length
+  }
+  heapBytes(): number {
     return 16 * this.items.length
   }
   get size(): number {

@@ -45,7 +45,7 @@ export class KeyspaceLoad {
     const functions = this.functions
     const sink: LoadSink = {
       key: (db, key, value, expireAt, lruIdle) => {
-        let lru = lruClock
+        let lru = lfu ? keyspace.newStamp() : lruClock
         if (!lfu && lruIdle >= 0) {
           lru = lruClock - Math.min(lruIdle, LRU_CLOCK_MAX)
           if (lru < 0) lru += LRU_CLOCK_MAX
