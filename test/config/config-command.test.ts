@@ -453,7 +453,7 @@ for (const resp of [2, 3] as const) {
         numRuns: 150
       })
     })
-  }, { config: SAME_STARTUP })
+  }, { config: SAME_STARTUP, oracleArgs: ["--dir", SAME_STARTUP.dir] })
 }
 
 // --- in process --------------------------------------------------------------------------------------------

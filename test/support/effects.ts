@@ -157,6 +157,9 @@ export const describeEffects = (
     {
       config: { "notify-keyspace-events": notify, ...options.config },
       oracleArgs: [
+        // its AOF is read from /tmp/<aofDir> (loaded at start instead of any dump.rdb in /tmp)
+        "--dir",
+        "/tmp",
         "--appendonly",
         "yes",
         "--appenddirname",
