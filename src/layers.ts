@@ -10,11 +10,12 @@ import { BlockingWaiters } from "./server/BlockingWaiters.ts"
 import { CommandRegistry } from "./server/CommandRegistry.ts"
 import { Engine } from "./server/Engine.ts"
 import { MonitorLive, monitorCommands } from "./server/Monitor.ts"
+import { Replication, replicationCommandTable } from "./replication/Replication.ts"
 import { Scripting, scriptingCommandTable } from "./scripting/Scripting.ts"
 import { SlowlogLive, slowlogCommands } from "./server/Slowlog.ts"
 
 /** The services a whole core offers: what subsystems' Layers build on. */
-export type Core = Engine | Keyspace | BlockingWaiters | CommandRegistry | PubSub | Scripting
+export type Core = Engine | Keyspace | BlockingWaiters | CommandRegistry | PubSub | Scripting | Replication
 
 /** Every command CoreLive serves: the core's table and what its own Layers add (MONITOR, pub/sub). */
 export const coreCommandTable: ReadonlyArray<CommandSpec> = [
@@ -22,7 +23,8 @@ export const coreCommandTable: ReadonlyArray<CommandSpec> = [
   ...monitorCommands,
   ...pubsubCommandTable,
   ...slowlogCommands,
-  ...scriptingCommandTable
+  ...scriptingCommandTable,
+  ...replicationCommandTable
 ]
 
 /**
@@ -30,7 +32,7 @@ export const coreCommandTable: ReadonlyArray<CommandSpec> = [
  * active expiry, over a configuration. Subsystems (persistence, ...) are Layers that need these
  * services and contribute to the registry.
  */
-export const CoreLive: Layer.Layer<Core, never, ServerConfig> = Layer.mergeAll(MonitorLive, PubSub.layer, SlowlogLive, Scripting.layer).pipe(
+export const CoreLive: Layer.Layer<Core, never, ServerConfig> = Layer.mergeAll(MonitorLive, PubSub.layer, SlowlogLive, Scripting.layer, Replication.layer).pipe(
   Layer.provideMerge(Layer.mergeAll(Engine.layer, ActiveExpiry, CoreCommands)),
   Layer.provideMerge(CommandRegistry.layer),
   Layer.provideMerge(BlockingWaiters.layer),

@@ -794,13 +794,14 @@ export class EngineState {
         if (!nested) this.durationMark = performance.now()
       }
       this.propagateCall(command, argv, dirtyBefore)
-      if (!nested) client.woff = this.replicationOffset
       return result
     } finally {
       this.inCall--
       ctx.denyBlocking = denyBefore
       if (!caller.propagate) this.keyspace.propagationMuted--
       if (unit) this.keyspace.endPropagation()
+      // the offset this client's writes reached, once its unit went out (WAIT waits for it)
+      if (!nested) client.woff = this.replicationOffset
       this.failed = failedBefore
       if (saved !== undefined) ctx.restore(saved)
     }
