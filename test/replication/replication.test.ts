@@ -1,0 +1,150 @@
+/**
+ * Replication between instances of this server: chains, WAIT, promotion, REPLICAOF errors, and a
+ * property: after any write history on the master, a replica's keyspace and offset are the master's.
+ */
+import fc from "fast-check"
+import { afterAll, afterEach, beforeAll, describe, expect, it } from "vitest"
+import { randomDataset } from "../support/generators/persistence.ts"
+import { dumpKeyspace } from "../support/keyspaceDump.ts"
+import { RawConnection } from "../support/raw.ts"
+import { startServer, type TestServer } from "../support/server.ts"
+import { info, run, waitFor, waitInSync } from "./support.ts"
+
+const quiet = { log: () => {} }
+const fast = { "repl-diskless-sync-delay": "0" }
+
+describe("replication between servers", () => {
+  const servers: Array<TestServer> = []
+  const conns: Array<RawConnection> = []
+  const start = async (config: Record<string, string | ReadonlyArray<string>> = {}) => {
+    const s = await startServer({ ...fast, ...config }, quiet)
+    servers.push(s)
+    const c = await RawConnection.connect(s.port)
+    conns.push(c)
+    return [s, c] as const
+  }
+  afterEach(async () => {
+    for (const c of conns.splice(0)) await c.close()
+    for (const s of servers.splice(0).reverse()) await s.close()
+  })
+
+  it("a chain of three: the sub-replica gets the master's stream unchanged (same replid and offsets)", async () => {
+    const [a, ca] = await start()
+    await ca.call("SET", "before", "1")
+    const [b, cb] = await start({ replicaof: ["127.0.0.1", String(a.port)] })
+    const [, cc] = await start({ replicaof: ["127.0.0.1", String(b.port)] })
+    await waitInSync(ca, cb)
+    await waitInSync(cb, cc)
+    await run(ca, [["SET", "x", "1", "EX", "100"], ["SELECT", "3"], ["LPUSH", "l", "a", "b"], ["SELECT", "0"], ["INCR", "n"]])
+    await waitInSync(ca, cb)
+    await waitInSync(cb, cc)
+    const [ia, ib, ic] = [await info(ca), await info(cb), await info(cc)]
+    expect(ib.master_replid).toBe(ia.master_replid)
+    expect(ic.master_replid).toBe(ia.master_replid)
+    expect(ic.master_repl_offset).toBe(ia.master_repl_offset)
+    expect(ib.connected_slaves).toBe("1")
+    expect(await dumpKeyspace(cc)).toEqual(await dumpKeyspace(ca))
+    expect((await cc.call("GET", "before")).value).toBe("1")
+  }, 30_000)
+
+  it("WAIT counts acknowledging replicas: 0 without any, 1 and 2 with them, and times out short of its target", async () => {
+    const [a, ca] = await start()
+    await ca.call("SET", "k", "v")
+    const t0 = Date.now()
+    expect((await ca.call("WAIT", "1", "200")).value).toBe(0)
+    expect(Date.now() - t0).toBeGreaterThanOrEqual(150)
+    expect((await ca.call("WAIT", "0", "0")).value).toBe(0)
+    const [, c1] = await start({ replicaof: ["127.0.0.1", String(a.port)] })
+    await waitInSync(ca, c1)
+    await ca.call("SET", "k", "v2")
+    expect((await ca.call("WAIT", "1", "5000")).value).toBe(1)
+    const [, c2] = await start({ replicaof: ["127.0.0.1", String(a.port)] })
+    await waitInSync(ca, c2)
+    await ca.call("SET", "k", "v3")
+    expect((await ca.call("WAIT", "2", "5000")).value).toBe(2)
+    // asking for more replicas than there are: the timeout answers with the count that acknowledged
+    await ca.call("SET", "k", "v4")
+    const t1 = Date.now()
+    expect((await ca.call("WAIT", "3", "300")).value).toBe(2)
+    expect(Date.now() - t1).toBeGreaterThanOrEqual(250)
+    expect((await c1.call("WAIT", "1", "10")).raw).toBe("-ERR WAIT cannot be used with replica instances. Please also note that since Redis 4.0 if a replica is configured to be writable (which is not the default) writes to replicas are just local and are not propagated.\r\n")
+    const role = (await ca.call("ROLE")).value as Array<unknown>
+    expect(role[0]).toBe("master")
+    expect((role[2] as Array<unknown>).length).toBe(2)
+  }, 30_000)
+
+  it("REPLICAOF NO ONE promotes: data kept, a new replid with the old one as replid2; another replica continues partially", async () => {
+    const [a, ca] = await start()
+    const [b, cb] = await start({ replicaof: ["127.0.0.1", String(a.port)] })
+    await run(ca, [["SET", "a", "1"], ["HSET", "h", "f", "v"]])
+    await waitInSync(ca, cb)
+    const before = await info(cb)
+    expect((await cb.call("SET", "w", "1")).raw).toBe("-READONLY You can't write against a read only replica.\r\n")
+    expect((await cb.call("REPLICAOF", "NO", "ONE")).raw).toBe("+OK\r\n")
+    const after = await info(cb)
+    expect(after.role).toBe("master")
+    expect(after.master_replid2).toBe(before.master_replid)
+    expect(after.master_replid).not.toBe(before.master_replid)
+    expect(after.second_repl_offset).toBe(String(Number(before.master_repl_offset) + 1))
+    expect((await cb.call("GET", "a")).value).toBe("1")
+    expect((await cb.call("SET", "w", "1")).raw).toBe("+OK\r\n")
+    // the old master follows the promoted one: its history up to the promotion is shared
+    expect((await ca.call("REPLICAOF", "127.0.0.1", String(b.port))).raw).toBe("+OK\r\n")
+    await waitInSync(cb, ca)
+    expect((await ca.call("GET", "w")).value).toBe("1")
+    expect((await info(cb, "stats")).sync_partial_ok).toBe("1")
+    expect((await ca.call("REPLICAOF", "127.0.0.1", String(b.port))).raw).toBe("+OK Already connected to specified master\r\n")
+    expect((await ca.call("REPLICAOF", "127.0.0.1", "70000")).raw).toBe("-ERR Invalid master port\r\n")
+    expect((await ca.call("CONFIG", "GET", "replicaof")).value).toEqual(["replicaof", `127.0.0.1 ${b.port}`])
+  }, 30_000)
+
+  it("a replica whose master is down reports the link down, and syncs once the master is there", async () => {
+    const [, cr] = await start({ replicaof: ["127.0.0.1", "1"] })
+    await waitFor("a connection attempt", async () => (await info(cr)).master_link_status === "down")
+    const i = await info(cr)
+    expect(i.master_host).toBe("127.0.0.1")
+    expect(i.master_port).toBe("1")
+    expect(i.slave_repl_offset).toBe("1")
+    expect(i.master_link_down_since_seconds).toBe("-1")
+    const role = (await cr.call("ROLE")).value as Array<unknown>
+    expect(role[0]).toBe("slave")
+    expect(role[4]).toBe(-1)
+    expect((await cr.call("PSYNC", "?", "-1")).raw).toBe("-NOMASTERLINK Can't SYNC while not connected with my master\r\n")
+    expect((await cr.call("REPLCONF", "listening-port")).raw).toBe("-ERR syntax error\r\n")
+    expect((await cr.call("REPLCONF", "foo", "bar")).raw).toBe("-ERR Unrecognized REPLCONF option: foo\r\n")
+  }, 30_000)
+})
+
+describe("replica keyspace and offset equal the master's after any write history", () => {
+  let master: TestServer | undefined
+  let replica: TestServer | undefined
+  let cm: RawConnection | undefined
+  let cr: RawConnection | undefined
+  beforeAll(async () => {
+    master = await startServer(fast, quiet)
+    replica = await startServer({ replicaof: ["127.0.0.1", String(master.port)] }, quiet)
+    cm = await RawConnection.connect(master.port)
+    cr = await RawConnection.connect(replica.port)
+    await waitInSync(cm, cr)
+  })
+  afterAll(async () => {
+    await cm?.close()
+    await cr?.close()
+    await replica?.close()
+    await master?.close()
+  })
+
+  it("holds for random histories of every type", async () => {
+    await fc.assert(
+      fc.asyncProperty(randomDataset, async (commands) => {
+        await cm!.call("FLUSHALL")
+        await run(cm!, commands)
+        await waitInSync(cm!, cr!)
+        const [im, ir] = [await info(cm!), await info(cr!)]
+        expect(ir.master_repl_offset).toBe(im.master_repl_offset)
+        expect(await dumpKeyspace(cr!)).toEqual(await dumpKeyspace(cm!))
+      }),
+      { numRuns: 15 }
+    )
+  }, 120_000)
+})
