@@ -98,6 +98,39 @@ describe("replication between servers", () => {
     expect((await ca.call("CONFIG", "GET", "replicaof")).value).toEqual(["replicaof", `127.0.0.1 ${b.port}`])
   }, 30_000)
 
+  it("PSYNC ? -1 and SYNC on a raw connection: +FULLRESYNC with the offset, then the RDB payload; keys the master expires leave the replica as DEL", async () => {
+    const [a, ca] = await start({ "repl-diskless-sync": "no", "enable-debug-command": "yes" })
+    await ca.call("SET", "k", "v")
+    const raw = await RawConnection.connect(a.port)
+    conns.push(raw)
+    const received: Array<Buffer> = []
+    raw.socket.removeAllListeners("data")
+    raw.socket.on("data", (chunk: Buffer) => received.push(chunk))
+    raw.write("*3\r\n$5\r\nPSYNC\r\n$1\r\n?\r\n$2\r\n-1\r\n")
+    await waitFor("the payload", async () => /REDIS0010/.test(Buffer.concat(received).latin1Slice()))
+    const text = Buffer.concat(received).latin1Slice()
+    const m = /^\+FULLRESYNC ([0-9a-f]{40}) 0\r\n\$(\d+)\r\nREDIS0010/.exec(text)
+    expect(m).not.toBeNull()
+    expect(m![1]).toBe((await info(ca)).master_replid)
+    await waitFor("the whole payload", async () => Buffer.concat(received).length >= m![0].length - 9 + Number(m![2]))
+    // the stream follows: SELECT 0 then the write, as Redis writes it
+    await ca.call("SET", "after", "1")
+    await waitFor("the stream", async () => Buffer.concat(received).latin1Slice().endsWith("*2\r\n$6\r\nSELECT\r\n$1\r\n0\r\n*3\r\n$3\r\nSET\r\n$5\r\nafter\r\n$1\r\n1\r\n"))
+    const list = (await ca.call("CLIENT", "LIST", "TYPE", "replica")).value as string
+    expect(list).toMatch(/flags=S /)
+    // expiry: the replica keeps an expired key until the master's DEL arrives
+    const [, cr] = await start({ replicaof: ["127.0.0.1", String(a.port)] })
+    await ca.call("DEBUG", "SET-ACTIVE-EXPIRE", "0")
+    await ca.call("SET", "gone", "1", "PX", "50")
+    await waitInSync(ca, cr)
+    await new Promise((r) => setTimeout(r, 80))
+    expect((await cr.call("EXISTS", "gone")).value).toBe(0)
+    const size = (await cr.call("DBSIZE")).value as number
+    expect((await ca.call("GET", "gone")).value).toBe(null)
+    await waitInSync(ca, cr)
+    expect((await cr.call("DBSIZE")).value).toBe(size - 1)
+  }, 30_000)
+
   it("a replica whose master is down reports the link down, and syncs once the master is there", async () => {
     const [, cr] = await start({ replicaof: ["127.0.0.1", "1"] })
     await waitFor("a connection attempt", async () => (await info(cr)).master_link_status === "down")
