@@ -77,7 +77,7 @@ type LinkState = "none" | "connect" | "connecting" | "handshake" | "sync" | "con
 /** The master link's connection: handshake, transfer, then the stream. */
 interface MasterConnection {
   readonly socket: Net.Socket
-  phase: "ping" | "replies" | "psync" | "bulk-header" | "bulk" | "stream" | "closed"
+  phase: "ping" | "replies" | "psync" | "bulk-header" | "bulk" | "loading" | "stream" | "closed"
   buf: Buffer
   /** Replies still expected to the pipelined AUTH / REPLCONF commands, by what was sent. */
   expected: Array<string>
@@ -664,7 +664,10 @@ export class ReplicationState {
     this.linkFiber = this.run(Effect.gen(function*() {
       let attempt = 0
       while (self.masterHost !== undefined) {
+        // the data on disk loads first (a start-up load must not overwrite what the master sends)
+        while (self.engine.loading && self.conn === undefined) yield* Effect.sleep(50)
         const host = self.masterHost
+        if (host === undefined) return
         const port = self.masterPort
         const established = yield* Effect.callback<boolean>((resume) => {
           self.connect(host, port, (wasUp) => resume(Effect.succeed(wasUp)))
@@ -835,6 +838,8 @@ export class ReplicationState {
           break
         }
         case "psync": {
+          // newlines a master sends while the replica waits for its BGSAVE to start
+          while (conn.buf.length > 0 && conn.buf[0] === 0x0a) conn.buf = conn.buf.subarray(1)
           const reply = this.line(conn)
           if (reply === undefined) return
           if (reply.length === 0) break
@@ -929,10 +934,6 @@ export class ReplicationState {
             if (all.length < 40 || all.latin1Slice(all.length - 40, all.length) !== conn.eofMark) return
             this.loadRdb(conn, all.subarray(0, all.length - 40))
           }
-          if ((conn.phase as string) !== "stream") return
-          const rest = conn.buf
-          conn.buf = Buffer.alloc(0)
-          if (rest.length > 0) this.applyStream(conn, rest)
           return
         }
         default:
@@ -941,7 +942,10 @@ export class ReplicationState {
     }
   }
 
-  /** readSyncBulkPayload's end: the RDB into fresh databases, swapped in; the master client made. */
+  /**
+   * readSyncBulkPayload's end: the RDB is loaded into fresh databases a slice per event-loop turn
+   * (clients get LOADING meanwhile, and stream bytes wait), then swapped in and the master client made.
+   */
   private loadRdb(conn: MasterConnection, payload: Buffer): void {
     const full = conn.fullSync!
     // replicationAttachToNewMaster: a new history, so sub-replicas resync and the backlog starts over
@@ -950,35 +954,61 @@ export class ReplicationState {
     this.log("notice", "MASTER <-> REPLICA sync: Flushing old data")
     this.log("notice", "MASTER <-> REPLICA sync: Loading DB in memory")
     this.engine.refreshTime()
-    try {
-      const load = new KeyspaceLoad(this.keyspace, this.config, payload, (level, line) => this.log(level === "debug" ? "verbose" : level, line), {
-        expireOnLoad: false
-      })
-      load.step(Infinity)
-      load.commit()
-    } catch (e) {
+    const engine = this.engine
+    const fail = (e: unknown): void => {
+      engine.loading = false
       this.log("warning", `Failed trying to load the MASTER synchronization DB from disk: ${(e as Error).message}`)
       conn.socket.destroy()
-      return
     }
-    this.keyspace.dirty++
-    this.replid = full.replid
-    this.offset = full.offset
-    this.readOffset = full.offset
-    this.engine.replicationOffset = full.offset
-    this.clearReplid2()
-    this.createBacklog()
-    this.attachMasterClient(-1)
-    this.log("notice", "MASTER <-> REPLICA sync: Finished with success")
-    conn.phase = "stream"
-    this.linkState = "connected"
-    if (conn.eofMark !== undefined) this.sendAck()
+    let load: KeyspaceLoad
+    try {
+      load = new KeyspaceLoad(this.keyspace, this.config, payload, (level, line) => this.log(level === "debug" ? "verbose" : level, line), {
+        expireOnLoad: false
+      })
+    } catch (e) {
+      return fail(e)
+    }
+    conn.phase = "loading"
+    engine.loading = true
+    const step = (): void => {
+      // the link broke meanwhile: what was loaded is dropped, the keyspace stays as it was
+      if (this.conn !== conn) {
+        engine.loading = false
+        return
+      }
+      try {
+        if (!load.step(1000)) return void setImmediate(step)
+        load.commit()
+      } catch (e) {
+        return fail(e)
+      }
+      engine.loading = false
+      this.keyspace.dirty++
+      this.replid = full.replid
+      this.offset = full.offset
+      this.readOffset = full.offset
+      engine.replicationOffset = full.offset
+      this.clearReplid2()
+      this.createBacklog()
+      this.attachMasterClient(-1)
+      this.log("notice", "MASTER <-> REPLICA sync: Finished with success")
+      conn.phase = "stream"
+      this.linkState = "connected"
+      if (conn.eofMark !== undefined) this.sendAck()
+      const rest = conn.buf
+      conn.buf = Buffer.alloc(0)
+      if (rest.length > 0) this.applyStream(conn, rest)
+    }
+    step()
   }
 
   /** replicationCreateMasterClient */
   private attachMasterClient(db: number): void {
     const client = this.engine.createInternalClient("master", { addr: `${this.masterHost}:${this.masterPort}` })
     if (db >= 0 && db < this.keyspace.dbs.length) client.db = this.keyspace.dbs[db]!
+    // CLIENT KILL TYPE master closes the link (the replica reconnects and continues)
+    const conn = this.conn
+    client.kill = () => conn?.socket.destroy()
     this.masterClient = client
     this.unapplied = Buffer.alloc(0)
   }

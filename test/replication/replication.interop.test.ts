@@ -124,6 +124,38 @@ describe.skipIf(!hasOracle)("replication with real Redis", () => {
     // ROLE as Redis words it
     const role = (await replica.call("ROLE")).value as Array<unknown>
     expect(role.slice(0, 4)).toEqual(["slave", "127.0.0.1", oracle.port, "connected"])
+    // the replica drops its own link (CLIENT KILL TYPE master): it reconnects and continues partially
+    expect((await replica.call("CLIENT", "KILL", "TYPE", "master")).value).toBe(1)
+    await run(master, laterWrites("w3"))
+    await waitInSync(master, replica)
+    expect(await dump(replica)).toEqual(await dump(master))
+    expect((await info(master, "stats")).sync_partial_ok).toBe("2")
+    expect((await info(master, "stats")).sync_full).toBe("1")
+  }, 60_000)
+
+  it("authenticates with masterauth (and masteruser) both ways", async () => {
+    server = await startServer({ requirepass: "ours", "repl-diskless-sync-delay": "0" })
+    const ourMaster = await connect(server.port)
+    expect((await ourMaster.call("AUTH", "ours")).raw).toBe("+OK\r\n")
+    await ourMaster.call("SET", "a", "1")
+    oracle = await startOracle(["--replicaof", "127.0.0.1", String(server.port), "--masterauth", "ours", "--requirepass", "theirs", "--repl-diskless-sync-delay", "0"])
+    const theirReplica = await connect(oracle.port)
+    await theirReplica.call("AUTH", "theirs")
+    await waitInSync(ourMaster, theirReplica)
+    expect((await theirReplica.call("GET", "a")).value).toBe("1")
+    // and this server as a replica of a password-protected Redis (AUTH default <password>)
+    const second = await startServer({ replicaof: ["127.0.0.1", String(oracle.port)], masterauth: "theirs", masteruser: "default" })
+    try {
+      const ourReplica = await connect(second.port)
+      await theirReplica.call("REPLICAOF", "NO", "ONE")
+      await theirReplica.call("SET", "b", "2")
+      await waitInSync(theirReplica, ourReplica)
+      expect((await ourReplica.call("GET", "b")).value).toBe("2")
+      expect((await ourReplica.call("GET", "a")).value).toBe("1")
+    } finally {
+      for (const c of conns.splice(0)) await c.close()
+      await second.close()
+    }
   }, 60_000)
 })
 
