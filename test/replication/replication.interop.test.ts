@@ -147,6 +147,10 @@ describe.skipIf(!hasOracle)("replication with real Redis", () => {
     const second = await startServer({ replicaof: ["127.0.0.1", String(oracle.port)], masterauth: "theirs", masteruser: "default" })
     try {
       const ourReplica = await connect(second.port)
+      // a chain ours -> Redis -> ours: INFO replication has Redis's fields in Redis's order on a replica
+      await waitInSync(theirReplica, ourReplica)
+      const names = async (c: RawConnection) => Object.keys(await info(c)).filter((k) => !/^slave\d+$/.test(k))
+      expect(await names(ourReplica)).toEqual(await names(theirReplica))
       await theirReplica.call("REPLICAOF", "NO", "ONE")
       await theirReplica.call("SET", "b", "2")
       await waitInSync(theirReplica, ourReplica)

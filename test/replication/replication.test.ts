@@ -131,6 +131,29 @@ describe("replication between servers", () => {
     expect((await cr.call("DBSIZE")).value).toBe(size - 1)
   }, 30_000)
 
+  it("a replica that fell behind by more than repl-backlog-size resyncs fully; pings are stream bytes", async () => {
+    const [a, ca] = await start({ "repl-backlog-size": "16384", "repl-ping-replica-period": "1" })
+    const [, cr] = await start({ replicaof: ["127.0.0.1", String(a.port)] })
+    await waitInSync(ca, cr)
+    // killed and written past the backlog in one batch, before the replica can reconnect
+    await ca.pipeline([["CLIENT", "KILL", "TYPE", "replica"], ["SET", "big", "x".repeat(20_000)]])
+    await waitInSync(ca, cr)
+    expect((await cr.call("STRLEN", "big")).value).toBe(20_000)
+    const stats = await info(ca, "stats")
+    expect(stats.sync_full).toBe("2")
+    expect(stats.sync_partial_err).toBe("1")
+    const m = await info(ca)
+    expect(m.repl_backlog_histlen).toBe("16384")
+    expect(Number(m.repl_backlog_first_byte_offset)).toBe(Number(m.master_repl_offset) - 16384 + 1)
+    // with nothing written, the master pings every second: 14 bytes each, which the replica applies
+    const before = Number(m.master_repl_offset)
+    await new Promise((r) => setTimeout(r, 2200))
+    await waitInSync(ca, cr)
+    const grown = Number((await info(ca)).master_repl_offset) - before
+    expect(grown).toBeGreaterThanOrEqual(14)
+    expect(grown % 14).toBe(0)
+  }, 30_000)
+
   it("a replica whose master is down reports the link down, and syncs once the master is there", async () => {
     const [, cr] = await start({ replicaof: ["127.0.0.1", "1"] })
     await waitFor("a connection attempt", async () => (await info(cr)).master_link_status === "down")
