@@ -122,7 +122,10 @@ const parseAddTrimArgs = (
   }
   if (limit !== 0 && strategy === undefined) return void reply.error(Errors.LIMIT_WITHOUT_STRATEGY)
   if (!xadd && strategy === undefined) return void reply.error(Errors.XTRIM_WITHOUT_STRATEGY)
-  if (limitGiven) {
+  if (ctx.client.kind === "master" || ctx.client.kind === "aof") {
+    // mustObeyClient: the master's and the AOF's form is exact (rewritten with "="), never limited
+    limit = 0
+  } else if (limitGiven) {
     if (!approx) return void reply.error(Errors.LIMIT_WITHOUT_APPROX)
   } else if (approx) {
     limit = 100 * nodeLimits(ctx.config).maxEntries

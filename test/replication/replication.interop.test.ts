@@ -33,6 +33,9 @@ const laterWrites = (tag: string): Array<ReadonlyArray<string>> => [
   ["SPOP", `${tag}:t`],
   ["ZADD", `${tag}:z`, "1.5", "m", "2", "n"],
   ["XADD", `${tag}:x`, "1-1", "f", "v"],
+  // approximate trims propagate exact ("=", with LIMIT kept), which only a master's stream may carry
+  ...Array.from({ length: 30 }, (_, i) => ["XADD", `${tag}:xs`, "MAXLEN", "~", "5", "LIMIT", "200", `${i + 1}-1`, "f", "v"]),
+  ["XTRIM", `${tag}:xs`, "MINID", "~", "10", "LIMIT", "100"],
   ["PFADD", `${tag}:p`, "a", "b"],
   ["SETBIT", `${tag}:b`, "100", "1"],
   ["EXPIRE", `${tag}:h`, "1000"],
