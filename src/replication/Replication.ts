@@ -984,6 +984,11 @@ export class ReplicationState {
       }
       engine.loading = false
       this.keyspace.dirty++
+      // restartAOFAfterSYNC: an AOF written before the sync knows nothing of the new dataset
+      if (this.config.get("appendonly") === "yes" && engine.lookup("bgrewriteaof") !== undefined) {
+        const aof = engine.createInternalClient("aof")
+        engine.dispatch(aof, ["BGREWRITEAOF"], Callers.aof)
+      }
       this.replid = full.replid
       this.offset = full.offset
       this.readOffset = full.offset
@@ -1070,6 +1075,18 @@ export class ReplicationState {
     conn.socket.write(ackCommand(this.offset), "latin1")
   }
 
+  /** Connects to the configured `replicaof` master, if any (once, at start-up). */
+  start(): void {
+    if (this.started) return
+    this.started = true
+    const replicaof = this.config.get("replicaof") ?? ""
+    if (replicaof === "") return
+    const [host, port] = replicaof.split(" ") as [string, string]
+    this.setMaster(host, Number(port), true)
+  }
+
+  private started = false
+
   /** The Layer's end: the link and the replicas' transfers stop. */
   close(): void {
     const host = this.masterHost
@@ -1152,6 +1169,15 @@ const replicationCommandSpecs = (state: ReplicationState | undefined): ReadonlyA
 /** The commands the replication Layer contributes (for rename-command checks before Layers exist). */
 export const replicationCommandTable = replicationCommandSpecs(undefined)
 
+/**
+ * Whether the Layer connects to the `replicaof` master as soon as it is built (the default: an embedded
+ * server has no data to load first). The server program sets it to false and calls `start()` once the
+ * data on disk is loaded, as redis-server connects only after loading.
+ */
+export const ReplicationStartsAtBuild = Context.Reference<boolean>("effect-redis-server/ReplicationStartsAtBuild", {
+  defaultValue: () => true
+})
+
 export class Replication extends Context.Service<Replication, ReplicationState>()("effect-redis-server/Replication") {
   static readonly layer: Layer.Layer<Replication, never, Engine | Keyspace | CommandRegistry | ServerConfig> = Layer.effect(
     Replication,
@@ -1199,11 +1225,7 @@ export class Replication extends Context.Service<Replication, ReplicationState>(
       yield* Effect.forkScoped(
         Effect.sleep(1000).pipe(Effect.andThen(Effect.sync(() => state.cron())), Effect.forever)
       )
-      const replicaof = config.get("replicaof") ?? ""
-      if (replicaof !== "") {
-        const [host, port] = replicaof.split(" ") as [string, string]
-        state.setMaster(host, Number(port), true)
-      }
+      if (yield* ReplicationStartsAtBuild) state.start()
       return state
     })
   )

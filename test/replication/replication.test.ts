@@ -7,6 +7,10 @@ import { afterAll, afterEach, beforeAll, describe, expect, it } from "vitest"
 import { randomDataset } from "../support/generators/persistence.ts"
 import { dumpKeyspace } from "../support/keyspaceDump.ts"
 import { RawConnection } from "../support/raw.ts"
+import { mkdtempSync, rmSync } from "node:fs"
+import { tmpdir } from "node:os"
+import { join } from "node:path"
+import { startPersistentServer } from "../support/persistentServer.ts"
 import { startServer, type TestServer } from "../support/server.ts"
 import { info, run, waitFor, waitInSync } from "./support.ts"
 
@@ -152,6 +156,31 @@ describe("replication between servers", () => {
     const grown = Number((await info(ca)).master_repl_offset) - before
     expect(grown).toBeGreaterThanOrEqual(14)
     expect(grown % 14).toBe(0)
+  }, 30_000)
+
+  it("a replica with appendonly yes rewrites its AOF after a full sync: restarted alone, it has the master's data", async () => {
+    const dir = mkdtempSync(join(tmpdir(), "replica-aof-"))
+    try {
+      const [a, ca] = await start()
+      await run(ca, [["SET", "before", "1"], ["RPUSH", "l", "a", "b"]])
+      const replica = await startPersistentServer({ dir, appendonly: "yes", save: "", replicaof: ["127.0.0.1", String(a.port)] })
+      const cr = await RawConnection.connect(replica.port)
+      await waitInSync(ca, cr)
+      await ca.call("SET", "after", "2")
+      await waitInSync(ca, cr)
+      await waitFor("the rewrite", async () => (await info(cr, "persistence")).aof_rewrite_in_progress === "0" &&
+        replica.lines.some((l) => l.includes("Background AOF rewrite finished successfully")))
+      await cr.close()
+      await replica.close()
+      const again = await startPersistentServer({ dir, appendonly: "yes", save: "" })
+      const c2 = await RawConnection.connect(again.port)
+      expect((await c2.call("MGET", "before", "after")).value).toEqual(["1", "2"])
+      expect((await c2.call("LRANGE", "l", "0", "-1")).value).toEqual(["a", "b"])
+      await c2.close()
+      await again.close()
+    } finally {
+      rmSync(dir, { recursive: true, force: true })
+    }
   }, 30_000)
 
   it("a replica whose master is down reports the link down, and syncs once the master is there", async () => {
