@@ -318,7 +318,13 @@ export class ReplicationState {
       if (client.freed || this.replicas.get(client) !== link) return false
       this.log("notice", `Starting BGSAVE for SYNC with target: ${diskless ? "replicas sockets" : "disk"}`)
       // the snapshot and the offset of the same instant: the stream from here on is held for the replica
-      const encoder = new SnapshotEncoder(this.keyspace, this.config, { version: REDIS_VERSION, usedMemory: process.memoryUsage().heapUsed })
+      // repl-stream-db: where the stream after this offset starts (a replica's: its master's)
+      const streamDb = this.masterClient !== undefined ? this.masterClient.db.id : this.selectedDb === -1 ? 0 : this.selectedDb
+      const encoder = new SnapshotEncoder(this.keyspace, this.config, {
+        version: REDIS_VERSION,
+        usedMemory: process.memoryUsage().heapUsed,
+        replication: { streamDb, replid: this.replid, offset: this.offset }
+      })
       link.pending = []
       this.selectedDb = -1
       if (!link.prePsync) client.reply.raw(`+FULLRESYNC ${this.replid} ${this.offset}\r\n`)
@@ -995,7 +1001,7 @@ export class ReplicationState {
       engine.replicationOffset = full.offset
       this.clearReplid2()
       this.createBacklog()
-      this.attachMasterClient(-1)
+      this.attachMasterClient(load.loader.replStreamDb)
       this.log("notice", "MASTER <-> REPLICA sync: Finished with success")
       conn.phase = "stream"
       this.linkState = "connected"

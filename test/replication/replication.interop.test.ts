@@ -136,6 +136,34 @@ describe.skipIf(!hasOracle)("replication with real Redis", () => {
     expect((await info(master, "stats")).sync_full).toBe("1")
   }, 60_000)
 
+  it("a chain redis-server -> this server -> redis-server passes the stream on unchanged", async () => {
+    oracle = await startOracle(["--repl-diskless-sync-delay", "0"])
+    const top = await connect(oracle.port)
+    await run(top, [["SELECT", "2"], ...richDataset(future).slice(0, 20)])
+    server = await startServer({ replicaof: ["127.0.0.1", String(oracle.port)], "repl-diskless-sync-delay": "0" })
+    const middle = await connect(server.port)
+    await waitInSync(top, middle)
+    await run(top, [["SELECT", "2"], ["SET", "mid", "1"]])
+    await waitInSync(top, middle)
+    const bottom = await startOracle(["--replicaof", "127.0.0.1", String(server.port)])
+    try {
+      const end = await connect(bottom.port)
+      await waitInSync(middle, end)
+      // the top's stream still has database 2 selected: the bottom learns it from repl-stream-db
+      await run(top, [["SELECT", "2"], ["SET", "late", "1"], ...laterWrites("w1")])
+      await waitInSync(top, middle)
+      await waitInSync(middle, end)
+      expect(await dump(end)).toEqual(await dump(top))
+      const [it, im, ie] = [await info(top), await info(middle), await info(end)]
+      expect(ie.master_replid).toBe(it.master_replid)
+      expect(im.master_replid).toBe(it.master_replid)
+      expect(ie.master_repl_offset).toBe(it.master_repl_offset)
+    } finally {
+      for (const c of conns.splice(0)) await c.close()
+      await bottom.stop()
+    }
+  }, 60_000)
+
   it("authenticates with masterauth (and masteruser) both ways", async () => {
     server = await startServer({ requirepass: "ours", "repl-diskless-sync-delay": "0" })
     const ourMaster = await connect(server.port)

@@ -51,6 +51,25 @@ describe("replication between servers", () => {
     expect((await cc.call("GET", "before")).value).toBe("1")
   }, 30_000)
 
+  it("a sub-replica synced while the master's stream has a database selected applies to that database (repl-stream-db)", async () => {
+    const [a, ca] = await start()
+    await run(ca, [["SELECT", "3"], ["SET", "x", "1"]])
+    const [b, cb] = await start({ replicaof: ["127.0.0.1", String(a.port)] })
+    await waitInSync(ca, cb)
+    await run(ca, [["SELECT", "3"], ["SET", "y", "1"]])
+    await waitInSync(ca, cb)
+    const [, cc] = await start({ replicaof: ["127.0.0.1", String(b.port)] })
+    await waitInSync(cb, cc)
+    // no SELECT in the stream now: database 3 is still the stream's
+    await run(ca, [["SELECT", "3"], ["SET", "z", "1"]])
+    await waitInSync(ca, cb)
+    await waitInSync(cb, cc)
+    await cc.call("SELECT", "3")
+    expect((await cc.call("MGET", "x", "y", "z")).value).toEqual(["1", "1", "1"])
+    await cc.call("SELECT", "0")
+    expect((await cc.call("DBSIZE")).value).toBe(0)
+  }, 30_000)
+
   it("WAIT counts acknowledging replicas: 0 without any, 1 and 2 with them, and times out short of its target", async () => {
     const [a, ca] = await start()
     await ca.call("SET", "k", "v")
