@@ -202,6 +202,26 @@ describe("replication between servers", () => {
     }
   }, 30_000)
 
+  it("a replica that dies during its full sync is forgotten; the master serves on and syncs the next one", async () => {
+    const [a, ca] = await start({ "repl-diskless-sync": "no" })
+    await run(ca, Array.from({ length: 50 }, (_, i) => ["RPUSH", `l${i}`, ...Array.from({ length: 200 }, (_, j) => `e${j}`)]))
+    for (const form of ["*3\r\n$5\r\nPSYNC\r\n$1\r\n?\r\n$2\r\n-1\r\n", "SYNC\r\n"]) {
+      const raw = await RawConnection.connect(a.port)
+      const got: Array<Buffer> = []
+      raw.socket.removeAllListeners("data")
+      raw.socket.on("data", (chunk: Buffer) => got.push(chunk))
+      raw.write(form)
+      await waitFor("the sync to start", async () => Buffer.concat(got).length > 0 || (await info(ca)).connected_slaves === "1")
+      raw.socket.destroy()
+      await waitFor("the replica to be forgotten", async () => (await info(ca)).connected_slaves === "0")
+    }
+    expect((await ca.call("PING")).raw).toBe("+PONG\r\n")
+    const [, cr] = await start({ replicaof: ["127.0.0.1", String(a.port)] })
+    await waitInSync(ca, cr)
+    expect((await cr.call("LLEN", "l49")).value).toBe(200)
+    expect((await info(ca, "stats")).sync_full).toBe("3")
+  }, 30_000)
+
   it("a replica whose master is down reports the link down, and syncs once the master is there", async () => {
     const [, cr] = await start({ replicaof: ["127.0.0.1", "1"] })
     await waitFor("a connection attempt", async () => (await info(cr)).master_link_status === "down")
