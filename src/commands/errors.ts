@@ -233,6 +233,7 @@ export const geoInvalidLonLat = (lonLat: string): string => `ERR invalid longitu
 export const NOT_ALLOWED_IN_MULTI = "ERR Command not allowed inside a transaction"
 export const READONLY_REPLICA = "READONLY You can't write against a read only replica."
 export const LOADING = "LOADING Redis is loading the dataset in memory"
+export const MASTERDOWN = "MASTERDOWN Link with MASTER is down and replica-serve-stale-data is set to 'no'."
 export const SCRIPT_UNKNOWN_COMMAND = "ERR Unknown Redis command called from script"
 export const SCRIPT_WRONG_ARITY = "ERR Wrong number of args calling Redis command from script"
 export const SCRIPT_NOSCRIPT = "ERR This Redis command is not allowed from script"

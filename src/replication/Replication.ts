@@ -116,8 +116,23 @@ export class ReplicationState {
   // replica side
   masterHost: string | undefined = undefined
   masterPort = 0
-  linkState: LinkState = "none"
+  private link: LinkState = "none"
   masterClient: Client | undefined = undefined
+
+  /** Redis's repl_state; MASTERDOWN follows it (replica-serve-stale-data no and a link not up). */
+  get linkState(): LinkState {
+    return this.link
+  }
+
+  set linkState(state: LinkState) {
+    this.link = state
+    this.updateStale()
+  }
+
+  updateStale(): void {
+    this.engine.masterDown = this.masterHost !== undefined && this.link !== "connected" && !this.config.getBool("replica-serve-stale-data")
+  }
+
   cached: CachedMaster | undefined = undefined
   /** slave_read_repl_offset: bytes of the stream read, applied or not. */
   readOffset = 0
@@ -1221,9 +1236,11 @@ export class Replication extends Context.Service<Replication, ReplicationState>(
       engine.replicaAcks = (offset) => state.countAcks(offset)
       engine.requestReplicaAcks = () => state.requestAcks()
       yield* watchScoped(config, "repl-backlog-size", (v) => state.resizeBacklog(Number(v)))
+      yield* watchScoped(config, "replica-serve-stale-data", () => state.updateStale())
       yield* Effect.addFinalizer(() =>
         Effect.sync(() => {
           engine.replicaAcks = () => 0
+          engine.masterDown = false
           engine.requestReplicaAcks = () => {}
           state.close()
         })

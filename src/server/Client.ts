@@ -39,6 +39,8 @@ export class RuntimeCommand {
   readonly noScript: boolean
   readonly denyOom: boolean
   readonly allowedWhileLoading: boolean
+  /** Flag "stale": runs on a replica whose link is down with replica-serve-stale-data no. */
+  readonly allowedWhileStale: boolean
   /** Writes, or may replicate (PUBLISH, EVAL...): what CLIENT PAUSE WRITE holds back. */
   readonly mayReplicate: boolean
   /** Not queued by MULTI (processCommand's exceptions): EXEC, DISCARD, MULTI, WATCH, QUIT, RESET. */
@@ -61,6 +63,7 @@ export class RuntimeCommand {
     this.noScript = flags.includes("noscript")
     this.denyOom = flags.includes("denyoom")
     this.allowedWhileLoading = flags.includes("loading")
+    this.allowedWhileStale = flags.includes("stale")
     this.mayReplicate = this.isWrite || flags.includes("may_replicate")
     this.runsInMulti = NOT_QUEUED.has(base)
     this.oomExemptInMulti = base === "exec" || base === "discard" || base === "quit" || base === "reset"

@@ -175,6 +175,11 @@ export class EngineState {
   readonly info: InfoState
   /** Set by persistence while a file loads: commands without the "loading" flag answer LOADING. */
   loading = false
+  /**
+   * Set by replication on a replica whose link is down with replica-serve-stale-data no: commands
+   * without the "stale" flag answer MASTERDOWN.
+   */
+  masterDown = false
   /** Client-side caching: who read which key, and their invalidations. */
   readonly tracking: TrackingState
   /** CLIENT PAUSE in force, if any. */
@@ -620,6 +625,7 @@ export class EngineState {
       if (client.subscriptions > 0 && client.resp === 2 && !command.allowedSubscribed) {
         return Errors.subscribedContext(command.fullName)
       }
+      if (this.masterDown && !this.allowedWhileStale(client, command)) return Errors.MASTERDOWN
       if (this.loading && !this.allowedWhileLoading(client, command)) return Errors.LOADING
       // a replica's link or a MONITOR client may not touch the keyspace
       if (client.replicaMode !== undefined && this.touchesKeyspace(client, command)) return Errors.REPLICA_KEYSPACE
@@ -654,6 +660,12 @@ export class EngineState {
   private deniedByOom(client: Client, command: RuntimeCommand): boolean {
     if (this.isExec(client, command)) return client.multi!.some((q) => q.command.denyOom)
     return command.denyOom || (client.multi !== undefined && !command.oomExemptInMulti)
+  }
+
+  /** is_denystale_command: EXEC counts as its queue does. */
+  private allowedWhileStale(client: Client, command: RuntimeCommand): boolean {
+    if (this.isExec(client, command)) return client.multi!.every((q) => q.command.allowedWhileStale)
+    return command.allowedWhileStale
   }
 
   /** is_denyloading_command: EXEC counts as its queue does. */

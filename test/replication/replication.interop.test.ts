@@ -164,6 +164,26 @@ describe.skipIf(!hasOracle)("replication with real Redis", () => {
     }
   }, 60_000)
 
+  it("a replica whose link is down with replica-serve-stale-data no answers as Redis does", async () => {
+    const args = { replicaof: ["127.0.0.1", "1"], "replica-serve-stale-data": "no" }
+    server = await startServer(args)
+    oracle = await startOracle(["--replicaof", "127.0.0.1", "1", "--replica-serve-stale-data", "no"])
+    const ours = await connect(server.port)
+    const theirs = await connect(oracle.port)
+    const script: Array<ReadonlyArray<string>> = [
+      ["GET", "k"], ["PING"], ["SET", "k", "v"], ["ECHO", "x"], ["DBSIZE"], ["ROLE"], ["CONFIG", "GET", "replica-serve-stale-data"],
+      ["MULTI"], ["GET", "k"], ["EXEC"], ["MULTI"], ["CONFIG", "GET", "port"], ["EXEC"],
+      ["CONFIG", "SET", "replica-serve-stale-data", "yes"], ["GET", "k"], ["SET", "k", "v"]
+    ]
+    for (const command of script) {
+      const [a, b] = [await ours.call(...command), await theirs.call(...command)]
+      if (command[0] === "ROLE") expect((a.value as Array<unknown>)[0]).toBe((b.value as Array<unknown>)[0])
+      else if (command[0] === "CONFIG" && command[2] === "port") continue
+      else if (command[0] === "EXEC" && a.raw.includes("port")) continue
+      else expect([command, a.raw]).toEqual([command, b.raw])
+    }
+  }, 30_000)
+
   it("authenticates with masterauth (and masteruser) both ways", async () => {
     server = await startServer({ requirepass: "ours", "repl-diskless-sync-delay": "0" })
     const ourMaster = await connect(server.port)
