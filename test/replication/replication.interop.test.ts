@@ -83,6 +83,13 @@ describe.skipIf(!hasOracle)("replication with real Redis", () => {
       expect(m.slave0).toMatch(new RegExp(`^ip=127\\.0\\.0\\.1,port=${oracle.port},state=online,offset=\\d+,lag=\\d+$`))
       const r = await info(replica)
       expect(r.master_replid).toBe(m.master_replid)
+      // ROLE: the replica acknowledges everything (one atomic reply: the offset and the replica's ack)
+      await waitFor("the replica's ACK", async () => {
+        const role = (await master.call("ROLE")).value as [string, number, Array<[string, string, string]>]
+        expect(role[0]).toBe("master")
+        expect(role[2].map(([ip, port]) => [ip, port])).toEqual([["127.0.0.1", String(oracle!.port)]])
+        return role[2][0]![2] === String(role[1])
+      })
       // the link drops: the replica continues from its offset with the backlog
       expect((await master.call("CLIENT", "KILL", "TYPE", "replica")).value).toBe(1)
       await run(master, laterWrites("w2"))
@@ -114,7 +121,10 @@ describe.skipIf(!hasOracle)("replication with real Redis", () => {
     expect(r.master_port).toBe(String(oracle.port))
     expect(r.slave_read_only).toBe("1")
     // Redis's master sees our listening port and acknowledgements
-    await waitFor("our ACK to reach the master", async () => (await info(master)).slave0?.includes(`port=${server!.port},state=online,offset=${r.slave_repl_offset}`) === true)
+    await waitFor("our ACK to reach the master", async () => {
+      const role = (await master.call("ROLE")).value as [string, number, Array<[string, string, string]>]
+      return role[2].length === 1 && role[2][0]![1] === String(server!.port) && role[2][0]![2] === String(role[1])
+    })
     expect((await replica.call("SET", "k", "v")).raw).toBe("-READONLY You can't write against a read only replica.\r\n")
     expect((await master.call("CLIENT", "KILL", "TYPE", "replica")).value).toBe(1)
     await run(master, laterWrites("w2"))
@@ -207,6 +217,10 @@ describe.skipIf(!hasOracle)("replication with real Redis", () => {
       await waitInSync(theirReplica, ourReplica)
       expect((await ourReplica.call("GET", "b")).value).toBe("2")
       expect((await ourReplica.call("GET", "a")).value).toBe("1")
+      // and on masters (Redis with our replica, ours without its Redis replica now): the same fields
+      expect(await names(ourMaster)).toEqual(await names(theirReplica))
+      const role = (await theirReplica.call("ROLE")).value as Array<unknown>
+      expect(role[2]).toEqual([["127.0.0.1", String(second.port), expect.stringMatching(/^\d+$/)]])
     } finally {
       for (const c of conns.splice(0)) await c.close()
       await second.close()
