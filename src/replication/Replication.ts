@@ -44,6 +44,8 @@ type Level = "warning" | "notice" | "verbose"
 
 const hex40 = (): string => randomBytes(20).toString("hex")
 const ZERO_ID = "0000000000000000000000000000000000000000"
+/** NET_HOST_STR_LEN: REPLCONF ip-address must be shorter. */
+const NET_HOST_STR_LEN = 256
 const PING = "*1\r\n$4\r\nPING\r\n"
 const GETACK = "*3\r\n$8\r\nREPLCONF\r\n$6\r\nGETACK\r\n$1\r\n*\r\n"
 const ackCommand = (offset: number): string => encodeCommand(["REPLCONF", "ACK", String(offset)])
@@ -252,7 +254,7 @@ export class ReplicationState {
         if (!/^-?\d+$/.test(value)) return reply.error(Errors.NOT_INTEGER)
         conf.listeningPort = Number(value)
       } else if (option === "ip-address") {
-        if (value.length >= 46 + 1 + 5 + 1 - 7) {
+        if (value.length >= NET_HOST_STR_LEN) {
           return reply.error(`ERR REPLCONF ip-address provided by replica instance is too long: ${value.length} bytes`)
         }
         conf.ipAddress = value
@@ -272,7 +274,8 @@ export class ReplicationState {
         if (this.masterHost !== undefined && client === this.masterClient) this.sendAck()
         return
       } else if (option === "rdb-only") {
-        if (value !== "0" && value !== "1") return reply.error("ERR value is out of range, must be positive")
+        if (!/^-?\d+$/.test(value)) return reply.error(Errors.NOT_INTEGER)
+        if (value !== "0" && value !== "1") return reply.error("ERR value is out of range, value must between 0 and 1")
       } else if (option === "rdb-filter-only") {
         // accepted; only full RDBs are produced
       } else {
@@ -519,7 +522,7 @@ export class ReplicationState {
   /** replicationSetMaster */
   setMaster(host: string, port: number, startup = false): void {
     const wasMaster = this.masterHost === undefined && !startup
-    this.dropLink(false)
+    this.dropLink()
     this.masterHost = host
     this.masterPort = port
     this.keyspace.isReplica = true
@@ -538,7 +541,7 @@ export class ReplicationState {
   unsetMaster(): void {
     if (this.masterHost === undefined) return
     this.masterHost = undefined
-    this.dropLink(false)
+    this.dropLink()
     this.cached = undefined
     if (this.linkFiber !== undefined) {
       Effect.runFork(Fiber.interrupt(this.linkFiber))
@@ -692,7 +695,7 @@ export class ReplicationState {
         const port = self.masterPort
         const established = yield* Effect.callback<boolean>((resume) => {
           self.connect(host, port, (wasUp) => resume(Effect.succeed(wasUp)))
-          return Effect.sync(() => self.dropLink(false))
+          return Effect.sync(() => self.dropLink())
         })
         if (self.masterHost === undefined) return
         // a link that was up reconnects at once (replicationHandleMasterDisconnection); a failed attempt
@@ -759,7 +762,7 @@ export class ReplicationState {
   }
 
   /** Closes the current master connection, if any (REPLICAOF elsewhere, NO ONE, the Layer's end). */
-  private dropLink(_reconnect: boolean): void {
+  private dropLink(): void {
     const conn = this.conn
     if (conn === undefined) return
     conn.socket.destroy()
@@ -1112,7 +1115,7 @@ export class ReplicationState {
   close(): void {
     const host = this.masterHost
     this.masterHost = undefined
-    this.dropLink(false)
+    this.dropLink()
     this.masterHost = host
     this.unsubscribe?.()
     this.unsubscribe = undefined

@@ -7,7 +7,7 @@ import { afterEach, describe, expect, it } from "vitest"
 import { richDataset } from "../support/generators/persistence.ts"
 import { dumpKeyspace } from "../support/keyspaceDump.ts"
 import { hasOracle, type Oracle, skipMessage, startOracle } from "../support/oracle.ts"
-import { RawConnection } from "../support/raw.ts"
+import { encode, RawConnection } from "../support/raw.ts"
 import { startServer, type TestServer } from "../support/server.ts"
 import { info, run, waitFor, waitInSync } from "./support.ts"
 
@@ -191,6 +191,33 @@ describe.skipIf(!hasOracle)("replication with real Redis", () => {
       else if (command[0] === "CONFIG" && command[2] === "port") continue
       else if (command[0] === "EXEC" && a.raw.includes("port")) continue
       else expect([command, a.raw]).toEqual([command, b.raw])
+    }
+  }, 30_000)
+
+  it("REPLCONF, PSYNC, REPLICAOF and ROLE replies and errors on a master match Redis's", async () => {
+    server = await startServer({})
+    oracle = await startOracle([])
+    const ours = await connect(server.port)
+    const theirs = await connect(oracle.port)
+    const script: Array<ReadonlyArray<string>> = [
+      ["REPLCONF"], ["REPLCONF", "listening-port"], ["REPLCONF", "listening-port", "abc"], ["REPLCONF", "listening-port", "7000"],
+      ["REPLCONF", "ip-address", "x".repeat(255)], ["REPLCONF", "ip-address", "x".repeat(256)], ["REPLCONF", "capa", "eof", "capa", "foo"],
+      ["REPLCONF", "rdb-only", "2"], ["REPLCONF", "rdb-only", "x"], ["REPLCONF", "rdb-only", "1"], ["REPLCONF", "foo", "bar"],
+      // ACK and GETACK from a client that is not a replica: no reply at all
+      ["REPLCONF", "ACK", "10"], ["REPLCONF", "GETACK", "*"], ["PING"],
+      ["PSYNC", "?", "abc"], ["PSYNC"], ["SYNC", "x"], ["REPLICAOF", "host"], ["REPLICAOF", "127.0.0.1", "70000"],
+      ["REPLICAOF", "127.0.0.1", "-1"], ["REPLICAOF", "127.0.0.1", "x"], ["REPLICAOF", "no", "one"], ["SLAVEOF", "NO", "ONE"],
+      ["ROLE", "x"], ["ROLE"], ["MULTI"], ["PSYNC", "?", "-1"], ["DISCARD"], ["WAIT", "0", "0"], ["WAIT", "1", "-1"]
+    ]
+    for (const command of script) {
+      if (command[0] === "REPLCONF" && (command[1] === "ACK" || command[1] === "GETACK")) {
+        // no reply: the PING after them answers first on both
+        ours.write(encode(command))
+        theirs.write(encode(command))
+        continue
+      }
+      const [a, b] = [await ours.call(...command), await theirs.call(...command)]
+      expect([command, a.raw]).toEqual([command, b.raw])
     }
   }, 30_000)
 
