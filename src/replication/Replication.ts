@@ -114,6 +114,8 @@ export class ReplicationState {
   private unsubscribe: (() => void) | undefined = undefined
   private getAckScheduled = false
   private cronLoops = 0
+  /** repl_no_slaves_since (unix ms): when the last replica went away. */
+  private noReplicasSince = 0
 
   // replica side
   masterHost: string | undefined = undefined
@@ -474,6 +476,7 @@ export class ReplicationState {
     const link = this.replicas.get(client)
     if (link === undefined) return
     this.replicas.delete(client)
+    if (this.replicas.size === 0) this.noReplicasSince = this.now
     if (link.fiber !== undefined) Effect.runFork(Fiber.interrupt(link.fiber))
     this.log("notice", `Connection with replica ${this.replicaName(client)} lost.`)
   }
@@ -552,6 +555,7 @@ export class ReplicationState {
     this.linkState = "none"
     this.selectedDb = -1
     this.downSince = 0
+    this.noReplicasSince = this.now
     this.keyspace.isReplica = false
     this.config.set("replicaof", ["no", "one"], true)
     this.updateSubscription()
@@ -672,6 +676,19 @@ export class ReplicationState {
       this.feed(PING)
     }
     this.cronLoops++
+    // repl-backlog-ttl: a master without replicas for that long forgets its history
+    const ttl = this.config.getNumber("repl-backlog-ttl")
+    if (this.replicas.size > 0) this.noReplicasSince = now
+    else if (ttl > 0 && this.backlog !== undefined && this.masterHost === undefined) {
+      const idle = Math.floor(now / 1000) - Math.floor(this.noReplicasSince / 1000)
+      if (idle > ttl) {
+        this.replid = hex40()
+        this.clearReplid2()
+        this.backlog = undefined
+        this.updateSubscription()
+        this.log("notice", `Replication backlog freed after ${ttl} seconds without connected replicas.`)
+      }
+    }
     for (const link of [...this.replicas.values()]) {
       if (link.state === "online" && !link.prePsync && now - link.ackTime > timeout) {
         this.log("warning", `Disconnecting timedout replica (streaming sync): ${this.replicaName(link.client)}`)

@@ -222,6 +222,23 @@ describe("replication between servers", () => {
     expect((await info(ca, "stats")).sync_full).toBe("3")
   }, 30_000)
 
+  it("repl-backlog-ttl: a master without replicas for that long frees its backlog and takes a new replid", async () => {
+    const [a, ca] = await start({ "repl-backlog-ttl": "1" })
+    const [, cr] = await start({ replicaof: ["127.0.0.1", String(a.port)] })
+    await waitInSync(ca, cr)
+    const before = await info(ca)
+    expect(before.repl_backlog_active).toBe("1")
+    await cr.call("REPLICAOF", "NO", "ONE")
+    await waitFor("the backlog to be freed", async () => (await info(ca)).repl_backlog_active === "0", 10_000)
+    const after = await info(ca)
+    expect(after.master_replid).not.toBe(before.master_replid)
+    expect(after.master_replid2).toBe("0000000000000000000000000000000000000000")
+    expect(after.repl_backlog_histlen).toBe("0")
+    // writes no longer count: there is no backlog
+    await ca.call("SET", "k", "v")
+    expect((await info(ca)).master_repl_offset).toBe(after.master_repl_offset)
+  }, 30_000)
+
   it("a replica whose master is down reports the link down, and syncs once the master is there", async () => {
     const [, cr] = await start({ replicaof: ["127.0.0.1", "1"] })
     await waitFor("a connection attempt", async () => (await info(cr)).master_link_status === "down")
