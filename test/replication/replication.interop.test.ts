@@ -9,7 +9,7 @@ import { dumpKeyspace } from "../support/keyspaceDump.ts"
 import { hasOracle, type Oracle, skipMessage, startOracle } from "../support/oracle.ts"
 import { encode, RawConnection } from "../support/raw.ts"
 import { startServer, type TestServer } from "../support/server.ts"
-import { info, run, waitFor, waitInSync } from "./support.ts"
+import { info, oracleReplicaArgs, run, waitFor, waitInSync } from "./support.ts"
 
 const future = Date.now() + 3_600_000
 
@@ -72,7 +72,7 @@ describe.skipIf(!hasOracle)("replication with real Redis", () => {
       server = await startServer({ "repl-diskless-sync": diskless, "repl-diskless-sync-delay": "0" })
       const master = await connect(server.port)
       await run(master, richDataset(future))
-      oracle = await startOracle(["--replicaof", "127.0.0.1", String(server.port)])
+      oracle = await startOracle([...oracleReplicaArgs(), "--replicaof", "127.0.0.1", String(server.port)])
       const replica = await connect(oracle.port)
       await waitInSync(master, replica)
       await run(master, laterWrites("w1"))
@@ -155,7 +155,7 @@ describe.skipIf(!hasOracle)("replication with real Redis", () => {
     await waitInSync(top, middle)
     await run(top, [["SELECT", "2"], ["SET", "mid", "1"]])
     await waitInSync(top, middle)
-    const bottom = await startOracle(["--replicaof", "127.0.0.1", String(server.port)])
+    const bottom = await startOracle([...oracleReplicaArgs(), "--replicaof", "127.0.0.1", String(server.port)])
     try {
       const end = await connect(bottom.port)
       await waitInSync(middle, end)
@@ -177,7 +177,7 @@ describe.skipIf(!hasOracle)("replication with real Redis", () => {
   it("a replica whose link is down with replica-serve-stale-data no answers as Redis does", async () => {
     const args = { replicaof: ["127.0.0.1", "1"], "replica-serve-stale-data": "no" }
     server = await startServer(args)
-    oracle = await startOracle(["--replicaof", "127.0.0.1", "1", "--replica-serve-stale-data", "no"])
+    oracle = await startOracle([...oracleReplicaArgs(), "--replicaof", "127.0.0.1", "1", "--replica-serve-stale-data", "no"])
     const ours = await connect(server.port)
     const theirs = await connect(oracle.port)
     const script: Array<ReadonlyArray<string>> = [
@@ -226,7 +226,7 @@ describe.skipIf(!hasOracle)("replication with real Redis", () => {
     const ourMaster = await connect(server.port)
     expect((await ourMaster.call("AUTH", "ours")).raw).toBe("+OK\r\n")
     await ourMaster.call("SET", "a", "1")
-    oracle = await startOracle(["--replicaof", "127.0.0.1", String(server.port), "--masterauth", "ours", "--requirepass", "theirs", "--repl-diskless-sync-delay", "0"])
+    oracle = await startOracle([...oracleReplicaArgs(), "--replicaof", "127.0.0.1", String(server.port), "--masterauth", "ours", "--requirepass", "theirs", "--repl-diskless-sync-delay", "0"])
     const theirReplica = await connect(oracle.port)
     await theirReplica.call("AUTH", "theirs")
     await waitInSync(ourMaster, theirReplica)

@@ -34,3 +34,13 @@ export const waitInSync = async (master: RawConnection, replica: RawConnection, 
 export const run = async (conn: RawConnection, commands: ReadonlyArray<ReadonlyArray<string>>): Promise<void> => {
   for (let i = 0; i < commands.length; i += 100) await conn.pipeline(commands.slice(i, i + 100))
 }
+
+/**
+ * Arguments for a redis-server replica: a Redis replica stores the RDB its master sends as
+ * dir/dbfilename (the oracles share /tmp), which every oracle started later would load. A name of its
+ * own, removed once loaded (persistence is off in the oracles).
+ */
+export const oracleReplicaArgs = (): Array<string> => [
+  "--dbfilename", `replica-${process.pid}-${Math.random().toString(36).slice(2)}.rdb`,
+  "--rdb-del-sync-files", "yes"
+]
