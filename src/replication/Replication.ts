@@ -1084,6 +1084,9 @@ export class ReplicationState {
       }
       client.lastInteraction = engine.keyspace.now
       engine.dispatch(client, argv, Callers.master)
+      // inside a transaction nothing counts as applied until its EXEC (commandProcessed): a link
+      // broken mid-transaction continues from the MULTI, whose queue died with the old master client
+      if (client.multi !== undefined) continue
       // the bytes of this command are applied: reploff moves, and they go on to sub-replicas
       const applied = this.unapplied.length - client.parser.pending
       if (applied > 0) {
