@@ -239,6 +239,18 @@ describe("replication between servers", () => {
     expect((await info(ca)).master_repl_offset).toBe(after.master_repl_offset)
   }, 30_000)
 
+  it("CLIENT PAUSE WRITE on a replica holds the master's stream until the pause ends", async () => {
+    const [a, ca] = await start()
+    const [, cr] = await start({ replicaof: ["127.0.0.1", String(a.port)] })
+    await waitInSync(ca, cr)
+    expect((await cr.call("CLIENT", "PAUSE", "400", "WRITE")).raw).toBe("+OK\r\n")
+    await run(ca, [["SET", "k", "1"], ["INCR", "n"], ["SET", "k", "2"]])
+    await new Promise((r) => setTimeout(r, 150))
+    expect((await cr.call("GET", "k")).value).toBe(null)
+    await waitInSync(ca, cr)
+    expect((await cr.call("MGET", "k", "n")).value).toEqual(["2", "1"])
+  }, 30_000)
+
   it("a replica whose master is down reports the link down, and syncs once the master is there", async () => {
     const [, cr] = await start({ replicaof: ["127.0.0.1", "1"] })
     await waitFor("a connection attempt", async () => (await info(cr)).master_link_status === "down")
