@@ -51,6 +51,7 @@ export {
 } from "./server/RedisClient.ts"
 export { LoadError, Persistence, persistenceCommandTable, PersistenceState } from "./persistence/Persistence.ts"
 export { type ChannelKind, type ClientSubscriptions, PubSub, pubsubCommandTable, PubSubState } from "./pubsub/PubSub.ts"
+export { Replication, replicationCommandTable, ReplicationState } from "./replication/Replication.ts"
 export {
   ListenError,
   type ListeningServer,

@@ -12,11 +12,12 @@ import { CommandRegistry } from "./server/CommandRegistry.ts"
 import { Engine } from "./server/Engine.ts"
 import { EvictionLive } from "./server/Eviction.ts"
 import { MonitorLive, monitorCommands } from "./server/Monitor.ts"
+import { Replication, replicationCommandTable } from "./replication/Replication.ts"
 import { Scripting, scriptingCommandTable } from "./scripting/Scripting.ts"
 import { SlowlogLive, slowlogCommands } from "./server/Slowlog.ts"
 
 /** The services a whole core offers: what subsystems' Layers build on. */
-export type Core = Engine | Keyspace | BlockingWaiters | CommandRegistry | PubSub | Scripting
+export type Core = Engine | Keyspace | BlockingWaiters | CommandRegistry | PubSub | Scripting | Replication
 
 /** Every command CoreLive serves: the core's table and what its own Layers add (MONITOR, pub/sub). */
 export const coreCommandTable: ReadonlyArray<CommandSpec> = [
@@ -25,7 +26,8 @@ export const coreCommandTable: ReadonlyArray<CommandSpec> = [
   ...pubsubCommandTable,
   ...slowlogCommands,
   ...scriptingCommandTable,
-  ...aclCommands
+  ...aclCommands,
+  ...replicationCommandTable
 ]
 
 /**
@@ -34,7 +36,7 @@ export const coreCommandTable: ReadonlyArray<CommandSpec> = [
  * services and contribute to the registry.
  */
 export const CoreLive: Layer.Layer<Core, never, ServerConfig> = AclLive.pipe(
-  Layer.provideMerge(Layer.mergeAll(MonitorLive, PubSub.layer, SlowlogLive, Scripting.layer, EvictionLive)),
+  Layer.provideMerge(Layer.mergeAll(MonitorLive, PubSub.layer, SlowlogLive, Scripting.layer, EvictionLive, Replication.layer)),
   Layer.provideMerge(Layer.mergeAll(Engine.layer, ActiveExpiry, CoreCommands)),
   Layer.provideMerge(CommandRegistry.layer),
   Layer.provideMerge(BlockingWaiters.layer),

@@ -18,6 +18,7 @@ import { CoreLive, coreCommandTable } from "./layers.ts"
 import { Persistence, persistenceCommandTable, SHUTDOWN_FORCE, SHUTDOWN_NOSAVE, SHUTDOWN_NOW, SHUTDOWN_SAVE } from "./persistence/Persistence.ts"
 import { minimumLevelFor, RedisLoggerLive, redisLogo, showLogo, writeLogLine, writeLogRaw } from "./server/log.ts"
 import { CommandRegistry } from "./server/CommandRegistry.ts"
+import { Replication, ReplicationStartsAtBuild } from "./replication/Replication.ts"
 import { RedisServer } from "./server/RedisServer.ts"
 import { REDIS_VERSION, SERVER_VERSION } from "./version.ts"
 
@@ -68,6 +69,7 @@ const Announce = (stop: Deferred.Deferred<void>) => Layer.effectDiscard(
     const server = yield* RedisServer
     const config = yield* ServerConfig
     const persistence = yield* Persistence
+    const replication = yield* Replication
     const logfile = config.get("logfile") ?? ""
     const logo = showLogo({
       alwaysShowLogo: config.get("always-show-logo") === "yes",
@@ -131,6 +133,8 @@ const Announce = (stop: Deferred.Deferred<void>) => Layer.effectDiscard(
       if (server.port !== 0) yield* Effect.log("Ready to accept connections tcp")
       if (server.tlsPort !== 0) yield* Effect.log("Ready to accept connections tls")
       if (server.unixSocket !== undefined) yield* Effect.log(`The server is now ready to accept connections at ${server.unixSocket}`)
+      // a replica connects to its master once its own data is loaded (replicationCron, after start-up)
+      replication.start()
     }
   })
 )
@@ -146,7 +150,7 @@ const program = Effect.gen(function*() {
   const App = Announce(stop).pipe(
     Layer.provideMerge(RedisServer.listen()),
     Layer.provideMerge(Persistence.layer({ loadAtStart: false, exit: () => Deferred.doneUnsafe(stop, Exit.void) })),
-    Layer.provideMerge(CoreLive),
+    Layer.provideMerge(CoreLive.pipe(Layer.provide(Layer.succeed(ReplicationStartsAtBuild, false)))),
     Layer.provideMerge(ServerConfig.layerFrom(store)),
     Layer.provide(RedisLoggerLive(logfile))
   )

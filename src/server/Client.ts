@@ -43,6 +43,8 @@ export class RuntimeCommand {
   readonly allowedWhileLoading: boolean
   /** Served while a script is busy (allow_busy): SCRIPT KILL, FUNCTION KILL/STATS, SHUTDOWN... */
   readonly allowBusy: boolean
+  /** Flag "stale": runs on a replica whose link is down with replica-serve-stale-data no. */
+  readonly allowedWhileStale: boolean
   /** Writes, or may replicate (PUBLISH, EVAL...): what CLIENT PAUSE WRITE holds back. */
   readonly mayReplicate: boolean
   /** Not queued by MULTI (processCommand's exceptions): EXEC, DISCARD, MULTI, WATCH, QUIT, RESET. */
@@ -69,6 +71,7 @@ export class RuntimeCommand {
     this.denyOom = flags.includes("denyoom")
     this.allowedWhileLoading = flags.includes("loading")
     this.allowBusy = flags.includes("allow_busy")
+    this.allowedWhileStale = flags.includes("stale")
     this.mayReplicate = this.isWrite || flags.includes("may_replicate")
     this.runsInMulti = NOT_QUEUED.has(base)
     this.oomExemptInMulti = base === "exec" || base === "discard" || base === "quit" || base === "reset"

@@ -92,6 +92,8 @@ export class Registry {
   readonly commands = new Map<string, RuntimeCommand>()
   /** INFO contributions by section. */
   readonly infoProviders = new Map<string, Array<InfoProvider>>()
+  /** Whole INFO sections a subsystem writes itself (replication: its fields depend on the role). */
+  readonly infoSections = new Map<string, InfoProvider>()
   /** Called on RESET and when a client is freed, for per-client state kept outside a slot. */
   readonly clientResetHooks: Array<(client: Client) => void> = []
   readonly slots: Array<ClientSlot<unknown>> = []
@@ -178,6 +180,14 @@ export class Registry {
     return () => {
       const i = list.indexOf(provider)
       if (i !== -1) list.splice(i, 1)
+    }
+  }
+
+  /** Replaces a whole INFO section for the caller's lifetime; returns what restores the default. */
+  addInfoSection(section: string, provider: InfoProvider): () => void {
+    this.infoSections.set(section, provider)
+    return () => {
+      if (this.infoSections.get(section) === provider) this.infoSections.delete(section)
     }
   }
 

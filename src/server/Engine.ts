@@ -209,6 +209,11 @@ export class EngineState {
   readonly info: InfoState
   /** Set by persistence while a file loads: commands without the "loading" flag answer LOADING. */
   loading = false
+  /**
+   * Set by replication on a replica whose link is down with replica-serve-stale-data no: commands
+   * without the "stale" flag answer MASTERDOWN.
+   */
+  masterDown = false
   /** Client-side caching: who read which key, and their invalidations. */
   readonly tracking: TrackingState
   /** CLIENT PAUSE in force, if any. */
@@ -665,6 +670,7 @@ export class EngineState {
       if (client.subscriptions > 0 && client.resp === 2 && !command.allowedSubscribed) {
         return Errors.subscribedContext(command.fullName)
       }
+      if (this.masterDown && !this.allowedWhileStale(client, command)) return Errors.MASTERDOWN
       if (this.loading && !this.allowedWhileLoading(client, command)) return Errors.LOADING
       // a busy script: only allow_busy commands (EXEC is judged by its own flags, as Redis does)
       const busy = this.busyScript
@@ -703,6 +709,12 @@ export class EngineState {
     const denyOom = (c: RuntimeCommand, a: ReadonlyArray<string>) => c.spec.denyOomCall?.(a) ?? c.denyOom
     if (this.isExec(client, command)) return client.multi!.some((q) => denyOom(q.command, q.argv))
     return denyOom(command, argv) || (client.multi !== undefined && !command.oomExemptInMulti)
+  }
+
+  /** is_denystale_command: EXEC counts as its queue does. */
+  private allowedWhileStale(client: Client, command: RuntimeCommand): boolean {
+    if (this.isExec(client, command)) return client.multi!.every((q) => q.command.allowedWhileStale)
+    return command.allowedWhileStale
   }
 
   /** is_denyloading_command: EXEC counts as its queue does. */
@@ -843,13 +855,14 @@ export class EngineState {
         if (!nested) this.durationMark = performance.now()
       }
       this.propagateCall(command, argv, dirtyBefore)
-      if (!nested) client.woff = this.replicationOffset
       return result
     } finally {
       this.inCall--
       ctx.denyBlocking = denyBefore
       if (!caller.propagate) this.keyspace.propagationMuted--
       if (unit) this.keyspace.endPropagation()
+      // the offset this client's writes reached, once its unit went out (WAIT waits for it)
+      if (!nested) client.woff = this.replicationOffset
       this.failed = failedBefore
       if (saved !== undefined) ctx.restore(saved)
     }

@@ -515,7 +515,8 @@ const SECTION_FIELDS: Readonly<Record<string, (engine: EngineState) => Array<Inf
 
 /** The fields of one section, with the contributions of other subsystems merged in. */
 export const infoFields = (engine: EngineState, section: string): ReadonlyArray<InfoField> => {
-  const base = SECTION_FIELDS[section]?.(engine) ?? []
+  const whole = engine.registry.infoSections.get(section)
+  const base = whole !== undefined ? [...whole(engine)] : SECTION_FIELDS[section]?.(engine) ?? []
   const providers = engine.registry.infoProviders.get(section)
   if (providers === undefined) return base
   for (const provider of providers) {

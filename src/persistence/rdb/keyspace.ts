@@ -7,7 +7,7 @@ import type { ConfigStore } from "../../config/ServerConfig.ts"
 import { Database } from "../../keyspace/Database.ts"
 import type { KeyspaceState } from "../../keyspace/Keyspace.ts"
 import type { KeyspaceSnapshot } from "../../keyspace/Snapshot.ts"
-import { type LoadSink, RdbEncoder, RdbLoader, standardAux } from "./rdb.ts"
+import { type LoadSink, RdbEncoder, RdbLoader, type ReplicationAux, standardAux } from "./rdb.ts"
 import { limitsFrom } from "./values.ts"
 
 /** LRU_CLOCK_MAX */
@@ -100,6 +100,8 @@ export interface SaveOptions {
   readonly usedMemory: number
   readonly aofBase?: boolean
   readonly functions?: ReadonlyArray<string>
+  /** A full sync's payload: repl-stream-db, repl-id and repl-offset. */
+  readonly replication?: ReplicationAux
 }
 
 /**
@@ -126,7 +128,7 @@ export class SnapshotEncoder {
       checksum: config.getBool("rdbchecksum"),
       limits: limitsFrom(config)
     })
-    this.encoder.header(standardAux(options.version, keyspace.now, options.usedMemory, options.aofBase ?? false))
+    this.encoder.header(standardAux(options.version, keyspace.now, options.usedMemory, options.aofBase ?? false, options.replication))
     this.encoder.functions(options.functions ?? [])
   }
 

@@ -101,12 +101,28 @@ export class RdbEncoder {
   }
 }
 
-/** The AUX fields Redis 7.0 writes (rdbSaveInfoAuxFields, without replication info). */
-export const standardAux = (version: string, nowMs: number, usedMemory: number, aofBase: boolean): Array<[string, string]> => [
+/** Replication info a full sync's payload carries (rdbSaveInfo): the stream's database, replid, offset. */
+export interface ReplicationAux {
+  readonly streamDb: number
+  readonly replid: string
+  readonly offset: number
+}
+
+/** The AUX fields Redis 7.0 writes (rdbSaveInfoAuxFields), replication info only for a full sync. */
+export const standardAux = (
+  version: string,
+  nowMs: number,
+  usedMemory: number,
+  aofBase: boolean,
+  replication?: ReplicationAux
+): Array<[string, string]> => [
   ["redis-ver", version],
   ["redis-bits", "64"],
   ["ctime", String(Math.floor(nowMs / 1000))],
   ["used-mem", String(usedMemory)],
+  ...(replication === undefined
+    ? []
+    : [["repl-stream-db", String(replication.streamDb)], ["repl-id", replication.replid], ["repl-offset", String(replication.offset)]] as Array<[string, string]>),
   ["aof-base", aofBase ? "1" : "0"]
 ]
 
@@ -154,6 +170,8 @@ export class RdbLoader {
   /** used-mem of the AUX fields (loading_rdb_used_mem). */
   usedMem = 0
   aofBase = false
+  /** repl-stream-db: the database the master's stream had selected (-1: none given). */
+  replStreamDb = -1
 
   constructor(buf: Uint8Array, options: LoaderOptions, sink: LoadSink) {
     this.r = new RdbReader(buf)
@@ -287,7 +305,10 @@ export class RdbLoader {
     } else if (name === "aof-base") {
       this.aofBase = (Number.parseInt(value, 10) || 0) !== 0
       if (this.aofBase) sink.log("notice", "RDB is base AOF")
-    } else if (!["repl-stream-db", "repl-id", "repl-offset", "lua", "redis-bits"].includes(name)) {
+    } else if (name === "repl-stream-db") {
+      this.replStreamDb = Number.parseInt(value, 10)
+      if (!Number.isInteger(this.replStreamDb)) this.replStreamDb = -1
+    } else if (!["repl-id", "repl-offset", "lua", "redis-bits"].includes(name)) {
       sink.log("debug", `Unrecognized RDB AUX field: '${key}'`)
     }
   }
