@@ -15,7 +15,8 @@
  * (issue 15: SET and GET over TLS on both servers with the same certificates, made with openssl in a
  * temp dir, client certificates required), --acl (issue 15: SET and GET as a restricted user on both),
  * --eviction (issue 19: SET -P 16 with maxmemory reached and allkeys-lru evicting; --budget sets the
- * bytes for data). Tables are printed as Markdown.
+ * bytes for data), --replication (issue 17: SET -P 16 on a master with a replica of its kind, and the
+ * replica's lag). Tables are printed as Markdown.
  */
 import { type ChildProcess, execFileSync, spawn } from "node:child_process"
 import { createHash } from "node:crypto"
@@ -718,6 +719,66 @@ const acl = async () => {
   ].join("\n"))
 }
 
+// --- replication (issue 17) -------------------------------------------------------------------------
+
+/**
+ * SET at -P 16 on a master with one replica attached, each kind with a replica of its own kind; then
+ * the replica's lag: the bytes it was behind when the run ended, and how long it took to catch up.
+ */
+const replication = async () => {
+  const rounds = Number(option("rounds", "3"))
+  const requests = Number(option("requests", "100000")) * 8
+  const pairs: Array<{ master: Server; replica: Server }> = []
+  const rows: Array<string> = []
+  try {
+    for (const start of [startRedis, startOurs]) {
+      const master = await start()
+      const replica = await start(["--replicaof", "127.0.0.1", String(master.port)])
+      pairs.push({ master, replica })
+    }
+    for (const { master, replica } of pairs) {
+      const deadline = Date.now() + 30_000
+      while ((await infoFields(master.port, "replication")).get("connected_slaves") !== 1) {
+        if (Date.now() > deadline) throw new Error(`${master.name}: the replica did not connect`)
+        await new Promise((r) => setTimeout(r, 100))
+      }
+    }
+    const c: BenchCase = { name: "SET", test: "set", issue: 17 }
+    const results = new Map<Server, Array<number>>(pairs.map((p) => [p.master, []]))
+    const lags = new Map<Server, Array<{ bytes: number; ms: number }>>(pairs.map((p) => [p.master, []]))
+    for (const { master } of pairs) benchmark(master.port, c, 16, Math.ceil(requests / 4))
+    for (let r = 0; r < rounds; r++) {
+      for (const { master, replica } of r % 2 === 0 ? pairs : [...pairs].reverse()) {
+        results.get(master)!.push(benchmark(master.port, c, 16, requests))
+        const ended = performance.now()
+        const target = (await infoFields(master.port, "replication")).get("master_repl_offset")!
+        const behind = target - ((await infoFields(replica.port, "replication")).get("slave_repl_offset") ?? 0)
+        while (((await infoFields(replica.port, "replication")).get("slave_repl_offset") ?? 0) < target) {
+          await new Promise((res) => setTimeout(res, 2))
+        }
+        lags.get(master)!.push({ bytes: behind, ms: performance.now() - ended })
+      }
+    }
+    const [redis, ours] = pairs.map((p) => p.master) as [Server, Server]
+    const [rr, oo] = [median(results.get(redis)!), median(results.get(ours)!)]
+    const lag = (s: Server) => {
+      const l = lags.get(s)!
+      return `${fmt(median(l.map((x) => x.bytes)))} B / ${median(l.map((x) => x.ms)).toFixed(0)} ms`
+    }
+    rows.push(`| SET, master with one replica | 16 | ${fmt(rr)} | ${fmt(oo)} | ${(oo / rr).toFixed(2)}x | >= 0.5x | ${lag(redis)} | ${lag(ours)} |`)
+    console.error(rows.at(-1))
+  } finally {
+    await Promise.all(pairs.flatMap((p) => [stop(p.master), stop(p.replica)]))
+  }
+  console.log([
+    `redis-benchmark -c 50 -P 16 on the master, ${requests} requests, median of ${rounds} alternating rounds; lag: bytes the replica was behind when the run ended / time until it caught up (median)`,
+    "",
+    "| test | -P | redis-server req/s | effect-redis-server req/s | ratio | target | redis replica lag | our replica lag |",
+    "|---|---|---|---|---|---|---|---|",
+    ...rows
+  ].join("\n"))
+}
+
 // --- TLS (issue 15) ----------------------------------------------------------------------------------------
 
 /** A CA, a server certificate for 127.0.0.1 and a client certificate, in `dir` (openssl, EC P-256). */
@@ -852,4 +913,5 @@ else if (flag("persistence")) await persistence()
 else if (flag("tls")) await tls()
 else if (flag("acl")) await acl()
 else if (flag("eviction")) await eviction()
+else if (flag("replication")) await replication()
 else await throughput()
