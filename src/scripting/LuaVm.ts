@@ -76,6 +76,8 @@ export class LuaVm {
   private scratch: number
   private scratchSize: number
   private readonly lenPtr: number
+  /** A lua_Debug record for `currentSource` (allocated on first use). */
+  private debugInfo = 0
   /** luaL_checkoption's option lists in wasm memory, by identity. */
   private readonly optionLists = new Map<ReadonlyArray<string>, number>()
   /** Field names kept in wasm memory (see `name`). */
@@ -101,6 +103,7 @@ export class LuaVm {
     const m = this.m
     m._lua_close!(this.L)
     for (const p of this.names.values()) m._free(p)
+    if (this.debugInfo !== 0) m._free(this.debugInfo)
     this.names.clear()
     m._free(this.scratch)
     m._free(this.lenPtr)
@@ -399,6 +402,27 @@ export class LuaVm {
   canYield(thread: number): boolean {
     const heap = this.m.HEAPU16 as unknown as Uint16Array
     return heap[(thread + 52) >> 1] === heap[(thread + 54) >> 1]
+  }
+  /**
+   * The `source` of the function running at level 0 of `thread` (lua_getstack + lua_getinfo "S"), as
+   * "@chunkname" for a loaded chunk, "=[C]" for a C function; undefined when nothing runs.
+   */
+  currentSource(thread: number): string | undefined {
+    const m = this.m
+    // a lua_Debug for the wasm32 build: event, name, namewhat, what, source (offset 16), ...
+    this.debugInfo ||= m._malloc(128)
+    if (m._lua_getstack!(thread, 0, this.debugInfo) === 0) return undefined
+    m._lua_getinfo!(thread, this.name("S"), this.debugInfo)
+    const p = m.HEAPU32[(this.debugInfo + 16) >> 2]!
+    if (p === 0) return undefined
+    const heap = m.HEAPU8
+    let s = ""
+    for (let i = p; heap[i] !== 0 && i < p + 64; i++) s += String.fromCharCode(heap[i]!)
+    return s
+  }
+  /** lua_tothread: the thread at stack index `i`, 0 if it is not one. */
+  toThread(i: number): number {
+    return this.m._lua_tothread!(this.L, i)
   }
   /** lua_yield from a hook: the thread stops at the current instruction; lua_resume returns LUA_YIELD. */
   yieldFromHook(thread: number): void {

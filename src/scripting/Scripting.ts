@@ -47,6 +47,40 @@ const versionNum = (): number => {
 
 // Setup run once on a new state, before the globals are locked. What Redis 7.0 does not load (io, os,
 // package) goes; the error handler is Redis's own text (it needs debug, removed right after).
+/** See makePcallYieldable. The registry's `__pcall_threads` marks the coroutines it makes, for the hook. */
+const YIELDABLE_PCALL = `
+local helpers = __pcall_helpers
+__pcall_helpers = nil
+local hook_yielded, may_propagate = helpers[1], helpers[2]
+local c_pcall, create, resume, status, yield, type, rawget = pcall, coroutine.create, coroutine.resume, coroutine.status, coroutine.yield, type, rawget
+local threads = setmetatable({}, { __mode = "k" })
+helpers[3](threads)
+local finish
+finish = function(co, ok, ...)
+  if ok then
+    if status(co) == "dead" then return true, ... end
+    if hook_yielded() then
+      -- the hook suspended the function: suspend this thread too when it can, then carry on
+      if may_propagate() then return finish(co, resume(co, yield())) end
+      return finish(co, resume(co))
+    end
+    return false, "attempt to yield across metamethod/C-call boundary"
+  end
+  local e = ...
+  if type(e) == "table" then
+    local text = rawget(e, "err")
+    if type(text) == "string" then e = text end
+  end
+  return false, e
+end
+pcall = function(f, ...)
+  local made, co = c_pcall(create, f)
+  if not made then return c_pcall(f, ...) end
+  threads[co] = true
+  return finish(co, resume(co, ...))
+end
+`
+
 const PRELUDE = `
 io = nil os = nil package = nil module = nil require = nil
 print = nil dofile = nil loadfile = nil setfenv = nil getfenv = nil newproxy = nil
@@ -64,10 +98,17 @@ function __redis__err__handler(err)
   end  return err
 end
 -- the same for a run that failed in its coroutine: the failing frame is the dead thread's level 0
+-- (past the yieldable pcall's own frames, which re-raise a kill: the script's frame is the one named)
 function __redis__co_err(co, err)
-  local i = dbg.getinfo(co, 0, 'nSl')
+  local level = 0
+  local i = dbg.getinfo(co, level, 'nSl')
   if i and i.what == 'C' then
-    i = dbg.getinfo(co, 1, 'nSl')
+    level = level + 1
+    i = dbg.getinfo(co, level, 'nSl')
+  end
+  while i and (i.source == '@pcall' or i.what == 'tail' or (level > 1 and i.what == 'C')) do
+    level = level + 1
+    i = dbg.getinfo(co, level, 'nSl')
   end
   if type(err) ~= 'table' then
     err = {err='ERR ' .. tostring(err)}
@@ -272,7 +313,45 @@ export class ScriptingState {
       return vm.getTop()
     })
     vm.setGlobal("pcall")
+    this.makePcallYieldable()
     this.lockGlobals()
+  }
+
+  /**
+   * pcall as a Lua function over coroutines, so that a script looping under pcall can still be
+   * suspended past busy-reply-threshold (and killed): the C pcall is a boundary no yield crosses. The
+   * protected function runs in a coroutine of its own (it inherits the count hook); when the hook
+   * suspends that coroutine, pcall suspends its own thread in turn, up to the script's, and resumes
+   * the function when it is resumed. Where its own thread cannot yield (pcall called from a C function),
+   * it resumes the function at once, as if nothing happened. Errors come back as the C pcall gives
+   * them (an error table's `err` text). A killed script gets the line hook in all its threads, as
+   * Redis's state gets it, and the error is raised in the script's own frames, never in this code's
+   * (the hook skips the "@pcall" chunk). A C function (coroutines run Lua functions only) goes to the C
+   * pcall.
+   */
+  private makePcallYieldable(): void {
+    const vm = this.vm
+    vm.newTable()
+    vm.pushFunction((vm) => {
+      vm.pushBoolean(this.hookYielded)
+      return 1
+    })
+    vm.rawSetI(-2, 1)
+    vm.pushFunction((vm) => {
+      const yieldable = vm.canYield(vm.L) && this.running?.mayYield === true
+      if (!yieldable) this.hookYielded = false
+      vm.pushBoolean(yieldable)
+      return 1
+    })
+    vm.rawSetI(-2, 2)
+    vm.pushFunction((vm) => {
+      vm.pushValue(1)
+      vm.setField(LUA_REGISTRYINDEX, "__pcall_threads")
+      return 0
+    })
+    vm.rawSetI(-2, 3)
+    vm.setGlobal("__pcall_helpers")
+    vm.run(YIELDABLE_PCALL, "@pcall")
   }
 
   private lockGlobals(): void {
@@ -814,16 +893,48 @@ export class ScriptingState {
       this.log(3, `Slow script detected: still in execution after ${elapsed} milliseconds. You can try killing the script using the ${command} command. Script name is: ${run.sha}.`)
     }
     if (run.killed) {
+      // the yieldable pcall's own code runs on: the error is raised in the script's frames, where Redis
+      // raises it (a frame of the C pcall would not run the hook at all)
+      if (vm.currentSource(thread) === "@pcall") return
       this.log(3, "Lua script killed by user with SCRIPT KILL.")
-      // on every line from now on, so that pcall cannot keep the script alive
+      // on every line from now on, in this thread and in every thread the script's pcalls run, so
+      // that pcall cannot keep the script alive
       vm.setHook(thread, this.hook, LUA_MASKLINE, 0)
+      this.hookEveryLine(run)
       pushError(vm, "Script killed by user with SCRIPT KILL...")
       vm.error()
     }
-    if (run.mayYield && thread === run.thread && vm.canYield(thread)) {
+    if (run.mayYield && vm.canYield(thread) && (thread === run.thread || this.isPcallThread(thread))) {
       this.hookYielded = true
       vm.yieldFromHook(thread)
     }
+  }
+
+  /** The line hook on the script's thread and on every coroutine its pcalls made (a killed script). */
+  private hookEveryLine(run: Run): void {
+    const vm = this.vm
+    vm.setHook(run.thread, this.hook, LUA_MASKLINE, 0)
+    if (vm.getField(LUA_REGISTRYINDEX, "__pcall_threads") !== LuaType.Table) return vm.pop(1)
+    vm.pushNil()
+    while (vm.next(-2)) {
+      vm.pop(1)
+      const co = vm.toThread(-1)
+      if (co !== 0) vm.setHook(co, this.hook, LUA_MASKLINE, 0)
+    }
+    vm.pop(1)
+  }
+
+  /** A coroutine the yieldable pcall made (see makePcallYieldable). */
+  private isPcallThread(thread: number): boolean {
+    const vm = this.vm
+    if (vm.getField(LUA_REGISTRYINDEX, "__pcall_threads") !== LuaType.Table) {
+      vm.pop(1)
+      return false
+    }
+    vm.pushThread(thread)
+    const marked = vm.rawGet(-2) !== LuaType.Nil
+    vm.pop(2)
+    return marked
   }
 
   /** scriptKill for a suspended run (NOTBUSY is the caller's). */

@@ -72,6 +72,22 @@ describeDifferential(
       expect(replies.at(-2)).toMatch(/^-ERR Script killed by user with SCRIPT KILL\.\.\. script: \w{40}, on @user_script:1\.\r\n$/)
     })
 
+    it("a script looping under pcall (nested or not) is suspended and killed as Redis kills it (a line hook everywhere)", async () => {
+      const killed = /^-ERR Script killed by user with SCRIPT KILL\.\.\. script: \w{40}, on @user_script:1\.\r\n$/
+      for (const [body, reply] of [
+        ["local f = function() while 1 do redis.call('ping') end end while 1 do pcall(f) end", killed],
+        // the kill is raised on each new line: `return 1`, on the line pcall(g) returned to, runs (as in Redis)
+        ["local function g() local f = function() while 1 do end end while 1 do pcall(f) end end pcall(g) return 1", /^:1\r\n$/],
+        ["while 1 do local ok, err = pcall(function() local i = 0 while i < 1e5 do i = i + 1 end error('x') end) end", killed]
+      ] as const) {
+        const replies = await compare([], ["EVAL", body, "0"], [["PING"], ["SCRIPT", "KILL"]])
+        expect(replies.at(-2)).toMatch(reply)
+      }
+    })
+
+    it("pcall keeps its results and errors while the script is suspended", () =>
+      compare([], ["EVAL", `local ok, v = pcall(function() ${LONG} return 'done' end) local bad, e = pcall(function() ${LONG} error({err='mine'}) end) local c, m = pcall(redis.call, 'nosuch') return {tostring(ok), v, tostring(bad), e, tostring(c), m}`, "0"], [["PING"]]))
+
     it("FCALL past the threshold: the function wording, FUNCTION STATS shows it, FUNCTION KILL ends it", () =>
       compare(
         [["FUNCTION", "FLUSH"], ["FUNCTION", "LOAD", lib("busy", `redis.register_function('spin', function(keys, args) ${LOOP} end)`)]],
