@@ -400,6 +400,9 @@ const debug = (ctx: CommandContext, argv: ReadonlyArray<string>): void => {
       case "set-active-expire":
         ctx.keyspace.activeExpireEnabled = atoi(arg) !== 0
         return ctx.reply.ok()
+      case "set-disable-deny-scripts":
+        ctx.engine.scriptDenyDisabled = atoi(arg) !== 0
+        return ctx.reply.ok()
       case "protocol":
         return debugProtocol(ctx, arg)
       case "error":

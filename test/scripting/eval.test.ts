@@ -140,3 +140,24 @@ describe("redis.log", () => {
     rmSync(dir, { recursive: true, force: true })
   })
 })
+
+describe("DEBUG SET-DISABLE-DENY-SCRIPTS (Redis's tests use it)", () => {
+  it("lets scripts call commands flagged noscript while on, and refuses them again once off", async () => {
+    const debugServer = await startServer({ "enable-debug-command": "yes" })
+    const c = await RawConnection.connect(debugServer.port)
+    try {
+      // PING is not noscript: a control that runs either way
+      expect((await c.call("EVAL", "return redis.call('ping')", "0")).raw).toBe("+PONG\r\n")
+      const noscript = ["EVAL", "return redis.call('client', 'id')", "0"] as const
+      const refused = "-ERR This Redis command is not allowed from script script: "
+      expect((await c.call(...noscript)).raw.startsWith(refused)).toBe(true)
+      expect((await c.call("DEBUG", "SET-DISABLE-DENY-SCRIPTS", "1")).raw).toBe("+OK\r\n")
+      expect((await c.call(...noscript)).raw).toMatch(/^:\d+\r\n$/)
+      expect((await c.call("DEBUG", "SET-DISABLE-DENY-SCRIPTS", "0")).raw).toBe("+OK\r\n")
+      expect((await c.call(...noscript)).raw.startsWith(refused)).toBe(true)
+    } finally {
+      await c.close()
+      await debugServer.close()
+    }
+  })
+})
