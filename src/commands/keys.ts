@@ -3,6 +3,8 @@
  * RENAMENX, RANDOMKEY, COPY, MOVE, TOUCH, OBJECT, the EXPIRE family, TTL family and PERSIST.
  */
 import { type Database, NO_NOTIFY, NO_TOUCH, type Stored } from "../keyspace/Database.ts"
+import type { ListValue } from "../keyspace/ListValue.ts"
+import { StoredString } from "../keyspace/StoredString.ts"
 import { lfuDecay } from "../keyspace/lfu.ts"
 import { NotifyClass } from "../keyspace/notify.ts"
 import { stringEncoding, typeOf, type Value } from "../keyspace/Value.ts"
@@ -10,7 +12,10 @@ import type { CommandContext } from "../server/CommandContext.ts"
 import { globMatch } from "../util/glob.ts"
 import { INT64_MAX, INT64_MIN, parseLongLongBig } from "../util/numbers.ts"
 import { int32Arg, isOption, scanArgs } from "./args.ts"
+import { encodeListpack } from "../persistence/rdb/bytes.ts"
+import { quicklistNodes } from "../persistence/rdb/values.ts"
 import { type CommandSpec, defineCommand } from "./CommandSpec.ts"
+import { dumpPayload } from "./dump.ts"
 import * as Errors from "./errors.ts"
 import { replyHelp } from "./help.ts"
 
@@ -316,6 +321,50 @@ const objectLookup = (ctx: CommandContext, key: string): { value: Value; stored:
   return { value, stored: ctx.db.stored(key)! }
 }
 
+/** Stable pseudo-addresses for DEBUG OBJECT's "Value at:" (the same stored object, the same address). */
+const addresses = new WeakMap<object, number>()
+let nextAddress = 0x10000
+
+/**
+ * DEBUG OBJECT <key>: Redis's one-line description of the stored object, from what this server keeps:
+ * a stable address per stored object (an in-place change such as INCR keeps it), OBJECT REFCOUNT's
+ * refcount, OBJECT ENCODING's encoding, the value's RDB serialization length, the LRU clock and idle
+ * time, and for a quicklist the node figures its RDB form has. A logically expired key is still found.
+ */
+export const debugObject = (ctx: CommandContext, key: string): void => {
+  const stored = ctx.db.entries.get(key)
+  if (stored === undefined) return ctx.reply.error(Errors.NO_SUCH_KEY)
+  const value: Value = stored instanceof StoredString ? stored.value : stored
+  let address = addresses.get(stored)
+  if (address === undefined) {
+    address = nextAddress += 0x40
+    addresses.set(stored, address)
+  }
+  const encoding = typeof value === "string" ? stringEncoding(value) : value.encoding()
+  // createDumpPayload less its type byte, RDB version and CRC64
+  const serialized = dumpPayload(ctx, value).length - 11
+  let extra = ""
+  if (encoding === "quicklist") {
+    const fill = ctx.config.getNumber("list-max-listpack-size")
+    const nodes = quicklistNodes((value as ListValue).toArray(), fill)
+    const size = nodes.reduce((n, node) => n + encodeListpack(node).length, 0)
+    const items = nodes.reduce((n, node) => n + node.length, 0)
+    const depth = ctx.config.getNumber("list-compress-depth")
+    extra = ` ql_nodes:${nodes.length} ql_avg_node:${(items / nodes.length).toFixed(2)} ql_listpack_max:${fill} ql_compressed:${depth !== 0 ? 1 : 0} ql_uncompressed_size:${size}`
+  }
+  const refcount = objectRefcount(ctx, value, stored)
+  ctx.reply.simple(
+    `Value at:0x7f${address.toString(16).padStart(10, "0")} refcount:${refcount} encoding:${encoding} serializedlength:${serialized} lru:${stored.lru} lru_seconds_idle:${idleSeconds(ctx, stored)}${extra}`
+  )
+}
+
+/** OBJECT REFCOUNT: INT_MAX for the integers Redis shares, else 1. */
+const objectRefcount = (ctx: CommandContext, value: Value, stored: Stored): number => {
+  const shared = typeof value === "string" && stringEncoding(value) === "int" && sharesIntegers(ctx) &&
+    Number(value) >= 0 && Number(value) < SHARED_INTEGERS && privateCopies.get(stored) !== value
+  return shared ? SHARED_REFCOUNT : 1
+}
+
 const objectHelp = [
   "ENCODING <key>",
   "    Return the kind of internal representation used in order to store the value",
@@ -364,9 +413,7 @@ const objectCommand = defineCommand({
       ctx.reply.integer(idleSeconds(ctx, stored))
     }),
     objectSubcommand("refcount", "Get the number of references to the value of the key", "2.2.3", (ctx, { value, stored }) => {
-      const shared = typeof value === "string" && stringEncoding(value) === "int" && sharesIntegers(ctx) &&
-        Number(value) >= 0 && Number(value) < SHARED_INTEGERS && privateCopies.get(stored) !== value
-      ctx.reply.integer(shared ? SHARED_REFCOUNT : 1)
+      ctx.reply.integer(objectRefcount(ctx, value, stored))
     }),
     objectSubcommand("encoding", "Inspect the internal encoding of a Redis object", "2.2.3", (ctx, { value }) => {
       ctx.reply.bulk(typeof value === "string" ? stringEncoding(value) : value.encoding())

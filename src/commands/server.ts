@@ -10,6 +10,7 @@ import { writeLogLine } from "../server/log.ts"
 import { intArg, isOption } from "./args.ts"
 import { clientCommands } from "./client.ts"
 import { datasetDigest, valueDigest } from "./digest.ts"
+import { debugObject } from "./keys.ts"
 import { defineCommand } from "./CommandSpec.ts"
 import * as Errors from "./errors.ts"
 import { replyHelp } from "./help.ts"
@@ -355,6 +356,8 @@ const DEBUG_HELP = [
   "    unit tests to simulate Redis errors.",
   "LOG <message>",
   "    Write <message> to the server log.",
+  "OBJECT <key>",
+  "    Show low level info about `key` and associated value.",
   "PROTOCOL <type>",
   "    Reply with a test value of the specified type. <type> can be: string,",
   "    integer, double, bignum, null, array, set, map, attrib, push, verbatim,",
@@ -400,6 +403,8 @@ const debug = (ctx: CommandContext, argv: ReadonlyArray<string>): void => {
       case "set-active-expire":
         ctx.keyspace.activeExpireEnabled = atoi(arg) !== 0
         return ctx.reply.ok()
+      case "object":
+        return debugObject(ctx, arg)
       case "set-disable-deny-scripts":
         ctx.engine.scriptDenyDisabled = atoi(arg) !== 0
         return ctx.reply.ok()

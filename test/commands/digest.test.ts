@@ -74,3 +74,23 @@ describeDifferential("DEBUG DIGEST and DIGEST-VALUE against Redis", (servers) =>
     )
   })
 }, { config: { "enable-debug-command": "yes" } })
+
+describe("DEBUG OBJECT", () => {
+  const conn = connectedServer({ "enable-debug-command": "yes" })
+
+  it("describes the stored object as Redis's line does; an in-place INCR keeps its address; a missing key is an error", async () => {
+    const c = conn()
+    await c.call("FLUSHALL")
+    await c.call("SET", "n", "20000")
+    const line = (await c.call("DEBUG", "OBJECT", "n")).value as string
+    expect(line).toMatch(/^Value at:0x[0-9a-f]+ refcount:1 encoding:int serializedlength:\d+ lru:\d+ lru_seconds_idle:\d+$/)
+    await c.call("INCR", "n")
+    const after = (await c.call("DEBUG", "OBJECT", "n")).value as string
+    expect(after.split(" ")[1]).toBe(line.split(" ")[1])
+    await c.call("RPUSH", "l", ...Array.from({ length: 300 }, (_, i) => `item-${i}`))
+    expect((await c.call("DEBUG", "OBJECT", "l")).value as string).toMatch(
+      /encoding:quicklist serializedlength:\d+ lru:\d+ lru_seconds_idle:\d+ ql_nodes:\d+ ql_avg_node:\d+\.\d\d ql_listpack_max:-2 ql_compressed:0 ql_uncompressed_size:\d+$/
+    )
+    expect((await c.call("DEBUG", "OBJECT", "missing")).raw).toBe("-ERR no such key\r\n")
+  })
+})

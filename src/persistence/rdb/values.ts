@@ -592,7 +592,7 @@ const nodeAllowsInsert = (bytes: number, count: number, fill: number, sz: number
 }
 
 /** The quicklist nodes Redis would build by pushing the elements at the tail one by one. */
-const quicklistNodes = (items: ReadonlyArray<string>, fill: number): Array<Array<string>> => {
+export const quicklistNodes = (items: ReadonlyArray<string>, fill: number): Array<Array<string>> => {
   const nodes: Array<Array<string>> = []
   let node: Array<string> | undefined
   let bytes = 0
