@@ -236,6 +236,7 @@ export const LOADING = "LOADING Redis is loading the dataset in memory"
 /** shared.slowevalerr / slowscripterr: a script past busy-reply-threshold holds the server. */
 export const BUSY_EVAL = "BUSY Redis is busy running a script. You can only call SCRIPT KILL or SHUTDOWN NOSAVE."
 export const BUSY_FUNCTION = "BUSY Redis is busy running a script. You can only call FUNCTION KILL or SHUTDOWN NOSAVE."
+export const NOREPLICAS = "NOREPLICAS Not enough good replicas to write."
 export const MASTERDOWN = "MASTERDOWN Link with MASTER is down and replica-serve-stale-data is set to 'no'."
 export const SCRIPT_UNKNOWN_COMMAND = "ERR Unknown Redis command called from script"
 export const SCRIPT_WRONG_ARITY = "ERR Wrong number of args calling Redis command from script"

@@ -150,6 +150,8 @@ export class ReplicationState {
   readonly engine: EngineState
   readonly keyspace: KeyspaceState
   readonly config: ConfigStore
+  /** min-replicas-to-write and min-replicas-max-lag (kept current by the Layer's config watches). */
+  readonly minReplicas = { toWrite: 0, maxLag: 10 }
   private readonly log: (level: Level, line: string) => void
   private readonly run: (effect: Effect.Effect<void>) => Fiber.Fiber<void>
 
@@ -220,6 +222,23 @@ export class ReplicationState {
   }
 
   /** replicationCountAcksByOffset */
+  /** refreshGoodSlavesCount: online replicas whose last ACK is at most min-replicas-max-lag seconds old. */
+  goodReplicas(): number {
+    const now = Math.floor(this.now / 1000)
+    let good = 0
+    for (const link of this.replicas.values()) {
+      if (link.state === "online" && now - Math.floor(link.ackTime / 1000) <= this.minReplicas.maxLag) good++
+    }
+    return good
+  }
+
+  /** !checkGoodReplicasStatus: a master with min-replicas-to-write and -max-lag set and too few good replicas. */
+  noReplicas(): boolean {
+    const { toWrite, maxLag } = this.minReplicas
+    if (toWrite === 0 || maxLag === 0 || this.masterHost !== undefined) return false
+    return this.goodReplicas() < toWrite
+  }
+
   countAcks(offset: number): number {
     let n = 0
     for (const link of this.replicas.values()) if (link.state === "online" && link.ackOffset >= offset) n++
@@ -627,6 +646,7 @@ export class ReplicationState {
       )
     }
     fields.push(["connected_slaves", this.replicas.size])
+    if (this.minReplicas.toWrite > 0 && this.minReplicas.maxLag > 0) fields.push(["min_slaves_good_slaves", this.goodReplicas()])
     let id = 0
     for (const link of this.replicas.values()) {
       const conf = this.confs.get(link.client)
@@ -1268,6 +1288,15 @@ export class Replication extends Context.Service<Replication, ReplicationState>(
         ]
         return () => {
           for (const f of undo) f()
+        }
+      })
+      yield* watchScoped(config, "min-replicas-to-write", (v) => void (state.minReplicas.toWrite = Number(v)))
+      yield* watchScoped(config, "min-replicas-max-lag", (v) => void (state.minReplicas.maxLag = Number(v)))
+      yield* CommandRegistry.contributeScoped((r: Registry) => {
+        const previous = r.checks.noReplicas
+        r.checks.noReplicas = () => state.noReplicas()
+        return () => {
+          r.checks.noReplicas = previous
         }
       })
       engine.replicaAcks = (offset) => state.countAcks(offset)

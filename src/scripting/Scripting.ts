@@ -583,9 +583,12 @@ export class ScriptingState {
       // memory no longer stops it
       const command = engine.resolve(argv)
       const write = typeof command !== "string" && command.isWrite && arityOk(command.spec.arity, argc)
-      if (write) run.wrote = true
+      client.scriptDirty = run.wrote
       refused = engine.dispatch(client, argv, Callers.script)
-      if (refused === undefined && write) client.scriptOomExempt = true
+      if (refused === undefined && write) {
+        run.wrote = true
+        client.scriptOomExempt = true
+      }
     }
     if (refused !== undefined) {
       client.reply.take()

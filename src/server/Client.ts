@@ -190,6 +190,8 @@ export class Client implements WatchingClient {
    * allow-oom, or has already written (it cannot be stopped half way).
    */
   scriptOomExempt = false
+  /** A script client whose script has written already (SCRIPT_WRITE_DIRTY before the current command). */
+  scriptDirty = false
   /** Set by the connection: closes the socket (CLIENT KILL, shutdown). */
   kill: () => void = () => {}
   /** The replication offset after this client's last command (WAIT waits for replicas to reach it). */

@@ -74,6 +74,8 @@ export interface CheckHooks {
   outOfMemory: ((inScript: boolean) => boolean) | undefined
   /** writeCommandsDeniedByDiskError: the MISCONF error writes (and PING) get, undefined when none. */
   diskError: (() => string | undefined) | undefined
+  /** !checkGoodReplicasStatus: true when min-replicas-to-write is not met (writes get NOREPLICAS). */
+  noReplicas: (() => boolean) | undefined
 }
 
 /** A DEBUG subcommand a subsystem serves (DEBUG RELOAD by persistence), after DEBUG's own checks. */
@@ -97,7 +99,7 @@ export class Registry {
   /** Called on RESET and when a client is freed, for per-client state kept outside a slot. */
   readonly clientResetHooks: Array<(client: Client) => void> = []
   readonly slots: Array<ClientSlot<unknown>> = []
-  readonly checks: CheckHooks = { acl: undefined, outOfMemory: undefined, diskError: undefined }
+  readonly checks: CheckHooks = { acl: undefined, outOfMemory: undefined, diskError: undefined, noReplicas: undefined }
   /** DEBUG subcommands contributed by subsystems, by lower-case name. */
   readonly debugSubcommands = new Map<string, DebugSubcommand>()
   /** Commands by original (lower-case) name, before rename-command: what ACL rules name. */

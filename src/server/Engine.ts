@@ -653,6 +653,10 @@ export class EngineState {
     }
     // scriptCall checks the read-only replica before memory; processCommand the other way round
     if (caller.script && caller.checkReadonly && this.refusesWrites(client, command)) return Errors.READONLY_REPLICA
+    // scriptVerifyWriteCommandAllow: a script's first write, while min-replicas-to-write is not met
+    if (caller.script && command.isWrite && !client.scriptDirty && hooks.noReplicas !== undefined && hooks.noReplicas()) {
+      return Errors.NOREPLICAS
+    }
     // performEvictions runs before every command; only deny-oom ones (and MULTI's queueing) are refused
     if (
       caller.checkOom && hooks.outOfMemory !== undefined && !(caller.script && client.scriptOomExempt) &&
@@ -664,6 +668,10 @@ export class EngineState {
     if (hooks.diskError !== undefined && caller.name === "client" && (this.isWriteCall(client, command) || command.spec.name === "ping")) {
       const misconf = hooks.diskError()
       if (misconf !== undefined) return misconf
+    }
+    // min-replicas-to-write: writes (or EXEC of them) while too few replicas acknowledged in time
+    if (hooks.noReplicas !== undefined && caller.name === "client" && this.isWriteCall(client, command) && hooks.noReplicas()) {
+      return Errors.NOREPLICAS
     }
     if (!caller.script && caller.checkReadonly && this.refusesWrites(client, command)) return Errors.READONLY_REPLICA
     if (caller.checkContext) {

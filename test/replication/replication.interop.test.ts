@@ -4,6 +4,7 @@
  * and continues with a partial resync after its link is killed; full keyspaces are compared.
  */
 import { afterEach, describe, expect, it } from "vitest"
+import { checkCommands, describeDifferential } from "../support/differential.ts"
 import { richDataset } from "../support/generators/persistence.ts"
 import { dumpKeyspace } from "../support/keyspaceDump.ts"
 import { hasOracle, type Oracle, skipMessage, startOracle } from "../support/oracle.ts"
@@ -256,3 +257,22 @@ describe.skipIf(!hasOracle)("replication with real Redis", () => {
 })
 
 if (!hasOracle) console.log(skipMessage)
+
+describeDifferential("min-replicas-to-write without replicas, against Redis", (servers) => {
+  it("writes, a transaction with one, and a script's first write get NOREPLICAS; reads run", () =>
+    checkCommands(servers(), [
+      ["SET", "k", "v"],
+      ["GET", "k"],
+      ["MULTI"],
+      ["GET", "k"],
+      ["SET", "k", "v"],
+      ["EXEC"],
+      ["EVAL", "return redis.call('get', 'k')", "0"],
+      ["EVAL", "return redis.call('set', 'k', 'v')", "0"],
+      ["EVAL", "return redis.pcall('set', 'k', 'v')", "0"],
+      ["CONFIG", "SET", "min-replicas-max-lag", "0"],
+      ["SET", "k", "v"],
+      ["CONFIG", "SET", "min-replicas-max-lag", "10"],
+      ["INCR", "n"]
+    ]))
+}, { config: { "min-replicas-to-write": "1" }, oracleArgs: ["--min-replicas-to-write", "1"] })

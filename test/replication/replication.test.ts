@@ -85,6 +85,26 @@ describe("replication between servers", () => {
     expect((await cb.call("FCALL", "after_f", "0")).value).toBe("from the stream")
   }, 30_000)
 
+  it("min-replicas-to-write: writes get NOREPLICAS (in MULTI too) until enough replicas acknowledge; reads always run", async () => {
+    const [a, ca] = await start({ "min-replicas-to-write": "1", "min-replicas-max-lag": "10" })
+    const refused = "-NOREPLICAS Not enough good replicas to write.\r\n"
+    expect((await ca.call("SET", "k", "v")).raw).toBe(refused)
+    expect((await ca.call("GET", "k")).raw).toBe("$-1\r\n")
+    const tx = await ca.pipeline([["MULTI"], ["SET", "k", "v"], ["EXEC"]])
+    expect(tx.map((r) => r.raw)).toEqual(["+OK\r\n", refused, "-EXECABORT Transaction discarded because of previous errors.\r\n"])
+    expect((await info(ca)).min_slaves_good_slaves).toBe("0")
+    const [, cb] = await start({ replicaof: ["127.0.0.1", String(a.port)] })
+    await waitInSync(ca, cb)
+    await waitFor("a good replica", async () => (await info(ca)).min_slaves_good_slaves === "1")
+    expect((await ca.call("SET", "k", "v")).raw).toBe("+OK\r\n")
+    // off again: no limit
+    await ca.call("CONFIG", "SET", "min-replicas-to-write", "3")
+    expect((await ca.call("SET", "k", "w")).raw).toBe(refused)
+    await ca.call("CONFIG", "SET", "min-replicas-to-write", "0")
+    expect((await ca.call("SET", "k", "w")).raw).toBe("+OK\r\n")
+    expect((await info(ca)).min_slaves_good_slaves).toBeUndefined()
+  }, 30_000)
+
   it("WAIT counts acknowledging replicas: 0 without any, 1 and 2 with them, and times out short of its target", async () => {
     const [a, ca] = await start()
     await ca.call("SET", "k", "v")
