@@ -5,15 +5,13 @@
  * loop carries on against the new master; every write that WAIT saw on both replicas is there; the old
  * master, restarted, is turned into a replica of the new one.
  */
-import { type ChildProcess, execFileSync, spawn } from "node:child_process"
-import { mkdirSync, mkdtempSync, rmSync, writeFileSync } from "node:fs"
-import { tmpdir } from "node:os"
+import { execFileSync, spawn } from "node:child_process"
+import { mkdtempSync, writeFileSync } from "node:fs"
 import { join } from "node:path"
-import { fileURLToPath } from "node:url"
 import { Redis } from "ioredis"
-import { afterAll, describe, expect, it } from "vitest"
+import { describe, expect, it } from "vitest"
 import { freePort } from "../support/oracle.ts"
-import { RawConnection } from "../support/raw.ts"
+import { call, processServers, role, until } from "../support/processServer.ts"
 
 const sentinelPath = (() => {
   try {
@@ -24,52 +22,8 @@ const sentinelPath = (() => {
 })()
 const describeSentinel = sentinelPath === undefined && process.env["CI"] !== "true" ? describe.skip : describe
 
-const root = fileURLToPath(new URL("../..", import.meta.url))
-const base = mkdtempSync(join(tmpdir(), "sentinel-"))
-const running: Array<ChildProcess> = []
-afterAll(() => {
-  for (const child of running) if (child.exitCode === null) child.kill("SIGKILL")
-  rmSync(base, { recursive: true, force: true })
-})
-
-const until = async (what: string, check: () => Promise<boolean>, timeoutMs = 30_000): Promise<void> => {
-  const deadline = Date.now() + timeoutMs
-  for (;;) {
-    if (await check().catch(() => false)) return
-    if (Date.now() > deadline) throw new Error(`timed out waiting for ${what}`)
-    await new Promise((r) => setTimeout(r, 100))
-  }
-}
-
-/** One of our servers in a process of its own (its own directory), on `port`. */
-const server = async (port: number, args: ReadonlyArray<string> = []) => {
-  const dir = join(base, `s${port}`)
-  rmSync(dir, { recursive: true, force: true })
-  mkdirSync(dir)
-  // a config file, as Sentinel's reconfiguration ends with CONFIG REWRITE
-  const conf = join(dir, "redis.conf")
-  writeFileSync(conf, `port ${port}\nbind 127.0.0.1\nsave ""\n`)
-  const child = spawn(process.execPath, [join(root, "src/main.ts"), conf, "--dir", dir, ...args], { cwd: dir, stdio: "ignore" })
-  running.push(child)
-  await until(`server ${port}`, async () => {
-    const c = await RawConnection.connect(port)
-    const pong = (await c.call("PING")).value === "PONG"
-    await c.close()
-    return pong
-  })
-  return child
-}
-
-const call = async (port: number, ...args: Array<string>): Promise<unknown> => {
-  const c = await RawConnection.connect(port)
-  try {
-    return (await c.call(...args)).value
-  } finally {
-    await c.close()
-  }
-}
-
-const role = async (port: number): Promise<Array<unknown>> => (await call(port, "ROLE")) as Array<unknown>
+const servers = processServers("sentinel")
+const server = (port: number, args: ReadonlyArray<string> = []) => servers.start(port, args)
 
 describeSentinel("Redis Sentinel over this server", () => {
   it("fails over when the master is killed: a replica is promoted, the other follows, the client carries on, no WAIT-confirmed write is lost, the old master rejoins as a replica", async () => {
@@ -82,7 +36,7 @@ describeSentinel("Redis Sentinel over this server", () => {
     const sentinels: Array<number> = []
     for (let i = 0; i < 3; i++) {
       const port = await freePort()
-      const dir = mkdtempSync(join(base, "st-"))
+      const dir = mkdtempSync(join(servers.base, "st-"))
       const conf = join(dir, "sentinel.conf")
       writeFileSync(conf, [
         `port ${port}`,
@@ -94,7 +48,7 @@ describeSentinel("Redis Sentinel over this server", () => {
         "sentinel parallel-syncs mymaster 1",
         ""
       ].join("\n"))
-      running.push(spawn(sentinelPath ?? "redis-sentinel", [conf], { cwd: dir, stdio: "ignore" }))
+      servers.track(spawn(sentinelPath ?? "redis-sentinel", [conf], { cwd: dir, stdio: "ignore" }))
       sentinels.push(port)
     }
     // the sentinels find the replicas (INFO) and each other (__sentinel__:hello)
