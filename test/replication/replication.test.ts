@@ -156,6 +156,24 @@ describe("replication between servers", () => {
     expect((await ca.call("CONFIG", "GET", "replicaof")).value).toEqual(["replicaof", `127.0.0.1 ${b.port}`])
   }, 30_000)
 
+  it("a replica that stops reading is disconnected once its output passes client-output-buffer-limit replica", async () => {
+    const [a, ca] = await start({ "client-output-buffer-limit": ["replica", "1mb", "0", "0"] })
+    const raw = await RawConnection.connect(a.port)
+    conns.push(raw)
+    raw.socket.removeAllListeners("data")
+    let closed = false
+    raw.socket.on("close", () => void (closed = true))
+    raw.write("*3\r\n$5\r\nPSYNC\r\n$1\r\n?\r\n$2\r\n-1\r\n")
+    await waitFor("the replica to be online", async () => /slave0:.*state=online/.test((await ca.call("INFO", "replication")).value as string))
+    // it reads nothing from now on: the stream piles up in the socket, then in the master's buffer
+    raw.socket.pause()
+    const value = "x".repeat(64 * 1024)
+    for (let i = 0; i < 200 && (await info(ca)).connected_slaves !== "0"; i++) await ca.call("SET", `big:${i % 10}`, value)
+    expect((await info(ca)).connected_slaves).toBe("0")
+    raw.socket.resume()
+    await waitFor("the connection to close", async () => closed)
+  }, 30_000)
+
   it("PSYNC ? -1 and SYNC on a raw connection: +FULLRESYNC with the offset, then the RDB payload; keys the master expires leave the replica as DEL", async () => {
     const [a, ca] = await start({ "repl-diskless-sync": "no", "enable-debug-command": "yes" })
     await ca.call("SET", "k", "v")
