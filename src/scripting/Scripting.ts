@@ -79,6 +79,26 @@ pcall = function(f, ...)
   threads[co] = true
   return finish(co, resume(co, ...))
 end
+-- xpcall the same way: the handler gets the error (as the C xpcall gives it) once the function died
+local c_xpcall = xpcall
+local xfinish
+xfinish = function(co, handler, ok, ...)
+  if ok then
+    if status(co) == "dead" then return true, ... end
+    if hook_yielded() then
+      if may_propagate() then return xfinish(co, handler, resume(co, yield())) end
+      return xfinish(co, handler, resume(co))
+    end
+    return false, handler("attempt to yield across metamethod/C-call boundary")
+  end
+  return false, handler((...))
+end
+xpcall = function(f, handler)
+  local made, co = c_pcall(create, f)
+  if not made or type(handler) ~= "function" then return c_xpcall(f, handler) end
+  threads[co] = true
+  return xfinish(co, handler, resume(co))
+end
 `
 
 const PRELUDE = `

@@ -72,13 +72,14 @@ describeDifferential(
       expect(replies.at(-2)).toMatch(/^-ERR Script killed by user with SCRIPT KILL\.\.\. script: \w{40}, on @user_script:1\.\r\n$/)
     })
 
-    it("a script looping under pcall (nested or not) is suspended and killed as Redis kills it (a line hook everywhere)", async () => {
+    it("a script looping under pcall or xpcall (nested or not) is suspended and killed as Redis kills it (a line hook everywhere)", async () => {
       const killed = /^-ERR Script killed by user with SCRIPT KILL\.\.\. script: \w{40}, on @user_script:1\.\r\n$/
       for (const [body, reply] of [
         ["local f = function() while 1 do redis.call('ping') end end while 1 do pcall(f) end", killed],
         // the kill is raised on each new line: `return 1`, on the line pcall(g) returned to, runs (as in Redis)
         ["local function g() local f = function() while 1 do end end while 1 do pcall(f) end end pcall(g) return 1", /^:1\r\n$/],
-        ["while 1 do local ok, err = pcall(function() local i = 0 while i < 1e5 do i = i + 1 end error('x') end) end", killed]
+        ["while 1 do local ok, err = pcall(function() local i = 0 while i < 1e5 do i = i + 1 end error('x') end) end", killed],
+        ["local f = function() while 1 do end end while 1 do xpcall(f, function(e) return e end) end", killed]
       ] as const) {
         const replies = await compare([], ["EVAL", body, "0"], [["PING"], ["SCRIPT", "KILL"]])
         expect(replies.at(-2)).toMatch(reply)

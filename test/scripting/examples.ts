@@ -4,6 +4,21 @@ import type { Command } from "../support/differential.ts"
 const ev = (body: string, ...rest: ReadonlyArray<string>): Command => ["EVAL", body, ...(rest.length === 0 ? ["0"] : rest)]
 
 export const examples: ReadonlyArray<Command> = [
+  // pcall and xpcall (Lua functions over coroutines here, C functions in Redis): results, errors, handlers
+  ["EVAL", "return {pcall(function(a, b) return a + b, 'two' end, 1, 2)}", "0"],
+  ["EVAL", "local ok, e = pcall(function() error('boom') end) return {tostring(ok), e}", "0"],
+  ["EVAL", "local ok, e = pcall(function() error({err='mine'}) end) return {tostring(ok), e}", "0"],
+  ["EVAL", "local ok, e = pcall(redis.call, 'nosuchcommand') return {tostring(ok), e}", "0"],
+  ["EVAL", "local ok, e = pcall(function() return redis.call('incr', 'str') end) return {tostring(ok), e}", "0"],
+  ["EVAL", "local ok, e = pcall(1) return {tostring(ok), e}", "0"],
+  ["EVAL", "local ok, e = pcall(coroutine.yield) return {tostring(ok), e}", "0"],
+  ["EVAL", "local ok, e = pcall(function() coroutine.yield() end) return {tostring(ok), e}", "0"],
+  ["EVAL", "return {xpcall(function() return 'fine' end, function(e) return 'handled ' .. e end)}", "0"],
+  ["EVAL", "local ok, e = xpcall(function() error('boom') end, function(e) return 'handled: ' .. e end) return {tostring(ok), e}", "0"],
+  ["EVAL", "local ok, e = xpcall(function() error({err='t'}) end, function(e) return type(e) .. ':' .. e.err end) return {tostring(ok), e}", "0"],
+  ["EVAL", "local ok, e = xpcall(function() return redis.call('nosuchcommand') end, function(e) return type(e) end) return {tostring(ok), e}", "0"],
+  ["EVAL", "local ok, e = xpcall(function() error('x') end, 5) return {tostring(ok), tostring(e)}", "0"],
+  ["EVAL", "local n = 0 local function f(d) if d == 0 then return 0 end local ok, v = pcall(f, d - 1) return v + 1 end return f(50)", "0"],
   // numkeys
   ["EVAL", "return 1", "2", "a"],
   ["EVAL", "return 1", "-1"],
