@@ -285,7 +285,12 @@ export class ReplicationState {
         if (link.startOnAck && link.state === "online") this.startStream(link)
         this.engine.signalCondition(REPLICA_ACKS)
         // beforeSleep's updateFailoverStatus: not here, as failing over drops clients
-        if (this.failoverState === "waiting-for-sync") setImmediate(() => this.updateFailoverStatus())
+        if (this.failoverState === "waiting-for-sync") {
+          setImmediate(() => {
+            this.engine.refreshTime()
+            this.updateFailoverStatus()
+          })
+        }
         return
       } else if (option === "getack") {
         if (this.masterHost !== undefined && client === this.masterClient) this.sendAck()
