@@ -37,7 +37,10 @@ describe("FAILOVER between servers", () => {
     const [c, cc] = await start({ replicaof: ["127.0.0.1", String(a.port)] })
     await waitInSync(ca, cb)
     await waitInSync(ca, cc)
-    await waitFor("both replicas online", async () => (await info(ca)).connected_slaves === "2" && !JSON.stringify(await info(ca)).includes("wait_bgsave"))
+    await waitFor("both replicas online", async () => {
+      const i = await info(ca)
+      return i.connected_slaves === "2" && [i.slave0, i.slave1].every((line) => line?.includes("state=online") === true)
+    })
     return { a, ca, b, cb, c, cc }
   }
 
@@ -201,5 +204,33 @@ describe.skipIf(!hasOracle)("FAILOVER errors against redis-server", () => {
     await waitFor("the write to arrive", async () => (await ours.call("GET", "after")).value === "1")
     // a partial resync: no full sync was served by redis-server
     expect((await info(theirs, "stats")).sync_full).toBe("0")
+  }, 60_000)
+
+  it("a redis-server master fails over to this server as its replica (PSYNC FAILOVER received here)", async () => {
+    oracle = await startOracle()
+    const theirs = await RawConnection.connect(oracle.port)
+    conns.push(theirs)
+    await run(theirs, [["SET", "k", "v"], ["SELECT", "4"], ["RPUSH", "l", "a", "b"]])
+    server = await startServer({ ...fast, replicaof: ["127.0.0.1", String(oracle.port)] }, quiet)
+    const ours = await RawConnection.connect(server.port)
+    conns.push(ours)
+    await waitInSync(theirs, ours)
+    await waitFor("redis-server to count the replica online", async () => ((await info(theirs)).slave0 ?? "").includes("state=online"))
+    expect((await theirs.call("FAILOVER", "TO", "127.0.0.1", String(server.port), "TIMEOUT", "5000")).raw).toBe("+OK\r\n")
+    await waitFor("this server to be master", async () => (await info(ours)).role === "master")
+    await waitFor("redis-server to follow it", async () => {
+      const i = await info(theirs)
+      return i.role === "slave" && i.master_link_status === "up" && i.master_failover_state === "no-failover"
+    })
+    const [io, it] = [await info(ours), await info(theirs)]
+    expect(it.master_replid).toBe(io.master_replid)
+    expect(it.master_replid2).toBe(io.master_replid2)
+    // a partial resync: this server served no full sync
+    expect((await info(ours, "stats")).sync_full).toBe("0")
+    await ours.call("SET", "after", "1")
+    await theirs.call("SELECT", "0")
+    await waitFor("the write to arrive", async () => (await theirs.call("GET", "after")).value === "1")
+    await theirs.call("SELECT", "4")
+    expect((await theirs.call("LRANGE", "l", "0", "-1")).value).toEqual(["a", "b"])
   }, 60_000)
 })
