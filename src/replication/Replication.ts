@@ -646,7 +646,7 @@ export class ReplicationState {
     this.forceFailover = force
     this.failoverState = "waiting-for-sync"
     // PAUSE_DURING_FAILOVER: writes wait (the stream stops growing) until the failover ends
-    this.engine.pauseClients("write", Number.POSITIVE_INFINITY)
+    this.engine.pauseClients("write", Number.POSITIVE_INFINITY, "failover")
     this.failoverTimer ??= setInterval(() => {
       this.engine.refreshTime()
       this.updateFailoverStatus()
@@ -708,7 +708,7 @@ export class ReplicationState {
       clearInterval(this.failoverTimer)
       this.failoverTimer = undefined
     }
-    this.engine.unpause()
+    this.engine.unpause("failover")
   }
 
   /** abortFailover: a failover already handing over goes back to being a master. */

@@ -105,9 +105,15 @@ describe("FAILOVER between servers", () => {
     expect(Date.now() - t0).toBeGreaterThanOrEqual(150)
     expect((await info(ca)).master_failover_state).toBe("no-failover")
     expect((await info(ca)).role).toBe("master")
-    // ABORT
+    // ABORT; meanwhile CLIENT UNPAUSE, or a CLIENT PAUSE ending, does not lift the failover's pause
     expect((await ca.call("FAILOVER", "TO", "127.0.0.1", String(b.port))).raw).toBe("+OK\r\n")
+    await ca.call("CLIENT", "PAUSE", "50", "WRITE")
+    held.write("*3\r\n$3\r\nSET\r\n$2\r\nw1\r\n$1\r\n1\r\n")
+    await expect(held.read(1, 300)).rejects.toThrow()
+    expect((await ca.call("CLIENT", "UNPAUSE")).raw).toBe("+OK\r\n")
+    await expect(held.read(1, 200)).rejects.toThrow()
     expect((await ca.call("FAILOVER", "ABORT")).raw).toBe("+OK\r\n")
+    expect((await held.read(1))[0]!.raw).toBe("+OK\r\n")
     expect((await info(ca)).master_failover_state).toBe("no-failover")
     expect((await ca.call("SET", "w2", "1")).raw).toBe("+OK\r\n")
     expect((await ca.call("FAILOVER", "ABORT")).raw).toBe("-ERR No failover in progress.\r\n")
@@ -207,7 +213,7 @@ describe.skipIf(!hasOracle)("FAILOVER errors against redis-server", () => {
   }, 60_000)
 
   it("a redis-server master fails over to this server as its replica (PSYNC FAILOVER received here)", async () => {
-    oracle = await startOracle()
+    oracle = await startOracle(["--repl-diskless-sync-delay", "0"])
     const theirs = await RawConnection.connect(oracle.port)
     conns.push(theirs)
     await run(theirs, [["SET", "k", "v"], ["SELECT", "4"], ["RPUSH", "l", "a", "b"]])
