@@ -26,6 +26,7 @@ import * as Fiber from "effect/Fiber"
 import * as FiberSet from "effect/FiberSet"
 import * as Layer from "effect/Layer"
 import { type CommandSpec, defineCommand } from "../commands/CommandSpec.ts"
+import { intArg } from "../commands/args.ts"
 import * as Errors from "../commands/errors.ts"
 import { type ConfigStore, ServerConfig, watchScoped } from "../config/ServerConfig.ts"
 import { Keyspace, type KeyspaceState } from "../keyspace/Keyspace.ts"
@@ -73,6 +74,9 @@ interface ReplicaConf {
   psync2: boolean
 }
 
+/** server.failover_state, as INFO's master_failover_state words it. */
+export type FailoverState = "no-failover" | "waiting-for-sync" | "failover-in-progress"
+
 /** Redis's repl_state, as ROLE words it. */
 type LinkState = "none" | "connect" | "connecting" | "handshake" | "sync" | "connected"
 
@@ -116,6 +120,15 @@ export class ReplicationState {
   private cronLoops = 0
   /** repl_no_slaves_since (unix ms): when the last replica went away. */
   private noReplicasSince = 0
+
+  // FAILOVER (the master side of a coordinated failover)
+  failoverState: FailoverState = "no-failover"
+  private failoverTarget: { readonly host: string; readonly port: number } | undefined = undefined
+  /** Unix ms the failover gives up (or, forced, goes ahead) at; 0: no timeout. */
+  private failoverEnd = 0
+  private forceFailover = false
+  /** replicationCron runs every 100 ms during a failover: here, a timer of its own. */
+  private failoverTimer: ReturnType<typeof setInterval> | undefined = undefined
 
   // replica side
   masterHost: string | undefined = undefined
@@ -290,6 +303,13 @@ export class ReplicationState {
         link.ackTime = this.now
         if (link.startOnAck && link.state === "online") this.startStream(link)
         this.engine.signalCondition(REPLICA_ACKS)
+        // beforeSleep's updateFailoverStatus: not here, as failing over drops clients
+        if (this.failoverState === "waiting-for-sync") {
+          setImmediate(() => {
+            this.engine.refreshTime()
+            this.updateFailoverStatus()
+          })
+        }
         return
       } else if (option === "getack") {
         if (this.masterHost !== undefined && client === this.masterClient) this.sendAck()
@@ -311,6 +331,15 @@ export class ReplicationState {
   sync(ctx: CommandContext, argv: ReadonlyArray<string>): void {
     const client = ctx.client
     if (client.replicaMode !== undefined) return
+    // PSYNC <replid> <offset> FAILOVER: the old master asks this replica to take over
+    if (argv.length > 3 && argv[0]!.toLowerCase() === "psync" && argv[3]!.toLowerCase() === "failover") {
+      this.log("warning", `Failover request received for replid ${argv[1]!}.`)
+      if (this.masterHost === undefined) return ctx.reply.error("ERR PSYNC FAILOVER can't be sent to a master.")
+      if (argv[1]!.toLowerCase() !== this.replid.toLowerCase()) return ctx.reply.error("ERR PSYNC FAILOVER replid must match my replid.")
+      this.unsetMaster()
+      this.log("notice", `MASTER MODE enabled (failover request from '${clientInfoString(client, this.now, undefined)}')`)
+    }
+    if (this.failoverState !== "no-failover") return ctx.reply.error("NOMASTERLINK Can't SYNC while failing over")
     if (this.masterHost !== undefined && this.linkState !== "connected") {
       return ctx.reply.error("NOMASTERLINK Can't SYNC while not connected with my master")
     }
@@ -522,6 +551,7 @@ export class ReplicationState {
   // --- REPLICAOF, ROLE ---------------------------------------------------------------------------------
 
   replicaof(ctx: CommandContext, argv: ReadonlyArray<string>): void {
+    if (this.failoverState !== "no-failover") return ctx.reply.error("ERR REPLICAOF not allowed while failing over.")
     const host = argv[1]!
     const portArg = argv[2]!
     if (host.toLowerCase() === "no" && portArg.toLowerCase() === "one") {
@@ -580,6 +610,133 @@ export class ReplicationState {
     this.keyspace.isReplica = false
     this.config.set("replicaof", ["no", "one"], true)
     this.updateSubscription()
+  }
+
+  // --- FAILOVER --------------------------------------------------------------------------------------
+
+  /** FAILOVER [TO host port [FORCE]] [ABORT] [TIMEOUT ms] (failoverCommand) */
+  failover(ctx: CommandContext, argv: ReadonlyArray<string>): void {
+    const reply = ctx.reply
+    if (argv.length === 2 && argv[1]!.toLowerCase() === "abort") {
+      if (this.failoverState === "no-failover") return reply.error("ERR No failover in progress.")
+      this.abortFailover("Failover manually aborted")
+      return reply.ok()
+    }
+    let timeout = 0
+    let force = false
+    let port = 0
+    let host: string | undefined = undefined
+    for (let j = 1; j < argv.length; j++) {
+      const arg = argv[j]!.toLowerCase()
+      if (arg === "timeout" && j + 1 < argv.length && timeout === 0) {
+        const n = intArg(reply, argv[j + 1]!)
+        if (n === undefined) return
+        if (n <= 0) return reply.error("ERR FAILOVER timeout must be greater than 0")
+        timeout = n
+        j++
+      } else if (arg === "to" && j + 2 < argv.length && host === undefined) {
+        const n = intArg(reply, argv[j + 2]!)
+        if (n === undefined) return
+        host = argv[j + 1]!
+        port = n
+        j += 2
+      } else if (arg === "force" && !force) {
+        force = true
+      } else {
+        return reply.error(Errors.SYNTAX)
+      }
+    }
+    if (this.failoverState !== "no-failover") return reply.error("ERR FAILOVER already in progress.")
+    if (this.masterHost !== undefined) return reply.error("ERR FAILOVER is not valid when server is a replica.")
+    if (this.replicas.size === 0) return reply.error("ERR FAILOVER requires connected replicas.")
+    if (force && (timeout === 0 || host === undefined)) {
+      return reply.error("ERR FAILOVER with force option requires both a timeout and target HOST and IP.")
+    }
+    if (host !== undefined) {
+      const link = this.findReplica(host, port)
+      if (link === undefined) return reply.error("ERR FAILOVER target HOST and PORT is not a replica.")
+      if (link.state !== "online") return reply.error("ERR FAILOVER target replica is not online.")
+      this.failoverTarget = { host, port }
+      this.log("notice", `FAILOVER requested to ${host}:${port}.`)
+    } else {
+      this.log("notice", "FAILOVER requested to any replica.")
+    }
+    if (timeout > 0) this.failoverEnd = this.now + timeout
+    this.forceFailover = force
+    this.failoverState = "waiting-for-sync"
+    // PAUSE_DURING_FAILOVER: writes wait (the stream stops growing) until the failover ends
+    this.engine.pauseClients("write", Number.POSITIVE_INFINITY, "failover")
+    this.failoverTimer ??= setInterval(() => {
+      this.engine.refreshTime()
+      this.updateFailoverStatus()
+    }, 100)
+    reply.ok()
+  }
+
+  /** findReplica: by the address it announced (or its peer address) and its listening port. */
+  private findReplica(host: string, port: number): ReplicaLink | undefined {
+    for (const link of this.replicas.values()) {
+      const conf = this.confs.get(link.client)
+      const addr = conf?.ipAddress ?? peerIp(link.client)
+      if (addr.toLowerCase() === host.toLowerCase() && port === (conf?.listeningPort ?? 0)) return link
+    }
+    return undefined
+  }
+
+  /** updateFailoverStatus: the timeout, or a caught-up replica to hand over to. */
+  updateFailoverStatus(): void {
+    if (this.failoverState !== "waiting-for-sync") return
+    const now = this.now
+    if (this.failoverEnd !== 0 && this.failoverEnd <= now) {
+      if (this.forceFailover) {
+        const target = this.failoverTarget!
+        this.log("notice", `FAILOVER to ${target.host}:${target.port} time out exceeded, failing over.`)
+        this.failoverState = "failover-in-progress"
+        this.setMaster(target.host, target.port)
+      } else {
+        this.abortFailover("Replica never caught up before timeout")
+      }
+      return
+    }
+    let link: ReplicaLink | undefined
+    if (this.failoverTarget !== undefined) link = this.findReplica(this.failoverTarget.host, this.failoverTarget.port)
+    else {
+      for (const candidate of this.replicas.values()) {
+        if (candidate.ackOffset !== this.offset) continue
+        const conf = this.confs.get(candidate.client)
+        this.failoverTarget = { host: conf?.ipAddress ?? peerIp(candidate.client), port: conf?.listeningPort ?? 0 }
+        link = candidate
+        break
+      }
+    }
+    if (link !== undefined && link.ackOffset === this.offset) {
+      const target = this.failoverTarget!
+      this.failoverState = "failover-in-progress"
+      this.log("notice", `Failover target ${target.host}:${target.port} is synced, failing over.`)
+      this.setMaster(target.host, target.port)
+    }
+  }
+
+  /** clearFailoverState: the failover pause is lifted. */
+  private clearFailoverState(): void {
+    this.failoverEnd = 0
+    this.forceFailover = false
+    this.failoverTarget = undefined
+    this.failoverState = "no-failover"
+    if (this.failoverTimer !== undefined) {
+      clearInterval(this.failoverTimer)
+      this.failoverTimer = undefined
+    }
+    this.engine.unpause("failover")
+  }
+
+  /** abortFailover: a failover already handing over goes back to being a master. */
+  abortFailover(why: string): void {
+    if (this.failoverState === "no-failover") return
+    const target = this.failoverTarget
+    this.log("notice", target !== undefined ? `FAILOVER to ${target.host}:${target.port} aborted: ${why}` : `FAILOVER to any replica aborted: ${why}`)
+    if (this.failoverState === "failover-in-progress") this.unsetMaster()
+    this.clearFailoverState()
   }
 
   role(ctx: CommandContext): void {
@@ -658,7 +815,7 @@ export class ReplicationState {
     }
     const backlog = this.backlog
     fields.push(
-      ["master_failover_state", "no-failover"],
+      ["master_failover_state", this.failoverState],
       ["master_replid", this.replid],
       ["master_replid2", this.replid2],
       ["master_repl_offset", this.offset],
@@ -896,7 +1053,9 @@ export class ReplicationState {
           } else {
             this.log("notice", "Partial resynchronization not possible (no cached master)")
           }
-          conn.socket.write(encodeCommand(["PSYNC", replid, offset]), "latin1")
+          // a master failing over tells its target to take over
+          const psync = this.failoverState === "failover-in-progress" ? ["PSYNC", replid, offset, "FAILOVER"] : ["PSYNC", replid, offset]
+          conn.socket.write(encodeCommand(psync), "latin1")
           conn.phase = "psync"
           break
         }
@@ -906,6 +1065,14 @@ export class ReplicationState {
           const reply = this.line(conn)
           if (reply === undefined) return
           if (reply.length === 0) break
+          // the planned failover: the target accepted (a full resync is fine too) or refused
+          if (this.failoverState === "failover-in-progress") {
+            if (reply.startsWith("+FULLRESYNC") || reply.startsWith("+CONTINUE")) this.clearFailoverState()
+            else {
+              this.abortFailover("Failover target rejected psync request")
+              return
+            }
+          }
           if (reply.startsWith("+FULLRESYNC")) {
             const [, replid, offset] = reply.split(" ")
             if (replid === undefined || offset === undefined || replid.length !== 40) {
@@ -1167,6 +1334,8 @@ export class ReplicationState {
 
   /** The Layer's end: the link and the replicas' transfers stop. */
   close(): void {
+    if (this.failoverTimer !== undefined) clearInterval(this.failoverTimer)
+    this.failoverTimer = undefined
     const host = this.masterHost
     this.masterHost = undefined
     this.dropLink()
@@ -1232,6 +1401,15 @@ const replicationCommandSpecs = (state: ReplicationState | undefined): ReadonlyA
     acl: "@admin @slow @dangerous",
     docs: { summary: "Make the server a replica of another instance, or promote it as master.", since: "1.0.0", group: "server", complexity: "O(1)" },
     handler: (ctx, argv) => state!.replicaof(ctx, argv)
+  }),
+  defineCommand({
+    name: "failover",
+    arity: -1,
+    flags: "admin noscript stale",
+    keys: [0, 0, 0],
+    acl: "@admin @slow @dangerous",
+    docs: { summary: "Start a coordinated failover between this server and one of its replicas.", since: "6.2.0", group: "server", complexity: "O(1)" },
+    handler: (ctx, argv) => state!.failover(ctx, argv)
   }),
   defineCommand({
     name: "role",

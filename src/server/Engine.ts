@@ -179,6 +179,9 @@ export const PAUSE_LIFTED = "pause-lifted"
 export const REPLICA_ACKS = "replica-acks"
 
 /** CLIENT PAUSE: what is held back and until when (unix ms). */
+/** Why clients are paused: CLIENT PAUSE, or a FAILOVER in progress. */
+export type PausePurpose = "client" | "failover"
+
 export interface ClientPause {
   readonly type: "write" | "all"
   readonly until: number
@@ -688,9 +691,9 @@ export class EngineState {
     }
     // replicas (and monitors) are never paused
     if (caller.checkPause && this.pause !== undefined && client.replicaMode === undefined && this.holdsBack(client, command, argv)) {
-      if (!this.pauseExpired()) return POSTPONED
-      // the pause has ended by time: lift it; the clients it held run after this command
-      this.unpause()
+      // a pause ended by time is lifted (the clients it held run after this command); another may remain
+      if (this.pauseExpired()) this.liftExpiredPauses()
+      if (this.pause !== undefined && this.holdsBack(client, command, argv)) return POSTPONED
     }
     if (caller.queueInMulti && client.multi !== undefined && !command.runsInMulti) return QUEUED
     return undefined
@@ -1123,7 +1126,7 @@ export class EngineState {
         client.blocked = { ...state, timeoutAt: this.pause.until }
         return
       }
-      this.unpause()
+      this.liftExpiredPauses()
       this.serveReadyKeys()
       return
     }
@@ -1144,23 +1147,54 @@ export class EngineState {
 
   // --- CLIENT PAUSE ----------------------------------------------------------------------------------
 
-  /** pauseClients: the stricter type and the later end of the pause in force and the new one. */
-  pauseClients(type: "write" | "all", until: number): void {
-    const current = this.pause
-    this.pause = current === undefined
+  /** Pauses by purpose (Redis's PAUSE_BY_CLIENT_COMMAND, PAUSE_DURING_FAILOVER); `pause` is their union. */
+  private readonly pauses = new Map<PausePurpose, ClientPause>()
+
+  /**
+   * pauseClients: for one purpose, the stricter type and the later end of its pause and the new one.
+   * The pause in force is the strictest type of all purposes, until the first of them ends.
+   */
+  pauseClients(type: "write" | "all", until: number, purpose: PausePurpose = "client"): void {
+    const current = this.pauses.get(purpose)
+    this.pauses.set(purpose, current === undefined
       ? { type, until }
-      : { type: current.type === "all" || type === "all" ? "all" : "write", until: Math.max(current.until, until) }
-    this.keyspace.expiryHeldUntil = this.pause.until
+      : { type: current.type === "all" || type === "all" ? "all" : "write", until: Math.max(current.until, until) })
+    this.updatePause()
+  }
+
+  private updatePause(): void {
+    let pause: ClientPause | undefined = undefined
+    let last = 0
+    for (const p of this.pauses.values()) {
+      pause = pause === undefined ? p : { type: pause.type === "all" || p.type === "all" ? "all" : "write", until: Math.min(pause.until, p.until) }
+      last = Math.max(last, p.until)
+    }
+    this.pause = pause
+    this.keyspace.expiryHeldUntil = last
   }
 
   /**
-   * unpauseClients: the clients the pause held are signalled, and run their commands again in the
-   * order they were held once the current command ends (Redis's unblocked_clients, in beforeSleep).
+   * unpauseClients: one purpose's pause ends (CLIENT UNPAUSE: the command's). The clients held are
+   * signalled, and run their commands again in the order they were held once the current command
+   * ends (Redis's unblocked_clients, in beforeSleep); those another pause still holds wait again.
    */
-  unpause(): void {
-    if (this.pause === undefined) return
-    this.pause = undefined
-    this.keyspace.expiryHeldUntil = 0
+  unpause(purpose: PausePurpose = "client"): void {
+    if (!this.pauses.delete(purpose)) return
+    this.updatePause()
+    this.signalCondition(PAUSE_LIFTED)
+  }
+
+  /** The pauses whose end has come are lifted. */
+  private liftExpiredPauses(): void {
+    let lifted = false
+    for (const [purpose, p] of this.pauses) {
+      if (p.until <= this.keyspace.now) {
+        this.pauses.delete(purpose)
+        lifted = true
+      }
+    }
+    if (!lifted) return
+    this.updatePause()
     this.signalCondition(PAUSE_LIFTED)
   }
 
