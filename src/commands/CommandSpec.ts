@@ -78,6 +78,12 @@ export interface CommandSpec {
   readonly mayReplicateCall?: (argv: ReadonlyArray<string>) => boolean
   /** Whether this call is deny-oom, decided from its arguments (EVAL of a script declaring flags). */
   readonly denyOomCall?: (argv: ReadonlyArray<string>) => boolean
+  /**
+   * Whether this call is a write, decided from its arguments (getCommandFlags: EVAL of a script
+   * declaring flags without no-writes, FCALL of a function without it), for the rules on writes
+   * (READONLY replica, MISCONF, NOREPLICAS).
+   */
+  readonly writeCall?: (argv: ReadonlyArray<string>) => boolean
   /** Container commands (CONFIG, CLIENT, ...) dispatch on their subcommands and have no handler. */
   readonly subcommands?: ReadonlyArray<CommandSpec>
   readonly handler?: CommandHandler
@@ -99,6 +105,7 @@ export interface CommandDefinition {
   readonly getKeys?: (argv: ReadonlyArray<string>) => ReadonlyArray<number>
   readonly mayReplicateCall?: (argv: ReadonlyArray<string>) => boolean
   readonly denyOomCall?: (argv: ReadonlyArray<string>) => boolean
+  readonly writeCall?: (argv: ReadonlyArray<string>) => boolean
   readonly subcommands?: ReadonlyArray<CommandSpec>
   readonly handler?: CommandHandler
 }
@@ -121,6 +128,7 @@ export const defineCommand = (def: CommandDefinition): CommandSpec => ({
   ...(def.getKeys === undefined ? {} : { getKeys: def.getKeys }),
   ...(def.mayReplicateCall === undefined ? {} : { mayReplicateCall: def.mayReplicateCall }),
   ...(def.denyOomCall === undefined ? {} : { denyOomCall: def.denyOomCall }),
+  ...(def.writeCall === undefined ? {} : { writeCall: def.writeCall }),
   ...(def.subcommands === undefined ? {} : { subcommands: def.subcommands }),
   ...(def.handler === undefined ? {} : { handler: def.handler })
 })

@@ -696,6 +696,7 @@ export const functionCommands = (state: () => FunctionsState): ReadonlyArray<Com
       getKeys: evalKeys,
       // FCALL is MAY_REPLICATE (not shown by COMMAND INFO) unless its function has no-writes
       mayReplicateCall: (argv) => (readOnly ? false : state().mayWrite(argv) ?? true),
+      writeCall: (argv) => !readOnly && state().mayWrite(argv) === true,
       docs: { summary, since: "7.0.0", group, complexity: "Depends on the function that is executed." },
       handler: (ctx, argv) => state().fcall(ctx, argv, readOnly)
     })

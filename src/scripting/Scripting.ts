@@ -1076,6 +1076,7 @@ export const scriptingCommands = (state: () => ScriptingState): ReadonlyArray<Co
       // a script with a shebang is a write unless no-writes (scriptFlagsToCmdFlags)
       mayReplicateCall: (argv) => state().scriptMayWrite(argv, evalsha) ?? !readOnly,
       denyOomCall: (argv) => state().scriptDeniesOom(argv, evalsha) ?? false,
+      writeCall: (argv) => !readOnly && state().scriptMayWrite(argv, evalsha) === true,
       docs: { summary, since, group, complexity: "Depends on the script that is executed." },
       handler: (ctx, argv) => state().eval(ctx, argv, evalsha, readOnly)
     })

@@ -655,7 +655,7 @@ export class EngineState {
       }
     }
     // scriptCall checks the read-only replica before memory; processCommand the other way round
-    if (caller.script && caller.checkReadonly && this.refusesWrites(client, command)) return Errors.READONLY_REPLICA
+    if (caller.script && caller.checkReadonly && this.refusesWrites(client, command, argv)) return Errors.READONLY_REPLICA
     // scriptVerifyWriteCommandAllow: a script's first write, while min-replicas-to-write is not met
     if (caller.script && command.isWrite && !client.scriptDirty && hooks.noReplicas !== undefined && hooks.noReplicas()) {
       return Errors.NOREPLICAS
@@ -668,15 +668,15 @@ export class EngineState {
       return Errors.OOM
     }
     // stop-writes-on-bgsave-error: writes (or EXEC of one) and PING, except from the master or the AOF
-    if (hooks.diskError !== undefined && caller.name === "client" && (this.isWriteCall(client, command) || command.spec.name === "ping")) {
+    if (hooks.diskError !== undefined && caller.name === "client" && (this.isWriteCall(client, command, argv) || command.spec.name === "ping")) {
       const misconf = hooks.diskError()
       if (misconf !== undefined) return misconf
     }
     // min-replicas-to-write: writes (or EXEC of them) while too few replicas acknowledged in time
-    if (hooks.noReplicas !== undefined && caller.name === "client" && this.isWriteCall(client, command) && hooks.noReplicas()) {
+    if (hooks.noReplicas !== undefined && caller.name === "client" && this.isWriteCall(client, command, argv) && hooks.noReplicas()) {
       return Errors.NOREPLICAS
     }
-    if (!caller.script && caller.checkReadonly && this.refusesWrites(client, command)) return Errors.READONLY_REPLICA
+    if (!caller.script && caller.checkReadonly && this.refusesWrites(client, command, argv)) return Errors.READONLY_REPLICA
     if (caller.checkContext) {
       if (client.subscriptions > 0 && client.resp === 2 && !command.allowedSubscribed) {
         return Errors.subscribedContext(command.fullName)
@@ -704,15 +704,21 @@ export class EngineState {
     return command.runsInMulti && client.multi !== undefined && command.spec.name === "exec"
   }
 
+  /** Whether this call writes: the command's flag, or what its arguments make it (EVAL of a flagged script). */
+  private writes(command: RuntimeCommand, argv: ReadonlyArray<string>): boolean {
+    const decide = command.spec.writeCall
+    return decide === undefined ? command.isWrite : decide(argv)
+  }
+
   /** A write, or EXEC of one (processCommand's is_write_command). */
-  private isWriteCall(client: Client, command: RuntimeCommand): boolean {
-    return this.isExec(client, command) ? client.multi!.some((q) => q.command.isWrite) : command.isWrite
+  private isWriteCall(client: Client, command: RuntimeCommand, argv: ReadonlyArray<string>): boolean {
+    return this.isExec(client, command) ? client.multi!.some((q) => this.writes(q.command, q.argv)) : this.writes(command, argv)
   }
 
   /** The read-only replica rule: a write (or EXEC of one) on a replica with replica-read-only. */
-  private refusesWrites(client: Client, command: RuntimeCommand): boolean {
+  private refusesWrites(client: Client, command: RuntimeCommand, argv: ReadonlyArray<string>): boolean {
     if (!this.keyspace.isReplica || !this.replicaReadOnly) return false
-    return this.isExec(client, command) ? client.multi!.some((q) => q.command.isWrite) : command.isWrite
+    return this.isWriteCall(client, command, argv)
   }
 
   /** reject_cmd_on_oom: deny-oom commands, EXEC of one, and in MULTI everything but EXEC/DISCARD/QUIT/RESET. */

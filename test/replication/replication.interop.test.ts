@@ -270,6 +270,13 @@ describeDifferential("min-replicas-to-write without replicas, against Redis", (s
       ["EVAL", "return redis.call('get', 'k')", "0"],
       ["EVAL", "return redis.call('set', 'k', 'v')", "0"],
       ["EVAL", "return redis.pcall('set', 'k', 'v')", "0"],
+      // a script declaring flags is a write unless no-writes: refused before it runs
+      ["EVAL", "#!lua flags=no-writes\nreturn redis.call('get', 'k')", "0"],
+      ["EVAL", "#!lua\nreturn redis.call('get', 'k')", "0"],
+      ["FUNCTION", "LOAD", "#!lua name=lib\nredis.register_function{function_name='r', callback=function() return 1 end, flags={'no-writes'}}\nredis.register_function('w', function() return 2 end)"],
+      ["FCALL", "r", "0"],
+      ["FCALL", "w", "0"],
+      ["FUNCTION", "FLUSH"],
       ["CONFIG", "SET", "min-replicas-max-lag", "0"],
       ["SET", "k", "v"],
       ["CONFIG", "SET", "min-replicas-max-lag", "10"],

@@ -71,7 +71,9 @@ describe("replication between servers", () => {
   }, 30_000)
 
   it("function libraries reach a replica with its full sync, and by the stream afterwards; the replica's own are dropped", async () => {
-    const lib = (name: string, reply: string) => `#!lua name=${name}\nredis.register_function('${name}_f', function() return '${reply}' end)`
+    // no-writes: a replica runs only those (a function that may write gets READONLY there, as in Redis)
+    const lib = (name: string, reply: string) =>
+      `#!lua name=${name}\nredis.register_function{function_name='${name}_f', callback=function() return '${reply}' end, flags={'no-writes'}}`
     const [a, ca] = await start()
     await ca.call("FUNCTION", "LOAD", lib("before", "from the sync"))
     const [, cb] = await start()
