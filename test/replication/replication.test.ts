@@ -158,6 +158,24 @@ describe("replication between servers", () => {
     expect((await ca.call("CONFIG", "GET", "replicaof")).value).toEqual(["replicaof", `127.0.0.1 ${b.port}`])
   }, 30_000)
 
+  it("a link killed while the RDB is on its way: the replica reconnects, syncs again and converges", async () => {
+    const [a, ca] = await start()
+    // enough data that the payload takes a while to send and load
+    for (let i = 0; i < 40; i++) {
+      await ca.call("MSET", ...Array.from({ length: 2000 }, (_, j) => [`k:${i}:${j}`, "v".repeat(100)]).flat())
+    }
+    const [, cb] = await start()
+    await cb.call("REPLICAOF", "127.0.0.1", String(a.port))
+    await waitFor("the sync to start", async () => /slave0:.*state=(wait_bgsave|send_bulk)/.test((await ca.call("INFO", "replication")).value as string))
+    const killed = (await ca.call("CLIENT", "KILL", "TYPE", "replica")).value as number
+    await ca.call("SET", "after-kill", "1")
+    await waitInSync(ca, cb)
+    expect(await dumpKeyspace(cb)).toEqual(await dumpKeyspace(ca))
+    // the kill landed during the transfer (not after it was done)
+    expect(killed).toBe(1)
+    expect(Number((await info(ca, "stats")).sync_full)).toBeGreaterThanOrEqual(2)
+  }, 60_000)
+
   it("a replica that stops reading is disconnected once its output passes client-output-buffer-limit replica", async () => {
     const [a, ca] = await start({ "client-output-buffer-limit": ["replica", "1mb", "0", "0"] })
     const raw = await RawConnection.connect(a.port)
