@@ -1,9 +1,9 @@
 /**
  * Replication across restarts of whole processes: a replica restarted while its master takes writes,
  * and a master restarted from its dump.rdb, each converging to the master's keyspace; writes after the
- * restart reach the replica too. (Our dump.rdb carries no replication ID, so the restarted master
- * starts a new history and the replica resyncs in full, where Redis 7.0 could continue partially: see
- * Known differences.)
+ * restart reach the replica too. (A restarted master starts a new replication history, in Redis 7.0
+ * as here, so its replica resyncs in full; a replica restarted from its own dump.rdb resyncs in full
+ * here, where Redis could continue partially from the replication ID it saved: see Known differences.)
  */
 import { describe, expect, it } from "vitest"
 import { randomDataset } from "../support/generators/persistence.ts"
