@@ -102,6 +102,32 @@ end
 `
 
 const PRELUDE = `
+-- Redis's Lua parses every chunk as text (binary chunks are a sandbox escape), so bytecode fails to
+-- load with the parser's error; this build would load it: refused here with that same error
+do
+  local real_loadstring, byte, find, sub, type = loadstring, string.byte, string.find, string.sub, type
+  local function chunkid(source)
+    source = sub(source, 1, (find(source, "\\0", 1, true) or #source + 1) - 1)
+    local first = sub(source, 1, 1)
+    -- luaO_chunkid with Redis's LUA_IDSIZE of 80
+    if first == "=" then return sub(source, 2, 80) end
+    if first == "@" then
+      source = sub(source, 2)
+      if #source > 72 then return "..." .. sub(source, -72) end
+      return source
+    end
+    local len = (find(source, "[\\n\\r]") or #source + 1) - 1
+    if len > 63 then len = 63 end
+    if len < #source then return '[string "' .. sub(source, 1, len) .. '..."]' end
+    return '[string "' .. source .. '"]'
+  end
+  loadstring = function(s, chunkname)
+    if type(s) == "string" and byte(s, 1) == 27 then
+      return nil, chunkid(type(chunkname) == "string" and chunkname or s) .. ":1: unexpected symbol near 'char(27)'"
+    end
+    return real_loadstring(s, chunkname)
+  end
+end
 io = nil os = nil package = nil module = nil require = nil
 print = nil dofile = nil loadfile = nil setfenv = nil getfenv = nil newproxy = nil
 local dbg = debug

@@ -6,6 +6,16 @@ const ev = (body: string, ...rest: ReadonlyArray<string>): Command => ["EVAL", b
 export const examples: ReadonlyArray<Command> = [
   // pcall and xpcall (Lua functions over coroutines here, C functions in Redis): results, errors, handlers
   ["EVAL", "return {pcall(function(a, b) return a + b, 'two' end, 1, 2)}", "0"],
+  // bytecode never loads (Redis's parser reads every chunk as text)
+  ["EVAL", "local f, e = loadstring(string.dump(function() return 1 end)) return {tostring(f), e}", "0"],
+  ["EVAL", "return loadstring(string.dump(function() return 1 end))()", "0"],
+  ["EVAL", "local f, e = loadstring('\\27Lua', 'named') return {tostring(f), e}", "0"],
+  ["EVAL", "local f, e = loadstring('\\27Lua', '=short') return {tostring(f), e}", "0"],
+  ["EVAL", "local f, e = loadstring('\\27' .. string.rep('x', 50) .. '\\nmore') return {tostring(f), e}", "0"],
+  ["EVAL", "local f, e = loadstring('\\27' .. string.rep('x', 100)) return e", "0"],
+  ["EVAL", "local f, e = loadstring('\\27' .. string.rep('x', 100), '@' .. string.rep('y', 100)) return e", "0"],
+  ["EVAL", "local f, e = loadstring('\\27', '=' .. string.rep('z', 100)) return e", "0"],
+  ["EVAL", "return loadstring('return 7')()", "0"],
   ["EVAL", "local ok, e = pcall(function() error('boom') end) return {tostring(ok), e}", "0"],
   ["EVAL", "local ok, e = pcall(function() error({err='mine'}) end) return {tostring(ok), e}", "0"],
   ["EVAL", "local ok, e = pcall(redis.call, 'nosuchcommand') return {tostring(ok), e}", "0"],
