@@ -179,6 +179,8 @@ const xread = (ctx: CommandContext, argv: ReadonlyArray<string>, isGroupRead: bo
     const more = argv.length - i - 1
     const opt = argv[i]!
     if (isOption(opt, "block") && more > 0) {
+      // no sense in blocking from a script: refused outright, as Redis keeps it for compatibility
+      if (ctx.client.kind === "script") return reply.error(`ERR ${argv[0]} command is not allowed with BLOCK option from scripts`)
       i++
       const at = timeoutMsArg(reply, argv[i]!, ctx.now)
       if (at === undefined) return

@@ -6,6 +6,10 @@ const ev = (body: string, ...rest: ReadonlyArray<string>): Command => ["EVAL", b
 export const examples: ReadonlyArray<Command> = [
   // pcall and xpcall (Lua functions over coroutines here, C functions in Redis): results, errors, handlers
   ["EVAL", "return {pcall(function(a, b) return a + b, 'two' end, 1, 2)}", "0"],
+  // XREAD/XREADGROUP BLOCK from a script: refused, whatever the rest
+  ["EVAL", "return redis.pcall('xread', 'BLOCK', '0', 'STREAMS', 's', '$')", "0"],
+  ["EVAL", "return redis.pcall('XReadGroup', 'group', 'g', 'c', 'BLOCK', 'x', 'STREAMS', 's', '>')", "0"],
+  ["EVAL", "return redis.pcall('xread', 'COUNT', '1', 'STREAMS', 's', '0')", "0"],
   // bytecode never loads (Redis's parser reads every chunk as text)
   ["EVAL", "local f, e = loadstring(string.dump(function() return 1 end)) return {tostring(f), e}", "0"],
   ["EVAL", "return loadstring(string.dump(function() return 1 end))()", "0"],
