@@ -86,7 +86,12 @@ describe("check", () => {
     expect(run(script, Callers.script, "MULTI")).toEqual({ sent: "", refused: "ERR This Redis command is not allowed from script" })
     expect(run(script, Callers.script, "WAIT", "0", "0")).toEqual({ sent: "", refused: "ERR This Redis command is not allowed from script" })
     // a blocking command in a script answers as if it timed out
-    expect(run(script, Callers.script, "XREAD", "BLOCK", "0", "STREAMS", "s", "0")).toEqual({ sent: "*-1\r\n", refused: undefined })
+    expect(run(script, Callers.script, "BLMPOP", "0", "1", "list", "LEFT")).toEqual({ sent: "*-1\r\n", refused: undefined })
+    // except XREAD/XREADGROUP with BLOCK, which Redis refuses from scripts
+    expect(run(script, Callers.script, "XREAD", "BLOCK", "0", "STREAMS", "s", "0")).toEqual({
+      sent: "-ERR XREAD command is not allowed with BLOCK option from scripts\r\n",
+      refused: undefined
+    })
     expect(run(script, Callers.script, "SET", "k", "v")).toEqual({ sent: "+OK\r\n", refused: undefined })
   })
 
