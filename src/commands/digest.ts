@@ -6,11 +6,10 @@
  * stream entries) are mixed in sequence: digest = SHA1(digest xor SHA1(data)).
  */
 import { createHash } from "node:crypto"
-import type { Database } from "../keyspace/Database.ts"
+import { type Database, valueOf } from "../keyspace/Database.ts"
 import type { HashValue } from "../keyspace/HashValue.ts"
 import type { ListValue } from "../keyspace/ListValue.ts"
 import type { SetValue } from "../keyspace/SetValue.ts"
-import { StoredString } from "../keyspace/StoredString.ts"
 import { idMs, idSeq, MAX_ID, MIN_ID, type StreamValue } from "../keyspace/StreamValue.ts"
 import type { Value } from "../keyspace/Value.ts"
 import type { ZSetValue } from "../keyspace/ZSetValue.ts"
@@ -93,7 +92,7 @@ const hex = (digest: Digest): string => digest.toString("hex")
 /** The value stored at `key`, logically expired or not (a debug command sees what the dictionary holds). */
 const rawValue = (db: Database, key: string): Value | undefined => {
   const stored = db.entries.get(key)
-  return stored === undefined ? undefined : stored instanceof StoredString ? stored.value : stored
+  return stored === undefined ? undefined : valueOf(stored)
 }
 
 /** computeDatasetDigest: 40 hex digits, all zeros for an empty dataset. */

@@ -2,9 +2,8 @@
  * Generic key commands (db.c, expire.c, object.c): DEL, UNLINK, EXISTS, TYPE, KEYS, SCAN, RENAME,
  * RENAMENX, RANDOMKEY, COPY, MOVE, TOUCH, OBJECT, the EXPIRE family, TTL family and PERSIST.
  */
-import { type Database, NO_NOTIFY, NO_TOUCH, type Stored } from "../keyspace/Database.ts"
+import { type Database, NO_NOTIFY, NO_TOUCH, type Stored, valueOf } from "../keyspace/Database.ts"
 import type { ListValue } from "../keyspace/ListValue.ts"
-import { StoredString } from "../keyspace/StoredString.ts"
 import { lfuDecay } from "../keyspace/lfu.ts"
 import { NotifyClass } from "../keyspace/notify.ts"
 import { stringEncoding, typeOf, type Value } from "../keyspace/Value.ts"
@@ -334,7 +333,7 @@ let nextAddress = 0x10000
 export const debugObject = (ctx: CommandContext, key: string): void => {
   const stored = ctx.db.entries.get(key)
   if (stored === undefined) return ctx.reply.error(Errors.NO_SUCH_KEY)
-  const value: Value = stored instanceof StoredString ? stored.value : stored
+  const value = valueOf(stored)
   let address = addresses.get(stored)
   if (address === undefined) {
     address = nextAddress += 0x40

@@ -45,7 +45,8 @@ export interface DatabaseHost {
 /** What the dictionary holds for a key. */
 export type Stored = StoredString | ObjectValue
 
-const valueOf = (stored: Stored): Value => (stored instanceof StoredString ? stored.value : stored)
+/** The value a stored entry holds (a string is kept in a StoredString with its LRU data). */
+export const valueOf = (stored: Stored): Value => (stored instanceof StoredString ? stored.value : stored)
 
 /** What memory accounting counts for a stored value: a string's size, or what an aggregate was accounted at. */
 const storedBytes = (stored: Stored): number =>
