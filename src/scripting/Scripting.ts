@@ -55,49 +55,39 @@ local hook_yielded, may_propagate = helpers[1], helpers[2]
 local c_pcall, create, resume, status, yield, type, rawget = pcall, coroutine.create, coroutine.resume, coroutine.status, coroutine.yield, type, rawget
 local threads = setmetatable({}, { __mode = "k" })
 helpers[3](threads)
-local finish
-finish = function(co, ok, ...)
+-- how each ends a failed call: pcall gives an error table's err text, xpcall its handler's result
+local function settle(co, fail, ok, ...)
   if ok then
     if status(co) == "dead" then return true, ... end
     if hook_yielded() then
       -- the hook suspended the function: suspend this thread too when it can, then carry on
-      if may_propagate() then return finish(co, resume(co, yield())) end
-      return finish(co, resume(co))
+      if may_propagate() then return settle(co, fail, resume(co, yield())) end
+      return settle(co, fail, resume(co))
     end
-    return false, "attempt to yield across metamethod/C-call boundary"
+    return false, fail("attempt to yield across metamethod/C-call boundary")
   end
-  local e = ...
+  return false, fail((...))
+end
+local function error_text(e)
   if type(e) == "table" then
     local text = rawget(e, "err")
-    if type(text) == "string" then e = text end
+    if type(text) == "string" then return text end
   end
-  return false, e
+  return e
 end
 pcall = function(f, ...)
   local made, co = c_pcall(create, f)
   if not made then return c_pcall(f, ...) end
   threads[co] = true
-  return finish(co, resume(co, ...))
+  return settle(co, error_text, resume(co, ...))
 end
 -- xpcall the same way: the handler gets the error (as the C xpcall gives it) once the function died
 local c_xpcall = xpcall
-local xfinish
-xfinish = function(co, handler, ok, ...)
-  if ok then
-    if status(co) == "dead" then return true, ... end
-    if hook_yielded() then
-      if may_propagate() then return xfinish(co, handler, resume(co, yield())) end
-      return xfinish(co, handler, resume(co))
-    end
-    return false, handler("attempt to yield across metamethod/C-call boundary")
-  end
-  return false, handler((...))
-end
 xpcall = function(f, handler)
   local made, co = c_pcall(create, f)
   if not made or type(handler) ~= "function" then return c_xpcall(f, handler) end
   threads[co] = true
-  return xfinish(co, handler, resume(co))
+  return settle(co, handler, resume(co))
 end
 `
 
