@@ -9,25 +9,12 @@ import { dumpKeyspace } from "../support/keyspaceDump.ts"
 import { hasOracle, type Oracle, startOracle } from "../support/oracle.ts"
 import { RawConnection } from "../support/raw.ts"
 import { startServer, type TestServer } from "../support/server.ts"
-import { info, oracleReplicaArgs, run, waitFor, waitInSync } from "./support.ts"
+import { fast, info, oracleReplicaArgs, quiet, run, serverFleet, waitFor, waitInSync } from "./support.ts"
 
-const quiet = { log: () => {} }
-const fast = { "repl-diskless-sync-delay": "0" }
 
 describe("FAILOVER between servers", () => {
-  const servers: Array<TestServer> = []
-  const conns: Array<RawConnection> = []
-  const start = async (config: Record<string, string | ReadonlyArray<string>> = {}) => {
-    const s = await startServer({ ...fast, ...config }, quiet)
-    servers.push(s)
-    const c = await RawConnection.connect(s.port)
-    conns.push(c)
-    return [s, c] as const
-  }
-  afterEach(async () => {
-    for (const c of conns.splice(0)) await c.close()
-    for (const s of servers.splice(0).reverse()) await s.close()
-  })
+  const fleet = serverFleet()
+  const start = fleet.start
 
   /** A master with two replicas, in sync, some data written. */
   const trio = async () => {
@@ -98,8 +85,8 @@ describe("FAILOVER between servers", () => {
     expect((await ca.call("FAILOVER")).raw).toBe("-ERR FAILOVER already in progress.\r\n")
     expect((await ca.call("REPLICAOF", "NO", "ONE")).raw).toBe("-ERR REPLICAOF not allowed while failing over.\r\n")
     // a write is held until the failover aborts by its timeout
-    const held = await RawConnection.connect((servers[0]!).port)
-    conns.push(held)
+    const held = await RawConnection.connect(fleet.servers[0]!.port)
+    fleet.track(held)
     const t0 = Date.now()
     expect((await held.call("SET", "w", "1")).raw).toBe("+OK\r\n")
     expect(Date.now() - t0).toBeGreaterThanOrEqual(150)

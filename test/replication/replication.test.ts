@@ -3,7 +3,7 @@
  * property: after any write history on the master, a replica's keyspace and offset are the master's.
  */
 import fc from "fast-check"
-import { afterAll, afterEach, beforeAll, describe, expect, it } from "vitest"
+import { afterAll, beforeAll, describe, expect, it } from "vitest"
 import { randomDataset } from "../support/generators/persistence.ts"
 import { dumpKeyspace } from "../support/keyspaceDump.ts"
 import { RawConnection } from "../support/raw.ts"
@@ -12,25 +12,12 @@ import { tmpdir } from "node:os"
 import { join } from "node:path"
 import { startPersistentServer } from "../support/persistentServer.ts"
 import { startServer, type TestServer } from "../support/server.ts"
-import { info, run, waitFor, waitInSync } from "./support.ts"
+import { fast, info, quiet, run, serverFleet, waitFor, waitInSync } from "./support.ts"
 
-const quiet = { log: () => {} }
-const fast = { "repl-diskless-sync-delay": "0" }
 
 describe("replication between servers", () => {
-  const servers: Array<TestServer> = []
-  const conns: Array<RawConnection> = []
-  const start = async (config: Record<string, string | ReadonlyArray<string>> = {}) => {
-    const s = await startServer({ ...fast, ...config }, quiet)
-    servers.push(s)
-    const c = await RawConnection.connect(s.port)
-    conns.push(c)
-    return [s, c] as const
-  }
-  afterEach(async () => {
-    for (const c of conns.splice(0)) await c.close()
-    for (const s of servers.splice(0).reverse()) await s.close()
-  })
+  const fleet = serverFleet()
+  const start = fleet.start
 
   it("a chain of three: the sub-replica gets the master's stream unchanged (same replid and offsets)", async () => {
     const [a, ca] = await start()
@@ -179,7 +166,7 @@ describe("replication between servers", () => {
   it("a replica that stops reading is disconnected once its output passes client-output-buffer-limit replica", async () => {
     const [a, ca] = await start({ "client-output-buffer-limit": ["replica", "1mb", "0", "0"] })
     const raw = await RawConnection.connect(a.port)
-    conns.push(raw)
+    fleet.track(raw)
     raw.socket.removeAllListeners("data")
     let closed = false
     raw.socket.on("close", () => void (closed = true))
@@ -198,7 +185,7 @@ describe("replication between servers", () => {
     const [a, ca] = await start({ "repl-diskless-sync": "no", "enable-debug-command": "yes" })
     await ca.call("SET", "k", "v")
     const raw = await RawConnection.connect(a.port)
-    conns.push(raw)
+    fleet.track(raw)
     const received: Array<Buffer> = []
     raw.socket.removeAllListeners("data")
     raw.socket.on("data", (chunk: Buffer) => received.push(chunk))

@@ -1,5 +1,7 @@
 /** Helpers for replication tests: INFO fields, waiting for a link and for offsets to meet. */
-import type { RawConnection } from "../support/raw.ts"
+import { afterEach } from "vitest"
+import { RawConnection } from "../support/raw.ts"
+import { startServer, type TestServer } from "../support/server.ts"
 
 export const info = async (conn: RawConnection, section = "replication"): Promise<Record<string, string>> => {
   const text = (await conn.call("INFO", section)).value as string
@@ -44,3 +46,29 @@ export const oracleReplicaArgs = (): Array<string> => [
   "--dbfilename", `replica-${process.pid}-${Math.random().toString(36).slice(2)}.rdb`,
   "--rdb-del-sync-files", "yes"
 ]
+
+export const quiet = { log: () => {} }
+/** Replicas sync at once (no diskless delay). */
+export const fast = { "repl-diskless-sync-delay": "0" }
+
+/**
+ * For a describe block: `start` makes a server (with `fast`) and a connection to it; both, and any
+ * connection given to `track`, are closed after each test, servers in reverse order (replicas before
+ * their masters).
+ */
+export const serverFleet = () => {
+  const servers: Array<TestServer> = []
+  const conns: Array<RawConnection> = []
+  afterEach(async () => {
+    for (const c of conns.splice(0)) await c.close()
+    for (const s of servers.splice(0).reverse()) await s.close()
+  })
+  const start = async (config: Record<string, string | ReadonlyArray<string>> = {}) => {
+    const s = await startServer({ ...fast, ...config }, quiet)
+    servers.push(s)
+    const c = await RawConnection.connect(s.port)
+    conns.push(c)
+    return [s, c] as const
+  }
+  return { start, servers: servers as ReadonlyArray<TestServer>, track: (...c: Array<RawConnection>) => void conns.push(...c) }
+}
