@@ -212,9 +212,10 @@ export class AofState {
 
   /**
    * The engine's afterBatch hook: with appendfsync always, a batch that ends with writes not yet on
-   * disk has its replies held, and one write and fsync at the end of the event-loop turn covers every
-   * batch of the turn (group commit, as Redis's beforeSleep flushAppendOnlyFile before it writes any
-   * reply). True when the client's replies must wait.
+   * disk has its replies held until an fsync that started after those writes were written completes
+   * (group commit, as Redis's beforeSleep flushAppendOnlyFile before it writes any reply). The fsync
+   * runs on libuv's thread pool while the event loop keeps executing the next group's batches: Redis
+   * fsyncs on its only thread, so it cannot overlap the two. True when the client's replies must wait.
    */
   afterBatch(client: Client): boolean {
     if (this.bufLength === 0 || this.config.get("appendfsync") !== "always") return false
@@ -226,24 +227,65 @@ export class AofState {
     return true
   }
 
-  /** Clients whose replies wait for the next group commit. */
+  /** Clients whose replies wait for writes that no started fsync covers yet. */
   private readonly durableWaiters = new Set<Client>()
+  /** Clients whose replies wait for the fsync in flight. */
+  private syncingWaiters: Array<Client> = []
   private commitScheduled = false
+  /** The group fsync on the thread pool, if one runs: its callback acts only if `groupFsync` is still its number. */
+  private groupFsyncRunning = false
+  private groupFsync = 0
 
-  /** Writes and fsyncs what the turn's batches appended, then lets their replies go. */
+  /** Writes what the turn's batches appended and starts the fsync that lets their replies go. */
   private readonly commit = (): void => {
     this.commitScheduled = false
     if (this.bufLength > 0 || this.lastIncrFsyncOffset !== this.lastIncrSize) this.flush(false)
-    this.releaseWaiters()
+    // no fsync to wait for: no AOF file, no-appendfsync-on-rewrite during a rewrite, or appendfsync
+    // changed by CONFIG SET since the batch
+    if (!this.groupFsyncRunning) this.releaseAll()
   }
 
-  private releaseWaiters(): void {
-    const clients = [...this.durableWaiters]
+  /** The group's fsync, started once everything buffered is written; a second waits for the first. */
+  private startGroupFsync(now: number): void {
+    if (this.groupFsyncRunning) return
+    this.groupFsyncRunning = true
+    const id = ++this.groupFsync
+    const fd = this.fd
+    const target = this.lastIncrSize
+    this.syncingWaiters = [...this.durableWaiters]
     this.durableWaiters.clear()
-    for (const client of clients) {
-      client.output.releaseDurable()
-      if (!client.freed) client.wake()
+    fsync(fd, (err) => {
+      if (id !== this.groupFsync) return
+      this.groupFsyncRunning = false
+      if (err !== null) {
+        this.log("warning", `Can't persist AOF for fsync error when the AOF fsync policy is 'always': ${strerror(err)}. Exiting...`)
+        process.exit(1)
+      }
+      this.lastIncrFsyncOffset = target
+      this.lastFsync = now
+      const synced = this.syncingWaiters
+      this.syncingWaiters = []
+      // a client that sent more writes meanwhile waits for them too: its replies leave in order
+      for (const client of synced) if (!this.durableWaiters.has(client)) this.release(client)
+      if (this.durableWaiters.size > 0 || this.bufLength > 0 || this.lastIncrFsyncOffset !== this.lastIncrSize) this.commit()
+    })
+  }
+
+  private release(client: Client): void {
+    client.output.releaseDurable()
+    if (!client.freed) client.wake()
+  }
+
+  /** Everything written is on disk (a synchronous fsync): every held reply goes, a running group fsync is moot. */
+  private releaseAll(): void {
+    if (this.groupFsyncRunning) {
+      this.groupFsyncRunning = false
+      this.groupFsync++
     }
+    const clients = [...this.syncingWaiters, ...this.durableWaiters]
+    this.syncingWaiters = []
+    this.durableWaiters.clear()
+    for (const client of clients) this.release(client)
   }
 
   get bufferLength(): number {
@@ -292,6 +334,7 @@ export class AofState {
     // try_fsync
     if (this.config.getBool("no-appendfsync-on-rewrite") && this.p.childActive()) return
     if (policy === "always") {
+      if (!force) return this.startGroupFsync(now)
       try {
         fsyncSync(this.fd)
       } catch (e) {
@@ -300,6 +343,7 @@ export class AofState {
       }
       this.lastIncrFsyncOffset = this.lastIncrSize
       this.lastFsync = now
+      this.releaseAll()
     } else if (policy === "everysec" && now > this.lastFsync) {
       if (!this.fsyncInProgress) {
         // aof_background_fsync: on libuv's thread pool, not the event loop
@@ -950,7 +994,7 @@ export class AofState {
     this.bufLength = 0
     this.unsubscribeFeed()
     // what they waited for was written and fsynced above
-    this.releaseWaiters()
+    this.releaseAll()
   }
 
   /** finishShutdown's AOF part; false when the server may not exit. */
