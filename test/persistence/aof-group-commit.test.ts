@@ -4,17 +4,15 @@
  * completions the test releases by hand, so the order of writes, fsyncs and replies is observed, not
  * timed.
  */
-import fs, { mkdtempSync, readdirSync, readFileSync, rmSync } from "node:fs"
+import fs, { readdirSync, readFileSync } from "node:fs"
 import { syncBuiltinESMExports } from "node:module"
-import { tmpdir } from "node:os"
 import { join } from "node:path"
-import { afterAll, afterEach, beforeEach, describe, expect, it } from "vitest"
+import { afterEach, beforeEach, describe, expect, it } from "vitest"
 import { encodeCommand } from "../../src/resp/ReplyParser.ts"
-import { startPersistentServer } from "../support/persistentServer.ts"
-import { RawConnection } from "../support/raw.ts"
+import type { RawConnection } from "../support/raw.ts"
+import { freshDirs, withServer } from "./support.ts"
 
-const root = mkdtempSync(join(tmpdir(), "aof-group-"))
-afterAll(() => rmSync(root, { recursive: true, force: true }))
+const freshDir = freshDirs("aof-group-")
 
 const realFsync = fs.fsync
 /** fsyncs started and not yet completed, oldest first */
@@ -28,9 +26,20 @@ beforeEach(() => {
   syncBuiltinESMExports()
 })
 afterEach(() => {
+  // a test that failed half way leaves fsyncs to complete
+  while (pending.length > 0) pending.shift()!()
   ;(fs as { fsync: typeof fs.fsync }).fsync = realFsync
   syncBuiltinESMExports()
 })
+
+/** A server with the AOF on and appendfsync always in a fresh directory; the fsyncs of its start-up are done. */
+const withAlways = (body: (dir: string, ...conns: Array<RawConnection>) => Promise<void>, connections: number) => {
+  const dir = freshDir()
+  return withServer({ save: "", dir, appendonly: "yes", appendfsync: "always" }, async (_server, ...conns) => {
+    while (pending.length > 0) pending.shift()!()
+    await body(dir, ...conns)
+  }, connections)
+}
 
 const settle = () => new Promise((r) => setTimeout(r, 30))
 const noReply = async (conn: RawConnection) => {
@@ -45,12 +54,7 @@ const completeOne = async () => {
 
 describe("appendfsync always", () => {
   it("holds a reply until the fsync covering its write completes, and a write made during that fsync until the next", async () => {
-    const dir = join(root, "a")
-    fs.mkdirSync(dir)
-    const server = await startPersistentServer({ dir, appendonly: "yes", appendfsync: "always", save: "" })
-    const [a, b] = [await RawConnection.connect(server.port), await RawConnection.connect(server.port)]
-    try {
-      pending = []
+    await withAlways(async (dir, a, b) => {
       a.write(encodeCommand(["SET", "a", "1"]))
       await settle()
       // written to the incr file, fsync started, reply held
@@ -78,21 +82,11 @@ describe("appendfsync always", () => {
       // a read-only batch waits for nothing
       a.write(encodeCommand(["GET", "a"]))
       expect((await a.read(1))[0]!.raw).toBe("$1\r\n1\r\n")
-    } finally {
-      while (pending.length > 0) pending.shift()!()
-      await a.close()
-      await b.close()
-      await server.close()
-    }
+    }, 2)
   })
 
   it("keeps a client's replies in order: earlier replies wait with a later write still being synced", async () => {
-    const dir = join(root, "b")
-    fs.mkdirSync(dir)
-    const server = await startPersistentServer({ dir, appendonly: "yes", appendfsync: "always", save: "" })
-    const c = await RawConnection.connect(server.port)
-    try {
-      pending = []
+    await withAlways(async (_dir, c) => {
       c.write(encodeCommand(["INCR", "n"]))
       await settle()
       expect(pending.length).toBe(1)
@@ -104,20 +98,11 @@ describe("appendfsync always", () => {
       await noReply(c)
       await completeOne()
       expect((await c.read(2)).map((r) => r.raw)).toEqual([":1\r\n", ":2\r\n"])
-    } finally {
-      while (pending.length > 0) pending.shift()!()
-      await c.close()
-      await server.close()
-    }
+    }, 1)
   })
 
   it("releases every held reply when a synchronous fsync covers them (BGREWRITEAOF rotating the incr file)", async () => {
-    const dir = join(root, "c")
-    fs.mkdirSync(dir)
-    const server = await startPersistentServer({ dir, appendonly: "yes", appendfsync: "always", save: "" })
-    const [a, b] = [await RawConnection.connect(server.port), await RawConnection.connect(server.port)]
-    try {
-      pending = []
+    await withAlways(async (_dir, a, b) => {
       a.write(encodeCommand(["SET", "a", "1"]))
       await settle()
       await noReply(a)
@@ -130,11 +115,6 @@ describe("appendfsync always", () => {
       await settle()
       a.write(encodeCommand(["GET", "a"]))
       expect((await a.read(1))[0]!.raw).toBe("$1\r\n1\r\n")
-    } finally {
-      while (pending.length > 0) pending.shift()!()
-      await a.close()
-      await b.close()
-      await server.close()
-    }
+    }, 2)
   })
 })

@@ -13,46 +13,11 @@ import { afterAll, describe, expect, it } from "vitest"
 import { type Command, randomDataset, richDataset } from "../support/generators/persistence.ts"
 import { dumpKeyspace } from "../support/keyspaceDump.ts"
 import { hasOracle, skipMessage, startOracle } from "../support/oracle.ts"
-import { type PersistentServer, startPersistentServer } from "../support/persistentServer.ts"
+import { startPersistentServer } from "../support/persistentServer.ts"
 import { RawConnection } from "../support/raw.ts"
+import { freshDirs, info, populate, waitFor, withServer } from "./support.ts"
 
-const root = mkdtempSync(join(tmpdir(), "aof-"))
-afterAll(() => rmSync(root, { recursive: true, force: true }))
-let dirs = 0
-const freshDir = (): string => {
-  const dir = join(root, `d${dirs++}`)
-  mkdirSync(dir)
-  return dir
-}
-
-const info = async (conn: RawConnection, field: string): Promise<string | undefined> => {
-  const text = (await conn.call("INFO", "persistence")).value as string
-  return new RegExp(`^${field}:(.*)\\r$`, "m").exec(text)?.[1]
-}
-
-const waitFor = async (check: () => Promise<boolean>, timeoutMs = 20_000): Promise<void> => {
-  const deadline = Date.now() + timeoutMs
-  while (!(await check())) {
-    if (Date.now() > deadline) throw new Error("timed out")
-    await new Promise((r) => setTimeout(r, 10))
-  }
-}
-
-const withServer = async (config: Record<string, string>, body: (server: PersistentServer, conn: RawConnection) => Promise<void>) => {
-  const server = await startPersistentServer({ "enable-debug-command": "yes", save: "", ...config })
-  const conn = await RawConnection.connect(server.port)
-  try {
-    await body(server, conn)
-  } finally {
-    await conn.close()
-    await server.close()
-  }
-}
-
-const populate = async (conn: RawConnection, commands: ReadonlyArray<Command>): Promise<void> => {
-  for (let i = 0; i < commands.length; i += 200) await conn.pipeline(commands.slice(i, i + 200))
-  await conn.call("SELECT", "0")
-}
+const freshDir = freshDirs("aof-")
 
 const aofDir = (dir: string) => join(dir, "appendonlydir")
 const manifest = (dir: string) => readFileSync(join(aofDir(dir), "appendonly.aof.manifest"), "latin1")
@@ -60,13 +25,13 @@ const manifest = (dir: string) => readFileSync(join(aofDir(dir), "appendonly.aof
 describe("the AOF of this server", () => {
   it("starts with a base and an incr file in the manifest, logging as Redis does", async () => {
     const dir = freshDir()
-    await withServer({ dir, appendonly: "yes" }, async (server) => {
+    await withServer({ save: "", dir, appendonly: "yes" }, async (server) => {
       expect(manifest(dir)).toBe("file appendonly.aof.1.base.rdb seq 1 type b\nfile appendonly.aof.1.incr.aof seq 1 type i\n")
       expect(server.lines).toContain("Creating AOF base file appendonly.aof.1.base.rdb on server start")
       expect(server.lines).toContain("Creating AOF incr file appendonly.aof.1.incr.aof on server start")
       expect(readFileSync(join(aofDir(dir), "appendonly.aof.1.base.rdb")).subarray(0, 9).toString()).toBe("REDIS0010")
     })
-    await withServer({ dir, appendonly: "yes" }, async (server) => {
+    await withServer({ save: "", dir, appendonly: "yes" }, async (server) => {
       expect(server.lines).toContain("Opening AOF incr file appendonly.aof.1.incr.aof on server start")
       expect(server.lines.some((l) => /^DB loaded from append only file: \d+\.\d{3} seconds$/.test(l))).toBe(true)
     })
@@ -77,15 +42,15 @@ describe("the AOF of this server", () => {
     await fc.assert(
       fc.asyncProperty(randomDataset, fc.constantFrom("always", "everysec", "no"), fc.boolean(), async (commands, appendfsync, preamble) => {
         const dir = freshDir()
-        const config = { dir, appendonly: "yes", appendfsync, "aof-use-rdb-preamble": preamble ? "yes" : "no" }
+        const config = { save: "", dir, appendonly: "yes", appendfsync, "aof-use-rdb-preamble": preamble ? "yes" : "no" }
         let expected: Array<unknown> = []
         await withServer(config, async (_server, conn) => {
-          await populate(conn, commands)
+          await populate(conn, commands, 200)
           // a rewrite half way through, for some runs
           if (run++ % 3 === 0) {
             await conn.call("BGREWRITEAOF")
             await waitFor(async () => (await info(conn, "aof_rewrite_in_progress")) === "0")
-            await populate(conn, commands.slice(0, 5))
+            await populate(conn, commands.slice(0, 5), 200)
           }
           expected = await dumpKeyspace(conn, { maskReplayLosses: true })
         })
@@ -99,7 +64,7 @@ describe("the AOF of this server", () => {
 
   it("replays an approximate XADD/XTRIM trim with LIMIT exactly as it happened, whatever the node size now", async () => {
     const dir = freshDir()
-    await withServer({ dir, appendonly: "yes", "stream-node-max-entries": "10" }, async (_server, conn) => {
+    await withServer({ save: "", dir, appendonly: "yes", "stream-node-max-entries": "10" }, async (_server, conn) => {
       await conn.pipeline(Array.from({ length: 100 }, (): Command => ["XADD", "s", "*", "item", "v"]))
       await conn.call("XADD", "s", "MAXLEN", "~", "55", "LIMIT", "30", "*", "item", "v")
       await conn.call("XADD", "t", "1-1", "f", "v")
@@ -117,7 +82,7 @@ describe("the AOF of this server", () => {
 
   it("BGREWRITEAOF writes a new base and incr, replaces the manifest, removes the history files", async () => {
     const dir = freshDir()
-    await withServer({ dir, appendonly: "yes" }, async (server, conn) => {
+    await withServer({ save: "", dir, appendonly: "yes" }, async (server, conn) => {
       await populate(conn, richDataset(Date.now() + 3_600_000))
       const before = await dumpKeyspace(conn)
       expect((await conn.call("BGREWRITEAOF")).raw).toBe("+Background append only file rewriting started\r\n")
@@ -144,7 +109,7 @@ describe("the AOF of this server", () => {
 
   it("turns on at run time with a rewrite, and off again", async () => {
     const dir = freshDir()
-    await withServer({ dir }, async (_server, conn) => {
+    await withServer({ save: "", dir }, async (_server, conn) => {
       await conn.call("SET", "before", "1")
       expect((await conn.call("CONFIG", "SET", "appendonly", "yes")).raw).toBe("+OK\r\n")
       await waitFor(async () => (await info(conn, "aof_rewrite_in_progress")) === "0" && (await info(conn, "aof_enabled")) === "1")
@@ -154,21 +119,21 @@ describe("the AOF of this server", () => {
       expect((await conn.call("CONFIG", "SET", "appendonly", "no")).raw).toBe("+OK\r\n")
       expect(await info(conn, "aof_enabled")).toBe("0")
     })
-    await withServer({ dir, appendonly: "yes" }, async (_server, conn) => {
+    await withServer({ save: "", dir, appendonly: "yes" }, async (_server, conn) => {
       expect((await conn.call("MGET", "before", "after")).value).toEqual(["1", "2"])
     })
   })
 
   it("loads a truncated tail with aof-load-truncated (warning, truncation), refuses it without", async () => {
     const dir = freshDir()
-    await withServer({ dir, appendonly: "yes" }, async (_server, conn) => {
+    await withServer({ save: "", dir, appendonly: "yes" }, async (_server, conn) => {
       await conn.call("SET", "k", "v")
     })
     const incr = join(aofDir(dir), "appendonly.aof.1.incr.aof")
     const size = readFileSync(incr).length
     appendFileSync(incr, "*3\r\n$3\r\nSET\r\n$1\r\nx\r\n$5\r\nab")
     await expect(startPersistentServer({ dir, appendonly: "yes", "aof-load-truncated": "no" })).rejects.toBeDefined()
-    await withServer({ dir, appendonly: "yes" }, async (server, conn) => {
+    await withServer({ save: "", dir, appendonly: "yes" }, async (server, conn) => {
       expect(server.lines).toContain("!!! Warning: short read while loading the AOF file appendonly.aof.1.incr.aof!!!")
       expect(server.lines).toContain(`!!! Truncating the AOF appendonly.aof.1.incr.aof at offset ${size} !!!`)
       expect(server.lines).toContain("AOF appendonly.aof.1.incr.aof loaded anyway because aof-load-truncated is enabled")
@@ -180,26 +145,26 @@ describe("the AOF of this server", () => {
 
   it("writes #TS: annotations with aof-timestamp-enabled, and skips them when loading", async () => {
     const dir = freshDir()
-    await withServer({ dir, appendonly: "yes", "aof-timestamp-enabled": "yes" }, async (_server, conn) => {
+    await withServer({ save: "", dir, appendonly: "yes", "aof-timestamp-enabled": "yes" }, async (_server, conn) => {
       await conn.call("SET", "k", "v")
       await waitFor(async () => readFileSync(join(aofDir(dir), "appendonly.aof.1.incr.aof"), "latin1").includes("SET"))
       expect(readFileSync(join(aofDir(dir), "appendonly.aof.1.incr.aof"), "latin1")).toMatch(
         /^#TS:\d+\r\n\*2\r\n\$6\r\nSELECT\r\n\$1\r\n0\r\n\*3\r\n\$3\r\nSET\r\n/
       )
     })
-    await withServer({ dir, appendonly: "yes" }, async (_server, conn) => {
+    await withServer({ save: "", dir, appendonly: "yes" }, async (_server, conn) => {
       expect((await conn.call("GET", "k")).value).toBe("v")
     })
   })
 
   it("reverts an incomplete MULTI at the end, and refuses a bad format or an unknown command", async () => {
     const dir = freshDir()
-    await withServer({ dir, appendonly: "yes" }, async (_server, conn) => {
+    await withServer({ save: "", dir, appendonly: "yes" }, async (_server, conn) => {
       await conn.call("SET", "k", "v")
     })
     const incr = join(aofDir(dir), "appendonly.aof.1.incr.aof")
     appendFileSync(incr, "*1\r\n$5\r\nMULTI\r\n*3\r\n$3\r\nSET\r\n$1\r\nk\r\n$1\r\nw\r\n")
-    await withServer({ dir, appendonly: "yes" }, async (server, conn) => {
+    await withServer({ save: "", dir, appendonly: "yes" }, async (server, conn) => {
       expect(server.lines).toContain("Revert incomplete MULTI/EXEC transaction in AOF file appendonly.aof.1.incr.aof")
       expect((await conn.call("GET", "k")).value).toBe("v")
     })
@@ -216,7 +181,7 @@ describeOracle(`appendonlydir with redis-server 7.0 (${hasOracle ? "interop" : s
     const ourDir = freshDir()
     const oracle = await startOracle(["--dir", theirDir, "--appendonly", "yes"])
     const theirs = await RawConnection.connect(oracle.port)
-    await withServer({ dir: ourDir, appendonly: "yes" }, async (_server, ours) => {
+    await withServer({ save: "", dir: ourDir, appendonly: "yes" }, async (_server, ours) => {
       try {
         const commands: Array<Command> = [
           ["SET", "a", "1"], ["INCR", "a"], ["SELECT", "2"], ["RPUSH", "l", "x", "y"], ["LPOP", "l"], ["SELECT", "0"],
@@ -252,11 +217,11 @@ describeOracle(`appendonlydir with redis-server 7.0 (${hasOracle ? "interop" : s
     for (const side of ["ours", "theirs"] as const) {
       const dir = freshDir()
       if (side === "ours") {
-        await withServer({ dir, appendonly: "yes", appendfsync: "always" }, async (_server, conn) => {
+        await withServer({ save: "", dir, appendonly: "yes", appendfsync: "always" }, async (_server, conn) => {
           await conn.pipeline(history)
           counters.push(await group(conn))
         })
-        await withServer({ dir, appendonly: "yes" }, async (_server, conn) => void counters.push(await group(conn)))
+        await withServer({ save: "", dir, appendonly: "yes" }, async (_server, conn) => void counters.push(await group(conn)))
       } else {
         for (const replay of [false, true]) {
           const oracle = await startOracle(["--dir", dir, "--appendonly", "yes", "--appendfsync", "always"])
@@ -290,7 +255,7 @@ describeOracle(`appendonlydir with redis-server 7.0 (${hasOracle ? "interop" : s
         await populate(theirs, dataset.slice(40))
         await waitFor(async () => (await info(theirs, "aof_buffer_length")) === "0")
         await new Promise((r) => setTimeout(r, 200))
-        await withServer({ dir: theirDir, appendonly: "yes", "aof-use-rdb-preamble": preamble }, async (_server, ours) => {
+        await withServer({ save: "", dir: theirDir, appendonly: "yes", "aof-use-rdb-preamble": preamble }, async (_server, ours) => {
           expect(await dumpKeyspace(ours, { maskReplayLosses: true })).toEqual(await dumpKeyspace(theirs, { maskReplayLosses: true }))
         })
       } finally {
@@ -300,7 +265,7 @@ describeOracle(`appendonlydir with redis-server 7.0 (${hasOracle ? "interop" : s
       // we write, they load
       const ourDir = freshDir()
       let expected: Array<unknown> = []
-      await withServer({ dir: ourDir, appendonly: "yes", "aof-use-rdb-preamble": preamble }, async (_server, ours) => {
+      await withServer({ save: "", dir: ourDir, appendonly: "yes", "aof-use-rdb-preamble": preamble }, async (_server, ours) => {
         await populate(ours, dataset.slice(0, 40))
         await ours.call("BGREWRITEAOF")
         await waitFor(async () => (await info(ours, "aof_rewrite_in_progress")) === "0")

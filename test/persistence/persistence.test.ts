@@ -12,47 +12,12 @@ import { loadKeyspace } from "../../src/persistence/rdb/keyspace.ts"
 import { type Command, randomDataset, richDataset } from "../support/generators/persistence.ts"
 import { type DumpOptions, dumpKeyspace } from "../support/keyspaceDump.ts"
 import { hasOracle, skipMessage, startOracle } from "../support/oracle.ts"
-import { type PersistentServer, startPersistentServer } from "../support/persistentServer.ts"
+import { startPersistentServer } from "../support/persistentServer.ts"
 import { RawConnection } from "../support/raw.ts"
+import { freshDirs, info, populate, waitFor, withServer } from "./support.ts"
 import { startServer } from "../support/server.ts"
 
-const root = mkdtempSync(join(tmpdir(), "persistence-"))
-afterAll(() => rmSync(root, { recursive: true, force: true }))
-let dirs = 0
-const freshDir = (): string => {
-  const dir = join(root, `d${dirs++}`)
-  mkdirSync(dir)
-  return dir
-}
-
-const info = async (conn: RawConnection, field: string): Promise<string | undefined> => {
-  const text = (await conn.call("INFO", "persistence")).value as string
-  return new RegExp(`^${field}:(.*)\\r$`, "m").exec(text)?.[1]
-}
-
-const waitFor = async (check: () => Promise<boolean>, timeoutMs = 20_000): Promise<void> => {
-  const deadline = Date.now() + timeoutMs
-  while (!(await check())) {
-    if (Date.now() > deadline) throw new Error("timed out")
-    await new Promise((r) => setTimeout(r, 10))
-  }
-}
-
-const withServer = async (config: Record<string, string>, body: (server: PersistentServer, conn: RawConnection) => Promise<void>) => {
-  const server = await startPersistentServer({ "enable-debug-command": "yes", ...config })
-  const conn = await RawConnection.connect(server.port)
-  try {
-    await body(server, conn)
-  } finally {
-    await conn.close()
-    await server.close()
-  }
-}
-
-const populate = async (conn: RawConnection, commands: ReadonlyArray<Command>): Promise<void> => {
-  for (let i = 0; i < commands.length; i += 500) await conn.pipeline(commands.slice(i, i + 500))
-  await conn.call("SELECT", "0")
-}
+const freshDir = freshDirs("persistence-")
 
 /** The keyspace a file holds, loaded into a fresh server. */
 const fileDump = async (file: string, options: DumpOptions = {}): Promise<Array<unknown>> => {
