@@ -10,7 +10,7 @@ import { intArg, isOption, rangeIntArg, timeoutMsArg } from "./args.ts"
 import { defineCommand } from "./CommandSpec.ts"
 import { setClientName } from "./connection.ts"
 import * as Errors from "./errors.ts"
-import { replyHelp } from "./help.ts"
+import { helpSubcommand } from "./help.ts"
 import { trackingSubcommands } from "./tracking.ts"
 
 const group = "connection"
@@ -409,15 +409,7 @@ export const clientSubcommands = [
       ctx.reply.ok()
     }
   }),
-  defineCommand({
-    name: "help",
-    arity: 2,
-    flags: "loading stale",
-    keys: [0, 0, 0],
-    acl: "@slow @connection",
-    docs: { summary: "Show helpful text about the different subcommands", since: "5.0.0", group, complexity: "O(1)" },
-    handler: (ctx, argv) => replyHelp(ctx.reply, argv[0]!, HELP)
-  }),
+  helpSubcommand({ since: "5.0.0", group }, HELP, "@slow @connection"),
   ...trackingSubcommands
 ]
 

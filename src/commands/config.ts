@@ -6,7 +6,7 @@ import type { CommandContext } from "../server/CommandContext.ts"
 import { globMatch } from "../util/glob.ts"
 import { type CommandSpec, defineCommand } from "./CommandSpec.ts"
 import * as Errors from "./errors.ts"
-import { replyHelp } from "./help.ts"
+import { helpSubcommand } from "./help.ts"
 
 const group = "server"
 
@@ -156,15 +156,7 @@ export const configCommands: ReadonlyArray<CommandSpec> = [
           ctx.reply.error(Errors.sanitizeErrorText(`ERR Rewriting config file: ${failure}`))
         }
       }),
-      defineCommand({
-        name: "help",
-        arity: 2,
-        flags: "loading stale",
-        keys: [0, 0, 0],
-        acl: "@slow",
-        docs: { summary: "Show helpful text about the different subcommands", since: "5.0.0", group, complexity: "O(1)" },
-        handler: (ctx, argv) => replyHelp(ctx.reply, argv[0]!, HELP)
-      })
+      helpSubcommand({ since: "5.0.0", group }, HELP)
     ]
   })
 ]

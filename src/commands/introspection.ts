@@ -19,7 +19,7 @@ import { globMatch } from "../util/glob.ts"
 import { isOption } from "./args.ts"
 import { type CommandFlag, type CommandSpec, commandKeys, defineCommand } from "./CommandSpec.ts"
 import * as Errors from "./errors.ts"
-import { replyHelp } from "./help.ts"
+import { helpSubcommand } from "./help.ts"
 
 const group = "server"
 
@@ -406,15 +406,7 @@ const subcommands = [
       }
     }
   }),
-  defineCommand({
-    name: "help",
-    arity: 2,
-    flags: "loading stale",
-    keys: [0, 0, 0],
-    acl: "@slow @connection",
-    docs: { summary: "Show helpful text about the different subcommands", since: "5.0.0", group, complexity: "O(1)" },
-    handler: (ctx, argv) => replyHelp(ctx.reply, argv[0]!, HELP)
-  })
+  helpSubcommand({ since: "5.0.0", group }, HELP, "@slow @connection")
 ]
 
 export const introspectionCommands = [

@@ -16,7 +16,7 @@ import { quicklistNodes } from "../persistence/rdb/values.ts"
 import { type CommandSpec, defineCommand } from "./CommandSpec.ts"
 import { dumpPayload } from "./dump.ts"
 import * as Errors from "./errors.ts"
-import { replyHelp } from "./help.ts"
+import { helpSubcommand } from "./help.ts"
 
 const group = "generic"
 
@@ -417,15 +417,7 @@ const objectCommand = defineCommand({
     objectSubcommand("encoding", "Inspect the internal encoding of a Redis object", "2.2.3", (ctx, { value }) => {
       ctx.reply.bulk(typeof value === "string" ? stringEncoding(value) : value.encoding())
     }),
-    defineCommand({
-      name: "help",
-      arity: 2,
-      flags: "loading stale",
-      keys: [0, 0, 0],
-      acl: "@keyspace @slow",
-      docs: { summary: "Show helpful text about the different subcommands", since: "6.2.0", group, complexity: "O(1)" },
-      handler: (ctx, argv) => replyHelp(ctx.reply, argv[0]!, objectHelp)
-    }),
+    helpSubcommand({ since: "6.2.0", group }, objectHelp, "@keyspace @slow"),
     objectSubcommand("freq", "Get the logarithmic access frequency counter of a Redis object", "4.0.0", (ctx, { stored }) => {
       if (!isLfuPolicy(ctx)) return ctx.reply.error(Errors.OBJECT_FREQ_NOT_LFU)
       ctx.reply.integer(lfuCounter(ctx, stored))

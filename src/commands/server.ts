@@ -13,7 +13,7 @@ import { datasetDigest, valueDigest } from "./digest.ts"
 import { debugObject } from "./keys.ts"
 import { defineCommand } from "./CommandSpec.ts"
 import * as Errors from "./errors.ts"
-import { replyHelp } from "./help.ts"
+import { helpSubcommand, replyHelp } from "./help.ts"
 import { introspectionCommands } from "./introspection.ts"
 
 const group = "server"
@@ -251,15 +251,7 @@ const memorySubcommands = [
     },
     handler: memoryUsage
   }),
-  defineCommand({
-    name: "help",
-    arity: 2,
-    flags: "loading stale",
-    keys: [0, 0, 0],
-    acl: "@slow",
-    docs: { summary: "Show helpful text about the different subcommands", since: "4.0.0", group, complexity: "O(1)" },
-    handler: (ctx, argv) => replyHelp(ctx.reply, argv[0]!, MEMORY_HELP)
-  })
+  helpSubcommand({ since: "4.0.0", group }, MEMORY_HELP)
 ]
 
 // --- DEBUG ---------------------------------------------------------------------------------------------

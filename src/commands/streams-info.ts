@@ -15,7 +15,7 @@ import type { CommandContext } from "../server/CommandContext.ts"
 import { intArg, isOption } from "./args.ts"
 import { defineCommand } from "./CommandSpec.ts"
 import * as Errors from "./errors.ts"
-import { replyHelp } from "./help.ts"
+import { helpSubcommand } from "./help.ts"
 import { cString, readStream, replyCounter, replyEntries, replyEntry } from "./streams-shared.ts"
 
 const group = "stream"
@@ -228,14 +228,6 @@ export const xinfoCommand = defineCommand({
     info("stream", -3, "Get information about a stream", xinfoStream),
     info("groups", 3, "List the consumer groups of a stream", xinfoGroups),
     info("consumers", 4, "List the consumers in a consumer group", xinfoConsumers, "nondeterministic_output"),
-    defineCommand({
-      name: "help",
-      arity: 2,
-      flags: "loading stale",
-      keys: [0, 0, 0],
-      acl: "@stream @slow",
-      docs: { summary: "Show helpful text about the different subcommands", since: "5.0.0", group, complexity: "O(1)" },
-      handler: (ctx, argv) => replyHelp(ctx.reply, argv[0]!, XINFO_HELP)
-    })
+    helpSubcommand({ since: "5.0.0", group }, XINFO_HELP, "@stream @slow")
   ]
 })

@@ -1,7 +1,7 @@
 /** Pub/Sub commands (Redis's pubsub.c): SUBSCRIBE and friends, PUBLISH, SPUBLISH, PUBSUB. */
 import { type CommandSpec, defineCommand } from "../commands/CommandSpec.ts"
 import * as Errors from "../commands/errors.ts"
-import { replyHelp } from "../commands/help.ts"
+import { helpSubcommand } from "../commands/help.ts"
 import type { CommandContext } from "../server/CommandContext.ts"
 import type { PubSubState } from "./PubSub.ts"
 
@@ -263,15 +263,7 @@ export const pubsubCommands = (of: (ctx: CommandContext) => PubSubState): Readon
           }
         }
       }),
-      defineCommand({
-        name: "help",
-        arity: 2,
-        flags: "loading stale",
-        keys: [0, 0, 0],
-        acl: "@slow",
-        docs: { summary: "Show helpful text about the different subcommands", since: "6.2.0", group, complexity: "O(1)" },
-        handler: (ctx, argv) => replyHelp(ctx.reply, argv[0]!, pubsubHelp)
-      })
+      helpSubcommand({ since: "6.2.0", group }, pubsubHelp)
     ]
   })
 ]

@@ -23,7 +23,7 @@ import {
 } from "../acl/User.ts"
 import { type CommandHandler, type CommandSpec, defineCommand } from "../commands/CommandSpec.ts"
 import * as Errors from "../commands/errors.ts"
-import { replyHelp } from "../commands/help.ts"
+import { helpSubcommand } from "../commands/help.ts"
 import { type ConfigStore, ServerConfig } from "../config/ServerConfig.ts"
 import { PubSub, type PubSubState } from "../pubsub/PubSub.ts"
 import type { ReplyWriter } from "../resp/ReplyWriter.ts"
@@ -393,15 +393,7 @@ export const aclEntry = (acl?: AclService): CommandSpec => {
       sub("setuser", -3, ADMIN, ADMIN_ACL, "Modify or create the rules for a specific ACL user", "O(N). Where N is the number of rules provided."),
       sub("users", 2, ADMIN, ADMIN_ACL, "List the username of all the configured ACL rules", "O(N). Where N is the number of configured users."),
       sub("whoami", 2, "noscript loading stale", "@slow", "Return the name of the user associated to the current connection", "O(1)"),
-      defineCommand({
-        name: "help",
-        arity: 2,
-        flags: "loading stale",
-        keys: [0, 0, 0],
-        acl: "@slow",
-        docs: { summary: "Show helpful text about the different subcommands", since: "6.0.0", group, complexity: "O(1)" },
-        handler: (ctx, argv) => replyHelp(ctx.reply, argv[0]!, ACL_HELP)
-      })
+      helpSubcommand({ since: "6.0.0", group }, ACL_HELP)
     ]
   })
 }

@@ -8,7 +8,7 @@
  */
 import { defineCommand, type CommandSpec } from "../commands/CommandSpec.ts"
 import * as Errors from "../commands/errors.ts"
-import { replyHelp } from "../commands/help.ts"
+import { helpSubcommand } from "../commands/help.ts"
 import { optionName } from "../commands/args.ts"
 import type { RuntimeCommand } from "./Client.ts"
 import type { EngineState } from "./Engine.ts"
@@ -331,31 +331,22 @@ export const latencyEntry = (monitor?: LatencyMonitor): CommandSpec => {
         // per-command histograms are not tracked (latency-tracking): no command has data
         ctx.reply.mapHeader(0)
       }, { since: "7.0.0", complexity: "O(N) where N is the number of commands with latency information being retrieved." }),
-      defineCommand({
-        name: "help",
-        arity: 2,
-        flags: "loading stale",
-        keys: [0, 0, 0],
-        acl: "@slow",
-        docs: { summary: "Show helpful text about the different subcommands.", since: "2.8.13", group: "server", complexity: "O(1)" },
-        handler: (ctx, argv) =>
-          replyHelp(ctx.reply, argv[0]!, [
-            "DOCTOR",
-            "    Return a human readable latency analysis report.",
-            "GRAPH <event>",
-            "    Return an ASCII latency graph for the <event> class.",
-            "HISTORY <event>",
-            "    Return time-latency samples for the <event> class.",
-            "LATEST",
-            "    Return the latest latency samples for all events.",
-            "RESET [<event> ...]",
-            "    Reset latency data of one or more <event> classes.",
-            "    (default: reset all data for all event classes)",
-            "HISTOGRAM [COMMAND ...]",
-            "    Return a cumulative distribution of latencies in the format of a histogram for the specified command names.",
-            "    If no commands are specified then all histograms are replied."
-          ])
-      })
+      helpSubcommand({ since: "2.8.13", group: "server", summary: "Show helpful text about the different subcommands." }, [
+        "DOCTOR",
+        "    Return a human readable latency analysis report.",
+        "GRAPH <event>",
+        "    Return an ASCII latency graph for the <event> class.",
+        "HISTORY <event>",
+        "    Return time-latency samples for the <event> class.",
+        "LATEST",
+        "    Return the latest latency samples for all events.",
+        "RESET [<event> ...]",
+        "    Reset latency data of one or more <event> classes.",
+        "    (default: reset all data for all event classes)",
+        "HISTOGRAM [COMMAND ...]",
+        "    Return a cumulative distribution of latencies in the format of a histogram for the specified command names.",
+        "    If no commands are specified then all histograms are replied."
+      ])
     ]
   })
 }

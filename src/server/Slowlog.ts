@@ -15,7 +15,7 @@ import * as Layer from "effect/Layer"
 import { rangeIntArg } from "../commands/args.ts"
 import { type CommandHandler, type CommandSpec, defineCommand } from "../commands/CommandSpec.ts"
 import * as Errors from "../commands/errors.ts"
-import { replyHelp } from "../commands/help.ts"
+import { helpSubcommand } from "../commands/help.ts"
 import { ServerConfig, watchScoped } from "../config/ServerConfig.ts"
 import type { Client, RuntimeCommand } from "./Client.ts"
 import { CommandRegistry } from "./CommandRegistry.ts"
@@ -156,26 +156,17 @@ const slowlogEntry = (log?: Slowlog): CommandSpec =>
           }
         })
       }),
-      defineCommand({
-        name: "help",
-        arity: 2,
-        flags: "loading stale",
-        keys: [0, 0, 0],
-        acl: "@slow",
-        docs: { summary: "Show helpful text about the different subcommands", since: "6.2.0", group: "server", complexity: "O(1)" },
-        handler: (ctx, argv) =>
-          replyHelp(ctx.reply, argv[0]!, [
-            "GET [<count>]",
-            "    Return top <count> entries from the slowlog (default: 10, -1 mean all).",
-            "    Entries are made of:",
-            "    id, timestamp, time in microseconds, arguments array, client IP and port,",
-            "    client name",
-            "LEN",
-            "    Return the length of the slowlog.",
-            "RESET",
-            "    Reset the slowlog."
-          ])
-      })
+      helpSubcommand({ since: "6.2.0", group: "server" }, [
+        "GET [<count>]",
+        "    Return top <count> entries from the slowlog (default: 10, -1 mean all).",
+        "    Entries are made of:",
+        "    id, timestamp, time in microseconds, arguments array, client IP and port,",
+        "    client name",
+        "LEN",
+        "    Return the length of the slowlog.",
+        "RESET",
+        "    Reset the slowlog."
+      ])
     ]
   })
 
