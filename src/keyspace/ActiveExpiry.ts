@@ -98,6 +98,9 @@ export const activeExpireCycle = (state: ExpireCycle, hz: number, effort = 1, ty
   // Running estimate of the share of logically expired keys still in memory (INFO expired_stale_perc).
   const currentPerc = totalSampled > 0 ? totalExpired / totalSampled : 0
   keyspace.stats.expiredStalePerc = currentPerc * 0.05 + keyspace.stats.expiredStalePerc * 0.95
+  const elapsed = performance.now() - started
+  keyspace.stats.expireCycleMs += elapsed
+  keyspace.latencySample("expire-cycle", Math.floor(elapsed))
   return totalExpired
 }
 

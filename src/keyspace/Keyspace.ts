@@ -44,9 +44,14 @@ export class KeyspaceState implements DatabaseHost {
   propagationMuted = 0
   /** DEBUG SET-ACTIVE-EXPIRE: whether the background expiry cycle runs. */
   activeExpireEnabled = true
+  /**
+   * latencyAddSampleIfNeeded for the work around commands (expire-cycle, aof-write...): the LATENCY
+   * monitor's Layer installs it; a no-op without one.
+   */
+  latencySample: (event: string, ms: number) => void = () => {}
   /** Counter of changes since the last save (Redis's server.dirty). */
   dirty = 0
-  readonly stats = { hits: 0, misses: 0, expiredKeys: 0, expiredStalePerc: 0, expiredTimeCapReached: 0, evictedKeys: 0 }
+  readonly stats = { hits: 0, misses: 0, expiredKeys: 0, expiredStalePerc: 0, expiredTimeCapReached: 0, expireCycleMs: 0, evictedKeys: 0 }
   /** lazyfree-lazy-expire: expired keys propagate as UNLINK instead of DEL. */
   lazyExpire = false
   /** notify-keyspace-events as NotifyClass bits; 0 disables notifications entirely. */

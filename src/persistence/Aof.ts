@@ -254,8 +254,10 @@ export class AofState {
     const target = this.lastIncrSize
     this.syncingWaiters = [...this.durableWaiters]
     this.durableWaiters.clear()
+    const started = performance.now()
     fsync(fd, (err) => {
       if (id !== this.groupFsync) return
+      this.p.keyspace.latencySample("aof-fsync-always", Math.floor(performance.now() - started))
       this.groupFsyncRunning = false
       if (err !== null) {
         this.log("warning", `Can't persist AOF for fsync error when the AOF fsync policy is 'always': ${strerror(err)}. Exiting...`)
@@ -303,8 +305,13 @@ export class AofState {
     } else {
       const data = Buffer.from(this.buf.length === 1 ? this.buf[0]! : this.buf.join(""), "latin1")
       let written = 0
+      const writeStarted = performance.now()
       try {
         while (written < data.length) written += writeSync(this.fd, data, written, data.length - written)
+        const ms = Math.floor(performance.now() - writeStarted)
+        const sample = this.p.keyspace.latencySample
+        sample(this.fsyncInProgress || this.groupFsyncRunning ? "aof-write-pending-fsync" : this.p.childActive() ? "aof-write-active-child" : "aof-write-alone", ms)
+        sample("aof-write", ms)
       } catch (e) {
         this.log("warning", `Error writing to the AOF file: ${strerror(e)}`)
         this.lastWriteError = strerror(e)
@@ -335,12 +342,14 @@ export class AofState {
     if (this.config.getBool("no-appendfsync-on-rewrite") && this.p.childActive()) return
     if (policy === "always") {
       if (!force) return this.startGroupFsync(now)
+      const started = performance.now()
       try {
         fsyncSync(this.fd)
       } catch (e) {
         this.log("warning", `Can't persist AOF for fsync error when the AOF fsync policy is 'always': ${strerror(e)}. Exiting...`)
         process.exit(1)
       }
+      this.p.keyspace.latencySample("aof-fsync-always", Math.floor(performance.now() - started))
       this.lastIncrFsyncOffset = this.lastIncrSize
       this.lastFsync = now
       this.releaseAll()

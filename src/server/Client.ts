@@ -9,6 +9,7 @@ import { clientInfoString } from "./clientInfo.ts"
 import type { Caller } from "./Engine.ts"
 import { ClientOutput, type OutputHost, type ReplyMode } from "./ClientOutput.ts"
 import type { ClientTracking } from "./Tracking.ts"
+import type { LatencyHistogram } from "./LatencyHistogram.ts"
 
 /** A command queued by MULTI. */
 export interface QueuedCommand {
@@ -28,6 +29,8 @@ export class RuntimeCommand {
   usec = 0
   rejectedCalls = 0
   failedCalls = 0
+  /** latency-tracking's histogram, made by the command's first call (as Redis's) */
+  latency: LatencyHistogram | undefined = undefined
   readonly subcommands: Map<string, RuntimeCommand> | undefined
   readonly spec: CommandSpec
   /** "get", or "config|get" for a subcommand. */

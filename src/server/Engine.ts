@@ -19,6 +19,7 @@ import { type BlockRequest, CommandContext } from "./CommandContext.ts"
 import { CommandRegistry, type Registry } from "./CommandRegistry.ts"
 import { type InfoState, newInfoState } from "./info.ts"
 import { TrackingState } from "./Tracking.ts"
+import { LatencyHistogram } from "./LatencyHistogram.ts"
 
 /** Options for a new client. */
 export interface ClientOptions {
@@ -242,6 +243,8 @@ export class EngineState {
    */
   slowCommandFeed: SlowCommandFeed | undefined = undefined
   slowCommandMinUsec = Infinity
+  /** latency-tracking: every command's duration goes into its histogram (LATENCY HISTOGRAM, INFO latencystats). */
+  latencyTracking = false
   /** Set by the scripting Layer: what INFO memory reports of the Lua VM and the script cache. */
   scriptingMemory: (() => ScriptingMemory) | undefined = undefined
   /** Set by the scripting Layer while a script past busy-reply-threshold is suspended. */
@@ -339,6 +342,7 @@ export class EngineState {
       command.usec = 0
       command.rejectedCalls = 0
       command.failedCalls = 0
+      command.latency = undefined
       for (const sub of command.subcommands?.values() ?? []) reset(sub)
     }
     for (const command of this.commands.values()) reset(command)
@@ -348,6 +352,7 @@ export class EngineState {
     ks.expiredKeys = 0
     ks.expiredStalePerc = 0
     ks.expiredTimeCapReached = 0
+    ks.expireCycleMs = 0
     ks.evictedKeys = 0
   }
 
@@ -864,6 +869,7 @@ export class EngineState {
         const usec = Math.round((ended - started) * 1000)
         command.calls++
         command.usec += usec
+        if (this.latencyTracking) (command.latency ??= new LatencyHistogram()).record(usec)
         if (this.failed) command.failedCalls++
         this.stats.totalCommands++
         if (usec >= this.slowCommandMinUsec) this.slowCommandFeed!(client, command, ctx.loggedArgv(argv), usec)
@@ -1025,6 +1031,8 @@ export class EngineState {
     } else {
       state.command.calls++
       state.command.usec += state.replyUsec
+      if (this.latencyTracking) (state.command.latency ??= new LatencyHistogram()).record(state.replyUsec)
+      this.keyspace.latencySample("command-unblocking", Math.floor(state.replyUsec / 1000))
       if (state.failed) state.command.failedCalls++
       this.stats.totalCommands++
       // logged when it ends, as Redis's updateStatsOnUnblock (its time blocked does not count)

@@ -3,13 +3,15 @@
  * command that ran at least that long adds a sample to the "command" event ("fast-command" for
  * commands flagged fast). Each event keeps its 160 latest samples, one per second (the highest of a
  * second wins), and its all-time maximum. LATEST, HISTORY, RESET, GRAPH (the sparkline), DOCTOR (the
- * report and its advice) and HELP answer as Redis's; HISTOGRAM answers with no command, as Redis does
- * with latency-tracking off, since per-command histograms are not kept.
+ * report and its advice) and HELP answer as Redis's. HISTOGRAM answers from the per-command
+ * histograms latency-tracking keeps (LatencyHistogram.ts).
  */
 import { defineCommand, type CommandSpec } from "../commands/CommandSpec.ts"
 import * as Errors from "../commands/errors.ts"
 import { helpSubcommand } from "../commands/help.ts"
 import { optionName } from "../commands/args.ts"
+import { lookupCommandByName } from "../commands/introspection.ts"
+import { runtimeCommands } from "./info.ts"
 import type { RuntimeCommand } from "./Client.ts"
 import type { EngineState } from "./Engine.ts"
 
@@ -327,9 +329,35 @@ export const latencyEntry = (monitor?: LatencyMonitor): CommandSpec => {
         if (ts === undefined) return ctx.reply.error(Errors.latencyNoSamples(argv[2]!))
         ctx.reply.verbatim(m.graph(argv[2]!, ts))
       }),
-      sub("histogram", -2, "Return the cumulative distribution of latencies of a subset of commands or all.", (ctx) => {
-        // per-command histograms are not tracked (latency-tracking): no command has data
-        ctx.reply.mapHeader(0)
+      sub("histogram", -2, "Return the cumulative distribution of latencies of a subset of commands or all.", (ctx, argv) => {
+        // every command (and subcommand) with data, or those named: a name that is a container
+        // command also brings its subcommands; unknown names are skipped
+        const named: Array<RuntimeCommand> = []
+        if (argv.length === 2) named.push(...runtimeCommands(ctx.engine))
+        else {
+          for (let j = 2; j < argv.length; j++) {
+            const command = lookupCommandByName(ctx.engine, argv[j]!)
+            if (command === undefined) continue
+            named.push(command)
+            if (command.subcommands !== undefined) named.push(...command.subcommands.values())
+          }
+        }
+        const withData = named.filter((c) => c.latency !== undefined)
+        ctx.reply.mapHeader(withData.length)
+        for (const command of withData) {
+          const histogram = command.latency!
+          ctx.reply.bulk(command.fullName)
+          ctx.reply.mapHeader(2)
+          ctx.reply.bulk("calls")
+          ctx.reply.integer(histogram.total)
+          ctx.reply.bulk("histogram_usec")
+          const buckets = histogram.cumulative()
+          ctx.reply.mapHeader(buckets.length)
+          for (const [usec, count] of buckets) {
+            ctx.reply.integer(usec)
+            ctx.reply.integer(count)
+          }
+        }
       }, { since: "7.0.0", complexity: "O(N) where N is the number of commands with latency information being retrieved." }),
       helpSubcommand({ since: "2.8.13", group: "server", summary: "Show helpful text about the different subcommands." }, [
         "DOCTOR",

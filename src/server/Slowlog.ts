@@ -201,6 +201,13 @@ export const SlowlogLive: Layer.Layer<never, never, Engine | CommandRegistry | S
       log.maxLength = Number(v)
       log.trim()
     })
+    engine.keyspace.latencySample = (event, ms) => {
+      if (latency.thresholdMs > 0 && ms >= latency.thresholdMs) latency.add(event, ms)
+    }
+    yield* watchScoped(config, "latency-tracking", (v) => {
+      engine.latencyTracking = v === "yes"
+    })
+    engine.latencyTracking = config.getBool("latency-tracking")
     yield* watchScoped(config, "latency-monitor-threshold", (v) => {
       latency.thresholdMs = Number(v)
       update()
@@ -215,6 +222,8 @@ export const SlowlogLive: Layer.Layer<never, never, Engine | CommandRegistry | S
         remove()
         engine.slowCommandFeed = undefined
         engine.slowCommandMinUsec = Infinity
+        engine.latencyTracking = false
+        engine.keyspace.latencySample = () => {}
       }
     })
   })

@@ -386,7 +386,7 @@ const statsSection = (engine: EngineState): Array<InfoField> => {
     ["expired_keys", ks.expiredKeys],
     ["expired_stale_perc", fixed(ks.expiredStalePerc, 2)],
     ["expired_time_cap_reached_count", ks.expiredTimeCapReached],
-    ["expire_cycle_cpu_milliseconds", 0],
+    ["expire_cycle_cpu_milliseconds", Math.floor(ks.expireCycleMs)],
     ["evicted_keys", ks.evictedKeys],
     ["evicted_clients", 0],
     ["total_eviction_exceeded_time", 0],
@@ -481,6 +481,19 @@ const commandStatsSection = (engine: EngineState): Array<InfoField> => {
   return out
 }
 
+/** fillPercentileDistributionLatencies: each configured percentile of each command's histogram, in microseconds. */
+const latencyStatsSection = (engine: EngineState): Array<InfoField> => {
+  if (!engine.latencyTracking) return []
+  const percentiles = (engine.config.get("latency-tracking-info-percentiles") ?? "").split(" ").filter((p) => p !== "")
+  const out: Array<InfoField> = []
+  for (const c of runtimeCommands(engine)) {
+    if (c.latency === undefined) continue
+    const histogram = c.latency
+    out.push([`latency_percentiles_usec_${c.fullName}`, percentiles.map((p) => `p${p}=${(histogram.valueAtPercentile(Number(p)) / 1000).toFixed(3)}`).join(",")])
+  }
+  return out
+}
+
 /** Redis keeps error codes in a radix tree, so they come out in byte order. */
 const errorStatsSection = (engine: EngineState): Array<InfoField> =>
   [...engine.stats.errors]
@@ -507,8 +520,7 @@ const SECTION_FIELDS: Readonly<Record<string, (engine: EngineState) => Array<Inf
   modules: () => [],
   commandstats: commandStatsSection,
   errorstats: errorStatsSection,
-  // Per-command latency histograms are not tracked: the section is empty, as with latency-tracking no.
-  latencystats: () => [],
+  latencystats: (engine) => latencyStatsSection(engine),
   cluster: () => [["cluster_enabled", 0]],
   keyspace: keyspaceSection
 }
