@@ -226,7 +226,7 @@ export const hyperloglogCommands = [
   defineCommand({
     name: "pfcount",
     arity: -2,
-    flags: "readonly",
+    flags: "readonly may_replicate",
     keys: [1, -1, 1],
     acl: "@read @hyperloglog @slow",
     docs: {

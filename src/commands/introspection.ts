@@ -40,7 +40,7 @@ const FLAG_ORDER: ReadonlyArray<CommandFlag> = [
   "asking",
   "fast",
   "no_auth",
-  "may_replicate",
+  // may_replicate is hidden from COMMAND INFO on purpose, as Redis hides it
   "sentinel",
   "only_sentinel",
   "no_mandatory_keys",

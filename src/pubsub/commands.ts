@@ -97,7 +97,7 @@ export const pubsubCommands = (of: (ctx: CommandContext) => PubSubState): Readon
   defineCommand({
     name: "publish",
     arity: 3,
-    flags: "pubsub loading stale fast",
+    flags: "pubsub loading stale fast may_replicate",
     keys: [0, 0, 0],
     acl: "@pubsub @fast",
     docs: {
@@ -154,7 +154,7 @@ export const pubsubCommands = (of: (ctx: CommandContext) => PubSubState): Readon
   defineCommand({
     name: "spublish",
     arity: 3,
-    flags: "pubsub loading stale fast",
+    flags: "pubsub loading stale fast may_replicate",
     keys: [1, 1, 1],
     notKey: true,
     acl: "@pubsub @fast",

@@ -161,6 +161,12 @@ export const examples: ReadonlyArray<Command> = [
   ["EVAL_RO", "return redis.pcall('set', 'x', '1')", "0"],
   ["EVAL_RO", "return redis.call('get', 'x')", "0"],
   ["EVAL_RO", "return redis.call('set')", "0"],
+  // may-replicate commands count as writes in read-only scripts (PUBLISH, SPUBLISH, PFCOUNT)
+  ["EVAL_RO", "return redis.call('publish', 'ch', 'm')", "0"],
+  ["EVAL_RO", "return redis.call('spublish', KEYS[1], 'm')", "1", "ch"],
+  ["EVAL_RO", "return redis.pcall('pfcount', KEYS[1])", "1", "hll"],
+  ["EVAL", "#!lua flags=no-writes\nreturn redis.call('publish', 'ch', 'm')", "0"],
+  ["EVAL", "return redis.call('publish', 'ch', 'm')", "0"],
   // SCRIPT
   ["SCRIPT", "LOAD", "return 'loaded'"],
   ["SCRIPT", "LOAD", "return ("],

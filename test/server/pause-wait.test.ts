@@ -43,6 +43,24 @@ describe("CLIENT PAUSE", () => {
         assert.isUndefined(engine.pause)
       }))
 
+    it.effect("WRITE holds back may-replicate commands that are not writes: PUBLISH, PFCOUNT", () =>
+      Effect.gen(function*() {
+        const engine = yield* Engine
+        const admin = yield* RedisClient.connect
+        const publisher = yield* RedisClient.connect
+        const counter = yield* RedisClient.connect
+        assert.strictEqual(yield* admin.command("CLIENT", "PAUSE", "100", "WRITE"), "OK")
+        const publish = yield* Effect.forkChild(publisher.command("PUBLISH", "ch", "m"))
+        const pfcount = yield* Effect.forkChild(counter.command("PFCOUNT", "hll"))
+        yield* settle
+        assert.strictEqual(engine.waiters.blockedClients, 2)
+        // a read-only script does neither, so it runs
+        assert.strictEqual(yield* admin.command("EVAL_RO", "return redis.call('exists', KEYS[1])", "1", "hll"), 0)
+        yield* TestClock.adjust(100)
+        assert.strictEqual(yield* Fiber.join(publish), 0)
+        assert.strictEqual(yield* Fiber.join(pfcount), 0)
+      }))
+
     it.effect("ALL holds back every command, CLIENT UNPAUSE included; a stricter or longer pause wins", () =>
       Effect.gen(function*() {
         const admin = yield* RedisClient.connect
