@@ -149,7 +149,7 @@ export const replyCommandInfo = (reply: ReplyWriter, command: RuntimeCommand): v
   reply.arrayHeader(10)
   reply.bulk(command.fullName)
   reply.integer(spec.arity)
-  const flags = byOrder(FLAG_ORDER, spec.flags)
+  const flags = byOrder(FLAG_ORDER, spec.flags.filter((f) => f !== "may_replicate"))
   reply.setHeader(flags.length)
   for (const flag of flags) reply.simple(flag)
   reply.integer(spec.firstKey)
