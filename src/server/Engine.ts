@@ -900,7 +900,9 @@ export class EngineState {
    */
   private propagateCall(command: RuntimeCommand, argv: ReadonlyArray<string>, dirtyBefore: number): void {
     const ctx = this.ctx
-    const wrote = this.keyspace.dirty !== dirtyBefore && !command.isReadonly
+    // dirty only grows with writes: SAVE, DEBUG RELOAD and DEBUG LOADAOF set it back to 0, and are
+    // not propagated for it (call() clamps a negative difference to 0)
+    const wrote = this.keyspace.dirty > dirtyBefore && !command.isReadonly
     if ((wrote || ctx.propagationForced) && !ctx.propagationPrevented) {
       this.propagate(ctx.db.id, ctx.rewritten ?? argv)
     }

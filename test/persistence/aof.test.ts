@@ -179,12 +179,13 @@ describeOracle(`appendonlydir with redis-server 7.0 (${hasOracle ? "interop" : s
   it("appends exactly the bytes redis-server appends for the same commands", async () => {
     const theirDir = freshDir()
     const ourDir = freshDir()
-    const oracle = await startOracle(["--dir", theirDir, "--appendonly", "yes"])
+    const oracle = await startOracle(["--dir", theirDir, "--appendonly", "yes", "--enable-debug-command", "yes"])
     const theirs = await RawConnection.connect(oracle.port)
     await withServer({ save: "", dir: ourDir, appendonly: "yes" }, async (_server, ours) => {
       try {
+        // SAVE, DEBUG RELOAD and DEBUG LOADAOF reset the dirty counter and are never appended
         const commands: Array<Command> = [
-          ["SET", "a", "1"], ["INCR", "a"], ["SELECT", "2"], ["RPUSH", "l", "x", "y"], ["LPOP", "l"], ["SELECT", "0"],
+          ["SET", "a", "1"], ["SAVE"], ["DEBUG", "RELOAD"], ["INCR", "a"], ["DEBUG", "LOADAOF"], ["SELECT", "2"], ["RPUSH", "l", "x", "y"], ["LPOP", "l"], ["SELECT", "0"],
           ["MULTI"], ["HSET", "h", "f", "v"], ["SADD", "s", "m"], ["EXEC"], ["DEL", "a", "nokey"], ["GET", "h"], ["ZADD", "z", "1.5", "m"],
           ["XADD", "x", "1-1", "f", "v"], ["EXPIREAT", "z", "4000000000"], ["FLUSHDB"]
         ]
