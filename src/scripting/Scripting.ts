@@ -800,7 +800,7 @@ export class ScriptingState {
       argv: ctx.argv,
       startedAt: performance.now(),
       time: this.engine.keyspace.now,
-      mayYield: !ctx.denyBlocking && caller.kind === "normal",
+      mayYield: ctx.maySuspend && caller.kind === "normal",
       timedOut: false,
       killed: false,
       wrote: false,
@@ -825,7 +825,7 @@ export class ScriptingState {
       startedAt: run.startedAt,
       kill: (byEval) => this.kill(run, byEval)
     }
-    const blocked = ctx.block({ keys: [], condition: SCRIPT_CONDITION, timeoutAt: 0, serve: () => false, onTimeout: () => {} })
+    const blocked = ctx.suspend({ keys: [], condition: SCRIPT_CONDITION, timeoutAt: 0, serve: () => false, onTimeout: () => {} })
     setImmediate(() => this.continueRun(run))
     return blocked
   }
