@@ -4,6 +4,7 @@
  * through `engine.dispatch(scriptClient, argv, Callers.script)`; the script client's reply is read back
  * from its output and converted to Lua (luaReply.ts). See docs/SCRIPTING.md.
  */
+import { installYieldableLibrary, LUALIB_SOURCE } from "./yieldable.ts"
 import { ACL_OK, checkCommand } from "../acl/check.ts"
 import { createHash } from "node:crypto"
 import * as Context from "effect/Context"
@@ -124,8 +125,15 @@ local dbg = debug
 debug = nil
 function __redis__err__handler(err)
   local i = dbg.getinfo(2,'nSl')
+  local level = 2
   if i and i.what == 'C' then
+    level = 3
     i = dbg.getinfo(3,'nSl')
+  end
+  -- the frames of the Lua-written library functions (see yieldable.ts) stand for a C function's
+  while i and i.source == '@lualib' do
+    level = level + 1
+    i = dbg.getinfo(level,'nSl')
   end
   if type(err) ~= 'table' then
     err = {err='ERR ' .. tostring(err)}  end  if i then
@@ -142,7 +150,7 @@ function __redis__co_err(co, err)
     level = level + 1
     i = dbg.getinfo(co, level, 'nSl')
   end
-  while i and (i.source == '@pcall' or i.what == 'tail' or (level > 1 and i.what == 'C')) do
+  while i and (i.source == '@pcall' or i.source == '@lualib' or i.what == 'tail' or (level > 1 and i.what == 'C')) do
     level = level + 1
     i = dbg.getinfo(co, level, 'nSl')
   end
@@ -315,6 +323,8 @@ export class ScriptingState {
     const vm = this.vm
     vm.openLibraries()
     vm.run(PRELUDE, "@err_handler_def")
+    // table.sort, string.gsub, table.foreach(i) whose Lua callbacks may be suspended (needs the C pcall)
+    installYieldableLibrary(vm)
     vm.getGlobal("__redis__co_err")
     vm.setField(LUA_REGISTRYINDEX, "__redis__co_err")
     vm.pushNil()
@@ -934,7 +944,10 @@ export class ScriptingState {
     if (run.killed) {
       // the yieldable pcall's own code runs on: the error is raised in the script's frames, where Redis
       // raises it (a frame of the C pcall would not run the hook at all)
-      if (vm.currentSource(thread) === "@pcall") return
+      const source = vm.currentSource(thread)
+      if (source === "@pcall") return
+      // in the Lua-written library (yieldable.ts): raised on the next line of the script's own code
+      if (source === LUALIB_SOURCE) return this.hookEveryLine(run)
       this.log(3, "Lua script killed by user with SCRIPT KILL.")
       // on every line from now on, in this thread and in every thread the script's pcalls run, so
       // that pcall cannot keep the script alive
