@@ -420,6 +420,10 @@ export class LuaVm {
     for (let i = p; heap[i] !== 0 && i < p + 64; i++) s += String.fromCharCode(heap[i]!)
     return s
   }
+  /** lua_rawequal: the values at `a` and `b` are primitively equal. */
+  rawEqual(a: number, b: number): boolean {
+    return this.m._lua_rawequal!(this.L, a, b) !== 0
+  }
   /** lua_iscfunction: a C function (a JS one included) at stack index `i`. */
   isCFunction(i: number): boolean {
     return this.m._lua_iscfunction!(this.L, i) !== 0

@@ -189,9 +189,11 @@ end
 local seen = {}
 seen[real] = true
 local proxy = lock(real, seen)
+local globals_mt = top_mt
 setmetatable(real, {__index = index_error})
 real._G = proxy
-return proxy, top_mt
+-- what getmetatable(_G) gives, as Redis's read-only metatable of the globals: a table with __index
+return proxy, globals_mt, lock({__index = index_error}, {})
 `
 
 interface Script {
@@ -428,12 +430,40 @@ export class ScriptingState {
       })
       vm.setGlobal(name)
     }
+    // getmetatable: nil for a locked table (Redis's library tables have none), the read-only metatable
+    // of the globals for _G (a locked table with its __index), else the C getmetatable's answer
+    vm.getGlobal("getmetatable")
+    vm.setField(LUA_REGISTRYINDEX, "__original_getmetatable")
+    vm.pushFunction((vm) => {
+      if (vm.type(1) === LuaType.None) return vm.argError(1, "value expected")
+      vm.setTop(1)
+      vm.getField(LUA_REGISTRYINDEX, "__protected")
+      vm.pushValue(1)
+      const locked = vm.rawGet(-2) !== LuaType.Nil
+      vm.pop(2)
+      if (locked) {
+        vm.getField(LUA_REGISTRYINDEX, "__G_proxy")
+        const globals = vm.rawEqual(1, -1)
+        vm.pop(1)
+        if (globals) vm.getField(LUA_REGISTRYINDEX, "__G_metatable")
+        else vm.pushNil()
+        return 1
+      }
+      vm.getField(LUA_REGISTRYINDEX, "__original_getmetatable")
+      vm.insert(1)
+      vm.call(1, 1)
+      return 1
+    })
+    vm.setGlobal("getmetatable")
     if (vm.load(LOCK_GLOBALS, "@lock_globals") !== 0) throw new Error(vm.toString(-1))
     vm.pushValue(LUA_GLOBALSINDEX)
     vm.pushFunction((vm) => vm.raise(`Script attempted to access nonexistent global variable '${vm.toString(2) ?? ""}'`))
     vm.pushFunction((vm) => vm.raise("Attempt to modify a readonly table"))
     vm.getField(LUA_REGISTRYINDEX, "__protected")
-    if (vm.pcall(4, 2, 0) !== 0) throw new Error(vm.toString(-1))
+    if (vm.pcall(4, 3, 0) !== 0) throw new Error(vm.toString(-1))
+    vm.setField(LUA_REGISTRYINDEX, "__G_metatable")
+    vm.pushValue(-2)
+    vm.setField(LUA_REGISTRYINDEX, "__G_proxy")
     // the globals' metatable: FUNCTION LOAD points its __index at the library API while a library loads
     vm.setField(LUA_REGISTRYINDEX, "__globals_mt")
     vm.replace(LUA_GLOBALSINDEX)

@@ -208,9 +208,9 @@ end
 `
 
 /**
- * A Lua 5.1 binary chunk (lua_dump's output) without its line information: every function's
- * lineinfo vector emptied, which the loader accepts (luaG_checkcode allows sizelineinfo 0, as for
- * `luac -s`). The rest, the source name and the local and upvalue names included, is kept.
+ * A Lua 5.1 binary chunk (lua_dump's output) without its debug information, as `luac -s` writes it:
+ * every function's line info, local names and upvalue names emptied (luaG_checkcode allows
+ * sizelineinfo 0). The source name (the main function's) is kept.
  */
 export const stripLineInfo = (chunk: string): string => {
   if (chunk.charCodeAt(0) !== 27 || chunk.slice(1, 4) !== "Lua" || chunk.charCodeAt(4) !== 0x51) throw new Error("not a Lua 5.1 chunk")
@@ -252,11 +252,9 @@ export const stripLineInfo = (chunk: string): string => {
     }
     const protos = integer(sizeInt)
     for (let k = 0; k < protos; k++) fn()
-    const lineInfo = pos
+    const debugInfo = pos
     const lines = integer(sizeInt)
     pos += lines * sizeInt
-    out += chunk.slice(copied, lineInfo) + "\0".repeat(sizeInt)
-    copied = pos
     const locals = integer(sizeInt)
     for (let k = 0; k < locals; k++) {
       string()
@@ -265,6 +263,9 @@ export const stripLineInfo = (chunk: string): string => {
     }
     const upvalues = integer(sizeInt)
     for (let k = 0; k < upvalues; k++) string()
+    // no line info, no local or upvalue names (as `luac -s`): less memory, and no current line
+    out += chunk.slice(copied, debugInfo) + "\0".repeat(3 * sizeInt)
+    copied = pos
   }
   fn()
   if (pos !== chunk.length) throw new Error("unexpected Lua chunk layout")
