@@ -11,6 +11,7 @@ import { join } from "node:path"
 import { describe, expect, it } from "vitest"
 import { hasOracle, startOracle } from "../support/oracle.ts"
 import { startPersistentServer } from "../support/persistentServer.ts"
+import { startServer } from "../support/server.ts"
 import { type Command, describeDifferential } from "../support/differential.ts"
 import { encode, RawConnection } from "../support/raw.ts"
 import { lib } from "./function-examples.ts"
@@ -224,6 +225,33 @@ describe.skipIf(!hasOracle)("a busy script's transaction in the AOF", () => {
     } finally {
       rmSync(ours, { recursive: true, force: true })
       rmSync(theirs, { recursive: true, force: true })
+    }
+  })
+})
+
+describe("a busy script in EXEC whose client goes away", () => {
+  it("EXEC runs to its end (the script and the commands queued after it), then everyone is served again", async () => {
+    const server = await startServer({ "busy-reply-threshold": THRESHOLD })
+    const a = await RawConnection.connect(server.port)
+    const b = await RawConnection.connect(server.port)
+    try {
+      await a.call("MULTI")
+      await a.call("EVAL", `${LONG} return redis.call('set', KEYS[1], 'script')`, "1", "gone1")
+      await a.call("EVAL", `${LONG} return redis.call('set', KEYS[1], 'second')`, "1", "gone2")
+      await a.call("SET", "gone3", "after")
+      a.write(encode(["EXEC"]))
+      await waitBusy(b)
+      await a.close()
+      let reply = await b.call("MGET", "gone1", "gone2", "gone3")
+      for (let i = 0; i < 1000 && reply.raw.startsWith("-BUSY"); i++) {
+        await new Promise((r) => setTimeout(r, 10))
+        reply = await b.call("MGET", "gone1", "gone2", "gone3")
+      }
+      expect(reply.raw).toBe("*3\r\n$6\r\nscript\r\n$6\r\nsecond\r\n$5\r\nafter\r\n")
+      expect((await b.call("PING")).raw).toBe("+PONG\r\n")
+    } finally {
+      await b.close()
+      await server.close()
     }
   })
 })
