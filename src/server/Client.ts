@@ -17,6 +17,8 @@ export interface ExecResume {
   /** The command that suspended (counted in the stats when it ends). */
   readonly index: number
   readonly caller: Caller
+  /** When that command started (performance.now()), for its commandstats usec. */
+  readonly startedAt: number
 }
 
 export interface QueuedCommand {

@@ -992,6 +992,7 @@ export class EngineState {
           continue
         }
         const outer = client.blocked
+        const started = performance.now()
         if (this.call(client, command, argv, caller) === BLOCKED) {
           // a busy script: the client waits with EXEC as its blocked command; when EXEC was resumed
           // (already blocked), on the state its connection already waits on
@@ -1001,7 +1002,7 @@ export class EngineState {
           } else {
             client.blocked = { ...client.blocked!, command: this.ctx.command, argv: this.ctx.argv }
           }
-          client.execResume = { queue, index: i, caller }
+          client.execResume = { queue, index: i, caller, startedAt: started }
           suspended = true
           this.ctx.preventPropagation()
           return BLOCKED
@@ -1025,8 +1026,13 @@ export class EngineState {
     const done = resume.queue[resume.index]!.command
     if (resume.caller.stats) {
       done.calls++
+      // its whole run, as Redis's call() times a script that processed events meanwhile
+      done.usec += Math.round((performance.now() - resume.startedAt) * 1000)
+      if (this.failed) done.failedCalls++
       this.stats.totalCommands++
     }
+    // its error reply (a killed script) is the command's, not EXEC's
+    this.failed = false
     return this.runExecQueue(client, resume.queue, resume.index + 1, resume.caller) !== BLOCKED
   }
 

@@ -134,6 +134,22 @@ describeDifferential(
         [["GET", "k"], ["FUNCTION", "STATS"], ["SCRIPT", "KILL"], ["FUNCTION", "KILL"]]
       ))
 
+    it("INFO commandstats and errorstats count the transaction's commands as Redis does (a killed script failed, EXEC not)", async () => {
+      const { server, oracle, ours, theirs } = servers()
+      const stats = async (conn: RawConnection) => {
+        const text = (await conn.call("INFO", "commandstats")).raw + (await conn.call("INFO", "errorstats")).raw
+        return text.split("\r\n").filter((l) => /^cmdstat_(eval|exec|set|incr)|^errorstat/.test(l)).map((l) => l.replace(/usec=\d+,usec_per_call=[\d.]+,/, "")).sort()
+      }
+      await Promise.all([ours.call("CONFIG", "RESETSTAT"), theirs.call("CONFIG", "RESETSTAT")])
+      await Promise.all([
+        busyExec(server.port, [], [["SET", "s", "1"], ["EVAL", LOOP, "0"], ["INCR", "s"]], [["SCRIPT", "KILL"]]),
+        busyExec(oracle.port, [], [["SET", "s", "1"], ["EVAL", LOOP, "0"], ["INCR", "s"]], [["SCRIPT", "KILL"]])
+      ])
+      const [a, b] = await Promise.all([stats(ours), stats(theirs)])
+      expect(a).toEqual(b)
+      expect(a).toContain("cmdstat_eval:calls=1,rejected_calls=0,failed_calls=1")
+    })
+
     it("a transaction whose script does not reach the threshold answers as before", async () => {
       const { ours, theirs } = servers()
       for (const conn of [ours, theirs]) {
