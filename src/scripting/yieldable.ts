@@ -16,8 +16,8 @@
  * matcher, captures, position captures and pattern errors; anchors, empty matches, the max-n argument,
  * false/nil keeping the match, "invalid replacement value (a table)", the count).
  *
- * The chunk is loaded with its line information stripped (`stripLineInfo`): its frames then have no
- * current line, as a C function has none, so an `error(msg, 2)` in a callback gets no position (as
+ * The chunk is loaded with its debug information stripped (`stripLineInfo`, as `luac -s`): its frames
+ * then have no current line, as a C function has none, so an `error(msg, 2)` in a callback gets no position (as
  * under the C function) and the chunk's own errors name the caller's line through `error(msg, level)`.
  * Its source is "@lualib": the error conversion and the kill hook skip its frames.
  */
