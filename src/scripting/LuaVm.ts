@@ -420,6 +420,42 @@ export class LuaVm {
     for (let i = p; heap[i] !== 0 && i < p + 64; i++) s += String.fromCharCode(heap[i]!)
     return s
   }
+  /** lua_rawequal: the values at `a` and `b` are primitively equal. */
+  rawEqual(a: number, b: number): boolean {
+    return this.m._lua_rawequal!(this.L, a, b) !== 0
+  }
+  /** lua_iscfunction: a C function (a JS one included) at stack index `i`. */
+  isCFunction(i: number): boolean {
+    return this.m._lua_iscfunction!(this.L, i) !== 0
+  }
+  /**
+   * From a JS function: pushes the name and namewhat (lua_getinfo "n") of the Lua function that called
+   * it, as its own caller named it (nil and "" when unknown, as for a tail call); returns 2.
+   */
+  pushCallerName(): number {
+    const m = this.m
+    this.debugInfo ||= m._malloc(128)
+    if (m._lua_getstack!(this.L, 1, this.debugInfo) === 0) {
+      this.pushNil()
+      this.pushString("")
+      return 2
+    }
+    m._lua_getinfo!(this.L, this.name("n"), this.debugInfo)
+    const text = (offset: number): string | undefined => {
+      const p = m.HEAPU32[(this.debugInfo + offset) >> 2]!
+      if (p === 0) return undefined
+      const heap = m.HEAPU8
+      let s = ""
+      for (let i = p; heap[i] !== 0 && i < p + 256; i++) s += String.fromCharCode(heap[i]!)
+      return s
+    }
+    // lua_Debug on wasm32: event, name (offset 4), namewhat (offset 8), ...
+    const name = text(4)
+    if (name === undefined) this.pushNil()
+    else this.pushString(name)
+    this.pushString(text(8) ?? "")
+    return 2
+  }
   /** lua_tothread: the thread at stack index `i`, 0 if it is not one. */
   toThread(i: number): number {
     return this.m._lua_tothread!(this.L, i)

@@ -4,6 +4,7 @@
  * through `engine.dispatch(scriptClient, argv, Callers.script)`; the script client's reply is read back
  * from its output and converted to Lua (luaReply.ts). See docs/SCRIPTING.md.
  */
+import { installYieldableLibrary, LUALIB_SOURCE } from "./yieldable.ts"
 import { ACL_OK, checkCommand } from "../acl/check.ts"
 import { createHash } from "node:crypto"
 import * as Context from "effect/Context"
@@ -124,8 +125,15 @@ local dbg = debug
 debug = nil
 function __redis__err__handler(err)
   local i = dbg.getinfo(2,'nSl')
+  local level = 2
   if i and i.what == 'C' then
+    level = 3
     i = dbg.getinfo(3,'nSl')
+  end
+  -- the frames of the Lua-written library functions (see yieldable.ts) stand for a C function's
+  while i and i.source == '@lualib' do
+    level = level + 1
+    i = dbg.getinfo(level,'nSl')
   end
   if type(err) ~= 'table' then
     err = {err='ERR ' .. tostring(err)}  end  if i then
@@ -142,7 +150,7 @@ function __redis__co_err(co, err)
     level = level + 1
     i = dbg.getinfo(co, level, 'nSl')
   end
-  while i and (i.source == '@pcall' or i.what == 'tail' or (level > 1 and i.what == 'C')) do
+  while i and (i.source == '@pcall' or i.source == '@lualib' or i.what == 'tail' or (level > 1 and i.what == 'C')) do
     level = level + 1
     i = dbg.getinfo(co, level, 'nSl')
   end
@@ -181,9 +189,11 @@ end
 local seen = {}
 seen[real] = true
 local proxy = lock(real, seen)
+local globals_mt = top_mt
 setmetatable(real, {__index = index_error})
 real._G = proxy
-return proxy, top_mt
+-- what getmetatable(_G) gives, as Redis's read-only metatable of the globals: a table with __index
+return proxy, globals_mt, lock({__index = index_error}, {})
 `
 
 interface Script {
@@ -315,6 +325,8 @@ export class ScriptingState {
     const vm = this.vm
     vm.openLibraries()
     vm.run(PRELUDE, "@err_handler_def")
+    // table.sort, string.gsub, table.foreach(i) whose Lua callbacks may be suspended (needs the C pcall)
+    installYieldableLibrary(vm)
     vm.getGlobal("__redis__co_err")
     vm.setField(LUA_REGISTRYINDEX, "__redis__co_err")
     vm.pushNil()
@@ -418,12 +430,40 @@ export class ScriptingState {
       })
       vm.setGlobal(name)
     }
+    // getmetatable: nil for a locked table (Redis's library tables have none), the read-only metatable
+    // of the globals for _G (a locked table with its __index), else the C getmetatable's answer
+    vm.getGlobal("getmetatable")
+    vm.setField(LUA_REGISTRYINDEX, "__original_getmetatable")
+    vm.pushFunction((vm) => {
+      if (vm.type(1) === LuaType.None) return vm.argError(1, "value expected")
+      vm.setTop(1)
+      vm.getField(LUA_REGISTRYINDEX, "__protected")
+      vm.pushValue(1)
+      const locked = vm.rawGet(-2) !== LuaType.Nil
+      vm.pop(2)
+      if (locked) {
+        vm.getField(LUA_REGISTRYINDEX, "__G_proxy")
+        const globals = vm.rawEqual(1, -1)
+        vm.pop(1)
+        if (globals) vm.getField(LUA_REGISTRYINDEX, "__G_metatable")
+        else vm.pushNil()
+        return 1
+      }
+      vm.getField(LUA_REGISTRYINDEX, "__original_getmetatable")
+      vm.insert(1)
+      vm.call(1, 1)
+      return 1
+    })
+    vm.setGlobal("getmetatable")
     if (vm.load(LOCK_GLOBALS, "@lock_globals") !== 0) throw new Error(vm.toString(-1))
     vm.pushValue(LUA_GLOBALSINDEX)
     vm.pushFunction((vm) => vm.raise(`Script attempted to access nonexistent global variable '${vm.toString(2) ?? ""}'`))
     vm.pushFunction((vm) => vm.raise("Attempt to modify a readonly table"))
     vm.getField(LUA_REGISTRYINDEX, "__protected")
-    if (vm.pcall(4, 2, 0) !== 0) throw new Error(vm.toString(-1))
+    if (vm.pcall(4, 3, 0) !== 0) throw new Error(vm.toString(-1))
+    vm.setField(LUA_REGISTRYINDEX, "__G_metatable")
+    vm.pushValue(-2)
+    vm.setField(LUA_REGISTRYINDEX, "__G_proxy")
     // the globals' metatable: FUNCTION LOAD points its __index at the library API while a library loads
     vm.setField(LUA_REGISTRYINDEX, "__globals_mt")
     vm.replace(LUA_GLOBALSINDEX)
@@ -800,7 +840,7 @@ export class ScriptingState {
       argv: ctx.argv,
       startedAt: performance.now(),
       time: this.engine.keyspace.now,
-      mayYield: !ctx.denyBlocking && caller.kind === "normal",
+      mayYield: ctx.maySuspend && caller.kind === "normal",
       timedOut: false,
       killed: false,
       wrote: false,
@@ -825,7 +865,7 @@ export class ScriptingState {
       startedAt: run.startedAt,
       kill: (byEval) => this.kill(run, byEval)
     }
-    const blocked = ctx.block({ keys: [], condition: SCRIPT_CONDITION, timeoutAt: 0, serve: () => false, onTimeout: () => {} })
+    const blocked = ctx.suspend({ keys: [], condition: SCRIPT_CONDITION, timeoutAt: 0, serve: () => false, onTimeout: () => {} })
     setImmediate(() => this.continueRun(run))
     return blocked
   }
@@ -934,7 +974,10 @@ export class ScriptingState {
     if (run.killed) {
       // the yieldable pcall's own code runs on: the error is raised in the script's frames, where Redis
       // raises it (a frame of the C pcall would not run the hook at all)
-      if (vm.currentSource(thread) === "@pcall") return
+      const source = vm.currentSource(thread)
+      if (source === "@pcall") return
+      // in the Lua-written library (yieldable.ts): raised on the next line of the script's own code
+      if (source === LUALIB_SOURCE) return this.hookEveryLine(run)
       this.log(3, "Lua script killed by user with SCRIPT KILL.")
       // on every line from now on, in this thread and in every thread the script's pcalls run, so
       // that pcall cannot keep the script alive

@@ -12,6 +12,16 @@ import type { ClientTracking } from "./Tracking.ts"
 import type { LatencyHistogram } from "./LatencyHistogram.ts"
 
 /** A command queued by MULTI. */
+/** An EXEC suspended on one of its commands (a busy script): the queue, the next index, its caller. */
+export interface ExecResume {
+  readonly queue: ReadonlyArray<QueuedCommand>
+  /** The command that suspended (counted in the stats when it ends). */
+  readonly index: number
+  readonly caller: Caller
+  /** When that command started (performance.now()), for its commandstats usec. */
+  readonly startedAt: number
+}
+
 export interface QueuedCommand {
   readonly command: RuntimeCommand
   readonly argv: ReadonlyArray<string>
@@ -176,6 +186,11 @@ export class Client implements WatchingClient {
   replicaMode: "replica" | "monitor" | undefined = undefined
   /** Queued commands while in MULTI, undefined otherwise. */
   multi: QueuedCommand[] | undefined = undefined
+  /**
+   * An EXEC suspended by a busy script among its commands: what is left of its queue, resumed by
+   * `Engine.resumeExec` when that script ends (see Engine.exec).
+   */
+  execResume: ExecResume | undefined = undefined
   /** An error while queueing: EXEC will answer EXECABORT. */
   multiDirty = false
   /** The keys this client WATCHes (also listed in their databases' `watched`). */

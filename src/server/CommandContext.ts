@@ -53,6 +53,11 @@ export class CommandContext {
   argv!: ReadonlyArray<string>
   /** True while executing queued commands of EXEC: blocking commands reply as if timed out. */
   denyBlocking = false
+  /**
+   * A script run by this command may be suspended past busy-reply-threshold (blocking its caller): a
+   * connection's command, or a command EXEC runs for it (EXEC then suspends too, see Engine.exec).
+   */
+  maySuspend = false
   /** Set by a handler: propagate this argv instead of the original (deterministic form). */
   rewritten: ReadonlyArray<string> | undefined = undefined
   /** Set by a handler: do not propagate this call even if it wrote. */
@@ -187,6 +192,15 @@ export class CommandContext {
       request.onTimeout()
       return
     }
+    this.engine.blockClient(this.client, this.db, request)
+    return BLOCKED
+  }
+
+  /**
+   * Blocks the current client even where blocking commands may not block (EXEC's queue): a script
+   * suspended past busy-reply-threshold, when `maySuspend` allows it.
+   */
+  suspend(request: BlockRequest): void | Blocked {
     this.engine.blockClient(this.client, this.db, request)
     return BLOCKED
   }

@@ -12,7 +12,7 @@ import { type Database, unwatchAllKeys, type WatchedKey } from "../keyspace/Data
 import { Keyspace, type KeyspaceState } from "../keyspace/Keyspace.ts"
 import { ProtocolError } from "../resp/RequestParser.ts"
 import { BlockingWaiters, type WaiterRegistry } from "./BlockingWaiters.ts"
-import { type BlockState, Client, type ClientKind, type RuntimeCommand } from "./Client.ts"
+import { type BlockState, Client, type ClientKind, type QueuedCommand, type RuntimeCommand } from "./Client.ts"
 import { clientInfoString } from "./clientInfo.ts"
 import { DISCARD, limitFloor, outputLimitReason, type OutputClass, type OutputHost, type OutputLimit, parseOutputLimits } from "./ClientOutput.ts"
 import { type BlockRequest, CommandContext } from "./CommandContext.ts"
@@ -74,6 +74,8 @@ export interface Caller {
   readonly script: boolean
   /** Blocking commands may block (else they answer as if timed out, as in MULTI and scripts). */
   readonly mayBlock: boolean
+  /** A script it runs may be suspended past busy-reply-threshold (a connection's command or EXEC's). */
+  readonly maySuspend: boolean
   /** Writes reach the propagation stream (AOF, replicas). */
   readonly propagate: boolean
   /** INFO commandstats count the call. */
@@ -83,34 +85,34 @@ export interface Caller {
 export const Callers = {
   client: {
     name: "client", checkArity: true, checkAuth: true, checkAcl: true, checkOom: true, checkReadonly: true,
-    checkContext: true, checkPause: true, queueInMulti: true, script: false, mayBlock: true, propagate: true,
+    checkContext: true, checkPause: true, queueInMulti: true, script: false, mayBlock: true, maySuspend: true, propagate: true,
     stats: true
   },
   /** EXEC's queue from a client: ACL rules again, as they may have changed since queueing. */
   exec: {
     name: "exec", checkArity: false, checkAuth: false, checkAcl: true, checkOom: false, checkReadonly: false,
-    checkContext: false, checkPause: false, queueInMulti: false, script: false, mayBlock: false, propagate: true,
+    checkContext: false, checkPause: false, queueInMulti: false, script: false, mayBlock: false, maySuspend: true, propagate: true,
     stats: true
   },
   /** EXEC's queue from the master's link: no user, so no ACL (Redis's master is a superuser). */
   masterExec: {
     name: "exec", checkArity: false, checkAuth: false, checkAcl: false, checkOom: false, checkReadonly: false,
-    checkContext: false, checkPause: false, queueInMulti: false, script: false, mayBlock: false, propagate: true,
+    checkContext: false, checkPause: false, queueInMulti: false, script: false, mayBlock: false, maySuspend: false, propagate: true,
     stats: true
   },
   script: {
     name: "script", checkArity: true, checkAuth: false, checkAcl: true, checkOom: true, checkReadonly: true,
-    checkContext: false, checkPause: false, queueInMulti: false, script: true, mayBlock: false, propagate: true,
+    checkContext: false, checkPause: false, queueInMulti: false, script: true, mayBlock: false, maySuspend: false, propagate: true,
     stats: true
   },
   aof: {
     name: "aof", checkArity: true, checkAuth: false, checkAcl: false, checkOom: false, checkReadonly: false,
-    checkContext: false, checkPause: false, queueInMulti: true, script: false, mayBlock: false, propagate: false,
+    checkContext: false, checkPause: false, queueInMulti: true, script: false, mayBlock: false, maySuspend: false, propagate: false,
     stats: false
   },
   master: {
     name: "master", checkArity: true, checkAuth: false, checkAcl: false, checkOom: true, checkReadonly: false,
-    checkContext: true, checkPause: true, queueInMulti: true, script: false, mayBlock: false, propagate: true,
+    checkContext: true, checkPause: true, queueInMulti: true, script: false, mayBlock: false, maySuspend: false, propagate: true,
     stats: true
   }
 } as const satisfies Record<string, Caller>
@@ -834,6 +836,8 @@ export class EngineState {
     ctx.propagationForced = false
     const denyBefore = ctx.denyBlocking
     if (!caller.mayBlock) ctx.denyBlocking = true
+    const suspendBefore = ctx.maySuspend
+    ctx.maySuspend = caller.maySuspend
     // what the command propagates itself (alsoPropagate, a lazily expired key's DEL) is muted too
     if (!caller.propagate) this.keyspace.propagationMuted++
     const dirtyBefore = this.keyspace.dirty
@@ -885,6 +889,7 @@ export class EngineState {
     } finally {
       this.inCall--
       ctx.denyBlocking = denyBefore
+      ctx.maySuspend = suspendBefore
       if (!caller.propagate) this.keyspace.propagationMuted--
       if (unit) this.keyspace.endPropagation()
       // the offset this client's writes reached, once its unit went out (WAIT waits for it)
@@ -943,8 +948,15 @@ export class EngineState {
     return false
   }
 
-  /** EXEC: checks the watched keys, then runs the queue as one synchronous step. */
-  exec(client: Client): void {
+  /**
+   * EXEC: checks the watched keys, then runs the queue. A script among its commands that is suspended
+   * past busy-reply-threshold (it blocks the client) suspends EXEC too: the client stays blocked with
+   * EXEC as its command, `client.execResume` keeps the rest of the queue, and `resumeExec` runs it when
+   * the script ends (or is killed), in the same propagation unit and reply, so the reply and what
+   * propagates are those of one uninterrupted EXEC. Nothing else runs meanwhile (other clients get BUSY),
+   * so the transaction stays atomic.
+   */
+  exec(client: Client): void | Blocked {
     const reply = client.reply
     const queue = client.multi
     if (queue === undefined) {
@@ -967,19 +979,69 @@ export class EngineState {
     reply.arrayHeader(queue.length)
     const caller = client.kind === "aof" ? Callers.aof : client.kind === "master" ? Callers.masterExec : Callers.exec
     client.output.holdPushes()
+    return this.runExecQueue(client, queue, 0, caller)
+  }
+
+  /**
+   * EXEC's queue from `from`; BLOCKED when a command suspended (a busy script), else the end of EXEC:
+   * pushes released, EXEC itself not propagated (its queued writes are, in its propagation unit, which
+   * wraps them in MULTI/EXEC when there are several).
+   */
+  private runExecQueue(client: Client, queue: ReadonlyArray<QueuedCommand>, from: number, caller: Caller): void | Blocked {
+    const reply = client.reply
+    let suspended = false
     try {
-      for (const { argv, command } of queue) {
+      for (let i = from; i < queue.length; i++) {
+        const { argv, command } = queue[i]!
         // ACL rules are checked again: they may have changed since the command was queued
         const refused = this.check(client, command, argv, caller)
-        if (typeof refused === "string") reply.error(refused)
-        else this.call(client, command, argv, caller)
+        if (typeof refused === "string") {
+          reply.error(refused)
+          continue
+        }
+        const outer = client.blocked
+        const started = performance.now()
+        if (this.call(client, command, argv, caller) === BLOCKED) {
+          // a busy script: the client waits with EXEC as its blocked command; when EXEC was resumed
+          // (already blocked), on the state its connection already waits on
+          if (outer !== undefined) {
+            this.waiters.remove(client)
+            client.blocked = outer
+          } else {
+            client.blocked = { ...client.blocked!, command: this.ctx.command, argv: this.ctx.argv }
+          }
+          client.execResume = { queue, index: i, caller, startedAt: started }
+          suspended = true
+          this.ctx.preventPropagation()
+          return BLOCKED
+        }
       }
     } finally {
-      client.output.releasePushes()
+      if (!suspended) client.output.releasePushes()
     }
-    // EXEC itself is not propagated: the queued writes are, in EXEC's propagation unit, which wraps
-    // them in MULTI/EXEC when there are several
     this.ctx.preventPropagation()
+  }
+
+  /**
+   * After a step of a blocked client's command (`continueBlocked`): an EXEC suspended on a busy script
+   * that has now ended runs the rest of its queue. True when the client's command is over.
+   */
+  private resumeExec(client: Client): boolean {
+    const resume = client.execResume
+    if (resume === undefined) return true
+    client.execResume = undefined
+    // the command that suspended is over: counted now, as call() counts a command that did not block
+    const done = resume.queue[resume.index]!.command
+    if (resume.caller.stats) {
+      done.calls++
+      // its whole run, as Redis's call() times a script that processed events meanwhile
+      done.usec += Math.round((performance.now() - resume.startedAt) * 1000)
+      if (this.failed) done.failedCalls++
+      this.stats.totalCommands++
+    }
+    // its error reply (a killed script) is the command's, not EXEC's
+    this.failed = false
+    return this.runExecQueue(client, resume.queue, resume.index + 1, resume.caller) !== BLOCKED
   }
 
   discard(client: Client): void {
@@ -1115,13 +1177,14 @@ export class EngineState {
     if (client.blocked === undefined) {
       const unit = this.keyspace.beginPropagation()
       try {
-        step()
+        // a suspended EXEC runs to its end for a client gone meanwhile (Redis protects the client)
+        if (step()) this.resumeExec(client)
       } finally {
         if (unit) this.keyspace.endPropagation()
       }
       return
     }
-    const served = this.asBlockedClient(client, () => step())
+    const served = this.asBlockedClient(client, () => step() && this.resumeExec(client))
     if (served === true) {
       this.unblock(client)
       if (this.tracking.hasPending) this.tracking.sendPending()

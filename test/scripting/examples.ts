@@ -4,6 +4,17 @@ import type { Command } from "../support/differential.ts"
 const ev = (body: string, ...rest: ReadonlyArray<string>): Command => ["EVAL", body, ...(rest.length === 0 ? ["0"] : rest)]
 
 export const examples: ReadonlyArray<Command> = [
+  // getmetatable: the globals' read-only metatable (its __index), nil for library tables (tests/unit/scripting.tcl
+  // "Try trick global protection 2")
+  ["EVAL", "local g = getmetatable(_G)\ng.__index = {}", "0"],
+  ["EVAL", "local m = getmetatable(_G) return {type(m), type(m.__index), tostring(getmetatable(m)), tostring(m == getmetatable(_G)), tostring(m.__newindex)}", "0"],
+  ["EVAL", "local m = getmetatable(_G) return {pcall(rawset, m, 'a', 1)}", "0"],
+  ["EVAL", "local m = getmetatable(_G) return {pcall(setmetatable, m, {})}", "0"],
+  ["EVAL", "return {pcall(function() getmetatable(_G).__index(_G, 'nope') end)}", "0"],
+  ["EVAL", "return {tostring(getmetatable(math)), tostring(getmetatable(string)), type(getmetatable('')), tostring(getmetatable({}))}", "0"],
+  ["EVAL", "return getmetatable(setmetatable({}, {__metatable = 'mine'}))", "0"],
+  ["EVAL", "return getmetatable()", "0"],
+  ["EVAL", "return {pcall(getmetatable)}", "0"],
   // pcall and xpcall (Lua functions over coroutines here, C functions in Redis): results, errors, handlers
   ["EVAL", "return {pcall(function(a, b) return a + b, 'two' end, 1, 2)}", "0"],
   // XREAD/XREADGROUP BLOCK from a script: refused, whatever the rest
