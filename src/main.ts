@@ -182,7 +182,7 @@ const program = Effect.gen(function*() {
   Effect.provide(NodeFileSystem.layer),
   Effect.catchTag("ConfigLoadError", (e: ConfigLoadError) =>
     Effect.sync(() => {
-      process.stderr.write(e.message + "\n")
+      ;(e.logged === true ? process.stdout : process.stderr).write(e.message + "\n")
       process.exit(1)
     }))
 )

@@ -111,6 +111,16 @@ export const migrateKeys = (argv: ReadonlyArray<string>): ReadonlyArray<number> 
   return out
 }
 
+/**
+ * COMMAND GETKEYS's (and ACL's) view, getKeysFromCommandWithSpecs: MIGRATE's key specs are the key
+ * argument and, after a KEYS keyword searched from the second-to-last argument backwards, the rest;
+ * that second spec is incomplete, so when the keyword is found Redis falls back to migrateGetKeys.
+ */
+export const migrateSpecKeys = (argv: ReadonlyArray<string>): ReadonlyArray<number> => {
+  for (let i = argv.length - 2; i > 1; i--) if (isOption(argv[i]!, "keys")) return migrateKeys(argv)
+  return [3]
+}
+
 const migrateCommand = (sockets: MigrateSockets) => (ctx: CommandContext, argv: ReadonlyArray<string>): void => {
   let copy = false
   let replace = false
@@ -277,7 +287,7 @@ export const migrateCommandSpec = (sockets: MigrateSockets) =>
       complexity:
         "This command actually executes a DUMP+DEL in the source instance, and a RESTORE in the target instance. See the pages of these commands for time complexity. Also an O(N) data transfer between the two instances is performed."
     },
-    getKeys: migrateKeys,
+    getKeys: migrateSpecKeys,
     handler: migrateCommand(sockets)
   })
 

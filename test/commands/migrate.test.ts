@@ -10,7 +10,7 @@
 import fc from "fast-check"
 import * as Net from "node:net"
 import { afterAll, beforeAll, expect, it } from "vitest"
-import { migrateKeys, MigrateSockets } from "../../src/server/Migrate.ts"
+import { migrateKeys, MigrateSockets, migrateSpecKeys } from "../../src/server/Migrate.ts"
 import type { Command } from "../support/differential.ts"
 import { describeEffects } from "../support/effects.ts"
 import { freePort, type Oracle, startOracle } from "../support/oracle.ts"
@@ -213,7 +213,10 @@ describeEffects("MIGRATE", (servers, effects) => {
       ["MIGRATE", "127.0.0.1", port, "", "0", "1000", "KEYS"],
       ["MIGRATE", "127.0.0.1", port, "nokey", "0", "1000"],
       ["COMMAND", "GETKEYS", "MIGRATE", "h", "1", "", "0", "1", "AUTH", "KEYS", "KEYS", "a", "b"],
-      ["COMMAND", "GETKEYS", "MIGRATE", "h", "1", "k", "0", "1", "COPY"]
+      ["COMMAND", "GETKEYS", "MIGRATE", "h", "1", "k", "0", "1", "COPY"],
+      ["COMMAND", "GETKEYS", "MIGRATE", "a", "a", "a", "a", "a", "KEYS"],
+      ["COMMAND", "GETKEYS", "MIGRATE", "h", "1", "", "0", "1", "KEYS"],
+      ["COMMAND", "GETKEYS", "MIGRATE", "h", "1", "k", "0", "1", "KEYS", "a", "b"]
     ]
     for (const line of lines) expect((await ours.call(...line)).raw).toBe((await theirs.call(...line)).raw)
   })
@@ -311,4 +314,11 @@ it("migrateKeys finds the keys as migrateGetKeys does", () => {
   expect(migrateKeys(["MIGRATE", "h", "1", "", "0", "1", "AUTH", "KEYS", "KEYS", "a"])).toEqual([9])
   expect(migrateKeys(["MIGRATE", "h", "1", "k", "0", "1", "KEYS", "a"])).toEqual([])
   expect(migrateKeys(["MIGRATE", "h", "1", "", "0", "1", "AUTH2", "KEYS", "x", "COPY", "keys", "a", "b"])).toEqual([11, 12])
+})
+
+it("migrateSpecKeys: the key argument unless a KEYS keyword is found before the last argument", () => {
+  expect(migrateSpecKeys(["MIGRATE", "a", "a", "a", "a", "a", "KEYS"])).toEqual([3])
+  expect(migrateSpecKeys(["MIGRATE", "h", "1", "", "0", "1", "KEYS"])).toEqual([3])
+  expect(migrateSpecKeys(["MIGRATE", "h", "1", "", "0", "1", "AUTH", "KEYS", "KEYS", "a"])).toEqual([9])
+  expect(migrateSpecKeys(["MIGRATE", "h", "1", "k", "0", "1", "KEYS", "a"])).toEqual([])
 })
