@@ -27,9 +27,7 @@ export interface LinkAnswer {
  * (write `data`, then read `lines` lines, each within `timeout` ms), close {name}.
  */
 function migrateWorker(): void {
-  // eslint-disable-next-line @typescript-eslint/no-require-imports
   const { workerData } = require("node:worker_threads")
-  // eslint-disable-next-line @typescript-eslint/no-require-imports
   const net = require("node:net")
   const flag = new Int32Array(workerData.flag)
   const port = workerData.port

@@ -199,6 +199,28 @@ describeEffects("MIGRATE", (servers, effects) => {
     await sameTargets("plain")
   })
 
+  it("inside MULTI and from a script it works as at top level (the exchange is synchronous, as in Redis)", async () => {
+    await flushTargets()
+    const { ours, theirs } = servers()
+    const port = String(plain.port)
+    const setup = [["FLUSHALL"], ["SET", "a", "1"], ["SET", "b", "2"]]
+    await Promise.all([ours.pipeline(setup), theirs.pipeline(setup)])
+    const transaction = (db: string) => [["MULTI"], ["MIGRATE", "127.0.0.1", port, "a", db, "5000"], ["SET", "c", "3"], ["EXEC"]]
+    const script = (db: string) => ["EVAL", `return redis.call('MIGRATE', '127.0.0.1', '${port}', KEYS[1], '${db}', '5000')`, "1", "b"]
+    await effects.compare(async () => {
+      const a = await ours.pipeline(transaction(OURS_DB))
+      const b = await theirs.pipeline(transaction(THEIRS_DB))
+      expect(a.map((r) => r.raw)).toEqual(b.map((r) => r.raw))
+      expect(a[3]!.raw).toBe("*2\r\n+OK\r\n+OK\r\n")
+      const c = await ours.call(...script(OURS_DB))
+      const d = await theirs.call(...script(THEIRS_DB))
+      expect(c.raw).toBe("+OK\r\n")
+      expect(c.raw).toBe(d.raw)
+    })
+    expect(await sourceKeys()).toEqual([["c"], ["c"]])
+    expect((await sameTargets("plain")).map((e) => (e as Array<unknown>)[0])).toEqual(["a", "b"])
+  })
+
   it("argument errors are Redis's", async () => {
     const { ours, theirs } = servers()
     const port = String(plain.port)
