@@ -27,8 +27,9 @@ export interface LinkAnswer {
  * (write `data`, then read `lines` lines, each within `timeout` ms), close {name}.
  */
 function migrateWorker(): void {
-  const { workerData } = require("node:worker_threads")
-  const net = require("node:net")
+  // getBuiltinModule rather than require: a bundler rewrites `require` into a helper this code lacks
+  const { workerData } = process.getBuiltinModule("node:worker_threads")
+  const net = process.getBuiltinModule("node:net")
   const flag = new Int32Array(workerData.flag)
   const port = workerData.port
   interface Entry {
@@ -157,6 +158,16 @@ export class MigrateLink {
       transferList: [port2]
     })
     this.worker.unref()
+    // a worker that fails is dropped (its sockets with it): the next MIGRATE starts another
+    const worker = this.worker
+    const drop = (): void => {
+      if (this.worker !== worker) return
+      this.worker = undefined
+      this.port?.close()
+      this.port = undefined
+    }
+    worker.on("error", drop)
+    worker.on("exit", drop)
     port1.unref()
     this.port = port1
     return port1
