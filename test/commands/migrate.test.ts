@@ -221,6 +221,35 @@ describeEffects("MIGRATE", (servers, effects) => {
     expect((await sameTargets("plain")).map((e) => (e as Array<unknown>)[0])).toEqual(["a", "b"])
   })
 
+  it("a cached connection the target closed is replaced at once (one retry): OK, not IOERR", async () => {
+    await flushTargets()
+    const port = String(plain.port)
+    const [a, b] = await migrateBoth([["SET", "k", "1"]], (db) => ["MIGRATE", "127.0.0.1", port, "k", db, "5000"])
+    expect([a.raw, b.raw]).toEqual(["+OK\r\n", "+OK\r\n"])
+    // the target drops every other client: both sources' cached connections
+    await plainConn.call("CLIENT", "KILL", "TYPE", "normal", "SKIPME", "yes")
+    const [c, d] = await migrateBoth([["SET", "j", "2"]], (db) => ["MIGRATE", "127.0.0.1", port, "j", db, "5000"])
+    expect(c.raw).toBe("+OK\r\n")
+    expect(c.raw).toBe(d.raw)
+    await sameTargets("plain")
+  })
+
+  it("MONITOR shows AUTH and AUTH2 passwords redacted, as Redis does", async () => {
+    const { ours, theirs, server, oracle } = servers()
+    const monitors = await Promise.all([RawConnection.connect(server.port), RawConnection.connect(oracle.port)])
+    try {
+      await Promise.all(monitors.map((m) => m.call("MONITOR")))
+      const line = ["MIGRATE", "127.0.0.1", "1", "", "0", "100", "AUTH2", "user", "secret", "AUTH", "pass", "KEYS", "nothing"]
+      expect((await ours.call(...line)).raw).toBe((await theirs.call(...line)).raw)
+      const [a, b] = await Promise.all(monitors.map(async (m) => String((await m.read(1))[0]!.value)))
+      const strip = (l: string) => l.replace(/^\S+ \[\d+ [^\]]+\] /, "")
+      expect(strip(a)).toBe('"MIGRATE" "127.0.0.1" "1" "" "0" "100" "AUTH2" "(redacted)" "(redacted)" "AUTH" "(redacted)" "KEYS" "nothing"')
+      expect(strip(a)).toBe(strip(b))
+    } finally {
+      await Promise.all(monitors.map((m) => m.close()))
+    }
+  })
+
   it("argument errors are Redis's", async () => {
     const { ours, theirs } = servers()
     const port = String(plain.port)
