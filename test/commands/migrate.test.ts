@@ -159,6 +159,12 @@ describeEffects("MIGRATE", (servers, effects) => {
     expect(await sourceKeys()).toEqual([["k"], ["k"]])
     await plainConn.call("SELECT", OURS_DB)
     expect((await plainConn.call("GET", "k")).value).toBe("new")
+    // one key busy among several: the others move (and propagate as DEL), the busy one stays, the error is relayed
+    for (const db of [OURS_DB, THEIRS_DB]) await plainConn.pipeline([["SELECT", db], ["SET", "b", "old"]])
+    const [g, h] = await migrateBoth([["SET", "a", "1"], ["SET", "b", "2"], ["SET", "c", "3"]], (db) => ["MIGRATE", "127.0.0.1", String(plain.port), "", db, "5000", "KEYS", "a", "b", "c"])
+    expect(g.raw).toBe("-ERR Target instance replied with error: BUSYKEY Target key name already exists.\r\n")
+    expect(g.raw).toBe(h.raw)
+    expect(await sourceKeys()).toEqual([["b"], ["b"]])
     const [e, f] = await migrateBoth([["SET", "k", "newer"]], (db) => ["MIGRATE", "127.0.0.1", String(plain.port), "k", db, "5000", "replace"])
     expect(e.raw).toBe("+OK\r\n")
     expect(e.raw).toBe(f.raw)
