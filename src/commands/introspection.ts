@@ -17,6 +17,7 @@ import type { EngineState } from "../server/Engine.ts"
 import { runtimeCommands, uniqueCommands } from "../server/info.ts"
 import { globMatch } from "../util/glob.ts"
 import { isOption } from "./args.ts"
+import { keyFlags } from "./keyFlags.ts"
 import { REDIS_KEY_SPECS, type RedisKeySpec } from "./redisKeySpecs.ts"
 import { type CommandFlag, type CommandSpec, commandKeys, defineCommand } from "./CommandSpec.ts"
 import * as Errors from "./errors.ts"
@@ -302,7 +303,10 @@ const lookupTarget = (engine: EngineState, target: ReadonlyArray<string>): Runti
 }
 
 /** getKeysSubcommandImpl: the key positions of a full command line, or undefined after an error reply. */
-const keysOf = (ctx: CommandContext, target: ReadonlyArray<string>): { spec: CommandSpec; keys: ReadonlyArray<number> } | undefined => {
+const keysOf = (
+  ctx: CommandContext,
+  target: ReadonlyArray<string>
+): { spec: CommandSpec; fullName: string; keys: ReadonlyArray<number> } | undefined => {
   const command = lookupTarget(ctx.engine, target)
   if (command === undefined) {
     ctx.reply.error(Errors.INVALID_COMMAND)
@@ -325,11 +329,11 @@ const keysOf = (ctx: CommandContext, target: ReadonlyArray<string>): { spec: Com
   }
   const valid = keys.length > 0 && keys.every((k) => Number.isInteger(k) && k > 0 && k < target.length)
   if (!valid) {
-    if (keys.length === 0 && spec.flags.includes("no_mandatory_keys")) return { spec, keys: [] }
+    if (keys.length === 0 && spec.flags.includes("no_mandatory_keys")) return { spec, fullName: command.fullName, keys: [] }
     ctx.reply.error(Errors.INVALID_COMMAND_ARGUMENTS)
     return undefined
   }
-  return { spec, keys }
+  return { spec, fullName: command.fullName, keys }
 }
 
 const HELP = [
@@ -473,11 +477,14 @@ const subcommands = [
       const target = argv.slice(2)
       const found = keysOf(ctx, target)
       if (found === undefined) return
-      const flags = keySpecFlags(found.spec)
+      // Redis's flags from its key specs (or its key function); derived ones for a command it lacks
+      const redis = keyFlags(found.fullName, target, found.keys)
+      const derived = keySpecFlags(found.spec)
       ctx.reply.arrayHeader(found.keys.length)
-      for (const k of found.keys) {
+      for (let i = 0; i < found.keys.length; i++) {
+        const flags = redis === undefined ? derived : redis[i]!.split(" ")
         ctx.reply.arrayHeader(2)
-        ctx.reply.bulk(target[k]!)
+        ctx.reply.bulk(target[found.keys[i]!]!)
         ctx.reply.setHeader(flags.length)
         for (const flag of flags) ctx.reply.simple(flag)
       }

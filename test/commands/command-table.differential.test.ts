@@ -5,6 +5,7 @@
  * COMMAND DOCS: a single node answers them with "cluster support disabled"). The exceptions that remain
  * are listed here, each with its reason; anything else that differs fails.
  */
+import fc from "fast-check"
 import { afterAll, beforeAll, describe, expect, it } from "vitest"
 import type { Reply } from "../../src/resp/ReplyParser.ts"
 import { freePort, hasOracle, type Oracle, skipMessage, startOracle } from "../support/oracle.ts"
@@ -63,6 +64,38 @@ describe.skipIf(!hasOracle)(`the command table equals Redis 7.0's${hasOracle ? "
     const ourNames = strings((await ours.call("COMMAND", "LIST")).value).sort()
     expect(ourNames.filter((n) => !NOT_IN_REDIS_7_0.has(n))).toEqual(theirNames.filter((n) => !NOT_IMPLEMENTED.has(n)))
     for (const n of NOT_IN_REDIS_7_0) expect(ourNames).toContain(n)
+  })
+
+  it("COMMAND GETKEYSANDFLAGS gives Redis's keys and flags (from its key specs or key functions) for random lines of every command with keys", async () => {
+    const info = (await theirs.call("COMMAND", "INFO")).value as ReadonlyArray<ReadonlyArray<Reply>>
+    const keyed = info.filter((e) => (e[8] as ReadonlyArray<Reply>).length > 0 && !cluster.has(String(e[0]))).map((e) => String(e[0]))
+    expect(keyed.length).toBeGreaterThan(150)
+    const arg = fc.constantFrom("a", "b", "1", "2", "0", "-1", "GET", "SET", "STORE", "KEYS", "STREAMS", "BY", "x", "COUNT", "EX")
+    const line = fc.tuple(fc.constantFrom(...keyed), fc.array(arg, { maxLength: 7 })).map(([name, args]) => ["COMMAND", "GETKEYSANDFLAGS", name, ...args])
+    await fc.assert(
+      fc.asyncProperty(line, async (l) => {
+        const [a, b] = [await ours.call(...l), await theirs.call(...l)]
+        expect(a.raw, l.join(" ")).toBe(b.raw)
+      }),
+      { numRuns: 400 }
+    )
+  })
+
+  it("COMMAND GETKEYSANDFLAGS of the commands whose flags depend on their arguments, or whose specs are incomplete", async () => {
+    const lines: ReadonlyArray<ReadonlyArray<string>> = [
+      ["set", "k", "v"], ["set", "k", "v", "GET"], ["set", "k", "v", "EX", "10", "get"],
+      ["bitfield", "k", "GET", "u8", "0"], ["bitfield", "k", "SET", "u8", "0", "1"], ["bitfield", "k", "OVERFLOW", "SAT", "GET", "u8", "0"], ["bitfield", "k", "bogus"],
+      ["sort", "k"], ["sort", "k", "BY", "w*", "GET", "o*", "STORE", "d"], ["sort_ro", "k", "BY", "w*"],
+      ["migrate", "h", "1", "k", "0", "1"], ["migrate", "h", "1", "", "0", "1", "KEYS", "a", "b"], ["migrate", "h", "1", "", "0", "1", "KEYS"],
+      ["eval", "s", "2", "a", "b", "c"], ["fcall", "f", "1", "a"], ["xread", "STREAMS", "a", "b", "0", "0"],
+      ["georadius", "k", "0", "0", "1", "km", "STORE", "d", "STOREDIST", "e"], ["lmpop", "2", "a", "b", "LEFT"], ["zunionstore", "d", "2", "a", "b"],
+      ["lmove", "a", "b", "LEFT", "RIGHT"], ["getdel", "k"], ["getex", "k"], ["object", "encoding", "k"], ["memory", "usage", "k"], ["xgroup", "create", "k", "g", "$"]
+    ]
+    for (const l of lines) {
+      const command = ["COMMAND", "GETKEYSANDFLAGS", ...l]
+      const [a, b] = [await ours.call(...command), await theirs.call(...command)]
+      expect(a.raw, l.join(" ")).toBe(b.raw)
+    }
   })
 
   it("COMMAND INFO of every command and subcommand is byte-identical in RESP2 and RESP3 (a container's subcommands in any order)", async () => {

@@ -186,12 +186,13 @@ describeDifferential("COMMAND: what is this server's own", (servers) => {
     ])
   })
 
-  it("COMMAND GETKEYSANDFLAGS gives each key with the derived RO/RW flag", async () => {
+  it("COMMAND GETKEYSANDFLAGS gives each key with Redis's flags (its key specs, or its key function's)", async () => {
     const { ours } = servers()
-    expect((await ours.call("COMMAND", "GETKEYSANDFLAGS", "del", "a", "b")).value).toEqual([["a", ["RW"]], ["b", ["RW"]]])
-    expect((await ours.call("COMMAND", "GETKEYSANDFLAGS", "get", "k")).value).toEqual([["k", ["RO"]]])
+    expect((await ours.call("COMMAND", "GETKEYSANDFLAGS", "del", "a", "b")).value).toEqual([["a", ["RM", "delete"]], ["b", ["RM", "delete"]]])
+    expect((await ours.call("COMMAND", "GETKEYSANDFLAGS", "get", "k")).value).toEqual([["k", ["RO", "access"]]])
+    expect((await ours.call("COMMAND", "GETKEYSANDFLAGS", "set", "k", "v", "GET")).value).toEqual([["k", ["RW", "access", "update"]]])
     const [, resp3] = await ours.pipeline([["HELLO", "3"], ["COMMAND", "GETKEYSANDFLAGS", "get", "k"]])
-    expect(resp3!.raw).toBe("*1\r\n*2\r\n$1\r\nk\r\n~1\r\n+RO\r\n")
+    expect(resp3!.raw).toBe("*1\r\n*2\r\n$1\r\nk\r\n~2\r\n+RO\r\n+access\r\n")
     await ours.call("HELLO", "2")
   })
 
