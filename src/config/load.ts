@@ -98,7 +98,6 @@ const DEPRECATED = new Set(["list-max-ziplist-entries", "list-max-ziplist-value"
  * command names `rename-command` edits as it goes, starting from the server's command table).
  */
 class ConfigLoader {
-  readonly modules: Array<string> = []
   readonly moduleConfigs: Array<string> = []
   private readonly commandNames: Set<string>
   private readonly validateUser: UserValidator | undefined
@@ -166,7 +165,7 @@ class ConfigLoader {
       return undefined
     }
     if (name === "loadmodule" && argc >= 2) {
-      this.modules.push(argv[1]!)
+      this.store.modules.push(argv[1]!)
       return undefined
     }
     if (name.includes(".")) {
@@ -212,15 +211,12 @@ class ConfigLoader {
     return undefined
   }
 
-    /** What main() does after loading: modules cannot be loaded here, so a config asking for one fails. */
+    /**
+   * Module configs without a `loadmodule` stop the start-up (a `loadmodule` fails first: main() logs it
+   * after "Server initialized", as Redis's moduleLoadFromQueue, `moduleLoadFailure`).
+   */
   checkModules(): ConfigLoadError | undefined {
-    const module = this.modules[0]
-    if (module !== undefined) {
-      return logged(
-        moduleLoadFailure(module),
-        `Can't load module from ${module}: server aborting`
-      )
-    }
+    if (this.store.modules.length > 0) return undefined
     if (this.moduleConfigs.length > 0) {
       return logged("Module Configuration detected without loadmodule directive or no ApplyConfig call: aborting")
     }

@@ -147,6 +147,12 @@ describe.skipIf(!hasOracle)("--loadmodule at start-up", () => {
       "# Can't load module from /nonexistent.so: server aborting"
     ])
     expect(tail(logs.ours)).toEqual(tail(logs.theirs))
+    // after "Server initialized", by the running server (role M), as Redis's moduleLoadFromQueue
+    for (const log of [logs.ours, logs.theirs]) {
+      const lines = log.trim().split("\n")
+      expect(lines.slice(-2).every((l) => /^\d+:M /.test(l))).toBe(true)
+      expect(lines.findIndex((l) => l.endsWith("* Server initialized"))).toBeGreaterThan(-1)
+    }
   })
 })
 
