@@ -84,7 +84,7 @@ const Announce = (stop: Deferred.Deferred<void>) => Layer.effectDiscard(
       // a raw notice: no log line prefix, and only at loglevel notice or below
       writeLogRaw(logfile, redisLogo({ version: REDIS_VERSION, mode: "standalone", port: shownPort, pid: process.pid }))
     }
-    yield* Effect.log("Server initialized")
+    yield* Effect.logWarning("Server initialized")
     // moduleLoadFromQueue: no module can be loaded here; the first `loadmodule` fails as Redis's would
     const module = config.modules[0]
     if (module !== undefined) {
