@@ -209,8 +209,9 @@ const migrateCommand = (sockets: MigrateSockets) => (ctx: CommandContext, argv: 
     const before = (password !== undefined ? 1 : 0) + (select ? 1 : 0)
     const answer = sockets.link.exchange(name, Buffer.from(cmd, "latin1"), before + keys.length, timeout)
     const lines = answer.lines ?? []
-    let socketFailure = answer.error !== undefined && lines.length < before
+    // a write error, or a read error before the AUTH/SELECT replies: straight to socket_err
     let writeError = answer.error === "write"
+    let socketFailure = writeError || (answer.error !== undefined && lines.length < before)
     if (!socketFailure) {
       const authReply = password !== undefined ? lines[0]! : undefined
       const selectReply = select ? lines[before - 1]! : undefined
