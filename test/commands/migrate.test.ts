@@ -14,6 +14,7 @@ import { migrateKeys, MigrateSockets, migrateSpecKeys } from "../../src/server/M
 import type { Command } from "../support/differential.ts"
 import { describeEffects } from "../support/effects.ts"
 import { freePort, type Oracle, startOracle } from "../support/oracle.ts"
+import { processServers } from "../support/processServer.ts"
 import { RawConnection, type RawReply } from "../support/raw.ts"
 
 /** The target databases each source migrates into. */
@@ -21,6 +22,7 @@ const OURS_DB = "1"
 const THEIRS_DB = "2"
 
 describeEffects("MIGRATE", (servers, effects) => {
+  const fleet = processServers("migrate")
   let plain: Oracle
   let secured: Oracle
   let plainConn: RawConnection
@@ -339,6 +341,29 @@ describeEffects("MIGRATE", (servers, effects) => {
     expect((await theirs.call("MIGRATE", "127.0.0.1", port, "s", "3", "5000", "REPLACE")).raw).toBe("+OK\r\n")
     expect((await ours.call("GET", "s")).value).toBe("2")
     await ours.pipeline([["SELECT", "0"], ["ACL", "DELUSER", "bob"]])
+  })
+
+  it("this server migrating into another of its kind (a separate process): AUTH, KEYS, BUSYKEY, REPLACE", async () => {
+    const { ours } = servers()
+    const port = await freePort()
+    await fleet.start(port)
+    const other = await RawConnection.connect(port)
+    try {
+      await other.call("CONFIG", "SET", "requirepass", "pw")
+      await ours.pipeline([["FLUSHALL"], ["SET", "s", "1"], ["RPUSH", "l", "a", "b"], ["ZADD", "z", "1", "m"], ["PEXPIRE", "z", "100000"]])
+      expect((await ours.call("MIGRATE", "127.0.0.1", String(port), "", "2", "5000", "AUTH", "pw", "KEYS", "s", "l", "z")).raw).toBe("+OK\r\n")
+      await other.call("SELECT", "2")
+      expect([(await other.call("GET", "s")).value, (await other.call("LRANGE", "l", "0", "-1")).value]).toEqual(["1", ["a", "b"]])
+      expect((await other.call("PTTL", "z")).value).toBeGreaterThan(90000)
+      await ours.call("SET", "s", "2")
+      expect((await ours.call("MIGRATE", "127.0.0.1", String(port), "s", "2", "5000", "AUTH", "pw")).raw)
+        .toBe("-ERR Target instance replied with error: BUSYKEY Target key name already exists.\r\n")
+      expect((await ours.call("MIGRATE", "127.0.0.1", String(port), "s", "2", "5000", "AUTH", "pw", "REPLACE")).raw).toBe("+OK\r\n")
+      expect((await other.call("GET", "s")).value).toBe("2")
+      expect((await ours.call("DBSIZE")).value).toBe(0)
+    } finally {
+      await other.close()
+    }
   })
 
   it("property: random keys of every type moved by KEYS land identical on the target from either server", async () => {
