@@ -11,6 +11,8 @@ import { BlockingWaiters } from "./server/BlockingWaiters.ts"
 import { CommandRegistry } from "./server/CommandRegistry.ts"
 import { Engine } from "./server/Engine.ts"
 import { EvictionLive } from "./server/Eviction.ts"
+import { MigrateLive, migrateCommands } from "./server/Migrate.ts"
+import { ModulesLive, moduleCommands } from "./server/Modules.ts"
 import { MonitorLive, monitorCommands } from "./server/Monitor.ts"
 import { Replication, replicationCommandTable } from "./replication/Replication.ts"
 import { Scripting, scriptingCommandTable } from "./scripting/Scripting.ts"
@@ -27,7 +29,9 @@ export const coreCommandTable: ReadonlyArray<CommandSpec> = [
   ...slowlogCommands,
   ...scriptingCommandTable,
   ...aclCommands,
-  ...replicationCommandTable
+  ...replicationCommandTable,
+  ...migrateCommands,
+  ...moduleCommands
 ]
 
 /**
@@ -36,7 +40,7 @@ export const coreCommandTable: ReadonlyArray<CommandSpec> = [
  * services and contribute to the registry.
  */
 export const CoreLive: Layer.Layer<Core, never, ServerConfig> = AclLive.pipe(
-  Layer.provideMerge(Layer.mergeAll(MonitorLive, PubSub.layer, SlowlogLive, Scripting.layer, EvictionLive, Replication.layer)),
+  Layer.provideMerge(Layer.mergeAll(MonitorLive, PubSub.layer, SlowlogLive, Scripting.layer, EvictionLive, Replication.layer, MigrateLive, ModulesLive)),
   Layer.provideMerge(Layer.mergeAll(Engine.layer, ActiveExpiry, CoreCommands)),
   Layer.provideMerge(CommandRegistry.layer),
   Layer.provideMerge(BlockingWaiters.layer),

@@ -12,7 +12,7 @@ import * as Layer from "effect/Layer"
 import * as References from "effect/References"
 import * as Runtime from "effect/Runtime"
 import { validateUserLine } from "./acl/aclFile.ts"
-import { ConfigLoadError, loadConfig } from "./config/load.ts"
+import { ConfigLoadError, loadConfig, moduleLoadFailure } from "./config/load.ts"
 import { ServerConfig } from "./config/ServerConfig.ts"
 import { CoreLive, coreCommandTable } from "./layers.ts"
 import { Persistence, persistenceCommandTable, SHUTDOWN_FORCE, SHUTDOWN_NOSAVE, SHUTDOWN_NOW, SHUTDOWN_SAVE } from "./persistence/Persistence.ts"
@@ -84,7 +84,14 @@ const Announce = (stop: Deferred.Deferred<void>) => Layer.effectDiscard(
       // a raw notice: no log line prefix, and only at loglevel notice or below
       writeLogRaw(logfile, redisLogo({ version: REDIS_VERSION, mode: "standalone", port: shownPort, pid: process.pid }))
     }
-    yield* Effect.log("Server initialized")
+    yield* Effect.logWarning("Server initialized")
+    // moduleLoadFromQueue: no module can be loaded here; the first `loadmodule` fails as Redis's would
+    const module = config.modules[0]
+    if (module !== undefined) {
+      writeLogLine(logfile, "Warn", moduleLoadFailure(module))
+      writeLogLine(logfile, "Warn", `Can't load module from ${module}: server aborting`)
+      process.exit(1)
+    }
     // ACLLoadUsersAtStartup: bad `user` lines or ACL file stop the server
     const aclErrors = (yield* CommandRegistry).acl.startupErrors
     if (aclErrors !== undefined) {
@@ -182,7 +189,7 @@ const program = Effect.gen(function*() {
   Effect.provide(NodeFileSystem.layer),
   Effect.catchTag("ConfigLoadError", (e: ConfigLoadError) =>
     Effect.sync(() => {
-      process.stderr.write(e.message + "\n")
+      ;(e.logged === true ? process.stdout : process.stderr).write(e.message + "\n")
       process.exit(1)
     }))
 )

@@ -163,5 +163,21 @@ export const dumpCommands = [
         "O(1) to create the new key and additional O(N*M) to reconstruct the serialized value, where N is the number of Redis objects composing the value and M their average size. For small string values the time complexity is thus O(1)+O(1*M) where M is small, so simply O(1). However for sorted set values the complexity is O(N*M*log(N)) because inserting values into sorted sets is O(log(N))."
     },
     handler: restoreCommand
+  }),
+  defineCommand({
+    name: "restore-asking",
+    arity: -4,
+    flags: "write denyoom asking",
+    keys: [1, 1, 1],
+    acl: "@keyspace @write @slow @dangerous",
+    docs: {
+      summary: "An internal command for migrating keys in a cluster",
+      since: "3.0.0",
+      group: "server",
+      complexity:
+        "O(1) to create the new key and additional O(N*M) to reconstruct the serialized value, where N is the number of Redis objects composing the value and M their average size. For small string values the time complexity is thus O(1)+O(1*M) where M is small, so simply O(1). However for sorted set values the complexity is O(N*M*log(N)) because inserting values into sorted sets is O(log(N))."
+    },
+    // without cluster mode the ASKING flag changes nothing: it is RESTORE
+    handler: restoreCommand
   })
 ]

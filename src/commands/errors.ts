@@ -109,6 +109,10 @@ export const INVALID_COMMAND_ARITY = "ERR Invalid number of arguments specified 
 export const INVALID_COMMAND_ARGUMENTS = "ERR Invalid arguments specified for command"
 export const DEBUG_NOT_ALLOWED =
   "ERR DEBUG command not allowed. If the enable-debug-command option is set to \"local\", you can run it from a local connection, otherwise you need to set this option in the configuration file, and then restart the server."
+export const MODULE_NOT_ALLOWED =
+  "ERR MODULE command not allowed. If the enable-module-command option is set to \"local\", you can run it from a local connection, otherwise you need to set this option in the configuration file, and then restart the server."
+export const MODULE_LOAD_FAILED = "ERR Error loading the extension. Please check the server logs."
+export const MODULE_UNLOAD_NO_SUCH = "ERR Error unloading module: no such module with that name"
 export const DEBUG_PROTOCOL_TYPE =
   "ERR Wrong protocol type name. Please use one of the following: string|integer|double|bignum|null|array|set|map|attrib|push|verbatim|true|false"
 export const RESP2_NOT_SUPPORTED = "ERR RESP2 is not supported by this command"

@@ -17,6 +17,8 @@ import type { EngineState } from "../server/Engine.ts"
 import { runtimeCommands, uniqueCommands } from "../server/info.ts"
 import { globMatch } from "../util/glob.ts"
 import { isOption } from "./args.ts"
+import { keyFlags } from "./keyFlags.ts"
+import { REDIS_KEY_SPECS, type RedisKeySpec } from "./redisKeySpecs.ts"
 import { type CommandFlag, type CommandSpec, commandKeys, defineCommand } from "./CommandSpec.ts"
 import * as Errors from "./errors.ts"
 import { helpSubcommand } from "./help.ts"
@@ -96,7 +98,83 @@ export const lookupCommandByName = (engine: EngineState, name: string): RuntimeC
 const keySpecFlags = (spec: CommandSpec): ReadonlyArray<string> =>
   spec.notKey === true ? ["not_key"] : spec.flags.includes("write") ? ["RW"] : ["RO"]
 
-const replyKeySpecs = (reply: ReplyWriter, spec: CommandSpec): void => {
+/** Redis's own key specs (addReplyCommandKeySpecs), from the data of `redisKeySpecs.ts`. */
+const replyRedisKeySpecs = (reply: ReplyWriter, specs: ReadonlyArray<RedisKeySpec>): void => {
+  reply.setHeader(specs.length)
+  for (const spec of specs) {
+    const notes = spec[3]
+    reply.mapHeader(notes === undefined ? 3 : 4)
+    if (notes !== undefined) {
+      reply.bulk("notes")
+      reply.bulk(notes)
+    }
+    reply.bulk("flags")
+    const flags = spec[0].split(" ")
+    reply.setHeader(flags.length)
+    for (const flag of flags) reply.simple(flag)
+    reply.bulk("begin_search")
+    reply.mapHeader(2)
+    reply.bulk("type")
+    const begin = spec[1]
+    if (begin[0] === "i") {
+      reply.bulk("index")
+      reply.bulk("spec")
+      reply.mapHeader(1)
+      reply.bulk("index")
+      reply.integer(begin[1])
+    } else if (begin[0] === "k") {
+      reply.bulk("keyword")
+      reply.bulk("spec")
+      reply.mapHeader(2)
+      reply.bulk("keyword")
+      reply.bulk(begin[1])
+      reply.bulk("startfrom")
+      reply.integer(begin[2])
+    } else {
+      reply.bulk("unknown")
+      reply.bulk("spec")
+      reply.mapHeader(0)
+    }
+    reply.bulk("find_keys")
+    reply.mapHeader(2)
+    reply.bulk("type")
+    const find = spec[2]
+    if (find[0] === "r") {
+      reply.bulk("range")
+      reply.bulk("spec")
+      reply.mapHeader(3)
+      reply.bulk("lastkey")
+      reply.integer(find[1])
+      reply.bulk("keystep")
+      reply.integer(find[2])
+      reply.bulk("limit")
+      reply.integer(find[3])
+    } else if (find[0] === "n") {
+      reply.bulk("keynum")
+      reply.bulk("spec")
+      reply.mapHeader(3)
+      reply.bulk("keynumidx")
+      reply.integer(find[1])
+      reply.bulk("firstkey")
+      reply.integer(find[2])
+      reply.bulk("keystep")
+      reply.integer(find[3])
+    } else {
+      reply.bulk("unknown")
+      reply.bulk("spec")
+      reply.mapHeader(0)
+    }
+  }
+}
+
+/**
+ * COMMAND INFO's key specs: Redis 7.0's own for its commands; for a command it lacks, derived from
+ * first/last/step (an index begin-search and a range find-keys, RO/RW from the command's flags).
+ */
+const replyKeySpecs = (reply: ReplyWriter, spec: CommandSpec, fullName: string): void => {
+  const redis = REDIS_KEY_SPECS[fullName]
+  if (redis !== undefined) return replyRedisKeySpecs(reply, redis)
+  if (spec.firstKey === 0 && spec.getKeys === undefined) return reply.setHeader(0)
   const range = spec.firstKey > 0
   const movable = spec.getKeys !== undefined
   reply.setHeader((range ? 1 : 0) + (movable ? 1 : 0))
@@ -161,7 +239,7 @@ export const replyCommandInfo = (reply: ReplyWriter, command: RuntimeCommand): v
   const tips = spec.tips ?? []
   reply.setHeader(tips.length)
   for (const tip of tips) reply.bulk(tip)
-  replyKeySpecs(reply, spec)
+  replyKeySpecs(reply, spec, command.fullName)
   const subcommands = command.subcommands
   if (subcommands === undefined || subcommands.size === 0) {
     reply.setHeader(0)
@@ -225,7 +303,10 @@ const lookupTarget = (engine: EngineState, target: ReadonlyArray<string>): Runti
 }
 
 /** getKeysSubcommandImpl: the key positions of a full command line, or undefined after an error reply. */
-const keysOf = (ctx: CommandContext, target: ReadonlyArray<string>): { spec: CommandSpec; keys: ReadonlyArray<number> } | undefined => {
+const keysOf = (
+  ctx: CommandContext,
+  target: ReadonlyArray<string>
+): { spec: CommandSpec; fullName: string; keys: ReadonlyArray<number> } | undefined => {
   const command = lookupTarget(ctx.engine, target)
   if (command === undefined) {
     ctx.reply.error(Errors.INVALID_COMMAND)
@@ -248,11 +329,11 @@ const keysOf = (ctx: CommandContext, target: ReadonlyArray<string>): { spec: Com
   }
   const valid = keys.length > 0 && keys.every((k) => Number.isInteger(k) && k > 0 && k < target.length)
   if (!valid) {
-    if (keys.length === 0 && spec.flags.includes("no_mandatory_keys")) return { spec, keys: [] }
+    if (keys.length === 0 && spec.flags.includes("no_mandatory_keys")) return { spec, fullName: command.fullName, keys: [] }
     ctx.reply.error(Errors.INVALID_COMMAND_ARGUMENTS)
     return undefined
   }
-  return { spec, keys }
+  return { spec, fullName: command.fullName, keys }
 }
 
 const HELP = [
@@ -396,11 +477,14 @@ const subcommands = [
       const target = argv.slice(2)
       const found = keysOf(ctx, target)
       if (found === undefined) return
-      const flags = keySpecFlags(found.spec)
+      // Redis's flags from its key specs (or its key function); derived ones for a command it lacks
+      const redis = keyFlags(found.fullName, target, found.keys)
+      const derived = keySpecFlags(found.spec)
       ctx.reply.arrayHeader(found.keys.length)
-      for (const k of found.keys) {
+      for (let i = 0; i < found.keys.length; i++) {
+        const flags = redis === undefined ? derived : redis[i]!.split(" ")
         ctx.reply.arrayHeader(2)
-        ctx.reply.bulk(target[k]!)
+        ctx.reply.bulk(target[found.keys[i]!]!)
         ctx.reply.setHeader(flags.length)
         for (const flag of flags) ctx.reply.simple(flag)
       }

@@ -275,9 +275,12 @@ const atoi = (s: string): number => {
 /** One Int32 slot to wait on: Atomics.wait on it blocks the whole thread, as DEBUG SLEEP blocks Redis. */
 const sleepCell = new Int32Array(new SharedArrayBuffer(4))
 
-/** allowProtectedAction: "yes", or "local" for connections from the loopback interface (or in-process). */
-const debugAllowed = (ctx: CommandContext): boolean => {
-  const setting = ctx.config.get("enable-debug-command")
+/**
+ * allowProtectedAction for `directive` (enable-debug-command, enable-module-command): "yes", or "local"
+ * for connections from the loopback interface (or in-process).
+ */
+export const protectedActionAllowed = (ctx: CommandContext, directive: string): boolean => {
+  const setting = ctx.config.get(directive)
   if (setting === "yes") return true
   if (setting !== "local") return false
   const addr = ctx.client.addr
@@ -364,7 +367,7 @@ const DEBUG_HELP = [
 
 const debug = (ctx: CommandContext, argv: ReadonlyArray<string>): void => {
   // Redis refuses DEBUG before running it (processCommand); here the command checks it first thing.
-  if (!debugAllowed(ctx)) return ctx.reply.error(Errors.DEBUG_NOT_ALLOWED)
+  if (!protectedActionAllowed(ctx, "enable-debug-command")) return ctx.reply.error(Errors.DEBUG_NOT_ALLOWED)
   const sub = argv[1]!.toLowerCase()
   if (sub === "help" && argv.length === 2) return replyHelp(ctx.reply, argv[0]!, DEBUG_HELP)
   // subcommands a subsystem serves (DEBUG RELOAD: persistence)

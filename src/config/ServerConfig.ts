@@ -67,6 +67,8 @@ export class ConfigStore implements ApplyHooks {
   readonly commandRenames: Array<CommandRename> = []
   /** `user` lines (name and ACL rules), in file order, for the ACL subsystem and CONFIG REWRITE. */
   readonly users: Array<ReadonlyArray<string>> = []
+  /** `loadmodule` paths, in file order: main() fails to load the first as Redis's moduleLoadFromQueue would. */
+  readonly modules: Array<string> = []
   /** Set by the ACL subsystem: the `user` lines CONFIG REWRITE writes (every user, described). */
   userLines: (() => ReadonlyArray<string>) | undefined = undefined
 

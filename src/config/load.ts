@@ -5,7 +5,7 @@
  *
  * Config files are read with synchronous node:fs calls: loading happens once before the server listens.
  */
-import { closeSync, globSync, openSync, readFileSync } from "node:fs"
+import { closeSync, globSync, openSync, readFileSync, statSync } from "node:fs"
 import { resolve } from "node:path"
 import * as Data from "effect/Data"
 import * as Effect from "effect/Effect"
@@ -17,7 +17,11 @@ import { asciiLower, cwdText, fsPath, MULTI_ARG, strerror, trimLine } from "./di
 import { ConfigStore } from "./ServerConfig.ts"
 
 /** A config file or command line Redis would refuse to start with; `message` is Redis's report. */
-export class ConfigLoadError extends Data.TaggedError("ConfigLoadError")<{ readonly message: string }> {}
+/**
+ * A configuration redis-server refuses to start with. `logged`: the message is log lines (serverLog),
+ * which Redis writes to stdout, where its FATAL CONFIG FILE ERROR report goes to stderr.
+ */
+export class ConfigLoadError extends Data.TaggedError("ConfigLoadError")<{ readonly message: string; readonly logged?: boolean }> {}
 
 /** What the command line asks for, split the way redis-server's main() splits it. */
 export interface CommandLine {
@@ -82,7 +86,8 @@ const fatal = (reason: string, at?: { readonly lineNumber: number; readonly line
 /** Errors Redis logs (serverLog) rather than reporting as a config file error. */
 const logged = (...messages: ReadonlyArray<string>): ConfigLoadError =>
   new ConfigLoadError({
-    message: messages.map((m) => formatLogLine(process.pid, "C", new Date(), "#", m)).join("\n")
+    message: messages.map((m) => formatLogLine(process.pid, "C", new Date(), "#", m)).join("\n"),
+    logged: true
   })
 
 /** Directives Redis 7.0 still accepts and ignores, with the argument count it accepts them with. */
@@ -93,7 +98,6 @@ const DEPRECATED = new Set(["list-max-ziplist-entries", "list-max-ziplist-value"
  * command names `rename-command` edits as it goes, starting from the server's command table).
  */
 class ConfigLoader {
-  readonly modules: Array<string> = []
   readonly moduleConfigs: Array<string> = []
   private readonly commandNames: Set<string>
   private readonly validateUser: UserValidator | undefined
@@ -161,7 +165,7 @@ class ConfigLoader {
       return undefined
     }
     if (name === "loadmodule" && argc >= 2) {
-      this.modules.push(argv[1]!)
+      this.store.modules.push(argv[1]!)
       return undefined
     }
     if (name.includes(".")) {
@@ -207,20 +211,38 @@ class ConfigLoader {
     return undefined
   }
 
-  /** What main() does after loading: modules cannot be loaded here, so a config asking for one fails. */
+    /**
+   * Module configs without a `loadmodule` stop the start-up (a `loadmodule` fails first: main() logs it
+   * after "Server initialized", as Redis's moduleLoadFromQueue, `moduleLoadFailure`).
+   */
   checkModules(): ConfigLoadError | undefined {
-    const module = this.modules[0]
-    if (module !== undefined) {
-      return logged(
-        `Module ${module} failed to load: modules are not supported by effect-redis-server`,
-        `Can't load module from ${module}: server aborting`
-      )
-    }
+    if (this.store.modules.length > 0) return undefined
     if (this.moduleConfigs.length > 0) {
       return logged("Module Configuration detected without loadmodule directive or no ApplyConfig call: aborting")
     }
     return undefined
   }
+}
+
+/**
+ * moduleLoad's log line for a module this server cannot load (it loads none): what Redis logs when the
+ * file is missing, unreadable, a directory or not executable (stat, then dlopen's dlerror), and for a
+ * file dlopen could open, that this server does not load modules.
+ */
+export const moduleLoadFailure = (path: string): string => {
+  const failed = `Module ${path} failed to load: `
+  let mode: number
+  try {
+    const st = statSync(fsPath(path))
+    mode = st.mode
+    if ((mode & 0o111) === 0) return `${failed}It does not have execute permissions.`
+    if (st.isDirectory()) return `${failed}${path}: cannot read file data: Is a directory`
+  } catch (e) {
+    const code = (e as NodeJS.ErrnoException).code
+    if (code === "EACCES") return `${failed}${path}: cannot open shared object file: Permission denied`
+    return `${failed}${path}: cannot open shared object file: No such file or directory`
+  }
+  return `${failed}modules are not supported by effect-redis-server`
 }
 
 /** A config file's bytes as latin1 text, or the error redis-server logs before exiting. */

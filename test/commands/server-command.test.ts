@@ -171,22 +171,28 @@ describeDifferential("COMMAND: what is this server's own", (servers) => {
     expect(listed.indexOf("client") + 1).toBe(listed.findIndex((n) => n.startsWith("client|")))
   })
 
-  it("key specs are derived from first/last/step: an index begin-search and a range find-keys", async () => {
+  it("key specs are Redis 7.0's own (flags, begin search, find keys, notes), from the table's data", async () => {
     const { ours } = servers()
     const [get, del, time] = (await ours.call("COMMAND", "INFO", "get", "del", "time")).value as ReadonlyArray<ReadonlyArray<Reply>>
-    expect(get![8]).toEqual([["flags", ["RO"], "begin_search", ["type", "index", "spec", ["index", 1]], "find_keys", ["type", "range", "spec", ["lastkey", 0, "keystep", 1, "limit", 0]]]])
-    expect(del![8]).toEqual([["flags", ["RW"], "begin_search", ["type", "index", "spec", ["index", 1]], "find_keys", ["type", "range", "spec", ["lastkey", -1, "keystep", 1, "limit", 0]]]])
+    expect(get![8]).toEqual([["flags", ["RO", "access"], "begin_search", ["type", "index", "spec", ["index", 1]], "find_keys", ["type", "range", "spec", ["lastkey", 0, "keystep", 1, "limit", 0]]]])
+    expect(del![8]).toEqual([["flags", ["RM", "delete"], "begin_search", ["type", "index", "spec", ["index", 1]], "find_keys", ["type", "range", "spec", ["lastkey", -1, "keystep", 1, "limit", 0]]]])
     expect(time![8]).toEqual([])
     const memory = ((await ours.call("COMMAND", "INFO", "memory|usage")).value as ReadonlyArray<ReadonlyArray<Reply>>)[0]!
     expect(memory[8]).toEqual([["flags", ["RO"], "begin_search", ["type", "index", "spec", ["index", 2]], "find_keys", ["type", "range", "spec", ["lastkey", 0, "keystep", 1, "limit", 0]]]])
+    const sort = ((await ours.call("COMMAND", "INFO", "sort")).value as ReadonlyArray<ReadonlyArray<Reply>>)[0]!
+    expect((sort[8] as ReadonlyArray<ReadonlyArray<Reply>>)[1]!.slice(0, 2)).toEqual([
+      "notes",
+      "For the optional BY/GET keyword. It is marked 'unknown' because the key names derive from the content of the key we sort"
+    ])
   })
 
-  it("COMMAND GETKEYSANDFLAGS gives each key with the derived RO/RW flag", async () => {
+  it("COMMAND GETKEYSANDFLAGS gives each key with Redis's flags (its key specs, or its key function's)", async () => {
     const { ours } = servers()
-    expect((await ours.call("COMMAND", "GETKEYSANDFLAGS", "del", "a", "b")).value).toEqual([["a", ["RW"]], ["b", ["RW"]]])
-    expect((await ours.call("COMMAND", "GETKEYSANDFLAGS", "get", "k")).value).toEqual([["k", ["RO"]]])
+    expect((await ours.call("COMMAND", "GETKEYSANDFLAGS", "del", "a", "b")).value).toEqual([["a", ["RM", "delete"]], ["b", ["RM", "delete"]]])
+    expect((await ours.call("COMMAND", "GETKEYSANDFLAGS", "get", "k")).value).toEqual([["k", ["RO", "access"]]])
+    expect((await ours.call("COMMAND", "GETKEYSANDFLAGS", "set", "k", "v", "GET")).value).toEqual([["k", ["RW", "access", "update"]]])
     const [, resp3] = await ours.pipeline([["HELLO", "3"], ["COMMAND", "GETKEYSANDFLAGS", "get", "k"]])
-    expect(resp3!.raw).toBe("*1\r\n*2\r\n$1\r\nk\r\n~1\r\n+RO\r\n")
+    expect(resp3!.raw).toBe("*1\r\n*2\r\n$1\r\nk\r\n~2\r\n+RO\r\n+access\r\n")
     await ours.call("HELLO", "2")
   })
 

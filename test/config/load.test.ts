@@ -408,10 +408,9 @@ describe("loaded values", () => {
     expect((await loadStore(["--hz", "5"])).configFile).toBeUndefined()
   })
 
-  it("loadmodule and module configs stop the server: modules cannot be loaded here", async () => {
-    expect(await loadError([conf("loadmodule /x/y.so a b\n")])).toMatch(
-      /# Module \/x\/y\.so failed to load: .*\n.*# Can't load module from \/x\/y\.so: server aborting$/
-    )
+  it("loadmodule is kept for main() (which fails to load it after \"Server initialized\"); module configs alone stop the server", async () => {
+    expect((await loadStore([conf("loadmodule /x/y.so a b\nloadmodule /z.so\n")])).modules).toEqual(["/x/y.so", "/z.so"])
+    expect((await loadStore([conf("loadmodule /x/y.so\nmymodule.option 5\n")])).modules).toEqual(["/x/y.so"])
     expect(await loadError([conf("mymodule.option 5\n")])).toMatch(
       /# Module Configuration detected without loadmodule directive or no ApplyConfig call: aborting$/
     )
