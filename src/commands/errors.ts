@@ -6,6 +6,8 @@
 
 export const WRONGTYPE = "WRONGTYPE Operation against a key holding the wrong kind of value"
 export const SYNTAX = "ERR syntax error"
+/** Every cluster command (CLUSTER, ASKING, READONLY, READWRITE) of a server without cluster mode. */
+export const CLUSTER_DISABLED = "ERR This instance has cluster support disabled"
 export const NOT_INTEGER = "ERR value is not an integer or out of range"
 export const NOT_FLOAT = "ERR value is not a valid float"
 export const NO_SUCH_KEY = "ERR no such key"

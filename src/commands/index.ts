@@ -3,6 +3,7 @@ import type * as Layer from "effect/Layer"
 import { CommandRegistry } from "../server/CommandRegistry.ts"
 import type { CommandSpec } from "./CommandSpec.ts"
 import { bitmapCommands } from "./bitmaps.ts"
+import { clusterCommands } from "./cluster.ts"
 import { configCommands } from "./config.ts"
 import { connectionCommands } from "./connection.ts"
 import { databaseCommands } from "./databases.ts"
@@ -41,6 +42,7 @@ export const allCommands: ReadonlyArray<CommandSpec> = [
   ...geoCommands,
   ...streamCommands,
   ...replicationCommands,
+  ...clusterCommands,
   ...lolwutCommands
 ]
 
