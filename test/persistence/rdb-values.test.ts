@@ -139,6 +139,13 @@ describe("listpack hashes", () => {
     expect(hash.pairs()).toEqual(["f", value, "g", value])
   })
 
+  it("reads values larger than the scratch buffer it keeps, and small ones after them", () => {
+    const huge = "h".repeat(200_000)
+    expect((read(RdbType.HASH_LISTPACK, listpack(["f", huge])) as HashValue).pairs()).toEqual(["f", huge])
+    expect((read(RdbType.SET, strings([huge, "x"])) as SetValue).members()).toEqual([huge, "x"])
+    expect((read(RdbType.HASH_LISTPACK, listpack(["a", "b"])) as HashValue).pairs()).toEqual(["a", "b"])
+  })
+
   it("takes the general way beyond 32 pairs, and converts beyond hash-max-listpack-entries", () => {
     const items = Array.from({ length: 80 }, (_, i) => (i % 2 === 0 ? `f${i}` : `v${i}`))
     const big = read(RdbType.HASH_LISTPACK, listpack(items)) as HashValue

@@ -275,6 +275,7 @@ export class ListpackWalker {
     const end = this.end
     if (p >= end) {
       if (this.declared !== 65535 && this.declared !== this.count) fail("listpack count mismatch")
+      this.release()
       return false
     }
     const b = lp[p]!
@@ -342,6 +343,12 @@ export class ListpackWalker {
     this.p = p + enc + back
     this.count++
     return true
+  }
+
+  /** Lets go of the bytes walked (the walker is kept for the next listpack; the bytes may be a whole file). */
+  release(): void {
+    this.lp = EMPTY_BUFFER
+    this.p = this.end = 0
   }
 
   /** The current entry as the string Redis gives back for it (integers in decimal). */

@@ -222,6 +222,7 @@ const readSmallSet = (r: RdbReader, len: number, limits: EncodingLimits): Value 
 const COUNT_ROOM = 5
 const scratch = new ByteBuilder(1 << 12)
 
+
 const writeVarint = (out: ByteBuilder, n: number): void => {
   while (n >= 0x80) {
     out.byte((n % 128) | 0x80)
@@ -263,8 +264,13 @@ const finishPacked = (out: ByteBuilder, count: number): string => {
   const end = out.length
   out.length = start
   writeVarint(out, count)
-  return out.buf.latin1Slice(start, end)
+  const packed = out.buf.latin1Slice(start, end)
+  // a large value grew the scratch buffer: not kept for good
+  if (out.buf.length > SCRATCH_KEPT) out.buf = Buffer.allocUnsafe(SCRATCH_KEPT)
+  return packed
 }
+
+const SCRATCH_KEPT = 1 << 16
 
 const readZset = (r: RdbReader, type: number, limits: EncodingLimits): Value | typeof EMPTY_KEY => {
   const len = r.len()
@@ -356,6 +362,7 @@ const walker = new ListpackWalker()
 
 /** A structural problem found while decoding is Redis's corruption message at the value's offset. */
 const corruptOn = (e: unknown, r: RdbReader, at: number, message: string): never => {
+  walker.release()
   if (e instanceof EncodingError) return r.corrupt(message, at)
   throw e
 }
@@ -401,7 +408,10 @@ const readListpackHash = (r: RdbReader, limits: EncodingLimits): Value | typeof 
   let count = 0
   try {
     w.open(r.blobBuf, r.blobStart, r.blobEnd)
-    if (w.declared > 2 * SMALL_SET) return readEncoded(r, RdbType.HASH_LISTPACK, limits, at, r.blobBuf.subarray(r.blobStart, r.blobEnd))
+    if (w.declared > 2 * SMALL_SET) {
+      w.release()
+      return readEncoded(r, RdbType.HASH_LISTPACK, limits, at, r.blobBuf.subarray(r.blobStart, r.blobEnd))
+    }
     out.reset()
     out.length = COUNT_ROOM
     const lp = w.lp
