@@ -258,8 +258,8 @@ export class ListpackWalker {
   open(bytes: Uint8Array, from = 0, to = bytes.length): void {
     const size = to - from
     if (size < LP_HDR_SIZE + 1) fail("short listpack")
-    const lp = Buffer.isBuffer(bytes) ? bytes : Buffer.from(bytes.buffer, bytes.byteOffset, bytes.length)
-    if (lp.readUInt32LE(from) !== size) fail("listpack size mismatch")
+    const lp = bytes instanceof Buffer ? bytes : Buffer.from(bytes.buffer, bytes.byteOffset, bytes.length)
+    if ((lp[from]! | (lp[from + 1]! << 8) | (lp[from + 2]! << 16)) + lp[from + 3]! * 0x1000000 !== size) fail("listpack size mismatch")
     if (lp[to - 1] !== LP_EOF) fail("listpack terminator")
     this.lp = lp
     this.declared = lp[from + 4]! | (lp[from + 5]! << 8)
