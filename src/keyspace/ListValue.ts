@@ -24,8 +24,8 @@ export class ListValue implements ObjectValue {
   private head = 0
   private length = 0
 
-  constructor(capacity = 4) {
-    this.items = new Array<string | undefined>(Math.max(1, capacity))
+  constructor(capacity = 4, items?: Array<string | undefined>) {
+    this.items = items ?? new Array<string | undefined>(Math.max(1, capacity))
   }
 
   /** A list of the given elements, head first. */
@@ -36,6 +36,16 @@ export class ListValue implements ObjectValue {
       list.items[i] = elements[i]
       chars += elements[i]!.length
     }
+    list.length = elements.length
+    list.chars = chars
+    return list
+  }
+
+  /** A list of the given elements, head first, keeping the array (a loader made it for the list, of its exact size). */
+  static adopt(elements: Array<string>): ListValue {
+    const list = new ListValue(elements.length, elements)
+    let chars = 0
+    for (let i = 0; i < elements.length; i++) chars += elements[i]!.length
     list.length = elements.length
     list.chars = chars
     return list

@@ -24,7 +24,7 @@ import type { ObjectValue } from "./Value.ts"
 type IntMember = number | bigint
 
 /** Sets up to this size are packed into one string. */
-const SMALL_SET = 32
+export const SMALL_SET = 32
 
 /** The integer an intset would store for `s` (isSdsRepresentableAsLongLong), or undefined. */
 const asIntMember = (s: string): IntMember | undefined => {

@@ -457,31 +457,33 @@ export class ZSetValue implements ObjectValue {
 
   /**
    * A sorted set of distinct members in a given encoding (loading a file). The pairs need not be in
-   * order: they are sorted as the set orders them.
+   * order: they are sorted as the set orders them. The arrays are the set's from now on (the loader
+   * made them for it).
    */
-  static fromPairs(members: ReadonlyArray<string>, scores: ReadonlyArray<number>, listpack: boolean): ZSetValue {
+  static fromPairs(members: Array<string>, scores: Array<number>, listpack: boolean): ZSetValue {
+    let chars = 0
+    for (let i = 0; i < members.length; i++) chars += members[i]!.length
     if (!listpack) {
       const set = ZSetValue.skiplist()
-      for (let i = 0; i < members.length; i++) {
-        set.tree!.insert(scores[i]!, members[i]!)
-        set.chars += members[i]!.length
-      }
+      for (let i = 0; i < members.length; i++) set.tree!.insert(scores[i]!, members[i]!)
+      set.chars = chars
       return set
     }
     const set = ZSetValue.listpack()
+    set.chars = chars
     // a listpack read from a file is in order already: no sort, no index array
     let sorted = true
     for (let i = 1; i < members.length && sorted; i++) sorted = before(scores[i - 1]!, members[i - 1]!, scores[i]!, members[i]!)
     if (sorted) {
-      set.members = members.slice()
-      set.scores = scores.map(listpackScore)
+      for (let i = 0; i < scores.length; i++) scores[i] = listpackScore(scores[i]!)
+      set.members = members
+      set.scores = scores
       return set
     }
     const order = members.map((_, i) => i)
     order.sort((a, b) => (before(scores[a]!, members[a]!, scores[b]!, members[b]!) ? -1 : before(scores[b]!, members[b]!, scores[a]!, members[a]!) ? 1 : 0))
     set.members = order.map((i) => members[i]!)
     set.scores = order.map((i) => listpackScore(scores[i]!))
-    for (const m of members) set.chars += m.length
     return set
   }
 

@@ -233,83 +233,184 @@ export const encodeListpack = (items: ReadonlyArray<PackedItem>): Buffer => {
 }
 
 /**
- * Every element of a listpack, checked as lpValidateIntegrity's deep mode checks it (sizes, back
- * lengths, terminator, element count). Integers come back as numbers (bigints beyond 2^53).
+ * A listpack read entry by entry in place, checked as lpValidateIntegrity's deep mode checks it
+ * (sizes, back lengths, terminator, element count): `open` checks the header, then each `next`
+ * reads one entry into `isString` / `start` / `len` (a string's bytes in `lp`) or `int` (an integer:
+ * a number when exact, else a bigint). Nothing is allocated per entry, so a loader can build its own
+ * form of the value straight from the bytes. Structural problems throw `EncodingError`.
  */
-export const decodeListpack = (lp: Uint8Array): Array<PackedItem> => {
-  const size = lp.length
-  if (size < LP_HDR_SIZE + 1) fail("short listpack")
-  const view = Buffer.from(lp.buffer, lp.byteOffset, lp.length)
-  if (view.readUInt32LE(0) !== size) fail("listpack size mismatch")
-  if (lp[size - 1] !== LP_EOF) fail("listpack terminator")
-  const declared = view.readUInt16LE(4)
-  const items: Array<PackedItem> = []
-  let p = LP_HDR_SIZE
-  const end = size - 1
-  while (p < end) {
+export class ListpackWalker {
+  lp: Buffer = EMPTY_BUFFER
+  /** Offset of the next entry. */
+  p = 0
+  /** Offset of the terminator. */
+  end = 0
+  /** The element count of the header (65535: unknown, the listpack must be walked to count). */
+  declared = 0
+  /** Entries read so far. */
+  count = 0
+  isString = false
+  start = 0
+  len = 0
+  int: number | bigint = 0
+
+  /** Starts on the listpack at [from, to) of `bytes` (the whole of it by default). */
+  open(bytes: Uint8Array, from = 0, to = bytes.length): void {
+    const size = to - from
+    if (size < LP_HDR_SIZE + 1) fail("short listpack")
+    const lp = bytes instanceof Buffer ? bytes : Buffer.from(bytes.buffer, bytes.byteOffset, bytes.length)
+    if ((lp[from]! | (lp[from + 1]! << 8) | (lp[from + 2]! << 16)) + lp[from + 3]! * 0x1000000 !== size) fail("listpack size mismatch")
+    if (lp[to - 1] !== LP_EOF) fail("listpack terminator")
+    this.lp = lp
+    this.declared = lp[from + 4]! | (lp[from + 5]! << 8)
+    this.p = from + LP_HDR_SIZE
+    this.end = to - 1
+    this.count = 0
+  }
+
+  /** Reads the next entry; false at the end (where the element count is checked). */
+  next(): boolean {
+    const lp = this.lp
+    const p = this.p
+    const end = this.end
+    if (p >= end) {
+      if (this.declared !== 65535 && this.declared !== this.count) fail("listpack count mismatch")
+      this.release()
+      return false
+    }
     const b = lp[p]!
     let enc: number
+    this.isString = false
     if (b < 0x80) {
-      items.push(b)
+      this.int = b
       enc = 1
     } else if ((b & 0xc0) === 0x80) {
-      const len = b & 0x3f
-      enc = 1 + len
-      if (p + enc > end) fail("listpack string overflow")
-      items.push(view.latin1Slice(p + 1, p + 1 + len))
+      this.isString = true
+      this.start = p + 1
+      this.len = b & 0x3f
+      enc = 1 + this.len
     } else if ((b & 0xe0) === 0xc0) {
       if (p + 2 > end) fail("listpack overflow")
       let u = ((b & 0x1f) << 8) | lp[p + 1]!
       if (u >= 1 << 12) u -= 1 << 13
-      items.push(u)
+      this.int = u
       enc = 2
     } else if ((b & 0xf0) === 0xe0) {
       if (p + 2 > end) fail("listpack overflow")
-      const len = ((b & 0x0f) << 8) | lp[p + 1]!
-      enc = 2 + len
-      if (p + enc > end) fail("listpack string overflow")
-      items.push(view.latin1Slice(p + 2, p + 2 + len))
+      this.isString = true
+      this.start = p + 2
+      this.len = ((b & 0x0f) << 8) | lp[p + 1]!
+      enc = 2 + this.len
     } else if (b === 0xf0) {
       if (p + 5 > end) fail("listpack overflow")
-      const len = view.readUInt32LE(p + 1)
-      enc = 5 + len
-      if (p + enc > end) fail("listpack string overflow")
-      items.push(view.latin1Slice(p + 5, p + 5 + len))
+      this.isString = true
+      this.start = p + 5
+      this.len = lp.readUInt32LE(p + 1)
+      enc = 5 + this.len
     } else if (b === 0xf1) {
       if (p + 3 > end) fail("listpack overflow")
-      items.push(view.readInt16LE(p + 1))
+      this.int = lp.readInt16LE(p + 1)
       enc = 3
     } else if (b === 0xf2) {
       if (p + 4 > end) fail("listpack overflow")
       let u = lp[p + 1]! | (lp[p + 2]! << 8) | (lp[p + 3]! << 16)
       if (u >= 1 << 23) u -= 1 << 24
-      items.push(u)
+      this.int = u
       enc = 4
     } else if (b === 0xf3) {
       if (p + 5 > end) fail("listpack overflow")
-      items.push(view.readInt32LE(p + 1))
+      this.int = lp.readInt32LE(p + 1)
       enc = 5
     } else if (b === 0xf4) {
       if (p + 9 > end) fail("listpack overflow")
-      items.push(intOf(view.readBigInt64LE(p + 1)))
+      this.int = intOf(lp.readBigInt64LE(p + 1))
       enc = 9
     } else {
       return fail("listpack bad encoding")
     }
+    if (p + enc > end) fail(this.isString ? "listpack string overflow" : "listpack overflow")
     const back = backlenSize(enc)
     if (p + enc + back > end) fail("listpack back length overflow")
     // the back length must encode `enc`, read from its end as lpDecodeBacklen does
     let q = p + enc + back - 1
     let v = 0
-    let shift = 0
+    let scale = 1
     for (let k = 0; k < back; k++, q--) {
-      v += (lp[q]! & 127) * 2 ** shift
-      shift += 7
+      v += (lp[q]! & 127) * scale
+      scale *= 128
     }
     if (v !== enc) fail("listpack back length mismatch")
-    p += enc + back
+    this.p = p + enc + back
+    this.count++
+    return true
   }
-  if (declared !== 65535 && declared !== items.length) fail("listpack count mismatch")
+
+  /** Lets go of the bytes walked (the walker is kept for the next listpack; the bytes may be a whole file). */
+  release(): void {
+    this.lp = EMPTY_BUFFER
+    this.p = this.end = 0
+  }
+
+  /** The current entry as the string Redis gives back for it (integers in decimal). */
+  string(): string {
+    return this.isString ? latin1(this.lp, this.start, this.start + this.len) : String(this.int)
+  }
+
+  /** The current entry as an item: a string, or the integer. */
+  item(): PackedItem {
+    return this.isString ? latin1(this.lp, this.start, this.start + this.len) : this.int
+  }
+}
+
+const EMPTY_BUFFER = Buffer.alloc(0)
+
+const fromCharCode = String.fromCharCode
+
+/**
+ * The bytes [start, end) of `buf` as a latin1 string. Strings of one char are V8's shared
+ * single-character strings (no allocation: a million small lists of "a", "b", "c" share them), and
+ * short ones (most keys) are built by String.fromCharCode, a few times faster than a call into C++
+ * for each.
+ */
+export const latin1 = (b: Buffer, s: number, end: number): string => {
+  switch (end - s) {
+    case 0:
+      return ""
+    case 1:
+      return fromCharCode(b[s]!)
+    case 2:
+      return fromCharCode(b[s]!, b[s + 1]!)
+    case 3:
+      return fromCharCode(b[s]!, b[s + 1]!, b[s + 2]!)
+    case 4:
+      return fromCharCode(b[s]!, b[s + 1]!, b[s + 2]!, b[s + 3]!)
+    case 5:
+      return fromCharCode(b[s]!, b[s + 1]!, b[s + 2]!, b[s + 3]!, b[s + 4]!)
+    case 6:
+      return fromCharCode(b[s]!, b[s + 1]!, b[s + 2]!, b[s + 3]!, b[s + 4]!, b[s + 5]!)
+    case 7:
+      return fromCharCode(b[s]!, b[s + 1]!, b[s + 2]!, b[s + 3]!, b[s + 4]!, b[s + 5]!, b[s + 6]!)
+    case 8:
+      return fromCharCode(b[s]!, b[s + 1]!, b[s + 2]!, b[s + 3]!, b[s + 4]!, b[s + 5]!, b[s + 6]!, b[s + 7]!)
+    case 9:
+      return fromCharCode(b[s]!, b[s + 1]!, b[s + 2]!, b[s + 3]!, b[s + 4]!, b[s + 5]!, b[s + 6]!, b[s + 7]!, b[s + 8]!)
+    case 10:
+      return fromCharCode(b[s]!, b[s + 1]!, b[s + 2]!, b[s + 3]!, b[s + 4]!, b[s + 5]!, b[s + 6]!, b[s + 7]!, b[s + 8]!, b[s + 9]!)
+    case 11:
+      return fromCharCode(b[s]!, b[s + 1]!, b[s + 2]!, b[s + 3]!, b[s + 4]!, b[s + 5]!, b[s + 6]!, b[s + 7]!, b[s + 8]!, b[s + 9]!, b[s + 10]!)
+    case 12:
+      return fromCharCode(b[s]!, b[s + 1]!, b[s + 2]!, b[s + 3]!, b[s + 4]!, b[s + 5]!, b[s + 6]!, b[s + 7]!, b[s + 8]!, b[s + 9]!, b[s + 10]!, b[s + 11]!)
+    default:
+      return b.latin1Slice(s, end)
+  }
+}
+
+/** Every element of a listpack, checked (see ListpackWalker). Integers come back as numbers (bigints beyond 2^53). */
+export const decodeListpack = (lp: Uint8Array): Array<PackedItem> => {
+  const w = new ListpackWalker()
+  w.open(lp)
+  const items: Array<PackedItem> = []
+  while (w.next()) items.push(w.item())
   return items
 }
 

@@ -3,6 +3,7 @@
  * formats). Every read checks its bounds: a truncated input is an `RdbError` with `eof` set, naming the
  * offset, never a read past the end.
  */
+import { latin1 } from "./bytes.ts"
 import { lzfDecompress } from "./lzf.ts"
 import { RdbError } from "./format.ts"
 
@@ -20,6 +21,7 @@ export class RdbReader {
 
   constructor(buf: Uint8Array, pos = 0, end = buf.length) {
     this.buf = Buffer.isBuffer(buf) ? buf : Buffer.from(buf.buffer, buf.byteOffset, buf.length)
+    this.blobBuf = this.buf
     this.pos = pos
     this.end = end
   }
@@ -98,7 +100,8 @@ export class RdbReader {
   }
 
   /** A string as bytes (rdbGenericLoadStringObject with RDB_LOAD_PLAIN): integers as their decimal text. */
-  stringBytes(): Buffer {
+  stringBytes(from?: number): Buffer {
+    if (from !== undefined) this.pos = from
     const start = this.pos
     const len = this.lenOrEncoding()
     if (this.encoded) {
@@ -135,9 +138,35 @@ export class RdbReader {
       }
     }
     this.need(len)
-    const s = this.buf.latin1Slice(this.pos, this.pos + len)
+    const s = latin1(this.buf, this.pos, this.pos + len)
     this.pos += len
     return s
+  }
+
+  /** Where the last `blob` is: bytes [blobStart, blobEnd) of blobBuf (the file's buffer, unless it was compressed). */
+  blobBuf: Buffer
+  blobStart = 0
+  blobEnd = 0
+
+  /**
+   * A string read as bytes in place (no copy, no Buffer object: what an encoded value's decoder
+   * reads), its location in `blobBuf` / `blobStart` / `blobEnd`.
+   */
+  blob(): void {
+    const start = this.pos
+    const len = this.lenOrEncoding()
+    if (this.encoded) {
+      const bytes = len === ENC_LZF ? this.lzf() : this.stringBytes(start)
+      this.blobBuf = bytes
+      this.blobStart = 0
+      this.blobEnd = bytes.length
+      return
+    }
+    this.need(len)
+    this.blobBuf = this.buf
+    this.blobStart = this.pos
+    this.blobEnd = this.pos + len
+    this.pos += len
   }
 
   private intEncoded(type: number): number {

@@ -12,8 +12,8 @@
 import type { ConfigStore } from "../../config/ServerConfig.ts"
 import { HashValue } from "../../keyspace/HashValue.ts"
 import { ListValue } from "../../keyspace/ListValue.ts"
-import { pack } from "../../keyspace/packed.ts"
-import { SetValue } from "../../keyspace/SetValue.ts"
+import { pack, unpack } from "../../keyspace/packed.ts"
+import { SetValue, SMALL_SET } from "../../keyspace/SetValue.ts"
 import {
   Consumer,
   ConsumerGroup,
@@ -41,6 +41,7 @@ import {
   encodeListpack,
   EncodingError,
   itemString,
+  ListpackWalker,
   type PackedItem
 } from "./bytes.ts"
 import { moduleTypeName, QUICKLIST_PACKED, QUICKLIST_PLAIN, RdbType, STREAM_ITEM_FLAG_DELETED, STREAM_ITEM_FLAG_SAMEFIELDS } from "./format.ts"
@@ -118,13 +119,15 @@ export const readValue = (r: RdbReader, type: number, limits: EncodingLimits): V
     case RdbType.LIST_QUICKLIST:
     case RdbType.LIST_QUICKLIST_2:
       return readQuicklist(r, type)
+    case RdbType.HASH_LISTPACK:
+      return readListpackHash(r, limits)
+    case RdbType.ZSET_LISTPACK:
+      return readListpackZset(r, limits)
     case RdbType.HASH_ZIPMAP:
     case RdbType.LIST_ZIPLIST:
     case RdbType.SET_INTSET:
     case RdbType.ZSET_ZIPLIST:
-    case RdbType.ZSET_LISTPACK:
     case RdbType.HASH_ZIPLIST:
-    case RdbType.HASH_LISTPACK:
       return readEncoded(r, type, limits)
     case RdbType.STREAM_LISTPACKS:
     case RdbType.STREAM_LISTPACKS_2:
@@ -142,21 +145,132 @@ export const readValue = (r: RdbReader, type: number, limits: EncodingLimits): V
 const readSet = (r: RdbReader, limits: EncodingLimits): Value | typeof EMPTY_KEY => {
   const len = r.len()
   if (len === 0) return EMPTY_KEY
+  if (len <= SMALL_SET) return readSmallSet(r, len, limits)
   const max = Math.min(limits.setMaxIntsetEntries, 1 << 30)
   let intset = len <= max
   const members: Array<string> = []
-  const small = len <= 16
-  const seen = small ? undefined : new Set<string>()
+  const seen = new Set<string>()
   for (let i = 0; i < len; i++) {
     const at = r.pos
     const member = r.string()
     if (intset && !SetValue.isIntMember(member)) intset = false
-    if (small ? members.includes(member) : seen!.has(member)) r.corrupt("Duplicate set members detected", at)
-    seen?.add(member)
+    if (seen.has(member)) r.corrupt("Duplicate set members detected", at)
+    seen.add(member)
     members.push(member)
   }
   return SetValue.fromMembers(members, intset)
 }
+
+/** Where each member or item built in `scratch` starts (its bytes, after its length varint). */
+const itemStarts = new Int32Array(2 * SMALL_SET)
+const itemLengths = new Int32Array(2 * SMALL_SET)
+
+/** Whether the item `i` built in `scratch` equals one of the items before it at a distance that is a multiple of `stride`. */
+const repeatsEarlier = (buf: Buffer, i: number, stride: number): boolean => {
+  const start = itemStarts[i]!
+  const len = itemLengths[i]!
+  outer: for (let j = i - stride; j >= 0; j -= stride) {
+    if (itemLengths[j] !== len) continue
+    const other = itemStarts[j]!
+    for (let k = 0; k < len; k++) if (buf[start + k] !== buf[other + k]) continue outer
+    return true
+  }
+  return false
+}
+
+/** Whether bytes [start, start + len) of `buf` may be an integer's text (a digit, or '-', then digits). */
+const mayBeInteger = (buf: Buffer, start: number, len: number): boolean => {
+  if (len === 0 || len > 20) return false
+  for (let k = buf[start] === 45 ? 1 : 0; k < len; k++) {
+    const c = buf[start + k]!
+    if (c < 48 || c > 57) return false
+  }
+  return true
+}
+
+/**
+ * A set of at most SMALL_SET members (most sets of a file) straight into the packed form: each
+ * member's bytes are copied from the file into a scratch buffer, compared there for duplicates, and
+ * the packed string made in one piece. Only a set whose members may all be integers (an intset, kept
+ * sorted) takes the general way.
+ */
+const readSmallSet = (r: RdbReader, len: number, limits: EncodingLimits): Value => {
+  const out = scratch
+  out.reset()
+  out.length = COUNT_ROOM
+  let numeric = true
+  for (let i = 0; i < len; i++) {
+    const at = r.pos
+    r.blob()
+    const n = r.blobEnd - r.blobStart
+    writeVarint(out, n)
+    itemStarts[i] = out.length
+    itemLengths[i] = n
+    copyBytes(out, r.blobBuf, r.blobStart, n)
+    if (numeric && !mayBeInteger(out.buf, itemStarts[i]!, n)) numeric = false
+    if (repeatsEarlier(out.buf, i, 1)) r.corrupt("Duplicate set members detected", at)
+  }
+  const packed = finishPacked(out, len)
+  if (!numeric) return new SetValue(packed, false)
+  const members = unpack(packed)
+  let intset = len <= Math.min(limits.setMaxIntsetEntries, 1 << 30)
+  for (let i = 0; intset && i < len; i++) intset = SetValue.isIntMember(members[i]!)
+  return SetValue.fromMembers(members, intset)
+}
+
+/** Room left before the items in `scratch` for the packed form's count (a varint of up to 5 bytes). */
+const COUNT_ROOM = 5
+const scratch = new ByteBuilder(1 << 12)
+
+
+const writeVarint = (out: ByteBuilder, n: number): void => {
+  while (n >= 0x80) {
+    out.byte((n % 128) | 0x80)
+    n = Math.floor(n / 128)
+  }
+  out.byte(n)
+}
+
+const copyBytes = (out: ByteBuilder, from: Buffer, start: number, n: number): void => {
+  out.ensure(n)
+  if (n > 32) {
+    from.copy(out.buf, out.length, start, start + n)
+  } else {
+    const buf = out.buf
+    let at = out.length
+    for (let k = 0; k < n; k++) buf[at++] = from[start + k]!
+  }
+  out.length += n
+}
+
+/** Writes the integer's decimal text as a packed item (its length varint, then its digits); returns its length. */
+const writeIntItem = (out: ByteBuilder, n: number | bigint): number => {
+  if (typeof n === "number" && n >= 0 && n <= 9) {
+    out.byte(1)
+    out.byte(48 + n)
+    return 1
+  }
+  const text = String(n)
+  out.byte(text.length)
+  out.latin1(text)
+  return text.length
+}
+
+/** The packed string of the `count` items built in `out` after COUNT_ROOM: the count goes right before them. */
+const finishPacked = (out: ByteBuilder, count: number): string => {
+  let room = 1
+  for (let c = count; c >= 0x80; c = Math.floor(c / 128)) room++
+  const start = COUNT_ROOM - room
+  const end = out.length
+  out.length = start
+  writeVarint(out, count)
+  const packed = out.buf.latin1Slice(start, end)
+  // a large value grew the scratch buffer: not kept for good
+  if (out.buf.length > SCRATCH_KEPT) out.buf = Buffer.allocUnsafe(SCRATCH_KEPT)
+  return packed
+}
+
+const SCRATCH_KEPT = 1 << 16
 
 const readZset = (r: RdbReader, type: number, limits: EncodingLimits): Value | typeof EMPTY_KEY => {
   const len = r.len()
@@ -201,7 +315,9 @@ const readHash = (r: RdbReader, limits: EncodingLimits): Value | typeof EMPTY_KE
 const readQuicklist = (r: RdbReader, type: number): Value | typeof EMPTY_KEY => {
   const nodes = r.len()
   if (nodes === 0) return EMPTY_KEY
-  const items: Array<string> = []
+  let items: Array<string> | undefined
+  let length = 0
+  let presized = false
   for (let n = 0; n < nodes; n++) {
     let container = QUICKLIST_PACKED
     if (type === RdbType.LIST_QUICKLIST_2) {
@@ -210,19 +326,45 @@ const readQuicklist = (r: RdbReader, type: number): Value | typeof EMPTY_KEY => 
       if (container !== QUICKLIST_PACKED && container !== QUICKLIST_PLAIN) r.corrupt("Quicklist integrity check failed.", at)
     }
     const at = r.pos
-    const data = r.stringBytes()
-    if (data.length === 0) r.eof()
+    r.blob()
+    const buf = r.blobBuf
+    if (r.blobEnd === r.blobStart) r.eof()
     if (container === QUICKLIST_PLAIN) {
-      items.push(data.latin1Slice(0, data.length))
+      items ??= []
+      items[length++] = buf.latin1Slice(r.blobStart, r.blobEnd)
       continue
     }
-    const decoded = type === RdbType.LIST_QUICKLIST_2
-      ? decodeOr(r, at, "Listpack integrity check failed.", () => decodeListpack(data))
-      : decodeOr(r, at, "Ziplist integrity check failed.", () => decodeZiplist(data))
-    for (const item of decoded) items.push(itemString(item))
+    if (type === RdbType.LIST_QUICKLIST_2) {
+      // straight from the listpack's bytes; a list of one node (most lists) gets an array of its exact size
+      const w = walker
+      try {
+        w.open(buf, r.blobStart, r.blobEnd)
+        if (items === undefined) {
+          presized = nodes === 1 && w.declared !== 65535
+          items = presized ? new Array<string>(w.declared) : []
+        }
+        while (w.next()) items[length++] = w.string()
+      } catch (e) {
+        corruptOn(e, r, at, "Listpack integrity check failed.")
+      }
+      continue
+    }
+    const decoded = decodeOr(r, at, "Ziplist integrity check failed.", () => decodeZiplist(buf.subarray(r.blobStart, r.blobEnd)))
+    items ??= []
+    for (const item of decoded) items[length++] = itemString(item)
   }
-  if (items.length === 0) return EMPTY_KEY
-  return ListValue.of(items)
+  if (length === 0 || items === undefined) return EMPTY_KEY
+  return presized && items.length === length ? ListValue.adopt(items) : ListValue.of(items.length === length ? items : items.slice(0, length))
+}
+
+/** One walker for every listpack read (decoding is synchronous and not reentrant). */
+const walker = new ListpackWalker()
+
+/** A structural problem found while decoding is Redis's corruption message at the value's offset. */
+const corruptOn = (e: unknown, r: RdbReader, at: number, message: string): never => {
+  walker.release()
+  if (e instanceof EncodingError) return r.corrupt(message, at)
+  throw e
 }
 
 /**
@@ -251,9 +393,91 @@ const pairItems = (items: ReadonlyArray<PackedItem>): Array<string> => {
   return out
 }
 
-const readEncoded = (r: RdbReader, type: number, limits: EncodingLimits): Value | typeof EMPTY_KEY => {
+/**
+ * A listpack-encoded hash straight into the packed form (HashValue's listpack): the entries are
+ * copied from the file's bytes into a scratch buffer (integers as their decimal text), fields are
+ * compared there for duplicates, and the packed string is made in one piece. Hashes of more than
+ * SMALL_SET pairs (or of an unknown count) take the general way.
+ */
+const readListpackHash = (r: RdbReader, limits: EncodingLimits): Value | typeof EMPTY_KEY => {
   const at = r.pos
-  const blob = r.stringBytes()
+  r.blob()
+  const message = "Hash listpack integrity check failed."
+  const w = walker
+  const out = scratch
+  let count = 0
+  try {
+    w.open(r.blobBuf, r.blobStart, r.blobEnd)
+    if (w.declared > 2 * SMALL_SET) {
+      w.release()
+      return readEncoded(r, RdbType.HASH_LISTPACK, limits, at, r.blobBuf.subarray(r.blobStart, r.blobEnd))
+    }
+    out.reset()
+    out.length = COUNT_ROOM
+    const lp = w.lp
+    while (w.next()) {
+      if (count >= 2 * SMALL_SET) throw new EncodingError("listpack count mismatch")
+      if (w.isString) {
+        const n = w.len
+        writeVarint(out, n)
+        itemStarts[count] = out.length
+        itemLengths[count] = n
+        copyBytes(out, lp, w.start, n)
+      } else {
+        const n = writeIntItem(out, w.int)
+        itemStarts[count] = out.length - n
+        itemLengths[count] = n
+      }
+      if ((count & 1) === 0 && repeatsEarlier(out.buf, count, 2)) throw new EncodingError("duplicate")
+      count++
+    }
+    if ((count & 1) !== 0) throw new EncodingError("odd number of items")
+  } catch (e) {
+    corruptOn(e, r, at, message)
+  }
+  if (count === 0) return EMPTY_KEY
+  const packed = finishPacked(out, count)
+  return new HashValue(count / 2 <= limits.hashMaxListpackEntries ? packed : unpack(packed))
+}
+
+/**
+ * A listpack-encoded sorted set straight from the file's bytes into the member and score arrays the
+ * set keeps (sized from the listpack's count), without an intermediate array of items.
+ */
+const readListpackZset = (r: RdbReader, limits: EncodingLimits): Value | typeof EMPTY_KEY => {
+  const at = r.pos
+  r.blob()
+  const message = "Zset listpack integrity check failed."
+  const w = walker
+  let members: Array<string> = []
+  let scores: Array<number> = []
+  let count = 0
+  try {
+    w.open(r.blobBuf, r.blobStart, r.blobEnd)
+    if (w.declared !== 65535 && (w.declared & 1) === 0) {
+      members = new Array<string>(w.declared / 2)
+      scores = new Array<number>(w.declared / 2)
+    }
+    while (w.next()) {
+      if ((count & 1) === 0) {
+        members[count >> 1] = w.string()
+      } else {
+        const score = w.isString ? parseDouble(w.lp.latin1Slice(w.start, w.start + w.len)) : Number(w.int)
+        if (score === undefined) throw new EncodingError("score")
+        scores[count >> 1] = score
+      }
+      count++
+    }
+    if ((count & 1) !== 0) throw new EncodingError("odd number of items")
+    if (hasDuplicate(members, 0, 1)) throw new EncodingError("duplicate")
+  } catch (e) {
+    corruptOn(e, r, at, message)
+  }
+  if (count === 0) return EMPTY_KEY
+  return ZSetValue.fromPairs(members, scores, members.length <= limits.zsetMaxListpackEntries)
+}
+
+const readEncoded = (r: RdbReader, type: number, limits: EncodingLimits, at = r.pos, blob = r.stringBytes()): Value | typeof EMPTY_KEY => {
   switch (type) {
     case RdbType.HASH_ZIPMAP: {
       const pairs = decodeOr(r, at, "Zipmap integrity check failed.", () => decodeZipmap(blob))
