@@ -112,58 +112,30 @@ const replyRedisKeySpecs = (reply: ReplyWriter, specs: ReadonlyArray<RedisKeySpe
     const flags = spec[0].split(" ")
     reply.setHeader(flags.length)
     for (const flag of flags) reply.simple(flag)
-    reply.bulk("begin_search")
-    reply.mapHeader(2)
-    reply.bulk("type")
     const begin = spec[1]
-    if (begin[0] === "i") {
-      reply.bulk("index")
-      reply.bulk("spec")
-      reply.mapHeader(1)
-      reply.bulk("index")
-      reply.integer(begin[1])
-    } else if (begin[0] === "k") {
-      reply.bulk("keyword")
-      reply.bulk("spec")
-      reply.mapHeader(2)
-      reply.bulk("keyword")
-      reply.bulk(begin[1])
-      reply.bulk("startfrom")
-      reply.integer(begin[2])
-    } else {
-      reply.bulk("unknown")
-      reply.bulk("spec")
-      reply.mapHeader(0)
-    }
-    reply.bulk("find_keys")
-    reply.mapHeader(2)
-    reply.bulk("type")
+    reply.bulk("begin_search")
+    if (begin[0] === "i") replySpecPart(reply, "index", [["index", begin[1]]])
+    else if (begin[0] === "k") replySpecPart(reply, "keyword", [["keyword", begin[1]], ["startfrom", begin[2]]])
+    else replySpecPart(reply, "unknown", [])
     const find = spec[2]
-    if (find[0] === "r") {
-      reply.bulk("range")
-      reply.bulk("spec")
-      reply.mapHeader(3)
-      reply.bulk("lastkey")
-      reply.integer(find[1])
-      reply.bulk("keystep")
-      reply.integer(find[2])
-      reply.bulk("limit")
-      reply.integer(find[3])
-    } else if (find[0] === "n") {
-      reply.bulk("keynum")
-      reply.bulk("spec")
-      reply.mapHeader(3)
-      reply.bulk("keynumidx")
-      reply.integer(find[1])
-      reply.bulk("firstkey")
-      reply.integer(find[2])
-      reply.bulk("keystep")
-      reply.integer(find[3])
-    } else {
-      reply.bulk("unknown")
-      reply.bulk("spec")
-      reply.mapHeader(0)
-    }
+    reply.bulk("find_keys")
+    if (find[0] === "r") replySpecPart(reply, "range", [["lastkey", find[1]], ["keystep", find[2]], ["limit", find[3]]])
+    else if (find[0] === "n") replySpecPart(reply, "keynum", [["keynumidx", find[1]], ["firstkey", find[2]], ["keystep", find[3]]])
+    else replySpecPart(reply, "unknown", [])
+  }
+}
+
+/** A key spec's begin_search or find_keys: its type, and its fields as a map. */
+const replySpecPart = (reply: ReplyWriter, type: string, fields: ReadonlyArray<readonly [string, number | string]>): void => {
+  reply.mapHeader(2)
+  reply.bulk("type")
+  reply.bulk(type)
+  reply.bulk("spec")
+  reply.mapHeader(fields.length)
+  for (const [name, value] of fields) {
+    reply.bulk(name)
+    if (typeof value === "number") reply.integer(value)
+    else reply.bulk(value)
   }
 }
 
