@@ -10,7 +10,7 @@ import * as Layer from "effect/Layer"
 import { isOption } from "../commands/args.ts"
 import { type CommandHandler, defineCommand } from "../commands/CommandSpec.ts"
 import * as Errors from "../commands/errors.ts"
-import { replyHelp } from "../commands/help.ts"
+import { helpSubcommand } from "../commands/help.ts"
 import { protectedActionAllowed } from "../commands/server.ts"
 import { moduleLoadFailure } from "../config/load.ts"
 import { CommandRegistry } from "./CommandRegistry.ts"
@@ -46,25 +46,16 @@ export const moduleCommandSpec = (log: { readonly warning: (line: string) => voi
     acl: "@slow",
     docs: { summary: "A container for module commands", since: "4.0.0", group, complexity: "Depends on subcommand." },
     subcommands: [
-      defineCommand({
-        name: "help",
-        arity: 2,
-        flags: "loading stale",
-        keys: [0, 0, 0],
-        acl: "@slow",
-        docs: { summary: "Show helpful text about the different subcommands", since: "5.0.0", group, complexity: "O(1)" },
-        handler: (ctx) =>
-          replyHelp(ctx.reply, "module", [
-            "LIST",
-            "    Return a list of loaded modules.",
-            "LOAD <path> [<arg> ...]",
-            "    Load a module library from <path>, passing to it any optional arguments.",
-            "LOADEX <path> [[CONFIG NAME VALUE] [CONFIG NAME VALUE]] [ARGS ...]",
-            "    Load a module library from <path>, while passing it module configurations and optional arguments.",
-            "UNLOAD <name>",
-            "    Unload a module."
-          ])
-      }),
+      helpSubcommand({ since: "5.0.0", group }, [
+        "LIST",
+        "    Return a list of loaded modules.",
+        "LOAD <path> [<arg> ...]",
+        "    Load a module library from <path>, passing to it any optional arguments.",
+        "LOADEX <path> [[CONFIG NAME VALUE] [CONFIG NAME VALUE]] [ARGS ...]",
+        "    Load a module library from <path>, while passing it module configurations and optional arguments.",
+        "UNLOAD <name>",
+        "    Unload a module."
+      ]),
       defineCommand({
         name: "list",
         arity: 2,
