@@ -14,20 +14,12 @@ import { startPersistentServer } from "../support/persistentServer.ts"
 import { startServer } from "../support/server.ts"
 import { type Command, describeDifferential } from "../support/differential.ts"
 import { encode, RawConnection } from "../support/raw.ts"
+import { waitBusy } from "./busy-support.ts"
 import { lib } from "./function-examples.ts"
 
 const THRESHOLD = "100"
 const LOOP = "local i = 0 while true do i = i + 1 end"
 const LONG = "local i = 0 while i < 2e7 do i = i + 1 end"
-
-const waitBusy = async (b: RawConnection): Promise<void> => {
-  for (let i = 0; ; i++) {
-    const pong = await b.call("PING")
-    if (pong.raw.startsWith("-BUSY")) return
-    if (i > 500) throw new Error(`no BUSY, got ${pong.raw}`)
-    await new Promise((r) => setTimeout(r, 10))
-  }
-}
 
 /**
  * Queues `queued` in MULTI on one connection and sends EXEC (and `after`, pipelined behind it); once

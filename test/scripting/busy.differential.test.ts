@@ -14,35 +14,10 @@ import { startPersistentServer } from "../support/persistentServer.ts"
 import { startServer } from "../support/server.ts"
 import { type Command, describeDifferential } from "../support/differential.ts"
 import { encode, RawConnection } from "../support/raw.ts"
+import { busyRun } from "./busy-support.ts"
 import { lib } from "./function-examples.ts"
 
 const THRESHOLD = "100"
-
-/** The replies of `during` (sent by a second connection once it sees BUSY), then the script's reply. */
-const busyRun = async (port: number, setup: ReadonlyArray<Command>, script: Command, during: ReadonlyArray<Command>): Promise<Array<string>> => {
-  const a = await RawConnection.connect(port)
-  const b = await RawConnection.connect(port)
-  try {
-    for (const command of setup) await a.call(...command)
-    a.write(encode(script))
-    for (let i = 0; ; i++) {
-      const pong = await b.call("PING")
-      if (pong.raw.startsWith("-BUSY")) break
-      if (i > 500) throw new Error(`no BUSY, got ${pong.raw}`)
-      await new Promise((r) => setTimeout(r, 10))
-    }
-    const replies: Array<string> = []
-    for (const command of during) replies.push((await b.call(...command)).raw.replace(/duration_ms\r\n:\d+/, "duration_ms\r\n:N"))
-    const [last] = await a.read(1, 20_000)
-    replies.push(last!.raw)
-    // the server serves everyone again
-    replies.push((await b.call("PING")).raw)
-    return replies
-  } finally {
-    await a.close()
-    await b.close()
-  }
-}
 
 const LOOP = "local i = 0 while true do i = i + 1 end"
 const LONG = "local i = 0 while i < 2e7 do i = i + 1 end"

@@ -8,7 +8,7 @@
 import fc from "fast-check"
 import { expect, it } from "vitest"
 import { type Command, describeDifferential } from "../support/differential.ts"
-import { encode, RawConnection } from "../support/raw.ts"
+import { busyRun } from "./busy-support.ts"
 
 const EXAMPLES: ReadonlyArray<string> = [
   "local t = {3,1,2} table.sort(t, function(a, b) return a > b end) return t",
@@ -121,29 +121,6 @@ describeDifferential("the Lua-written table.sort and string.gsub against Redis",
 
 const THRESHOLD = "100"
 
-/** Sends `script`, waits for BUSY on a second connection, sends it `during`; their replies, the script's, then PING's. */
-const busyRun = async (port: number, script: Command, during: ReadonlyArray<Command>): Promise<Array<string>> => {
-  const a = await RawConnection.connect(port)
-  const b = await RawConnection.connect(port)
-  try {
-    a.write(encode(script))
-    for (let i = 0; ; i++) {
-      const pong = await b.call("PING")
-      if (pong.raw.startsWith("-BUSY")) break
-      if (i > 500) throw new Error(`no BUSY, got ${pong.raw}`)
-      await new Promise((r) => setTimeout(r, 10))
-    }
-    const replies: Array<string> = []
-    for (const command of during) replies.push((await b.call(...command)).raw)
-    replies.push((await a.read(1, 20_000))[0]!.raw)
-    replies.push((await b.call("PING")).raw)
-    return replies
-  } finally {
-    await a.close()
-    await b.close()
-  }
-}
-
 const KILLED = /^-ERR Script killed by user with SCRIPT KILL\.\.\. script: \w{40}, on @user_script:\d+\.\r\n$/
 
 describeDifferential(
@@ -152,7 +129,7 @@ describeDifferential(
     const compare = async (body: string, during: ReadonlyArray<Command> = [["GET", "x"], ["SCRIPT", "KILL"]]) => {
       const { server, oracle } = servers()
       const script = ["EVAL", body, "0"]
-      const [ours, theirs] = await Promise.all([busyRun(server.port, script, during), busyRun(oracle.port, script, during)])
+      const [ours, theirs] = await Promise.all([busyRun(server.port, [], script, during), busyRun(oracle.port, [], script, during)])
       expect(ours).toEqual(theirs)
       return ours
     }
