@@ -130,7 +130,8 @@ export const denseGet = (p: Uint8Array, regnum: number): number => {
   const bit = regnum * 6
   const byte = HLL_HEADER_SIZE + (bit >> 3)
   const fb = bit & 7
-  return ((p[byte]! >> fb) | ((p[byte + 1] ?? 0) << (8 - fb))) & REGISTER_MAX
+  // the last register's second byte is past the value (Redis's sds terminator, a zero)
+  return ((p[byte]! >> fb) | ((byte + 1 < HLL_DENSE_SIZE ? p[byte + 1]! : 0) << (8 - fb))) & REGISTER_MAX
 }
 
 /** Register `regnum` of a dense HLL held in a string (no copy). */
@@ -154,8 +155,26 @@ const denseSetRegister = (p: Uint8Array, regnum: number, value: number): void =>
 
 // --- a HyperLogLog being modified -----------------------------------------------------------------
 
-/** A mutable copy of an HLL string: `bytes` has room beyond `length` for a sparse opcode split. */
-export class HllBuffer {
+/**
+ * What the HLL operations change in place: bytes [0, length) of `bytes`, with `reserve` making room
+ * for a sparse opcode split (a key's value in byte form, or an `HllBuffer`).
+ */
+export interface HllBytes {
+  bytes: Buffer
+  length: number
+  reserve(extra: number): void
+}
+
+/** The encoding byte (HLL_DENSE or HLL_SPARSE). */
+export const encodingOf = (h: HllBytes): number => h.bytes[4]!
+
+/** Marks the cached cardinality stale (the top bit of its last byte). */
+export const invalidateCache = (h: HllBytes): void => {
+  h.bytes[15]! |= 0x80
+}
+
+/** A mutable HLL of its own: `bytes` has room beyond `length` for a sparse opcode split. */
+export class HllBuffer implements HllBytes {
   bytes: Buffer
   length: number
 
@@ -189,7 +208,7 @@ export class HllBuffer {
   }
 
   invalidateCache(): void {
-    this.bytes[15]! |= 0x80
+    invalidateCache(this)
   }
 
   /** Room for `extra` more bytes past the length. */
@@ -208,8 +227,15 @@ export const isHll = (s: string): boolean =>
   s.charCodeAt(4) <= HLL_SPARSE &&
   (s.charCodeAt(4) !== HLL_DENSE || s.length === HLL_DENSE_SIZE)
 
+/** isHll of bytes [0, length) of `p`. */
+export const isHllBytes = (p: Uint8Array, length: number): boolean =>
+  length >= HLL_HEADER_SIZE &&
+  p[0] === 72 && p[1] === 89 && p[2] === 76 && p[3] === 76 && // HYLL
+  p[4]! <= HLL_SPARSE &&
+  (p[4] !== HLL_DENSE || length === HLL_DENSE_SIZE)
+
 /** hllDenseSet: raises register `index` to `count`; 1 if it changed. */
-export const denseSet = (h: HllBuffer, index: number, count: number): number => {
+export const denseSet = (h: HllBytes, index: number, count: number): number => {
   if (count <= denseGet(h.bytes, index)) return 0
   denseSetRegister(h.bytes, index, count)
   return 1
@@ -228,8 +254,8 @@ const valOpcode = (value: number, length: number): number => 0x80 | ((value - 1)
  * hllSparseToDense: converts `h` in place (header and cached cardinality kept); false, leaving `h` as
  * it was, when the sparse opcodes do not describe exactly 16384 registers.
  */
-export const sparseToDense = (h: HllBuffer): boolean => {
-  if (h.encoding === HLL_DENSE) return true
+export const sparseToDense = (h: HllBytes): boolean => {
+  if (encodingOf(h) === HLL_DENSE) return true
   const dense = Buffer.alloc(HLL_DENSE_SIZE)
   h.bytes.copy(dense, 0, 0, HLL_HEADER_SIZE)
   dense[4] = HLL_DENSE
@@ -275,7 +301,7 @@ const putZeros = (seq: Array<number>, length: number): void => {
  * and merging equal neighbours as Redis does, or turning it dense when `count` needs it or the string
  * would outgrow `maxBytes`. 1 if the register changed, 0 if not, -1 for a corrupted HLL.
  */
-export const sparseSet = (h: HllBuffer, index: number, count: number, maxBytes: number): number => {
+export const sparseSet = (h: HllBytes, index: number, count: number, maxBytes: number): number => {
   if (count > SPARSE_VAL_MAX_VALUE) return promote(h, index, count)
   h.reserve(3)
   const p = h.bytes
@@ -370,19 +396,19 @@ export const sparseSet = (h: HllBuffer, index: number, count: number, maxBytes: 
     }
     q++
   }
-  h.invalidateCache()
+  invalidateCache(h)
   return 1
 }
 
 /** The sparse-to-dense promotion inside hllSparseSet, then the register's update. */
-const promote = (h: HllBuffer, index: number, count: number): number => {
+const promote = (h: HllBytes, index: number, count: number): number => {
   if (!sparseToDense(h)) return -1
   return denseSet(h, index, count)
 }
 
 /** hllAdd: adds one element (`hllPatLen`'s packed result) to a sparse or dense HLL. */
-export const hllAddPacked = (h: HllBuffer, packed: number, maxBytes: number): number =>
-  h.encoding === HLL_DENSE ? denseSet(h, packed >> 6, packed & 63) : sparseSet(h, packed >> 6, packed & 63, maxBytes)
+export const hllAddPacked = (h: HllBytes, packed: number, maxBytes: number): number =>
+  h.bytes[4] === HLL_DENSE ? denseSet(h, packed >> 6, packed & 63) : sparseSet(h, packed >> 6, packed & 63, maxBytes)
 
 // --- counting and merging -------------------------------------------------------------------------
 
@@ -510,6 +536,23 @@ export const cachedCardinality = (s: string): number | bigint | undefined => {
   const lo = (s.charCodeAt(8) | (s.charCodeAt(9) << 8) | (s.charCodeAt(10) << 16) | (s.charCodeAt(11) << 24)) >>> 0
   const hi = (s.charCodeAt(12) | (s.charCodeAt(13) << 8) | (s.charCodeAt(14) << 16) | (s.charCodeAt(15) << 24)) >>> 0
   return hi < 0x200000 ? hi * 4294967296 + lo : (BigInt(hi) << 32n) | BigInt(lo)
+}
+
+/** The cached cardinality of an HLL's bytes, or undefined when the cache is stale. */
+export const cachedCardinalityOf = (p: Uint8Array): number | bigint | undefined => {
+  if ((p[15]! & 0x80) !== 0) return undefined
+  const lo = (p[8]! | (p[9]! << 8) | (p[10]! << 16) | (p[11]! << 24)) >>> 0
+  const hi = (p[12]! | (p[13]! << 8) | (p[14]! << 16) | (p[15]! << 24)) >>> 0
+  return hi < 0x200000 ? hi * 4294967296 + lo : (BigInt(hi) << 32n) | BigInt(lo)
+}
+
+/** Writes a cardinality into the cache of an HLL's header (valid: its top bit clear). */
+export const setCachedCardinality = (p: Uint8Array, card: number): void => {
+  let n = card
+  for (let i = 8; i < 16; i++) {
+    p[i] = n % 256
+    n = Math.floor(n / 256)
+  }
 }
 
 /** The 8 header bytes of a cached cardinality, as a latin1 string. */

@@ -11,7 +11,8 @@ import fc from "fast-check"
 import { describe, expect, it } from "vitest"
 import { Effect, Layer, ManagedRuntime } from "effect"
 import { Keyspace } from "../../src/keyspace/Keyspace.ts"
-import { EXPIRE_OVERHEAD, keyBytes, stringValueBytes } from "../../src/keyspace/memory.ts"
+import { storedBytes } from "../../src/keyspace/Database.ts"
+import { EXPIRE_OVERHEAD, keyBytes } from "../../src/keyspace/memory.ts"
 import { StoredString } from "../../src/keyspace/StoredString.ts"
 import type { ObjectValue } from "../../src/keyspace/Value.ts"
 import { RedisCore } from "../../src/layers.ts"
@@ -127,7 +128,8 @@ describe("memory accounting bookkeeping", () => {
                 const stored = db.entries.get(key)!
                 recount += keyBytes(key)
                 if (stored instanceof StoredString) {
-                  recount += stringValueBytes(stored.value)
+                  if (typeof stored.value !== "string") expect(stored.value.accounted).toBe(stored.value.heapBytes())
+                  recount += storedBytes(stored)
                 } else {
                   checkCounters(stored)
                   expect(stored.accounted).toBe(stored.heapBytes())
