@@ -105,6 +105,13 @@ const commandArb: fc.Arbitrary<ReadonlyArray<string>> = (() => {
     fc.tuple(fc.constantFrom("l", "h", "z"), key, key).map(([t, a, b]) => ["RENAME", `${t}${a}`, `${t}${b}`]),
     fc.tuple(fc.constantFrom("l", "h", "t"), key, key).map(([t, a, b]) => ["COPY", `${t}${a}`, `${t}${b}`, "REPLACE"]),
     fc.tuple(key).map(([k]) => ["SETRANGE", `s${k}`, "5", "abc"]),
+    // strings in byte form: grown in place, read as bytes, turned back into strings by GET
+    fc.tuple(key, fc.integer({ min: 0, max: 3000 })).map(([k, o]) => ["SETBIT", `s${k}`, String(o), "1"]),
+    fc.tuple(key).map(([k]) => ["BITCOUNT", `s${k}`]),
+    fc.tuple(key).map(([k]) => ["GET", `s${k}`]),
+    fc.tuple(key, items).map(([k, vs]) => ["PFADD", `p${k}`, ...vs]),
+    fc.tuple(key, key).map(([a, b]) => ["PFMERGE", `p${a}`, `p${b}`]),
+    fc.tuple(fc.constantFrom("s", "p"), key, key).map(([t, a, b]) => ["RENAME", `${t}${a}`, `${t}${b}`]),
     fc.constant(["SWAPDB", "0", "1"]),
     fc.constant(["FLUSHDB"])
   )
