@@ -113,8 +113,11 @@ for (const [name, argv] of Object.entries(cases)) {
     continue
   }
   const t0 = performance.now()
+  const cpu0 = process.cpuUsage()
   run(n)
   const ns = ((performance.now() - t0) * 1e6) / (n * 16)
-  console.log(`${name.padEnd(6)} ${ns.toFixed(0)} ns/command`)
+  const cpu = process.cpuUsage(cpu0)
+  // CPU time too: on a shared machine it moves less than wall time
+  console.log(`${name.padEnd(6)} ${ns.toFixed(0)} ns/command (cpu ${(((cpu.user + cpu.system) * 1e3) / (n * 16)).toFixed(0)})`)
 }
 await Effect.runPromise(Scope.close(scope, (await import("effect/Exit")).void))

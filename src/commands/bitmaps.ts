@@ -64,25 +64,10 @@ const readBytes = (ctx: CommandContext, key: string): ByteString | undefined | n
   return null
 }
 
-/**
- * The string at a key for writing in place, unshared (lookupStringForBitCommand); replies WRONGTYPE
- * and returns null for another type.
- */
-const writableBytes = (ctx: CommandContext, key: string): ByteString | undefined | null => {
-  const value = ctx.db.lookupWriteBytes(key)
-  if (value === undefined) return undefined
-  if (!(value instanceof ByteString)) {
-    ctx.reply.error(Errors.WRONGTYPE)
-    return null
-  }
-  value.unshare()
-  return value
-}
-
-/** Set bits of a 32-bit word (SWAR). */
+/** Set bits of a 32-bit word (SWAR, int32 arithmetic throughout). */
 const bitsInWord = (v: number): number => {
-  v = v - ((v >>> 1) & 0x55555555)
-  v = (v & 0x33333333) + ((v >>> 2) & 0x33333333)
+  v = (v - ((v >>> 1) & 0x55555555)) | 0
+  v = ((v & 0x33333333) + ((v >>> 2) & 0x33333333)) | 0
   return Math.imul((v + (v >>> 4)) & 0x0f0f0f0f, 0x01010101) >>> 24
 }
 
@@ -113,24 +98,30 @@ const setbit = (ctx: CommandContext, argv: ReadonlyArray<string>): void => {
   const on = parseLongLong(argv[3]!)
   if (on === undefined || (on !== 0 && on !== 1)) return ctx.reply.error(Errors.BIT_NOT_INTEGER)
   const key = argv[1]!
-  const current = writableBytes(ctx, key)
-  if (current === null) return
+  const current = ctx.db.lookupWriteBytes(key)
+  if (current !== undefined && !(current instanceof ByteString)) return ctx.reply.error(Errors.WRONGTYPE)
   const byte = Math.floor(offset / 8)
   const shift = 7 - (offset % 8)
   if (current === undefined) {
     if (!lengthBuildable(ctx, byte + 1)) return
     const created = ByteString.zeroed(byte + 1)
     created.bytes[byte] = on << shift
+    created.bitCount = on
     ctx.db.add(key, created)
     ctx.signalWrite(NotifyClass.string, "setbit", key)
     return ctx.reply.integer(0)
   }
+  // the bit count follows the one bit changed
+  let count = current.bitCount
+  current.unshare()
   if (byte >= current.length) {
     // growing the string is a change even when the bit stays 0
     if (!lengthBuildable(ctx, byte + 1)) return
-    ctx.db.resizing(current)
+    const before = current.bytes
     current.growZero(byte + 1)
+    if (current.bytes !== before) ctx.db.resizing(current)
     current.bytes[byte] = on << shift
+    if (count >= 0) current.bitCount = count + on
     ctx.signalWrite(NotifyClass.string, "setbit", key)
     return ctx.reply.integer(0)
   }
@@ -139,8 +130,10 @@ const setbit = (ctx: CommandContext, argv: ReadonlyArray<string>): void => {
   const bit = (old >> shift) & 1
   if (bit !== on) {
     bytes[byte] = on === 1 ? old | (1 << shift) : old & ~(1 << shift)
+    if (count >= 0) count += on === 1 ? 1 : -1
     ctx.signalWrite(NotifyClass.string, "setbit", key)
   }
+  current.bitCount = count
   ctx.reply.integer(bit)
 }
 
@@ -185,7 +178,11 @@ const bitcount = (ctx: CommandContext, argv: ReadonlyArray<string>): void => {
   if (value === null) return
   if (value === undefined) return ctx.reply.integer(0)
   const length = value.length
-  if (argv.length === 2) return ctx.reply.integer(popcount(value, 0, length - 1))
+  if (argv.length === 2) {
+    // counted once, then kept until the value is written (see ByteString.unshare)
+    if (value.bitCount < 0) value.bitCount = popcount(value, 0, length - 1)
+    return ctx.reply.integer(value.bitCount)
+  }
   if (argv.length !== 4 && argv.length !== 5) return ctx.reply.error(Errors.SYNTAX)
   const startArg = longLongArg(ctx.reply, argv[2]!)
   if (startArg === undefined) return
@@ -480,8 +477,9 @@ const bitfield = (ctx: CommandContext, argv: ReadonlyArray<string>, readOnlyComm
   } else {
     target = current
     target.unshare()
-    if (length > oldLength) ctx.db.resizing(target)
+    const before = target.bytes
     target.growZero(length)
+    if (target.bytes !== before) ctx.db.resizing(target)
   }
   const bytes = target.bytes
   const grown = length !== oldLength || current === undefined

@@ -75,19 +75,21 @@ const pfadd = (ctx: CommandContext, argv: ReadonlyArray<string>): void => {
     if (hll === null) return
     h = hll
     h.unshare()
-    // a sparse HLL grows, or turns dense
-    if (h.bytes[4] === HLL_SPARSE) ctx.db.resizing(h)
   }
+  // a sparse HLL grows, or turns dense, in a new buffer
+  const before = h.bytes
   const maxBytes = sparseMaxBytes(ctx)
   for (let j = 2; j < argv.length; j++) {
     const result = hllAddPacked(h, hllPatLen(argv[j]!), maxBytes)
     if (result === 1) {
       updated++
     } else if (result === -1) {
+      if (h.bytes !== before) ctx.db.resizing(h)
       // what the earlier elements changed stays, unsignalled, as in Redis
       return ctx.reply.error(Errors.HLL_CORRUPTED)
     }
   }
+  if (h.bytes !== before) ctx.db.resizing(h)
   if (updated > 0) {
     invalidateCache(h)
     ctx.signalWrite(NotifyClass.string, "pfadd", key)

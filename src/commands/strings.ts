@@ -650,8 +650,9 @@ export const stringCommands = [
         if (!stringLengthAllowed(ctx, length)) return
         // sdscatlen: the value grows in place, with room for more (amortized O(1) appends)
         current.unshare()
-        ctx.db.resizing(current)
+        const before = current.bytes
         current.reserve(suffix.length)
+        if (current.bytes !== before) ctx.db.resizing(current)
         current.bytes.latin1Write(suffix, current.length)
         current.length = length
       }
@@ -792,8 +793,9 @@ export const stringCommands = [
       } else {
         target = current
         target.unshare()
-        if (end > target.length) ctx.db.resizing(target)
+        const before = target.bytes
         target.growZero(end)
+        if (target.bytes !== before) ctx.db.resizing(target)
       }
       target.bytes.latin1Write(patch, offset)
       ctx.signalWrite(NotifyClass.string, "setrange", key)

@@ -225,8 +225,8 @@ export class Database {
   /**
    * lookupWrite for the commands that change a string in place (SETBIT, BITFIELD, SETRANGE, APPEND,
    * PFADD, PFMERGE, PFCOUNT's cache): a string comes in byte form, and the caller calls `unshare()`
-   * on it before writing its bytes, and `resizing` before making it longer (`growZero`, `reserve`),
-   * so that its size is reconciled after the command.
+   * on it before writing its bytes, and `resizing` once growing it (`growZero`, `reserve`) or an HLL
+   * conversion gave it a new buffer, so that its size is reconciled after the command.
    */
   lookupWriteBytes(key: string): ByteString | ObjectValue | undefined {
     const stored = this.live(key)
@@ -243,7 +243,7 @@ export class Database {
     return value
   }
 
-  /** A string in byte form, from `lookupWriteBytes`, may change its capacity: reconciled after the command. */
+  /** A string in byte form, from `lookupWriteBytes`, changed its buffer: its size is reconciled after the command. */
   resizing(value: ByteString): void {
     this.host.modifying(this, value)
   }

@@ -44,8 +44,12 @@ export class ByteString {
   raw: boolean
   /** What the keyspace has accounted for this value (-1 once it left the keyspace); kept by the Database. */
   accounted = 0
+  /** The number of set bits (BITCOUNT of the whole value) once counted; -1 until then, and after a write. */
+  bitCount = -1
   /** A 32-bit view of `bytes` for popcount, made on demand (see `words`). */
-  private wordView: Uint32Array | undefined = undefined
+  private wordView: Int32Array | undefined = undefined
+  /** The buffer `wordView` views. */
+  private wordsOf: Buffer | undefined = undefined
 
   constructor(bytes: Buffer, length: number, cached: string | undefined, raw: boolean) {
     this.bytes = bytes
@@ -71,9 +75,13 @@ export class ByteString {
     return this.cached ?? this.bytes.latin1Slice(0, this.length)
   }
 
-  /** About to be written: the cached string goes, and the value is raw from now on. */
+  /**
+   * About to be written: the cached string and bit count go, and the value is raw from now on. Every
+   * write of `bytes` comes after this call.
+   */
   unshare(): void {
     this.cached = undefined
+    this.bitCount = -1
     this.raw = true
   }
 
@@ -98,13 +106,13 @@ export class ByteString {
     this.bytes = grown
   }
 
-  /** The bytes as 32-bit words (host order) when the buffer is 4-byte aligned, for popcount. */
-  words(): Uint32Array | undefined {
+  /** The bytes as 32-bit words (host order, int32 so that no value is boxed) when the buffer is 4-byte aligned. */
+  words(): Int32Array | undefined {
     const bytes = this.bytes
-    const view = this.wordView
-    if (view !== undefined && view.buffer === bytes.buffer && view.byteOffset === bytes.byteOffset) return view
+    if (this.wordsOf === bytes) return this.wordView
     if ((bytes.byteOffset & 3) !== 0) return undefined
-    return this.wordView = new Uint32Array(bytes.buffer, bytes.byteOffset, bytes.length >> 2)
+    this.wordsOf = bytes
+    return this.wordView = new Int32Array(bytes.buffer, bytes.byteOffset, bytes.length >> 2)
   }
 
   /** The heap this value takes, as the keyspace accounts it: the buffer, and the cached string if any. */

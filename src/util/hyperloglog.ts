@@ -27,23 +27,26 @@ const ALPHA_INF = 0.72134752044448170368
 
 // --- MurmurHash64A in 32-bit halves ---------------------------------------------------------------
 
-/** The high and low 32 bits of the last 64-bit result (no allocation per hash). */
+/**
+ * The high and low 32 bits of the last 64-bit result (no allocation per hash), as int32: a uint32
+ * above 2^31 stored in a module variable would be boxed in a heap number at every step.
+ */
 let resultHi = 0
 let resultLo = 0
 
-/** High 32 bits of the 64-bit product of two unsigned 32-bit integers (every step exact in a double). */
+/** High 32 bits (as int32) of the 64-bit product of two 32-bit integers taken unsigned (every step exact in a double). */
 const mulHigh32 = (a: number, b: number): number => {
   const a1 = a >>> 16
   const a0 = a & 0xffff
   const b1 = b >>> 16
   const b0 = b & 0xffff
-  return (a1 * b1 + Math.floor(((a1 * b0 + a0 * b1) * 65536 + a0 * b0) / 4294967296)) >>> 0
+  return (a1 * b1 + Math.floor(((a1 * b0 + a0 * b1) * 65536 + a0 * b0) / 4294967296)) | 0
 }
 
 /** (ah:al) * (bh:bl) mod 2^64 into resultHi:resultLo. */
 const mul64 = (ah: number, al: number, bh: number, bl: number): void => {
-  resultLo = Math.imul(al, bl) >>> 0
-  resultHi = (mulHigh32(al, bl) + Math.imul(ah, bl) + Math.imul(al, bh)) >>> 0
+  resultLo = Math.imul(al, bl) | 0
+  resultHi = (mulHigh32(al, bl) + Math.imul(ah, bl) + Math.imul(al, bh)) | 0
 }
 
 const M_HI = 0xc6a4a793
@@ -54,16 +57,16 @@ const murmurHash64A = (s: string, seed: number): void => {
   const len = s.length
   mul64(0, len, M_HI, M_LO)
   let hh = resultHi
-  let hl = (resultLo ^ seed) >>> 0
+  let hl = (resultLo ^ seed) | 0
   const blocks = len - (len & 7)
   for (let i = 0; i < blocks; i += 8) {
-    const kl = (s.charCodeAt(i) | (s.charCodeAt(i + 1) << 8) | (s.charCodeAt(i + 2) << 16) | (s.charCodeAt(i + 3) << 24)) >>> 0
-    const kh = (s.charCodeAt(i + 4) | (s.charCodeAt(i + 5) << 8) | (s.charCodeAt(i + 6) << 16) | (s.charCodeAt(i + 7) << 24)) >>> 0
+    const kl = (s.charCodeAt(i) | (s.charCodeAt(i + 1) << 8) | (s.charCodeAt(i + 2) << 16) | (s.charCodeAt(i + 3) << 24)) | 0
+    const kh = (s.charCodeAt(i + 4) | (s.charCodeAt(i + 5) << 8) | (s.charCodeAt(i + 6) << 16) | (s.charCodeAt(i + 7) << 24)) | 0
     mul64(kh, kl, M_HI, M_LO)
     // k ^= k >> 47
-    const xl = (resultLo ^ (resultHi >>> 15)) >>> 0
+    const xl = (resultLo ^ (resultHi >>> 15)) | 0
     mul64(resultHi, xl, M_HI, M_LO)
-    mul64((hh ^ resultHi) >>> 0, (hl ^ resultLo) >>> 0, M_HI, M_LO)
+    mul64((hh ^ resultHi) | 0, (hl ^ resultLo) | 0, M_HI, M_LO)
     hh = resultHi
     hl = resultLo
   }
@@ -71,16 +74,16 @@ const murmurHash64A = (s: string, seed: number): void => {
   if (rest > 0) {
     for (let j = rest - 1; j >= 0; j--) {
       const byte = s.charCodeAt(blocks + j)
-      if (j >= 4) hh = (hh ^ (byte << (8 * (j - 4)))) >>> 0
-      else hl = (hl ^ (byte << (8 * j))) >>> 0
+      if (j >= 4) hh = (hh ^ (byte << (8 * (j - 4)))) | 0
+      else hl = (hl ^ (byte << (8 * j))) | 0
     }
     mul64(hh, hl, M_HI, M_LO)
     hh = resultHi
     hl = resultLo
   }
-  hl = (hl ^ (hh >>> 15)) >>> 0
+  hl = (hl ^ (hh >>> 15)) | 0
   mul64(hh, hl, M_HI, M_LO)
-  resultLo = (resultLo ^ (resultHi >>> 15)) >>> 0
+  resultLo = (resultLo ^ (resultHi >>> 15)) | 0
 }
 
 /** hllPatLen of the 8 bytes of a little-endian 64-bit integer given as its halves (PFSELFTEST's elements). */
@@ -88,17 +91,17 @@ export const hllPatLenOfWords = (lo: number, hi: number): number => {
   // MurmurHash64A of 8 bytes: one block, no tail
   mul64(0, 8, M_HI, M_LO)
   const hh = resultHi
-  const hl = (resultLo ^ 0xadc83b19) >>> 0
+  const hl = (resultLo ^ 0xadc83b19) | 0
   mul64(hi, lo, M_HI, M_LO)
-  const xl = (resultLo ^ (resultHi >>> 15)) >>> 0
+  const xl = (resultLo ^ (resultHi >>> 15)) | 0
   mul64(resultHi, xl, M_HI, M_LO)
-  mul64((hh ^ resultHi) >>> 0, (hl ^ resultLo) >>> 0, M_HI, M_LO)
+  mul64((hh ^ resultHi) | 0, (hl ^ resultLo) | 0, M_HI, M_LO)
   const h1 = resultHi
-  const l1 = (resultLo ^ (resultHi >>> 15)) >>> 0
+  const l1 = (resultLo ^ (resultHi >>> 15)) | 0
   mul64(h1, l1, M_HI, M_LO)
-  resultLo = (resultLo ^ (resultHi >>> 15)) >>> 0
+  resultLo = (resultLo ^ (resultHi >>> 15)) | 0
   const index = resultLo & (HLL_REGISTERS - 1)
-  const low = ((resultLo >>> 14) | (resultHi << 18)) >>> 0
+  const low = ((resultLo >>> 14) | (resultHi << 18)) | 0
   const count = low !== 0 ? countTrailingZeros(low) + 1 : countTrailingZeros((resultHi >>> 14) | (1 << 18)) + 33
   return (index << 6) | count
 }
@@ -106,7 +109,7 @@ export const hllPatLenOfWords = (lo: number, hi: number): number => {
 /** The 64-bit MurmurHash64A of a latin1 string, for tests. */
 export const murmurHash64ABig = (s: string, seed: number): bigint => {
   murmurHash64A(s, seed)
-  return (BigInt(resultHi) << 32n) | BigInt(resultLo)
+  return (BigInt(resultHi >>> 0) << 32n) | BigInt(resultLo >>> 0)
 }
 
 const countTrailingZeros = (x: number): number => 31 - Math.clz32(x & -x)
