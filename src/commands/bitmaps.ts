@@ -39,7 +39,8 @@ const bitOffsetArg = (ctx: CommandContext, s: string, bits: number): number | un
   if (
     offset === undefined ||
     offset < 0 ||
-    (!ctx.mustObeyClient && Math.floor(offset / 8) >= ctx.config.getNumber("proto-max-bulk-len"))
+    // proto-max-bulk-len is at least 1 MB: smaller offsets need no look at it
+    (offset >= 8 * 1024 * 1024 && !ctx.mustObeyClient && Math.floor(offset / 8) >= ctx.config.getNumber("proto-max-bulk-len"))
   ) {
     ctx.reply.error(Errors.BIT_OFFSET_NOT_INTEGER)
     return undefined

@@ -3,6 +3,7 @@
  * value in Redis's exact format (util/hyperloglog.ts), so GET, DUMP and replication carry it unchanged
  * between this server and Redis.
  */
+import { liveNumbers } from "../config/ServerConfig.ts"
 import { NotifyClass } from "../keyspace/notify.ts"
 import { ByteString } from "../keyspace/StoredString.ts"
 import type { ObjectValue } from "../keyspace/Value.ts"
@@ -34,7 +35,9 @@ import * as Errors from "./errors.ts"
 
 const group = "hyperloglog"
 
-const sparseMaxBytes = (ctx: CommandContext): number => ctx.config.getNumber("hll-sparse-max-bytes")
+/** hll-sparse-max-bytes, read on every PFADD: a live field of the configuration. */
+const hllLimits = liveNumbers({ sparseMaxBytes: "hll-sparse-max-bytes" })
+const sparseMaxBytes = (ctx: CommandContext): number => hllLimits(ctx.config).sparseMaxBytes
 
 /**
  * isHLLObjectOrReply: a string in the HLL format, or null after the error (WRONGTYPE for another type,
