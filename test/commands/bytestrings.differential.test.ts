@@ -14,7 +14,7 @@
 import fc from "fast-check"
 import { it } from "vitest"
 import { lzfDecompress } from "../../src/persistence/rdb/lzf.ts"
-import { checkSequences, describeDifferential, exact, type Normalize } from "../support/differential.ts"
+import { checkCommands, checkSequences, describeDifferential, exact, type Normalize } from "../support/differential.ts"
 
 const key = fc.constantFrom("k1", "k2", "k3")
 const offset = fc.integer({ min: 0, max: 200 }).map(String)
@@ -78,6 +78,49 @@ const dumpNormalized: Normalize = (command, reply) => {
 }
 
 describeDifferential("strings changed in place: random sequences against Redis", (servers) => {
+  it("OBJECT ENCODING: raw once changed in place, whatever the change, until set whole again", () =>
+    checkCommands(servers(), [
+      ["SET", "a", "abc"],
+      ["SETBIT", "a", "0", "0"], // no bit changed: unshared all the same
+      ["OBJECT", "ENCODING", "a"],
+      ["GET", "a"],
+      ["OBJECT", "ENCODING", "a"],
+      ["SET", "a", "abc"],
+      ["OBJECT", "ENCODING", "a"],
+      ["SET", "n", "12"],
+      ["APPEND", "n", "3"],
+      ["OBJECT", "ENCODING", "n"],
+      ["APPEND", "fresh", "12"], // a new key is encoded as SET would
+      ["OBJECT", "ENCODING", "fresh"],
+      ["SET", "r", "xyz"],
+      ["SETRANGE", "r", "1", ""], // writes nothing: not unshared
+      ["OBJECT", "ENCODING", "r"],
+      ["GETBIT", "r", "3"],
+      ["BITCOUNT", "r"],
+      ["BITPOS", "r", "1"],
+      ["BITFIELD_RO", "r", "GET", "u8", "0"],
+      ["OBJECT", "ENCODING", "r"],
+      ["SETRANGE", "r", "1", "Q"],
+      ["OBJECT", "ENCODING", "r"],
+      ["GETRANGE", "r", "0", "-1"],
+      ["STRLEN", "r"],
+      ["COPY", "r", "r2"],
+      ["OBJECT", "ENCODING", "r2"],
+      ["RENAME", "r2", "r3"],
+      ["OBJECT", "ENCODING", "r3"],
+      ["PFADD", "h", "x"],
+      ["OBJECT", "ENCODING", "h"],
+      ["BITOP", "OR", "o", "a"],
+      ["OBJECT", "ENCODING", "o"],
+      ["BITCOUNT", "o"],
+      ["SETBIT", "o", "7", "1"],
+      ["BITCOUNT", "o"],
+      ["BITCOUNT", "o", "0", "0"],
+      ["SETBIT", "o", "100", "1"],
+      ["BITCOUNT", "o"],
+      ["GET", "o"]
+    ]))
+
   it("replies, DUMP payloads and encodings", () =>
     checkSequences(servers(), fc.array(command, { minLength: 1, maxLength: 40 }), { numRuns: 300, normalize: dumpNormalized }))
 })
