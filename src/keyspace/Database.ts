@@ -384,14 +384,12 @@ export class Database {
     if (stored === undefined) return this.add(key, value)
     if (this.cow !== undefined) this.keepForSnapshots(key, stored !== value)
     this.streamGone(key, stored)
-    const before = storedBytes(stored)
     if (typeof value === "string" && stored instanceof StoredString) {
-      gone(stored)
-      stored.value = value
+      this.memory += this.stringReplaced(stored, value)
       // dbSetValue keeps the LFU data of the key it overwrites (its lookup counted the access)
       stored.lru = this.host.lfu ? this.host.lfuTouch(stored.lru) : this.host.lruClock
-      this.memory += stringValueBytes(value) - before
     } else {
+      const before = storedBytes(stored)
       const next = this.store(value, this.host.lfu ? this.host.lfuTouch(stored.lru) : this.host.lruClock)
       if (stored !== next) gone(stored)
       this.memory += storedBytes(next) - before
@@ -405,17 +403,25 @@ export class Database {
     const stored = this.entries.get(key)
     if (stored === undefined) return
     if (this.cow !== undefined) this.keepForSnapshots(key, stored !== value)
-    const before = storedBytes(stored)
     if (typeof value === "string" && stored instanceof StoredString) {
-      gone(stored)
-      stored.value = value
-      this.memory += stringValueBytes(value) - before
+      this.memory += this.stringReplaced(stored, value)
     } else {
+      const before = storedBytes(stored)
       const next = this.store(value, stored.lru)
       if (stored !== next) gone(stored)
       this.memory += storedBytes(next) - before
       this.entries.set(key, next)
     }
+  }
+
+  /** A string entry takes a new string (set, replace): the change of its accounted size. */
+  private stringReplaced(stored: StoredString, value: string): number {
+    const old = stored.value
+    stored.value = value
+    if (typeof old === "string") return value.length - old.length
+    const change = stringValueBytes(value) - STORED_STRING - old.accounted
+    old.accounted = -1
+    return change
   }
 
   /** Deletes a key if present (dbDelete); true if it existed. Does not check expiry. */
