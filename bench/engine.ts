@@ -38,6 +38,11 @@ const cases: Record<string, ReadonlyArray<string>> = {
   ZRANK: ["ZRANK", "bench:zset", "member:500"],
   XRANGE_10: ["XRANGE", "bench:stream", "-", "+", "COUNT", "10"],
   GEOSEARCH: ["GEOSEARCH", "bench:geo", "FROMLONLAT", "13.361389", "38.115556", "BYRADIUS", "200", "km", "ASC", "COUNT", "10"],
+  // npm run bench's issue 19 cases (same keys and data as bench/run.ts)
+  SETBIT: ["SETBIT", "bench:bits", "12345", "1"],
+  BITCOUNT: ["BITCOUNT", "bench:bitmap"],
+  PFADD: ["PFADD", "bench:hll", "element"],
+  PFCOUNT: ["PFCOUNT", "bench:hllcount"],
   // npm run bench's EVALSHA case: one SET and one GET
   EVALSHA: ["EVALSHA", createHash("sha1").update(SCRIPT).digest("hex"), "1", "bench:script", "value"]
 }
@@ -48,7 +53,9 @@ for (const argv of [
   ["ZADD", "bench:zset", ...range(1000).flatMap((i) => [String(i), `member:${i}`])],
   ["GEOADD", "bench:geo", ...range(1000).flatMap((i) => [String(12 + (i % 40) * 0.07), String(37 + Math.floor(i / 40) * 0.08), `place:${i}`])],
   ...range(1000).map((i) => ["XADD", "bench:stream", `${i + 1}-0`, "field", "value"]),
-  ["SCRIPT", "LOAD", SCRIPT]
+  ["SCRIPT", "LOAD", SCRIPT],
+  ["SET", "bench:bitmap", "\x55".repeat(1024)],
+  ["PFADD", "bench:hllcount", ...range(1000).map((i) => `element:${i}`)]
 ]) engine.processCommand(client, argv)
 client.reply.take()
 /** Bytes allocated per command while `run` executes `commands` commands, and the top allocating sites. */
@@ -106,8 +113,11 @@ for (const [name, argv] of Object.entries(cases)) {
     continue
   }
   const t0 = performance.now()
+  const cpu0 = process.cpuUsage()
   run(n)
   const ns = ((performance.now() - t0) * 1e6) / (n * 16)
-  console.log(`${name.padEnd(6)} ${ns.toFixed(0)} ns/command`)
+  const cpu = process.cpuUsage(cpu0)
+  // CPU time too: on a shared machine it moves less than wall time
+  console.log(`${name.padEnd(6)} ${ns.toFixed(0)} ns/command (cpu ${(((cpu.user + cpu.system) * 1e3) / (n * 16)).toFixed(0)})`)
 }
 await Effect.runPromise(Scope.close(scope, (await import("effect/Exit")).void))

@@ -1,11 +1,11 @@
 /**
  * Bitmap commands (bitops.c): SETBIT, GETBIT, BITCOUNT, BITPOS, BITOP, BITFIELD, BITFIELD_RO, over
- * string values. A string is a latin1 JS string, one char per byte; bit 0 is the most significant bit
- * of the first byte, as in Redis. Strings are immutable here, so a write builds the new value and
- * replaces the old one (SETBIT by slicing around the changed byte, BITOP and BITFIELD in a Buffer).
+ * string values in byte form (a ByteString, see StoredString.ts): bit 0 is the most significant bit
+ * of the first byte, as in Redis. Writes change the bytes in place, growing the value zero padded.
  */
 import { constants as BufferConstants } from "node:buffer"
 import { NotifyClass } from "../keyspace/notify.ts"
+import { ByteString } from "../keyspace/StoredString.ts"
 import type { CommandContext } from "../server/CommandContext.ts"
 import { parseLongLong, parseLongLongBig } from "../util/numbers.ts"
 import { intArg, longLongArg, optionName } from "./args.ts"
@@ -39,7 +39,8 @@ const bitOffsetArg = (ctx: CommandContext, s: string, bits: number): number | un
   if (
     offset === undefined ||
     offset < 0 ||
-    (!ctx.mustObeyClient && Math.floor(offset / 8) >= ctx.config.getNumber("proto-max-bulk-len"))
+    // proto-max-bulk-len is at least 1 MB: smaller offsets need no look at it
+    (offset >= 8 * 1024 * 1024 && !ctx.mustObeyClient && Math.floor(offset / 8) >= ctx.config.getNumber("proto-max-bulk-len"))
   ) {
     ctx.reply.error(Errors.BIT_OFFSET_NOT_INTEGER)
     return undefined
@@ -56,18 +57,37 @@ const lengthBuildable = (ctx: CommandContext, length: number): boolean => {
   return true
 }
 
-/** The string at a key for reading; replies WRONGTYPE and returns null for another type. */
-const readString = (ctx: CommandContext, key: string): string | undefined | null => {
-  const value = ctx.db.lookupRead(key)
-  if (value === undefined || typeof value === "string") return value
+/** The string at a key for reading, in byte form; replies WRONGTYPE and returns null for another type. */
+const readBytes = (ctx: CommandContext, key: string): ByteString | undefined | null => {
+  const value = ctx.db.lookupReadBytes(key)
+  if (value === undefined || value instanceof ByteString) return value
   ctx.reply.error(Errors.WRONGTYPE)
   return null
 }
 
-/** Set bits of bytes [start, end] of `s`. */
-const popcount = (s: string, start: number, end: number): number => {
+/** Set bits of a 32-bit word (SWAR, int32 arithmetic throughout). */
+const bitsInWord = (v: number): number => {
+  v = (v - ((v >>> 1) & 0x55555555)) | 0
+  v = ((v & 0x33333333) + ((v >>> 2) & 0x33333333)) | 0
+  return Math.imul((v + (v >>> 4)) & 0x0f0f0f0f, 0x01010101) >>> 24
+}
+
+/** Set bits of bytes [start, end] of `s` (redisPopcount): a word at a time where the buffer allows. */
+const popcount = (s: ByteString, start: number, end: number): number => {
+  const bytes = s.bytes
+  const stop = end + 1
   let count = 0
-  for (let i = start; i <= end; i++) count += BITS_IN_BYTE[s.charCodeAt(i)]!
+  let i = start
+  const words = stop - i >= 32 ? s.words() : undefined
+  if (words !== undefined) {
+    while ((i & 3) !== 0) count += BITS_IN_BYTE[bytes[i++]!]!
+    const last = stop >> 2
+    let w = i >> 2
+    for (; w + 1 < last; w += 2) count += bitsInWord(words[w]!) + bitsInWord(words[w + 1]!)
+    if (w < last) count += bitsInWord(words[w]!)
+    i = last << 2
+  }
+  while (i < stop) count += BITS_IN_BYTE[bytes[i++]!]!
   return count
 }
 
@@ -79,42 +99,53 @@ const setbit = (ctx: CommandContext, argv: ReadonlyArray<string>): void => {
   const on = parseLongLong(argv[3]!)
   if (on === undefined || (on !== 0 && on !== 1)) return ctx.reply.error(Errors.BIT_NOT_INTEGER)
   const key = argv[1]!
-  const current = ctx.db.lookupWrite(key)
-  if (current !== undefined && typeof current !== "string") return ctx.reply.error(Errors.WRONGTYPE)
+  const current = ctx.db.lookupWriteBytes(key)
+  if (current !== undefined && !(current instanceof ByteString)) return ctx.reply.error(Errors.WRONGTYPE)
   const byte = Math.floor(offset / 8)
   const shift = 7 - (offset % 8)
   if (current === undefined) {
     if (!lengthBuildable(ctx, byte + 1)) return
-    ctx.db.add(key, "\0".repeat(byte) + String.fromCharCode(on << shift))
+    const created = ByteString.zeroed(byte + 1)
+    created.bytes[byte] = on << shift
+    created.bitCount = on
+    ctx.db.add(key, created)
     ctx.signalWrite(NotifyClass.string, "setbit", key)
     return ctx.reply.integer(0)
   }
-  const length = current.length
-  if (byte >= length) {
+  // the bit count follows the one bit changed
+  let count = current.bitCount
+  current.unshare()
+  if (byte >= current.length) {
     // growing the string is a change even when the bit stays 0
     if (!lengthBuildable(ctx, byte + 1)) return
-    ctx.db.replace(key, current + "\0".repeat(byte - length) + String.fromCharCode(on << shift))
+    const before = current.bytes
+    current.growZero(byte + 1)
+    if (current.bytes !== before) ctx.db.resizing(current)
+    current.bytes[byte] = on << shift
+    if (count >= 0) current.bitCount = count + on
     ctx.signalWrite(NotifyClass.string, "setbit", key)
     return ctx.reply.integer(0)
   }
-  const old = current.charCodeAt(byte)
+  const bytes = current.bytes
+  const old = bytes[byte]!
   const bit = (old >> shift) & 1
   if (bit !== on) {
-    const next = on === 1 ? old | (1 << shift) : old & ~(1 << shift)
-    ctx.db.replace(key, current.slice(0, byte) + String.fromCharCode(next) + current.slice(byte + 1))
+    bytes[byte] = on === 1 ? old | (1 << shift) : old & ~(1 << shift)
+    if (count >= 0) count += on === 1 ? 1 : -1
     ctx.signalWrite(NotifyClass.string, "setbit", key)
   }
+  current.bitCount = count
   ctx.reply.integer(bit)
 }
 
 const getbit = (ctx: CommandContext, argv: ReadonlyArray<string>): void => {
   const offset = bitOffsetArg(ctx, argv[2]!, 0)
   if (offset === undefined) return
-  const value = readString(ctx, argv[1]!)
+  const value = readBytes(ctx, argv[1]!)
   if (value === null) return
   const byte = Math.floor(offset / 8)
   if (value === undefined || byte >= value.length) return ctx.reply.integer(0)
-  ctx.reply.integer((value.charCodeAt(byte) >> (7 - (offset % 8))) & 1)
+  ctx.reply.integer((value.bytes[byte]! >> (7 - (offset % 8))) & 1)
 }
 
 // --- BITCOUNT / BITPOS ----------------------------------------------------------------------------
@@ -144,11 +175,15 @@ const clampRange = (start: number | bigint, end: number | bigint, total: number)
 }
 
 const bitcount = (ctx: CommandContext, argv: ReadonlyArray<string>): void => {
-  const value = readString(ctx, argv[1]!)
+  const value = readBytes(ctx, argv[1]!)
   if (value === null) return
   if (value === undefined) return ctx.reply.integer(0)
   const length = value.length
-  if (argv.length === 2) return ctx.reply.integer(popcount(value, 0, length - 1))
+  if (argv.length === 2) {
+    // counted once, then kept until the value is written (see ByteString.unshare)
+    if (value.bitCount < 0) value.bitCount = popcount(value, 0, length - 1)
+    return ctx.reply.integer(value.bitCount)
+  }
   if (argv.length !== 4 && argv.length !== 5) return ctx.reply.error(Errors.SYNTAX)
   const startArg = longLongArg(ctx.reply, argv[2]!)
   if (startArg === undefined) return
@@ -168,8 +203,8 @@ const bitcount = (ctx: CommandContext, argv: ReadonlyArray<string>): void => {
   const last = end >> 3
   let count = popcount(value, first, last)
   // the bits of the edge bytes outside the range
-  count -= BITS_IN_BYTE[value.charCodeAt(first) & ~((1 << (8 - (start & 7))) - 1) & 0xff]!
-  count -= BITS_IN_BYTE[value.charCodeAt(last) & ((1 << (7 - (end & 7))) - 1)]!
+  count -= BITS_IN_BYTE[value.bytes[first]! & ~((1 << (8 - (start & 7))) - 1) & 0xff]!
+  count -= BITS_IN_BYTE[value.bytes[last]! & ((1 << (7 - (end & 7))) - 1)]!
   ctx.reply.integer(count)
 }
 
@@ -177,12 +212,12 @@ const bitcount = (ctx: CommandContext, argv: ReadonlyArray<string>): void => {
  * The first bit equal to `bit` among bits [start, end] of `s` (positions in bits), or -1. Bits outside
  * the range in the edge bytes are masked to the opposite value.
  */
-const findBit = (s: string, start: number, end: number, bit: number): number => {
+const findBit = (s: Uint8Array, start: number, end: number, bit: number): number => {
   const first = Math.floor(start / 8)
   const last = Math.floor(end / 8)
   const skip = bit === 1 ? 0 : 0xff
   for (let i = first; i <= last; i++) {
-    let byte = s.charCodeAt(i)
+    let byte = s[i]!
     if (i === first || i === last) {
       // in-range bits of this byte as a mask
       let mask = 0xff
@@ -202,10 +237,10 @@ const bitpos = (ctx: CommandContext, argv: ReadonlyArray<string>): void => {
   const bit = intArg(ctx.reply, argv[2]!)
   if (bit === undefined) return
   if (bit !== 0 && bit !== 1) return ctx.reply.error(Errors.BIT_ARGUMENT_0_OR_1)
-  const value = ctx.db.lookupRead(argv[1]!)
+  const value = ctx.db.lookupReadBytes(argv[1]!)
   // a missing key is an infinite run of zeros
   if (value === undefined) return ctx.reply.integer(bit === 1 ? -1 : 0)
-  if (typeof value !== "string") return ctx.reply.error(Errors.WRONGTYPE)
+  if (!(value instanceof ByteString)) return ctx.reply.error(Errors.WRONGTYPE)
   const length = value.length
   let isBit = false
   let endGiven = false
@@ -232,13 +267,15 @@ const bitpos = (ctx: CommandContext, argv: ReadonlyArray<string>): void => {
   }
   // an empty range holds neither a 0 nor a 1
   if (start > end) return ctx.reply.integer(-1)
-  const found = isBit ? findBit(value, start, end, bit) : findBit(value, start * 8, end * 8 + 7, bit)
+  const found = isBit ? findBit(value.bytes, start, end, bit) : findBit(value.bytes, start * 8, end * 8 + 7, bit)
   if (found !== -1 || bit === 1) return ctx.reply.integer(found)
   // no clear bit in range: past the string's end it is zero padded, unless the range has an end
   ctx.reply.integer(endGiven ? -1 : ((isBit ? end >> 3 : end) + 1) * 8)
 }
 
 // --- BITOP ----------------------------------------------------------------------------------------
+
+const EMPTY = new Uint8Array(0)
 
 const AND = 0
 const OR = 1
@@ -250,12 +287,13 @@ const bitop = (ctx: CommandContext, argv: ReadonlyArray<string>): void => {
   const op = name === "and" ? AND : name === "or" ? OR : name === "xor" ? XOR : name === "not" ? NOT : -1
   if (op === -1) return ctx.reply.error(Errors.SYNTAX)
   if (op === NOT && argv.length !== 4) return ctx.reply.error(Errors.BITOP_NOT_SINGLE_KEY)
-  const sources: Array<string> = []
+  const sources: Array<Uint8Array> = []
   let maxLength = 0
   for (let j = 3; j < argv.length; j++) {
-    const value = ctx.db.lookupRead(argv[j]!)
-    if (value !== undefined && typeof value !== "string") return ctx.reply.error(Errors.WRONGTYPE)
-    const s = value ?? ""
+    const value = ctx.db.lookupReadBytes(argv[j]!)
+    if (value !== undefined && !(value instanceof ByteString)) return ctx.reply.error(Errors.WRONGTYPE)
+    // a view of the value's bytes: the target is written only after every source is read
+    const s = value === undefined ? EMPTY : value.bytes.subarray(0, value.length)
     sources.push(s)
     if (s.length > maxLength) maxLength = s.length
   }
@@ -265,9 +303,9 @@ const bitop = (ctx: CommandContext, argv: ReadonlyArray<string>): void => {
     if (ctx.db.delete(target)) ctx.signalWrite(NotifyClass.generic, "del", target)
     return ctx.reply.integer(0)
   }
-  const result = Buffer.allocUnsafe(maxLength)
-  const first = sources[0]!
-  for (let i = 0; i < maxLength; i++) result[i] = i < first.length ? first.charCodeAt(i) : 0
+  const created = ByteString.zeroed(maxLength)
+  const result = created.bytes
+  result.set(sources[0]!)
   if (op === NOT) {
     for (let i = 0; i < maxLength; i++) result[i] = ~result[i]! & 0xff
   } else {
@@ -275,16 +313,16 @@ const bitop = (ctx: CommandContext, argv: ReadonlyArray<string>): void => {
       const s = sources[k]!
       const n = s.length
       if (op === AND) {
-        for (let i = 0; i < n; i++) result[i]! &= s.charCodeAt(i)
-        result.fill(0, n)
+        for (let i = 0; i < n; i++) result[i]! &= s[i]!
+        result.fill(0, n, maxLength)
       } else if (op === OR) {
-        for (let i = 0; i < n; i++) result[i]! |= s.charCodeAt(i)
+        for (let i = 0; i < n; i++) result[i]! |= s[i]!
       } else {
-        for (let i = 0; i < n; i++) result[i]! ^= s.charCodeAt(i)
+        for (let i = 0; i < n; i++) result[i]! ^= s[i]!
       }
     }
   }
-  ctx.db.set(target, result.latin1Slice(0, maxLength))
+  ctx.db.set(target, created)
   ctx.signalWrite(NotifyClass.string, "set", target)
   ctx.reply.integer(maxLength)
 }
@@ -322,19 +360,21 @@ const bitfieldTypeArg = (ctx: CommandContext, s: string): { readonly signed: boo
   return undefined
 }
 
-/** The unsigned integer of `bits` bits at bit `offset` of `bytes` (bits past the end read as 0). */
-const getBits = (bytes: Uint8Array, offset: number, bits: number): bigint => {
+/** The unsigned integer of `bits` bits at bit `offset` of bytes [0, length) of `bytes` (bits past them read as 0). */
+const getBits = (bytes: Uint8Array, length: number, offset: number, bits: number): bigint => {
   if (bits <= 32) {
     let value = 0
     for (let j = 0; j < bits; j++, offset++) {
-      const byte = bytes[Math.floor(offset / 8)] ?? 0
+      const at = Math.floor(offset / 8)
+      const byte = at < length ? bytes[at]! : 0
       value = value * 2 + ((byte >> (7 - (offset % 8))) & 1)
     }
     return BigInt(value)
   }
   let value = 0n
   for (let j = 0; j < bits; j++, offset++) {
-    const byte = bytes[Math.floor(offset / 8)] ?? 0
+    const at = Math.floor(offset / 8)
+    const byte = at < length ? bytes[at]! : 0
     value = (value << 1n) | BigInt((byte >> (7 - (offset % 8))) & 1)
   }
   return value
@@ -414,35 +454,41 @@ const bitfield = (ctx: CommandContext, argv: ReadonlyArray<string>, readOnlyComm
   const key = argv[1]!
   const reply = ctx.reply
   if (!writes) {
-    const value = readString(ctx, key)
+    const value = readBytes(ctx, key)
     if (value === null) return
     reply.arrayHeader(ops.length)
-    // each GET reads the (at most 9) bytes its field spans, zero padded
-    const window = new Uint8Array(9)
-    for (const op of ops) {
-      const byte = Math.floor(op.offset / 8)
-      for (let i = 0; i < 9; i++) window[i] = value !== undefined && byte + i < value.length ? value.charCodeAt(byte + i) : 0
-      reply.integer(fieldValue(getBits(window, op.offset - byte * 8, op.bits), op))
-    }
+    const bytes = value === undefined ? EMPTY : value.bytes
+    const length = value === undefined ? 0 : value.length
+    for (const op of ops) reply.integer(fieldValue(getBits(bytes, length, op.offset, op.bits), op))
     return
   }
   if (readOnlyCommand) return reply.error(Errors.BITFIELD_RO_GET_ONLY)
 
   // lookupStringForBitCommand: the string, zero padded to hold the farthest bit written
-  const current = ctx.db.lookupWrite(key)
-  if (current !== undefined && typeof current !== "string") return reply.error(Errors.WRONGTYPE)
+  const current = ctx.db.lookupWriteBytes(key)
+  if (current !== undefined && !(current instanceof ByteString)) return reply.error(Errors.WRONGTYPE)
   const oldLength = current === undefined ? 0 : current.length
   const length = Math.max(oldLength, Math.floor(highestWrite / 8) + 1)
   if (!lengthBuildable(ctx, length)) return
-  const bytes = Buffer.alloc(length)
-  if (current !== undefined) bytes.latin1Write(current, 0)
+  let target: ByteString
+  if (current === undefined) {
+    // a string created or grown stays even when every write fails (Redis then signals nothing)
+    target = ByteString.zeroed(length)
+    ctx.db.add(key, target)
+  } else {
+    target = current
+    target.unshare()
+    const before = target.bytes
+    target.growZero(length)
+    if (target.bytes !== before) ctx.db.resizing(target)
+  }
+  const bytes = target.bytes
   const grown = length !== oldLength || current === undefined
 
   reply.arrayHeader(ops.length)
   let changes = 0
-  let modified = false
   for (const op of ops) {
-    const old = fieldValue(getBits(bytes, op.offset, op.bits), op)
+    const old = fieldValue(getBits(bytes, length, op.offset, op.bits), op)
     if (op.opcode === GET) {
       reply.integer(old)
       continue
@@ -455,13 +501,6 @@ const bitfield = (ctx: CommandContext, argv: ReadonlyArray<string>, readOnlyComm
     reply.integer(op.opcode === INCRBY ? next : old)
     setBits(bytes, op.offset, op.bits, next)
     if (grown || old !== next) changes++
-    if (old !== next) modified = true
-  }
-  // a string created or grown stays even when every write failed (Redis then signals nothing)
-  if (grown || modified) {
-    const text = bytes.latin1Slice(0, length)
-    if (current === undefined) ctx.db.add(key, text)
-    else ctx.db.replace(key, text)
   }
   if (changes > 0) {
     ctx.signalWrite(NotifyClass.string, "setbit", key)

@@ -3,14 +3,16 @@
  * value in Redis's exact format (util/hyperloglog.ts), so GET, DUMP and replication carry it unchanged
  * between this server and Redis.
  */
+import { liveNumbers } from "../config/ServerConfig.ts"
 import { NotifyClass } from "../keyspace/notify.ts"
+import { ByteString } from "../keyspace/StoredString.ts"
+import type { ObjectValue } from "../keyspace/Value.ts"
 import type { CommandContext } from "../server/CommandContext.ts"
 import {
-  cachedCardinality,
-  cardinalityBytes,
+  cachedCardinalityOf,
   decodeSparse,
   denseGet,
-  denseGetOfString,
+  denseSet,
   HLL_DENSE,
   HLL_REGISTERS,
   HLL_SPARSE,
@@ -21,10 +23,11 @@ import {
   hllMerge,
   hllPatLen,
   hllSelfTest,
-  isHll,
+  invalidateCache,
+  isHllBytes,
+  setCachedCardinality,
   sparseSet,
-  sparseToDense,
-  denseSet
+  sparseToDense
 } from "../util/hyperloglog.ts"
 import { optionName } from "./args.ts"
 import { defineCommand } from "./CommandSpec.ts"
@@ -32,63 +35,66 @@ import * as Errors from "./errors.ts"
 
 const group = "hyperloglog"
 
-const sparseMaxBytes = (ctx: CommandContext): number => ctx.config.getNumber("hll-sparse-max-bytes")
+/** hll-sparse-max-bytes, read on every PFADD: a live field of the configuration. */
+const hllLimits = liveNumbers({ sparseMaxBytes: "hll-sparse-max-bytes" })
+const sparseMaxBytes = (ctx: CommandContext): number => hllLimits(ctx.config).sparseMaxBytes
 
 /**
  * isHLLObjectOrReply: a string in the HLL format, or null after the error (WRONGTYPE for another type,
- * Redis's "-WRONGTYPE Key is not a valid HyperLogLog string value." for another string).
+ * Redis's "-WRONGTYPE Key is not a valid HyperLogLog string value." for another string). HLLs are
+ * worked on in byte form, in place (the key's value is a ByteString).
  */
-const hllOrReply = (ctx: CommandContext, value: unknown): string | null => {
-  if (typeof value !== "string") {
+const hllOrReply = (ctx: CommandContext, value: ByteString | ObjectValue): ByteString | null => {
+  if (!(value instanceof ByteString)) {
     ctx.reply.error(Errors.WRONGTYPE)
     return null
   }
-  if (!isHll(value)) {
+  if (!isHllBytes(value.bytes, value.length)) {
     ctx.reply.error(Errors.HLL_INVALID_VALUE)
     return null
   }
   return value
 }
 
-const bytesOf = (s: string): Buffer => Buffer.from(s, "latin1")
+/** createHLLObject: an empty sparse HLL, as a new key's value. */
+const emptyHll = (): ByteString => {
+  const h = HllBuffer.empty()
+  return new ByteString(h.bytes, h.length, undefined, true)
+}
 
 // --- PFADD ----------------------------------------------------------------------------------------
 
 const pfadd = (ctx: CommandContext, argv: ReadonlyArray<string>): void => {
   const key = argv[1]!
-  const value = ctx.db.lookupWrite(key)
-  let current: string | undefined
-  let h: HllBuffer | undefined
+  const value = ctx.db.lookupWriteBytes(key)
+  let h: ByteString
   let updated = 0
   if (value === undefined) {
-    h = HllBuffer.empty()
+    h = emptyHll()
+    ctx.db.add(key, h)
     updated = 1
   } else {
     const hll = hllOrReply(ctx, value)
     if (hll === null) return
-    current = hll
+    h = hll
+    h.unshare()
   }
+  // a sparse HLL grows, or turns dense, in a new buffer
+  const before = h.bytes
   const maxBytes = sparseMaxBytes(ctx)
   for (let j = 2; j < argv.length; j++) {
-    const packed = hllPatLen(argv[j]!)
-    if (h === undefined) {
-      // a dense HLL is copied only once an element raises one of its registers
-      if (current!.charCodeAt(4) === HLL_DENSE && (packed & 63) <= denseGetOfString(current!, packed >> 6)) continue
-      h = HllBuffer.of(current!)
-    }
-    const result = hllAddPacked(h, packed, maxBytes)
+    const result = hllAddPacked(h, hllPatLen(argv[j]!), maxBytes)
     if (result === 1) {
       updated++
     } else if (result === -1) {
+      if (h.bytes !== before) ctx.db.resizing(h)
       // what the earlier elements changed stays, unsignalled, as in Redis
-      if (updated > 0) ctx.db.replace(key, h.toString())
       return ctx.reply.error(Errors.HLL_CORRUPTED)
     }
   }
+  if (h.bytes !== before) ctx.db.resizing(h)
   if (updated > 0) {
-    h!.invalidateCache()
-    if (current === undefined) ctx.db.add(key, h!.toString())
-    else ctx.db.replace(key, h!.toString())
+    invalidateCache(h)
     ctx.signalWrite(NotifyClass.string, "pfadd", key)
     ctx.addDirty(updated - 1)
   }
@@ -102,26 +108,29 @@ const pfcount = (ctx: CommandContext, argv: ReadonlyArray<string>): void => {
     // the cardinality of the union: the maximum of every register
     const max = new Uint8Array(HLL_REGISTERS)
     for (let j = 1; j < argv.length; j++) {
-      const value = ctx.db.lookupRead(argv[j]!)
+      const value = ctx.db.lookupReadBytes(argv[j]!)
       if (value === undefined) continue
       const hll = hllOrReply(ctx, value)
       if (hll === null) return
-      if (!hllMerge(max, bytesOf(hll), hll.length)) return ctx.reply.error(Errors.HLL_CORRUPTED)
+      if (!hllMerge(max, hll.bytes, hll.length)) return ctx.reply.error(Errors.HLL_CORRUPTED)
     }
     return ctx.reply.integer(hllCountRegisters(max))
   }
   const key = argv[1]!
-  const value = ctx.db.lookupRead(key)
+  const value = ctx.db.lookupReadBytes(key)
   if (value === undefined) return ctx.reply.integer(0)
   const hll = hllOrReply(ctx, value)
   if (hll === null) return
-  const cached = cachedCardinality(hll)
+  // dbUnshareStringValue, whether or not the cache is written
+  hll.raw = true
+  const cached = cachedCardinalityOf(hll.bytes)
   if (cached !== undefined) return ctx.reply.integer(cached)
-  const card = hllCount(bytesOf(hll), hll.length)
+  const card = hllCount(hll.bytes, hll.length)
   if (card === undefined) return ctx.reply.error(Errors.HLL_CORRUPTED)
   // the cache is part of the value: writing it is a change, propagated (PFCOUNT is flagged readonly)
   ctx.db.willModify(key)
-  ctx.db.replace(key, hll.slice(0, 8) + cardinalityBytes(card) + hll.slice(16))
+  hll.unshare()
+  setCachedCardinality(hll.bytes, card)
   ctx.touch(key)
   ctx.addDirty()
   ctx.forcePropagation()
@@ -134,32 +143,32 @@ const pfmerge = (ctx: CommandContext, argv: ReadonlyArray<string>): void => {
   const max = new Uint8Array(HLL_REGISTERS)
   let useDense = false
   for (let j = 1; j < argv.length; j++) {
-    const value = ctx.db.lookupRead(argv[j]!)
+    const value = ctx.db.lookupReadBytes(argv[j]!)
     if (value === undefined) continue
     const hll = hllOrReply(ctx, value)
     if (hll === null) return
-    if (hll.charCodeAt(4) === HLL_DENSE) useDense = true
-    if (!hllMerge(max, bytesOf(hll), hll.length)) return ctx.reply.error(Errors.HLL_CORRUPTED)
+    if (hll.bytes[4] === HLL_DENSE) useDense = true
+    if (!hllMerge(max, hll.bytes, hll.length)) return ctx.reply.error(Errors.HLL_CORRUPTED)
   }
   const key = argv[1]!
-  const current = ctx.db.lookupWrite(key)
   // an existing target was checked as the first source
-  const h = current === undefined ? HllBuffer.empty() : HllBuffer.of(current as string)
-  if (useDense && !sparseToDense(h)) {
-    // Redis has added a missing target by now
-    if (current === undefined) ctx.db.add(key, h.toString())
-    return ctx.reply.error(Errors.HLL_CORRUPTED)
+  let h = ctx.db.lookupWriteBytes(key) as ByteString | undefined
+  if (h === undefined) {
+    h = emptyHll()
+    ctx.db.add(key, h)
+  } else {
+    h.unshare()
+    ctx.db.resizing(h)
   }
+  if (useDense && !sparseToDense(h)) return ctx.reply.error(Errors.HLL_CORRUPTED)
   const maxBytes = sparseMaxBytes(ctx)
   for (let j = 0; j < HLL_REGISTERS; j++) {
     const register = max[j]!
     if (register === 0) continue
-    if (h.encoding === HLL_DENSE) denseSet(h, j, register)
-    else if (h.encoding === HLL_SPARSE) sparseSet(h, j, register, maxBytes)
+    if (h.bytes[4] === HLL_DENSE) denseSet(h, j, register)
+    else if (h.bytes[4] === HLL_SPARSE) sparseSet(h, j, register, maxBytes)
   }
-  h.invalidateCache()
-  if (current === undefined) ctx.db.add(key, h.toString())
-  else ctx.db.replace(key, h.toString())
+  invalidateCache(h)
   // a merge is notified as a mass PFADD
   ctx.signalWrite(NotifyClass.string, "pfadd", key)
   ctx.reply.ok()
@@ -169,36 +178,35 @@ const pfmerge = (ctx: CommandContext, argv: ReadonlyArray<string>): void => {
 
 const pfdebug = (ctx: CommandContext, argv: ReadonlyArray<string>): void => {
   const key = argv[2]!
-  const value = ctx.db.lookupWrite(key)
+  const value = ctx.db.lookupWriteBytes(key)
   if (value === undefined) return ctx.reply.error(Errors.HLL_DEBUG_NO_KEY)
   const hll = hllOrReply(ctx, value)
   if (hll === null) return
+  hll.unshare()
+  ctx.db.resizing(hll)
   const sub = optionName(argv[1]!)
   /** Converts the key to dense in place; the conversion is propagated (the command goes out as is). */
-  const toDense = (): HllBuffer | undefined => {
-    const h = HllBuffer.of(hll)
-    if (h.encoding === HLL_DENSE) return h
-    if (!sparseToDense(h)) {
+  const toDense = (): boolean => {
+    if (hll.bytes[4] === HLL_DENSE) return true
+    if (!sparseToDense(hll)) {
       ctx.reply.error(Errors.HLL_CORRUPTED)
-      return undefined
+      return false
     }
-    ctx.db.replace(key, h.toString())
     ctx.addDirty()
-    return h
+    return true
   }
   if (sub === "getreg") {
-    const h = toDense()
-    if (h === undefined) return
+    if (!toDense()) return
     ctx.reply.arrayHeader(HLL_REGISTERS)
-    for (let j = 0; j < HLL_REGISTERS; j++) ctx.reply.integer(denseGet(h.bytes, j))
+    for (let j = 0; j < HLL_REGISTERS; j++) ctx.reply.integer(denseGet(hll.bytes, j))
   } else if (sub === "decode") {
-    if (hll.charCodeAt(4) !== HLL_SPARSE) return ctx.reply.error(Errors.HLL_NOT_SPARSE)
-    ctx.reply.bulk(decodeSparse(bytesOf(hll), hll.length))
+    if (hll.bytes[4] !== HLL_SPARSE) return ctx.reply.error(Errors.HLL_NOT_SPARSE)
+    ctx.reply.bulk(decodeSparse(hll.bytes, hll.length))
   } else if (sub === "encoding") {
-    ctx.reply.simple(hll.charCodeAt(4) === HLL_DENSE ? "dense" : "sparse")
+    ctx.reply.simple(hll.bytes[4] === HLL_DENSE ? "dense" : "sparse")
   } else if (sub === "todense") {
-    const sparse = hll.charCodeAt(4) === HLL_SPARSE
-    if (toDense() === undefined) return
+    const sparse = hll.bytes[4] === HLL_SPARSE
+    if (!toDense()) return
     ctx.reply.integer(sparse ? 1 : 0)
   } else {
     ctx.reply.error(Errors.unknownPfdebugSubcommand(argv[1]!))

@@ -2,11 +2,12 @@
  * Generic key commands (db.c, expire.c, object.c): DEL, UNLINK, EXISTS, TYPE, KEYS, SCAN, RENAME,
  * RENAMENX, RANDOMKEY, COPY, MOVE, TOUCH, OBJECT, the EXPIRE family, TTL family and PERSIST.
  */
-import { type Database, NO_NOTIFY, NO_TOUCH, type Stored, valueOf } from "../keyspace/Database.ts"
+import { type Database, encodingOf, NO_NOTIFY, NO_TOUCH, type Stored, valueOf } from "../keyspace/Database.ts"
 import type { ListValue } from "../keyspace/ListValue.ts"
 import { lfuDecay } from "../keyspace/lfu.ts"
 import { NotifyClass } from "../keyspace/notify.ts"
-import { stringEncoding, typeOf, type Value } from "../keyspace/Value.ts"
+import { ByteString, StoredString } from "../keyspace/StoredString.ts"
+import { typeOf, type Value } from "../keyspace/Value.ts"
 import type { CommandContext } from "../server/CommandContext.ts"
 import { globMatch } from "../util/glob.ts"
 import { INT64_MAX, INT64_MIN, parseLongLongBig } from "../util/numbers.ts"
@@ -117,6 +118,17 @@ const scanCommand = (ctx: CommandContext, argv: ReadonlyArray<string>): void => 
 
 // --- RENAME, RENAMENX, MOVE, COPY ------------------------------------------------------------------
 
+/** What RENAME and MOVE put under the new key: the value itself, a string in byte form kept as it is. */
+const moved = (source: Stored, value: Value): Value | ByteString =>
+  source instanceof StoredString && typeof source.value !== "string" ? source.value : value
+
+/** A raw string's copy: its own bytes, raw too. */
+const rawCopy = (s: string): ByteString => {
+  const copy = ByteString.of(s)
+  copy.raw = true
+  return copy
+}
+
 const renameGeneric = (ctx: CommandContext, argv: ReadonlyArray<string>, nx: boolean): void => {
   const from = argv[1]!
   const to = argv[2]!
@@ -132,7 +144,7 @@ const renameGeneric = (ctx: CommandContext, argv: ReadonlyArray<string>, nx: boo
   }
   // the old key goes first (Redis adds, then deletes): a value is in one key at a time for memory accounting
   db.delete(from)
-  db.add(to, value) // dbAdd: the "new" event, waking clients blocked on `to`
+  db.add(to, moved(source, value)) // dbAdd: the "new" event, waking clients blocked on `to`
   carryPrivateCopy(source, db.stored(to))
   copyExpire(db, to, expire)
   ctx.signalWrite(NotifyClass.generic, "rename_from", from)
@@ -154,7 +166,7 @@ const moveCommand = (ctx: CommandContext, argv: ReadonlyArray<string>): void => 
   const expire = src.getExpireExact(key)!
   if (dst.lookupWrite(key) !== undefined) return ctx.reply.integer(0)
   src.delete(key) // first, as in RENAME
-  dst.add(key, value)
+  dst.add(key, moved(source, value))
   carryPrivateCopy(source, dst.stored(key))
   copyExpire(dst, key, expire)
   ctx.signalWrite(NotifyClass.generic, "move_from", key, src)
@@ -189,9 +201,12 @@ const copyCommand = (ctx: CommandContext, argv: ReadonlyArray<string>): void => 
     if (!replace) return ctx.reply.integer(0)
     dst.delete(newKey)
   }
-  // Strings are immutable JS strings and can be shared; aggregates are deep-copied.
+  // Strings are immutable JS strings and can be shared; aggregates are deep-copied. A raw string
+  // stays raw (dupStringObject), so it is copied in byte form.
   const copy = typeof value === "string" ? value : value.clone()
-  dst.add(newKey, copy)
+  const source = src.stored(key)!
+  const raw = source instanceof StoredString && typeof source.value !== "string" && source.value.raw
+  dst.add(newKey, raw ? rawCopy(copy as string) : copy)
   if (typeof copy === "string") privateCopies.set(dst.stored(newKey)!, copy)
   copyExpire(dst, newKey, expire)
   ctx.signalWrite(NotifyClass.generic, "copy_to", newKey, dst)
@@ -339,7 +354,7 @@ export const debugObject = (ctx: CommandContext, key: string): void => {
     address = nextAddress += 0x40
     addresses.set(stored, address)
   }
-  const encoding = typeof value === "string" ? stringEncoding(value) : value.encoding()
+  const encoding = encodingOf(stored)
   // createDumpPayload less its type byte, RDB version and CRC64
   const serialized = dumpPayload(ctx, value).length - 11
   let extra = ""
@@ -359,7 +374,7 @@ export const debugObject = (ctx: CommandContext, key: string): void => {
 
 /** OBJECT REFCOUNT: INT_MAX for the integers Redis shares, else 1. */
 const objectRefcount = (ctx: CommandContext, value: Value, stored: Stored): number => {
-  const shared = typeof value === "string" && stringEncoding(value) === "int" && sharesIntegers(ctx) &&
+  const shared = typeof value === "string" && encodingOf(stored) === "int" && sharesIntegers(ctx) &&
     Number(value) >= 0 && Number(value) < SHARED_INTEGERS && privateCopies.get(stored) !== value
   return shared ? SHARED_REFCOUNT : 1
 }
@@ -414,8 +429,8 @@ const objectCommand = defineCommand({
     objectSubcommand("refcount", "Get the number of references to the value of the key", "2.2.3", (ctx, { value, stored }) => {
       ctx.reply.integer(objectRefcount(ctx, value, stored))
     }),
-    objectSubcommand("encoding", "Inspect the internal encoding of a Redis object", "2.2.3", (ctx, { value }) => {
-      ctx.reply.bulk(typeof value === "string" ? stringEncoding(value) : value.encoding())
+    objectSubcommand("encoding", "Inspect the internal encoding of a Redis object", "2.2.3", (ctx, { stored }) => {
+      ctx.reply.bulk(encodingOf(stored))
     }),
     helpSubcommand({ since: "6.2.0", group }, objectHelp, "@keyspace @slow"),
     objectSubcommand("freq", "Get the logarithmic access frequency counter of a Redis object", "4.0.0", (ctx, { stored }) => {

@@ -2,6 +2,7 @@
  * Server commands: INFO, TIME, MEMORY, DEBUG (server.c, object.c, debug.c), plus CLIENT (client.ts)
  * and COMMAND (introspection.ts), which the table gets through `serverCommands`.
  */
+import { ByteString, StoredString } from "../keyspace/StoredString.ts"
 import type { Value } from "../keyspace/Value.ts"
 import { stringEncoding } from "../keyspace/Value.ts"
 import type { CommandContext } from "../server/CommandContext.ts"
@@ -63,9 +64,12 @@ const stringValueSize = (value: string): number => {
  * allocation sizes exactly; aggregates report their module's estimate (`memoryUsage()`), which does
  * not sample, so SAMPLES is validated but does not change the result.
  */
-export const keyMemoryUsage = (key: string, value: Value): number =>
-  (typeof value === "string" ? stringValueSize(value) : value.memoryUsage()) + sdsAllocSize(key.length) +
-  DICT_ENTRY_SIZE
+export const keyMemoryUsage = (key: string, value: Value | ByteString): number =>
+  (typeof value === "string"
+    ? stringValueSize(value)
+    : value instanceof ByteString
+    ? value.raw ? sdsAllocSize(value.length) + ROBJ_SIZE : stringValueSize(value.toString())
+    : value.memoryUsage()) + sdsAllocSize(key.length) + DICT_ENTRY_SIZE
 
 const memoryUsage = (ctx: CommandContext, argv: ReadonlyArray<string>): void => {
   for (let j = 3; j < argv.length; j++) {
@@ -79,9 +83,10 @@ const memoryUsage = (ctx: CommandContext, argv: ReadonlyArray<string>): void => 
     }
   }
   // dictFind, as Redis does: no lazy expiry, no keyspace hit or miss
-  const value = ctx.db.rawValue(argv[2]!)
-  if (value === undefined) return ctx.reply.nullBulk()
-  ctx.reply.integer(keyMemoryUsage(argv[2]!, value))
+  const stored = ctx.db.entries.get(argv[2]!)
+  if (stored === undefined) return ctx.reply.nullBulk()
+  // a string changed in place (raw) has an sds of its own; its form here is not turned into a string
+  ctx.reply.integer(keyMemoryUsage(argv[2]!, stored instanceof StoredString ? stored.value : stored))
 }
 
 /** Redis's stats come out as C floats printed with %.17g; round through a float32 the same way. */

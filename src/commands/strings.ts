@@ -1,6 +1,7 @@
 /** String commands (t_string.c). */
 import { constants as BufferConstants } from "node:buffer"
 import { NotifyClass } from "../keyspace/notify.ts"
+import { ByteString } from "../keyspace/StoredString.ts"
 import type { CommandContext } from "../server/CommandContext.ts"
 import { addLongDouble, formatLongDouble, parseLongDouble, ZERO } from "../util/longdouble.ts"
 import {
@@ -29,6 +30,25 @@ export const readString = (ctx: CommandContext, key: string): string | undefined
 const writableString = (ctx: CommandContext, key: string): string | undefined | null => {
   const value = ctx.db.lookupWrite(key)
   if (value === undefined || typeof value === "string") return value
+  ctx.reply.error(Errors.WRONGTYPE)
+  return null
+}
+
+/**
+ * The string value of a key about to be changed in place, in byte form (lookupKeyWrite + checkType);
+ * null after WRONGTYPE. The caller unshares it before writing.
+ */
+const writableBytes = (ctx: CommandContext, key: string): ByteString | undefined | null => {
+  const value = ctx.db.lookupWriteBytes(key)
+  if (value === undefined || value instanceof ByteString) return value
+  ctx.reply.error(Errors.WRONGTYPE)
+  return null
+}
+
+/** The string value of a key as stored, either form (STRLEN, GETRANGE need no whole copy); null after WRONGTYPE. */
+const storedString = (ctx: CommandContext, key: string): string | ByteString | undefined | null => {
+  const value = ctx.db.lookupReadStored(key)
+  if (value === undefined || typeof value === "string" || value instanceof ByteString) return value
   ctx.reply.error(Errors.WRONGTYPE)
   return null
 }
@@ -229,7 +249,7 @@ const getrange = (ctx: CommandContext, argv: ReadonlyArray<string>): void => {
   if (start === undefined) return
   let end = intArg(ctx.reply, argv[3]!)
   if (end === undefined) return
-  const value = readString(ctx, argv[1]!)
+  const value = storedString(ctx, argv[1]!)
   if (value === null) return
   if (value === undefined) return ctx.reply.bulk("")
   const length = value.length
@@ -240,7 +260,8 @@ const getrange = (ctx: CommandContext, argv: ReadonlyArray<string>): void => {
   if (end < 0) end = 0
   if (end >= length) end = length - 1
   if (start > end || length === 0) return ctx.reply.bulk("")
-  ctx.reply.bulk(value.slice(start, end + 1))
+  if (typeof value === "string") ctx.reply.bulk(value.slice(start, end + 1))
+  else ctx.reply.bulk(value.cached !== undefined ? value.cached.slice(start, end + 1) : value.bytes.latin1Slice(start, end + 1))
 }
 
 // --- LCS ------------------------------------------------------------------------------------------
@@ -618,7 +639,7 @@ export const stringCommands = [
     handler: (ctx, argv) => {
       const key = argv[1]!
       const suffix = argv[2]!
-      const current = writableString(ctx, key)
+      const current = writableBytes(ctx, key)
       if (current === null) return
       let length: number
       if (current === undefined) {
@@ -627,7 +648,13 @@ export const stringCommands = [
       } else {
         length = current.length + suffix.length
         if (!stringLengthAllowed(ctx, length)) return
-        ctx.db.replace(key, current + suffix)
+        // sdscatlen: the value grows in place, with room for more (amortized O(1) appends)
+        current.unshare()
+        const before = current.bytes
+        current.reserve(suffix.length)
+        if (current.bytes !== before) ctx.db.resizing(current)
+        current.bytes.latin1Write(suffix, current.length)
+        current.length = length
       }
       ctx.signalWrite(NotifyClass.string, "append", key)
       ctx.reply.integer(length)
@@ -641,7 +668,7 @@ export const stringCommands = [
     acl: "@read @string @fast",
     docs: { summary: "Get the length of the value stored in a key", since: "2.2.0", group, complexity: O1 },
     handler: (ctx, argv) => {
-      const value = readString(ctx, argv[1]!)
+      const value = storedString(ctx, argv[1]!)
       if (value !== null) ctx.reply.integer(value === undefined ? 0 : value.length)
     }
   }),
@@ -753,19 +780,26 @@ export const stringCommands = [
       const offset = intArg(ctx.reply, argv[2]!)
       if (offset === undefined) return
       if (offset < 0) return ctx.reply.error(Errors.OFFSET_OUT_OF_RANGE)
-      const current = writableString(ctx, key)
+      const current = writableBytes(ctx, key)
       if (current === null) return
       // Writing nothing changes nothing, not even a missing key, and skips the size check.
       if (patch.length === 0) return ctx.reply.integer(current === undefined ? 0 : current.length)
       const end = offset + patch.length
       if (!stringLengthAllowed(ctx, end)) return
-      const base = current ?? ""
-      const head = base.length >= offset ? base.slice(0, offset) : base + "\0".repeat(offset - base.length)
-      const next = head + patch + base.slice(end)
-      if (current === undefined) ctx.db.add(key, next)
-      else ctx.db.replace(key, next)
+      let target: ByteString
+      if (current === undefined) {
+        target = ByteString.zeroed(end)
+        ctx.db.add(key, target)
+      } else {
+        target = current
+        target.unshare()
+        const before = target.bytes
+        target.growZero(end)
+        if (target.bytes !== before) ctx.db.resizing(target)
+      }
+      target.bytes.latin1Write(patch, offset)
       ctx.signalWrite(NotifyClass.string, "setrange", key)
-      ctx.reply.integer(next.length)
+      ctx.reply.integer(target.length)
     }
   }),
   defineCommand({

@@ -1,7 +1,7 @@
 import { type Contents, CopyOnWrite, stateOf } from "./Snapshot.ts"
-import { EXPIRE_OVERHEAD, keyBytes, stringValueBytes } from "./memory.ts"
-import { StoredString } from "./StoredString.ts"
-import type { ObjectValue, Value } from "./Value.ts"
+import { EXPIRE_OVERHEAD, keyBytes, STORED_STRING, stringValueBytes } from "./memory.ts"
+import { ByteString, StoredString, stringOf } from "./StoredString.ts"
+import { type ObjectValue, stringEncoding, type Value } from "./Value.ts"
 
 /** What a database needs from the keyspace it belongs to: time, and what happens when a key expires. */
 export interface DatabaseHost {
@@ -15,8 +15,11 @@ export interface DatabaseHost {
   lfuTouch(lru: number): number
   /** The access data of a new object (createObject): the LRU clock, or LFU_INIT_VAL now. */
   newStamp(): number
-  /** An aggregate is about to be changed in place (or was just stored): its size is reconciled later. */
-  modifying(db: Database, value: ObjectValue): void
+  /**
+   * An aggregate or a string in byte form is about to be changed in place (or was just stored): its
+   * size is reconciled later.
+   */
+  modifying(db: Database, value: Accounted): void
   /** Reconciles the sizes of the aggregates changed since the last call (before the contents move). */
   reconcile(): void
   /**
@@ -45,12 +48,44 @@ export interface DatabaseHost {
 /** What the dictionary holds for a key. */
 export type Stored = StoredString | ObjectValue
 
-/** The value a stored entry holds (a string is kept in a StoredString with its LRU data). */
-export const valueOf = (stored: Stored): Value => (stored instanceof StoredString ? stored.value : stored)
+/** A value whose size the keyspace reconciles after in-place changes (see `DatabaseHost.modifying`). */
+export interface Accounted {
+  accounted: number
+  heapBytes(): number
+}
 
-/** What memory accounting counts for a stored value: a string's size, or what an aggregate was accounted at. */
-const storedBytes = (stored: Stored): number =>
-  stored instanceof StoredString ? stringValueBytes(stored.value) : stored.accounted
+/**
+ * The value a stored entry holds (a string is kept in a StoredString with its LRU data). A string in
+ * byte form is converted each time: reads that repeat go through the Database, which caches.
+ */
+export const valueOf = (stored: Stored): Value => (stored instanceof StoredString ? stringOf(stored.value) : stored)
+
+/**
+ * OBJECT ENCODING of a stored value: a string changed in place is "raw" whatever its contents, as
+ * Redis's dbUnshareStringValue leaves it, until it is set whole again.
+ */
+export const encodingOf = (stored: Stored): string => {
+  if (!(stored instanceof StoredString)) return stored.encoding()
+  const value = stored.value
+  if (typeof value === "string") return stringEncoding(value)
+  return value.raw ? "raw" : stringEncoding(value.toString())
+}
+
+/**
+ * What memory accounting counts for a stored value: a string's size, or what an aggregate (or a
+ * string in byte form) was accounted at.
+ */
+export const storedBytes = (stored: Stored): number => {
+  if (!(stored instanceof StoredString)) return stored.accounted
+  const value = stored.value
+  return typeof value === "string" ? stringValueBytes(value) : STORED_STRING + value.accounted
+}
+
+/** The stored object leaves the keyspace: a pending reconcile of its size must skip it. */
+const gone = (stored: Stored): void => {
+  if (!(stored instanceof StoredString)) stored.accounted = -1
+  else if (typeof stored.value !== "string") stored.value.accounted = -1
+}
 
 /** Lookup flags, as Redis's LOOKUP_NOTOUCH / LOOKUP_NOSTATS / LOOKUP_NONOTIFY. */
 export const NO_TOUCH = 1
@@ -151,7 +186,89 @@ export class Database {
     }
     if ((flags & NO_STATS) === 0) this.host.hit()
     if ((flags & NO_TOUCH) === 0) stored.lru = this.host.lfu ? this.host.lfuTouch(stored.lru) : this.host.lruClock
-    return valueOf(stored)
+    return this.valueOf(stored)
+  }
+
+  /**
+   * lookupRead giving a string value in whichever form it is stored (STRLEN, GETRANGE: no conversion
+   * of the whole value).
+   */
+  lookupReadStored(key: string): string | ByteString | ObjectValue | undefined {
+    const stored = this.live(key)
+    if (stored === undefined) {
+      this.host.keyMiss(this, key)
+      this.host.miss()
+      return undefined
+    }
+    this.host.hit()
+    stored.lru = this.host.lfu ? this.host.lfuTouch(stored.lru) : this.host.lruClock
+    return stored instanceof StoredString ? stored.value : stored
+  }
+
+  /**
+   * lookupRead for the commands that read a string as bytes (GETBIT, BITCOUNT, BITPOS, BITFIELD_RO,
+   * PFCOUNT): a string comes in byte form (converted once, the string kept as its cached form), an
+   * aggregate as it is (the caller replies WRONGTYPE).
+   */
+  lookupReadBytes(key: string): ByteString | ObjectValue | undefined {
+    const stored = this.live(key)
+    if (stored === undefined) {
+      this.host.keyMiss(this, key)
+      this.host.miss()
+      return undefined
+    }
+    this.host.hit()
+    stored.lru = this.host.lfu ? this.host.lfuTouch(stored.lru) : this.host.lruClock
+    return stored instanceof StoredString ? this.bytesOf(stored) : stored
+  }
+
+  /**
+   * lookupWrite for the commands that change a string in place (SETBIT, BITFIELD, SETRANGE, APPEND,
+   * PFADD, PFMERGE, PFCOUNT's cache): a string comes in byte form, and the caller calls `unshare()`
+   * on it before writing its bytes, and `resizing` once growing it (`growZero`, `reserve`) or an HLL
+   * conversion gave it a new buffer, so that its size is reconciled after the command.
+   */
+  lookupWriteBytes(key: string): ByteString | ObjectValue | undefined {
+    const stored = this.live(key)
+    if (stored === undefined) return undefined
+    if (this.cow !== undefined) this.keepForSnapshots(key, false)
+    stored.lru = this.host.lfu ? this.host.lfuTouch(stored.lru) : this.host.lruClock
+    if (!(stored instanceof StoredString)) {
+      this.host.modifying(this, stored)
+      return stored
+    }
+    const value = this.bytesOf(stored)
+    // unsharing drops the cached string
+    if (value.cached !== undefined) this.host.modifying(this, value)
+    return value
+  }
+
+  /** A string in byte form, from `lookupWriteBytes`, changed its buffer: its size is reconciled after the command. */
+  resizing(value: ByteString): void {
+    this.host.modifying(this, value)
+  }
+
+  /** The entry's string in byte form, converting it now if it is a JS string (accounted at once). */
+  private bytesOf(stored: StoredString): ByteString {
+    const value = stored.value
+    if (typeof value !== "string") return value
+    const bytes = ByteString.of(value)
+    bytes.accounted = bytes.heapBytes()
+    this.memory += STORED_STRING + bytes.accounted - stringValueBytes(value)
+    stored.value = bytes
+    return bytes
+  }
+
+  /** The value of an entry as commands read it: a string in byte form is made a string once, and cached. */
+  private valueOf(stored: Stored): Value {
+    if (!(stored instanceof StoredString)) return stored
+    const value = stored.value
+    if (typeof value === "string") return value
+    if (value.cached === undefined) {
+      value.cached = value.bytes.latin1Slice(0, value.length)
+      this.host.modifying(this, value)
+    }
+    return value.cached
   }
 
   /** Write access (lookupKeyWrite): the value a command is about to modify in place. */
@@ -161,7 +278,7 @@ export class Database {
     if (this.cow !== undefined) this.keepForSnapshots(key, false)
     stored.lru = this.host.lfu ? this.host.lfuTouch(stored.lru) : this.host.lruClock
     if (!(stored instanceof StoredString)) this.host.modifying(this, stored)
-    return valueOf(stored)
+    return this.valueOf(stored)
   }
 
   /**
@@ -171,7 +288,9 @@ export class Database {
   willModify(key: string): void {
     if (this.cow !== undefined && this.entries.has(key)) this.keepForSnapshots(key, false)
     const stored = this.entries.get(key)
-    if (stored !== undefined && !(stored instanceof StoredString)) this.host.modifying(this, stored)
+    if (stored === undefined) return
+    if (!(stored instanceof StoredString)) this.host.modifying(this, stored)
+    else if (typeof stored.value !== "string") this.host.modifying(this, stored.value)
   }
 
   /** Hands the key's current state to the snapshots that have not walked past it (see Snapshot.ts). */
@@ -194,13 +313,13 @@ export class Database {
   /** The value of a live key without stats or LRU touch (OBJECT, MEMORY USAGE, DEBUG). */
   peek(key: string): Value | undefined {
     const stored = this.live(key)
-    return stored === undefined ? undefined : valueOf(stored)
+    return stored === undefined ? undefined : this.valueOf(stored)
   }
 
   /** The value in the dictionary, expired or not (MEMORY USAGE looks the dict up directly). */
   rawValue(key: string): Value | undefined {
     const stored = this.entries.get(key)
-    return stored === undefined ? undefined : valueOf(stored)
+    return stored === undefined ? undefined : this.valueOf(stored)
   }
 
   /** The stored object of a live key (its identity and LRU clock), without stats or touch. */
@@ -213,8 +332,14 @@ export class Database {
   }
 
   /** A value as the dictionary stores it, with its access data; an aggregate is accounted at its size now. */
-  private store(value: Value, lru: number, complete = false): Stored {
+  private store(value: Value | ByteString, lru: number, complete = false): Stored {
     if (typeof value === "string") return new StoredString(value, lru)
+    if (value instanceof ByteString) {
+      value.accounted = value.heapBytes()
+      // commands go on writing a new value in byte form after adding it
+      if (!complete) this.host.modifying(this, value)
+      return new StoredString(value, lru)
+    }
     value.lru = lru
     value.accounted = value.heapBytes()
     // commands fill a new aggregate after adding it: its size is reconciled after the command
@@ -222,14 +347,17 @@ export class Database {
     return value
   }
 
-  /** Adds a key that does not exist (dbAdd): emits "new" and wakes clients blocked on the key. */
-  add(key: string, value: Value): void {
+  /**
+   * Adds a key that does not exist (dbAdd): emits "new" and wakes clients blocked on the key. A string
+   * may come in byte form (SETBIT, PFADD, ... creating their key; RENAME moving one).
+   */
+  add(key: string, value: Value | ByteString): void {
     if (this.cow !== undefined) this.keepForSnapshots(key, true)
     const stored = this.store(value, this.host.newStamp())
     this.memory += keyBytes(key) + storedBytes(stored)
     this.entries.set(key, stored)
     this.slots.push(key)
-    this.host.keyAdded(this, key, value)
+    this.host.keyAdded(this, key, value instanceof ByteString ? "" : value)
   }
 
   /**
@@ -263,20 +391,19 @@ export class Database {
    * Sets a key to a value whether or not it exists (setKey). Without `keepTtl` the key loses its TTL,
    * as SET does.
    */
-  set(key: string, value: Value, keepTtl = false): void {
+  set(key: string, value: Value | ByteString, keepTtl = false): void {
     const stored = this.live(key)
     if (stored === undefined) return this.add(key, value)
     if (this.cow !== undefined) this.keepForSnapshots(key, stored !== value)
     this.streamGone(key, stored)
-    const before = storedBytes(stored)
     if (typeof value === "string" && stored instanceof StoredString) {
-      stored.value = value
+      this.memory += this.stringReplaced(stored, value)
       // dbSetValue keeps the LFU data of the key it overwrites (its lookup counted the access)
       stored.lru = this.host.lfu ? this.host.lfuTouch(stored.lru) : this.host.lruClock
-      this.memory += stringValueBytes(value) - before
     } else {
+      const before = storedBytes(stored)
       const next = this.store(value, this.host.lfu ? this.host.lfuTouch(stored.lru) : this.host.lruClock)
-      if (!(stored instanceof StoredString) && stored !== next) stored.accounted = -1
+      if (stored !== next) gone(stored)
       this.memory += storedBytes(next) - before
       this.entries.set(key, next)
     }
@@ -288,16 +415,25 @@ export class Database {
     const stored = this.entries.get(key)
     if (stored === undefined) return
     if (this.cow !== undefined) this.keepForSnapshots(key, stored !== value)
-    const before = storedBytes(stored)
     if (typeof value === "string" && stored instanceof StoredString) {
-      stored.value = value
-      this.memory += stringValueBytes(value) - before
+      this.memory += this.stringReplaced(stored, value)
     } else {
+      const before = storedBytes(stored)
       const next = this.store(value, stored.lru)
-      if (!(stored instanceof StoredString) && stored !== next) stored.accounted = -1
+      if (stored !== next) gone(stored)
       this.memory += storedBytes(next) - before
       this.entries.set(key, next)
     }
+  }
+
+  /** A string entry takes a new string (set, replace): the change of its accounted size. */
+  private stringReplaced(stored: StoredString, value: string): number {
+    const old = stored.value
+    stored.value = value
+    if (typeof old === "string") return value.length - old.length
+    const change = stringValueBytes(value) - STORED_STRING - old.accounted
+    old.accounted = -1
+    return change
   }
 
   /** Deletes a key if present (dbDelete); true if it existed. Does not check expiry. */
@@ -308,7 +444,7 @@ export class Database {
     this.streamGone(key, stored)
     this.entries.delete(key)
     this.memory -= keyBytes(key) + storedBytes(stored)
-    if (!(stored instanceof StoredString)) stored.accounted = -1
+    gone(stored)
     if (this.expires.size !== 0 && this.expires.delete(key)) {
       this.memory -= EXPIRE_OVERHEAD
       if (this.exactExpires.size !== 0) this.exactExpires.delete(key)

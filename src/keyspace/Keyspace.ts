@@ -3,7 +3,7 @@ import * as Context from "effect/Context"
 import * as Effect from "effect/Effect"
 import * as Layer from "effect/Layer"
 import { ServerConfig, watchScoped } from "../config/ServerConfig.ts"
-import { Database, type DatabaseHost } from "./Database.ts"
+import { type Accounted, Database, type DatabaseHost } from "./Database.ts"
 import { KeyspaceSnapshot } from "./Snapshot.ts"
 import { LFU_INIT_VAL, lfuMinutes, lfuTouch } from "./lfu.ts"
 import { keyspaceEventsToFlags, NotifyClass } from "./notify.ts"
@@ -31,7 +31,7 @@ export class KeyspaceState implements DatabaseHost {
   lfuLogFactor = 10
   lfuDecayTime = 1
   /** Aggregates changed in place (or stored) since the last reconcile, with their databases. */
-  private dirtyValues: Array<ObjectValue> = []
+  private dirtyValues: Array<Accounted> = []
   private dirtyDbs: Array<Database> = []
   isReplica = false
   /** CLIENT PAUSE holds expiry until this time (unix ms): the dataset stays still, as Redis's. */
@@ -92,7 +92,7 @@ export class KeyspaceState implements DatabaseHost {
     return this.lfu ? (this.lfuClock << 8) | LFU_INIT_VAL : this.lruClock
   }
 
-  modifying(db: Database, value: ObjectValue): void {
+  modifying(db: Database, value: Accounted): void {
     this.dirtyValues.push(value)
     this.dirtyDbs.push(db)
   }

@@ -26,7 +26,7 @@
  */
 import { ShardedMap } from "../util/ShardedMap.ts"
 import type { Database, Stored } from "./Database.ts"
-import { StoredString } from "./StoredString.ts"
+import { StoredString, stringOf } from "./StoredString.ts"
 import type { Value } from "./Value.ts"
 
 /** A key and its value as of the snapshot's instant. */
@@ -139,7 +139,7 @@ export class CopyOnWrite {
 export const stateOf = (contents: Contents, key: string, detach: boolean): Kept | undefined => {
   const stored = contents.entries.get(key)
   if (stored === undefined) return undefined
-  const value = stored instanceof StoredString ? stored.value : detach ? stored : stored.clone()
+  const value = stored instanceof StoredString ? stringOf(stored.value) : detach ? stored : stored.clone()
   return { value, expireAt: expireOf(contents, key) }
 }
 
@@ -187,7 +187,7 @@ export class KeyspaceSnapshot implements Iterable<SnapshotEntry> {
         const stored = contents.entries.get(key)
         if (stored === undefined) continue
         kept.set(key, DONE)
-        const value = stored instanceof StoredString ? stored.value : stored
+        const value = stored instanceof StoredString ? stringOf(stored.value) : stored
         return { db: view.db, key, value, expireAt: expireOf(contents, key) }
       }
       view.detach()

@@ -27,23 +27,26 @@ const ALPHA_INF = 0.72134752044448170368
 
 // --- MurmurHash64A in 32-bit halves ---------------------------------------------------------------
 
-/** The high and low 32 bits of the last 64-bit result (no allocation per hash). */
+/**
+ * The high and low 32 bits of the last 64-bit result (no allocation per hash), as int32: a uint32
+ * above 2^31 stored in a module variable would be boxed in a heap number at every step.
+ */
 let resultHi = 0
 let resultLo = 0
 
-/** High 32 bits of the 64-bit product of two unsigned 32-bit integers (every step exact in a double). */
+/** High 32 bits (as int32) of the 64-bit product of two 32-bit integers taken unsigned (every step exact in a double). */
 const mulHigh32 = (a: number, b: number): number => {
   const a1 = a >>> 16
   const a0 = a & 0xffff
   const b1 = b >>> 16
   const b0 = b & 0xffff
-  return (a1 * b1 + Math.floor(((a1 * b0 + a0 * b1) * 65536 + a0 * b0) / 4294967296)) >>> 0
+  return (a1 * b1 + Math.floor(((a1 * b0 + a0 * b1) * 65536 + a0 * b0) / 4294967296)) | 0
 }
 
 /** (ah:al) * (bh:bl) mod 2^64 into resultHi:resultLo. */
 const mul64 = (ah: number, al: number, bh: number, bl: number): void => {
-  resultLo = Math.imul(al, bl) >>> 0
-  resultHi = (mulHigh32(al, bl) + Math.imul(ah, bl) + Math.imul(al, bh)) >>> 0
+  resultLo = Math.imul(al, bl) | 0
+  resultHi = (mulHigh32(al, bl) + Math.imul(ah, bl) + Math.imul(al, bh)) | 0
 }
 
 const M_HI = 0xc6a4a793
@@ -54,16 +57,16 @@ const murmurHash64A = (s: string, seed: number): void => {
   const len = s.length
   mul64(0, len, M_HI, M_LO)
   let hh = resultHi
-  let hl = (resultLo ^ seed) >>> 0
+  let hl = (resultLo ^ seed) | 0
   const blocks = len - (len & 7)
   for (let i = 0; i < blocks; i += 8) {
-    const kl = (s.charCodeAt(i) | (s.charCodeAt(i + 1) << 8) | (s.charCodeAt(i + 2) << 16) | (s.charCodeAt(i + 3) << 24)) >>> 0
-    const kh = (s.charCodeAt(i + 4) | (s.charCodeAt(i + 5) << 8) | (s.charCodeAt(i + 6) << 16) | (s.charCodeAt(i + 7) << 24)) >>> 0
+    const kl = (s.charCodeAt(i) | (s.charCodeAt(i + 1) << 8) | (s.charCodeAt(i + 2) << 16) | (s.charCodeAt(i + 3) << 24)) | 0
+    const kh = (s.charCodeAt(i + 4) | (s.charCodeAt(i + 5) << 8) | (s.charCodeAt(i + 6) << 16) | (s.charCodeAt(i + 7) << 24)) | 0
     mul64(kh, kl, M_HI, M_LO)
     // k ^= k >> 47
-    const xl = (resultLo ^ (resultHi >>> 15)) >>> 0
+    const xl = (resultLo ^ (resultHi >>> 15)) | 0
     mul64(resultHi, xl, M_HI, M_LO)
-    mul64((hh ^ resultHi) >>> 0, (hl ^ resultLo) >>> 0, M_HI, M_LO)
+    mul64((hh ^ resultHi) | 0, (hl ^ resultLo) | 0, M_HI, M_LO)
     hh = resultHi
     hl = resultLo
   }
@@ -71,16 +74,16 @@ const murmurHash64A = (s: string, seed: number): void => {
   if (rest > 0) {
     for (let j = rest - 1; j >= 0; j--) {
       const byte = s.charCodeAt(blocks + j)
-      if (j >= 4) hh = (hh ^ (byte << (8 * (j - 4)))) >>> 0
-      else hl = (hl ^ (byte << (8 * j))) >>> 0
+      if (j >= 4) hh = (hh ^ (byte << (8 * (j - 4)))) | 0
+      else hl = (hl ^ (byte << (8 * j))) | 0
     }
     mul64(hh, hl, M_HI, M_LO)
     hh = resultHi
     hl = resultLo
   }
-  hl = (hl ^ (hh >>> 15)) >>> 0
+  hl = (hl ^ (hh >>> 15)) | 0
   mul64(hh, hl, M_HI, M_LO)
-  resultLo = (resultLo ^ (resultHi >>> 15)) >>> 0
+  resultLo = (resultLo ^ (resultHi >>> 15)) | 0
 }
 
 /** hllPatLen of the 8 bytes of a little-endian 64-bit integer given as its halves (PFSELFTEST's elements). */
@@ -88,17 +91,17 @@ export const hllPatLenOfWords = (lo: number, hi: number): number => {
   // MurmurHash64A of 8 bytes: one block, no tail
   mul64(0, 8, M_HI, M_LO)
   const hh = resultHi
-  const hl = (resultLo ^ 0xadc83b19) >>> 0
+  const hl = (resultLo ^ 0xadc83b19) | 0
   mul64(hi, lo, M_HI, M_LO)
-  const xl = (resultLo ^ (resultHi >>> 15)) >>> 0
+  const xl = (resultLo ^ (resultHi >>> 15)) | 0
   mul64(resultHi, xl, M_HI, M_LO)
-  mul64((hh ^ resultHi) >>> 0, (hl ^ resultLo) >>> 0, M_HI, M_LO)
+  mul64((hh ^ resultHi) | 0, (hl ^ resultLo) | 0, M_HI, M_LO)
   const h1 = resultHi
-  const l1 = (resultLo ^ (resultHi >>> 15)) >>> 0
+  const l1 = (resultLo ^ (resultHi >>> 15)) | 0
   mul64(h1, l1, M_HI, M_LO)
-  resultLo = (resultLo ^ (resultHi >>> 15)) >>> 0
+  resultLo = (resultLo ^ (resultHi >>> 15)) | 0
   const index = resultLo & (HLL_REGISTERS - 1)
-  const low = ((resultLo >>> 14) | (resultHi << 18)) >>> 0
+  const low = ((resultLo >>> 14) | (resultHi << 18)) | 0
   const count = low !== 0 ? countTrailingZeros(low) + 1 : countTrailingZeros((resultHi >>> 14) | (1 << 18)) + 33
   return (index << 6) | count
 }
@@ -106,7 +109,7 @@ export const hllPatLenOfWords = (lo: number, hi: number): number => {
 /** The 64-bit MurmurHash64A of a latin1 string, for tests. */
 export const murmurHash64ABig = (s: string, seed: number): bigint => {
   murmurHash64A(s, seed)
-  return (BigInt(resultHi) << 32n) | BigInt(resultLo)
+  return (BigInt(resultHi >>> 0) << 32n) | BigInt(resultLo >>> 0)
 }
 
 const countTrailingZeros = (x: number): number => 31 - Math.clz32(x & -x)
@@ -130,7 +133,8 @@ export const denseGet = (p: Uint8Array, regnum: number): number => {
   const bit = regnum * 6
   const byte = HLL_HEADER_SIZE + (bit >> 3)
   const fb = bit & 7
-  return ((p[byte]! >> fb) | ((p[byte + 1] ?? 0) << (8 - fb))) & REGISTER_MAX
+  // the last register's second byte is past the value (Redis's sds terminator, a zero)
+  return ((p[byte]! >> fb) | ((byte + 1 < HLL_DENSE_SIZE ? p[byte + 1]! : 0) << (8 - fb))) & REGISTER_MAX
 }
 
 /** Register `regnum` of a dense HLL held in a string (no copy). */
@@ -154,8 +158,26 @@ const denseSetRegister = (p: Uint8Array, regnum: number, value: number): void =>
 
 // --- a HyperLogLog being modified -----------------------------------------------------------------
 
-/** A mutable copy of an HLL string: `bytes` has room beyond `length` for a sparse opcode split. */
-export class HllBuffer {
+/**
+ * What the HLL operations change in place: bytes [0, length) of `bytes`, with `reserve` making room
+ * for a sparse opcode split (a key's value in byte form, or an `HllBuffer`).
+ */
+export interface HllBytes {
+  bytes: Buffer
+  length: number
+  reserve(extra: number): void
+}
+
+/** The encoding byte (HLL_DENSE or HLL_SPARSE). */
+export const encodingOf = (h: HllBytes): number => h.bytes[4]!
+
+/** Marks the cached cardinality stale (the top bit of its last byte). */
+export const invalidateCache = (h: HllBytes): void => {
+  h.bytes[15]! |= 0x80
+}
+
+/** A mutable HLL of its own: `bytes` has room beyond `length` for a sparse opcode split. */
+export class HllBuffer implements HllBytes {
   bytes: Buffer
   length: number
 
@@ -189,7 +211,7 @@ export class HllBuffer {
   }
 
   invalidateCache(): void {
-    this.bytes[15]! |= 0x80
+    invalidateCache(this)
   }
 
   /** Room for `extra` more bytes past the length. */
@@ -208,8 +230,15 @@ export const isHll = (s: string): boolean =>
   s.charCodeAt(4) <= HLL_SPARSE &&
   (s.charCodeAt(4) !== HLL_DENSE || s.length === HLL_DENSE_SIZE)
 
+/** isHll of bytes [0, length) of `p`. */
+export const isHllBytes = (p: Uint8Array, length: number): boolean =>
+  length >= HLL_HEADER_SIZE &&
+  p[0] === 72 && p[1] === 89 && p[2] === 76 && p[3] === 76 && // HYLL
+  p[4]! <= HLL_SPARSE &&
+  (p[4] !== HLL_DENSE || length === HLL_DENSE_SIZE)
+
 /** hllDenseSet: raises register `index` to `count`; 1 if it changed. */
-export const denseSet = (h: HllBuffer, index: number, count: number): number => {
+export const denseSet = (h: HllBytes, index: number, count: number): number => {
   if (count <= denseGet(h.bytes, index)) return 0
   denseSetRegister(h.bytes, index, count)
   return 1
@@ -228,8 +257,8 @@ const valOpcode = (value: number, length: number): number => 0x80 | ((value - 1)
  * hllSparseToDense: converts `h` in place (header and cached cardinality kept); false, leaving `h` as
  * it was, when the sparse opcodes do not describe exactly 16384 registers.
  */
-export const sparseToDense = (h: HllBuffer): boolean => {
-  if (h.encoding === HLL_DENSE) return true
+export const sparseToDense = (h: HllBytes): boolean => {
+  if (encodingOf(h) === HLL_DENSE) return true
   const dense = Buffer.alloc(HLL_DENSE_SIZE)
   h.bytes.copy(dense, 0, 0, HLL_HEADER_SIZE)
   dense[4] = HLL_DENSE
@@ -275,7 +304,7 @@ const putZeros = (seq: Array<number>, length: number): void => {
  * and merging equal neighbours as Redis does, or turning it dense when `count` needs it or the string
  * would outgrow `maxBytes`. 1 if the register changed, 0 if not, -1 for a corrupted HLL.
  */
-export const sparseSet = (h: HllBuffer, index: number, count: number, maxBytes: number): number => {
+export const sparseSet = (h: HllBytes, index: number, count: number, maxBytes: number): number => {
   if (count > SPARSE_VAL_MAX_VALUE) return promote(h, index, count)
   h.reserve(3)
   const p = h.bytes
@@ -370,19 +399,19 @@ export const sparseSet = (h: HllBuffer, index: number, count: number, maxBytes: 
     }
     q++
   }
-  h.invalidateCache()
+  invalidateCache(h)
   return 1
 }
 
 /** The sparse-to-dense promotion inside hllSparseSet, then the register's update. */
-const promote = (h: HllBuffer, index: number, count: number): number => {
+const promote = (h: HllBytes, index: number, count: number): number => {
   if (!sparseToDense(h)) return -1
   return denseSet(h, index, count)
 }
 
 /** hllAdd: adds one element (`hllPatLen`'s packed result) to a sparse or dense HLL. */
-export const hllAddPacked = (h: HllBuffer, packed: number, maxBytes: number): number =>
-  h.encoding === HLL_DENSE ? denseSet(h, packed >> 6, packed & 63) : sparseSet(h, packed >> 6, packed & 63, maxBytes)
+export const hllAddPacked = (h: HllBytes, packed: number, maxBytes: number): number =>
+  h.bytes[4] === HLL_DENSE ? denseSet(h, packed >> 6, packed & 63) : sparseSet(h, packed >> 6, packed & 63, maxBytes)
 
 // --- counting and merging -------------------------------------------------------------------------
 
@@ -510,6 +539,23 @@ export const cachedCardinality = (s: string): number | bigint | undefined => {
   const lo = (s.charCodeAt(8) | (s.charCodeAt(9) << 8) | (s.charCodeAt(10) << 16) | (s.charCodeAt(11) << 24)) >>> 0
   const hi = (s.charCodeAt(12) | (s.charCodeAt(13) << 8) | (s.charCodeAt(14) << 16) | (s.charCodeAt(15) << 24)) >>> 0
   return hi < 0x200000 ? hi * 4294967296 + lo : (BigInt(hi) << 32n) | BigInt(lo)
+}
+
+/** The cached cardinality of an HLL's bytes, or undefined when the cache is stale. */
+export const cachedCardinalityOf = (p: Uint8Array): number | bigint | undefined => {
+  if ((p[15]! & 0x80) !== 0) return undefined
+  const lo = (p[8]! | (p[9]! << 8) | (p[10]! << 16) | (p[11]! << 24)) >>> 0
+  const hi = (p[12]! | (p[13]! << 8) | (p[14]! << 16) | (p[15]! << 24)) >>> 0
+  return hi < 0x200000 ? hi * 4294967296 + lo : (BigInt(hi) << 32n) | BigInt(lo)
+}
+
+/** Writes a cardinality into the cache of an HLL's header (valid: its top bit clear). */
+export const setCachedCardinality = (p: Uint8Array, card: number): void => {
+  let n = card
+  for (let i = 8; i < 16; i++) {
+    p[i] = n % 256
+    n = Math.floor(n / 256)
+  }
 }
 
 /** The 8 header bytes of a cached cardinality, as a latin1 string. */

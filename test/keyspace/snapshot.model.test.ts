@@ -2,7 +2,7 @@
  * Property test of keyspace snapshots: after random writes, a snapshot is taken and the keyspace is
  * dumped through the read commands (independent of the snapshot code); then the snapshot is walked a
  * few keys at a time while random writes of every type run in between (strings changed in place,
- * lists, hashes, sets, sorted sets, streams with their consumer groups, DEL, RENAME, MOVE, COPY, TTL
+ * bitmaps and HyperLogLogs, lists, hashes, sets, sorted sets, streams with their consumer groups, DEL, RENAME, MOVE, COPY, TTL
  * changes, lazy and active expiry, FLUSHDB, SWAPDB), each yielded value dumped at once. What the
  * snapshot yielded must equal the dump, and once it is released no database keeps a guard.
  */
@@ -49,7 +49,15 @@ const strings = fc.oneof(
   c([k_str], (k) => ["GETDEL", k]),
   c([k_str, small], (k, ms) => ["GETEX", k, "PX", String(Number(ms) * 3 + 1)]),
   c([k_str], (k) => ["GETEX", k, "PERSIST"]),
-  c([k_str, val, k_str, val], (k, v, k2, v2) => ["MSET", k, v, k2, v2])
+  c([k_str, val, k_str, val], (k, v, k2, v2) => ["MSET", k, v, k2, v2]),
+  // changed in place in byte form (see StoredString.ts), and read as bytes
+  c([k_str, fc.integer({ min: 0, max: 70 }).map(String), fc.constantFrom("0", "1")], (k, o, b) => ["SETBIT", k, o, b]),
+  c([k_str, small], (k, o) => ["BITFIELD", k, "INCRBY", "u8", `#${o}`, "77"]),
+  c([k_str, val, val], (k, v, w) => ["PFADD", k, v, w]),
+  c([k_str], (k) => ["PFCOUNT", k]),
+  c([k_str, k_str], (k, k2) => ["PFMERGE", k, k2]),
+  c([k_str], (k) => ["BITCOUNT", k]),
+  c([k_str, k_str], (k, k2) => ["BITOP", "OR", k, k, k2])
 )
 const lists = fc.oneof(
   c([k_list, val, val], (k, v, w) => ["LPUSH", k, v, w]),

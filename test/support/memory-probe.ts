@@ -43,6 +43,10 @@ export const scenarios: Record<string, Load> = {
   "zset-large": many(2, 10000, (key, j) => ["ZADD", key, String(j * 1.5), text(j, 30)]),
   "stream-small": many(4000, 1, (key, j) => ["XADD", key, "*", "field", text(j, 10)]),
   "stream-large": many(1, 20000, (key, j) => ["XADD", key, "*", "field", text(j, 30), "other", String(j)]),
+  // strings in byte form (StoredString.ts): bitmaps grown by SETBIT, sparse HLLs
+  "bitmap-small": (run) => repeat(15000, (i) => run("SETBIT", `key:${i}`, String(100 + (i % 50)), "1")),
+  "bitmap-large": (run) => repeat(1500, (i) => run("SETBIT", `key:${i}`, String(8000 + (i % 50)), "1")),
+  "hll-sparse": (run) => repeat(8000, (i) => run("PFADD", `key:${i}`, "a", "b", text(i, 8))),
   "stream-groups": (run) =>
     Effect.gen(function*() {
       yield* repeat(10000, (j) => run("XADD", "s", "*", "f", text(j, 20)))
@@ -55,7 +59,9 @@ const gcHeap = (): number => {
   const gc = (globalThis as { gc?: () => void }).gc
   if (gc === undefined) throw new Error("run with --expose-gc")
   for (let i = 0; i < 4; i++) gc()
-  return process.memoryUsage().heapUsed
+  // a Buffer's bytes live outside the V8 heap (all but the smallest): counted with it
+  const { heapUsed, arrayBuffers } = process.memoryUsage()
+  return heapUsed + arrayBuffers
 }
 
 /** Loads each scenario in turn (warmed up, then measured from an empty keyspace) and prints a JSON line for each. */
