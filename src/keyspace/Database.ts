@@ -91,8 +91,23 @@ export class Database {
    * longer in `entries`, or was added again further on) until the array is compacted.
    */
   private slots: string[] = []
+  /**
+   * The stored object of each slot's key when the slot was filled (or the compaction last checked
+   * it), so that eviction's sampling reads a key's access data without a dictionary lookup (a random
+   * key's lookup is several cache misses: its string, the hash table, the entry). A slot is live for
+   * sampling when its object is: a StoredString gets `lru = -1` when deleted, an aggregate
+   * `accounted = -1`. An aggregate moved to another key (RENAME, MOVE) still looks live under its
+   * old key: eviction checks `entries.get(key) === stored` before evicting.
+   */
+  private slotStored: Stored[] = []
   /** Slots that went stale since the last compaction. */
   private staleSlots = 0
+  /**
+   * Since the last compaction: a key's stored object replaced by another (a change of type) or an
+   * aggregate added (it may have come from another key). While 0, the slot objects alone tell which
+   * slots are live and each live key has one slot, so compaction needs no dictionary lookup.
+   */
+  private irregularSlots = 0
   /** Watched keys only (WATCH): key -> the clients' records, in the order they watched it. */
   readonly watched = new Map<string, Array<WatchedKey>>()
   /** Resume point of the active expiry cycle over `expires`. */
@@ -229,6 +244,8 @@ export class Database {
     this.memory += keyBytes(key) + storedBytes(stored)
     this.entries.set(key, stored)
     this.slots.push(key)
+    this.slotStored.push(stored)
+    if (!(stored instanceof StoredString)) this.irregularSlots++
     this.host.keyAdded(this, key, value)
   }
 
@@ -255,6 +272,8 @@ export class Database {
     if (entries.size === size) return false
     this.memory += keyBytes(key) + bytes
     this.slots.push(key)
+    this.slotStored.push(stored)
+    if (!(stored instanceof StoredString)) this.irregularSlots++
     if (expireAt !== -1) this.setExpire(key, expireAt)
     return true
   }
@@ -276,7 +295,7 @@ export class Database {
       this.memory += stringValueBytes(value) - before
     } else {
       const next = this.store(value, this.host.lfu ? this.host.lfuTouch(stored.lru) : this.host.lruClock)
-      if (!(stored instanceof StoredString) && stored !== next) stored.accounted = -1
+      if (stored !== next) this.replaced(stored)
       this.memory += storedBytes(next) - before
       this.entries.set(key, next)
     }
@@ -294,7 +313,7 @@ export class Database {
       this.memory += stringValueBytes(value) - before
     } else {
       const next = this.store(value, stored.lru)
-      if (!(stored instanceof StoredString) && stored !== next) stored.accounted = -1
+      if (stored !== next) this.replaced(stored)
       this.memory += storedBytes(next) - before
       this.entries.set(key, next)
     }
@@ -308,7 +327,9 @@ export class Database {
     this.streamGone(key, stored)
     this.entries.delete(key)
     this.memory -= keyBytes(key) + storedBytes(stored)
-    if (!(stored instanceof StoredString)) stored.accounted = -1
+    // what tells sampling and compaction that its slot went stale
+    if (stored instanceof StoredString) stored.lru = -1
+    else stored.accounted = -1
     if (this.expires.size !== 0 && this.expires.delete(key)) {
       this.memory -= EXPIRE_OVERHEAD
       if (this.exactExpires.size !== 0) this.exactExpires.delete(key)
@@ -317,6 +338,13 @@ export class Database {
     // the slots are ever stale (RANDOMKEY's retries, SCAN's skipping stay cheap)
     if (++this.staleSlots > STALE_SLOTS_ALLOWED && this.staleSlots > this.entries.size) this.compactSlots()
     return true
+  }
+
+  /** A key's stored object gave way to another: its slot names it until a compaction checks the dictionary. */
+  private replaced(stored: Stored): void {
+    if (stored instanceof StoredString) stored.lru = -1
+    else stored.accounted = -1
+    this.irregularSlots++
   }
 
   /** Absolute expiry (ms) of a live key, -1 without TTL, undefined when the key does not exist. */
@@ -407,16 +435,18 @@ export class Database {
       return
     }
     const slots = this.slots
+    const slotStored = this.slotStored
     const n = Math.min(count, this.entries.size)
     if (n === 0) return
     // at most half of the slots are stale, so a walk of 4n + 32 slots finds n live ones but with
-    // negligible odds; a key added again after a delete has a stale slot too, so it may come twice
+    // negligible odds. Liveness from the slot's object, no dictionary lookup: the caller checks
+    // `entries.get(key) === stored` before acting on a key (an aggregate moved to another key looks
+    // live under its old one; a key whose object was replaced is skipped until the next compaction)
     let i = Math.floor(random() * slots.length)
     for (let walked = 0; out.length < n && walked < 4 * n + 32; walked++) {
-      const key = slots[i]!
-      const s = this.entries.get(key)
-      if (s !== undefined) {
-        out.push(key)
+      const s = slotStored[i]!
+      if (s instanceof StoredString ? s.lru >= 0 : s.accounted >= 0) {
+        out.push(slots[i]!)
         stored.push(s)
       }
       if (++i === slots.length) i = 0
@@ -448,19 +478,47 @@ export class Database {
     return position < 0 ? 0 : position + 1
   }
 
+  /**
+   * Compacts the slots if any may be stale or name a replaced object: afterwards each slot is a live
+   * key with its current stored object (eviction, when its samples keep coming back ghosts).
+   */
+  normalizeSlots(): void {
+    if (this.staleSlots !== 0 || this.irregularSlots !== 0) this.compactSlots()
+  }
+
   /** Drops stale slots, keeping each live key once (at its last position) and the order of the rest. */
   private compactSlots(): void {
-    const seen = new Set<string>()
+    const slots = this.slots
+    const slotStored = this.slotStored
     const kept: string[] = []
-    for (let i = this.slots.length - 1; i >= 0; i--) {
-      const key = this.slots[i]!
-      if (this.entries.has(key) && !seen.has(key)) {
-        seen.add(key)
-        kept.push(key)
+    const keptStored: Stored[] = []
+    if (this.irregularSlots === 0) {
+      // each slot's object tells whether it is its key's one live slot: no lookup
+      for (let i = 0; i < slots.length; i++) {
+        const s = slotStored[i]!
+        if (s instanceof StoredString ? s.lru >= 0 : s.accounted >= 0) {
+          kept.push(slots[i]!)
+          keptStored.push(s)
+        }
       }
+    } else {
+      const seen = new Set<string>()
+      for (let i = slots.length - 1; i >= 0; i--) {
+        const key = slots[i]!
+        const s = this.entries.get(key)
+        if (s !== undefined && !seen.has(key)) {
+          seen.add(key)
+          kept.push(key)
+          keptStored.push(s)
+        }
+      }
+      kept.reverse()
+      keptStored.reverse()
     }
-    this.slots = kept.reverse()
+    this.slots = kept
+    this.slotStored = keptStored
     this.staleSlots = 0
+    this.irregularSlots = 0
   }
 
   /** All keys (KEYS), expired ones included: callers decide. */
@@ -480,7 +538,9 @@ export class Database {
     this.expires = new Map()
     this.exactExpires = new Map()
     this.slots = []
+    this.slotStored = []
     this.staleSlots = 0
+    this.irregularSlots = 0
     this.expiryCursor = undefined
     this.evictionCursor = undefined
     this.avgTtl = 0
@@ -498,6 +558,8 @@ export class Database {
     ;[this.exactExpires, other.exactExpires] = [other.exactExpires, this.exactExpires]
     ;[this.slots, other.slots] = [other.slots, this.slots]
     ;[this.staleSlots, other.staleSlots] = [other.staleSlots, this.staleSlots]
+    ;[this.slotStored, other.slotStored] = [other.slotStored, this.slotStored]
+    ;[this.irregularSlots, other.irregularSlots] = [other.irregularSlots, this.irregularSlots]
     ;[this.avgTtl, other.avgTtl] = [other.avgTtl, this.avgTtl]
     ;[this.memory, other.memory] = [other.memory, this.memory]
     // a snapshot's guard follows the contents it guards

@@ -21,9 +21,10 @@ export const stringBytes = (length: number): number => STRING_OVERHEAD + length
 
 /**
  * A key in a database: its string, its dictionary entry (a JS Map entry with its share of the hash
- * table and the table's growth slack) and its slot in the SCAN array.
+ * table and the table's growth slack) and its slot in the SCAN array and in the parallel array of
+ * stored objects that eviction samples.
  */
-export const KEY_OVERHEAD = 48 + ARRAY_SLOT
+export const KEY_OVERHEAD = 48 + 2 * ARRAY_SLOT
 /** A key's entry in the expires dictionary (the key string is shared). */
 export const EXPIRE_OVERHEAD = 28
 /** A string value: the StoredString object (header and two fields) besides the string itself. */
