@@ -12,6 +12,15 @@
  * (4 on average), and the slot that refers to it.
  */
 export const STRING_OVERHEAD = 16 + 4
+/**
+ * What used_memory counts before anything is stored (INFO used_memory_startup): a fixed baseline the
+ * size of a fresh redis-server 7.0's (its used_memory_startup: 876152 bytes on x86-64), not this
+ * process's own heap, so that a maxmemory means what it means to Redis: data gets about the same room
+ * under the same setting, and a tiny one (`maxmemory 1`, as Redis's tests set it) refuses every
+ * write before anything is stored.
+ */
+export const STARTUP_MEMORY = 876_152
+
 /** A pointer slot in an array or an object. */
 export const SLOT = 8
 /** Array slack: arrays grown by push keep about a quarter of their length unused on average. */

@@ -157,7 +157,10 @@ describe("eviction", () => {
         expect(info).toMatch(/\r\nmaxmemory:1\r\n/)
         expect(info).toMatch(/\r\nmaxmemory_human:1B\r\n/)
         expect(info).toMatch(/\r\nmaxmemory_policy:allkeys-random\r\n/)
-        expect(info).toMatch(/\r\nused_memory:0\r\n/)
+        // everything evicted: what is left is the startup baseline, still over maxmemory 1
+        expect(info).toMatch(/\r\nused_memory:876152\r\n/)
+        expect(info).toMatch(/\r\nused_memory_startup:876152\r\n/)
+        assert.strictEqual(yield* redis.command("DBSIZE"), 0)
         const stats = (yield* redis.command("INFO", "stats")) as string
         expect(stats).toMatch(new RegExp(`\\r\\nevicted_keys:${keyspace.stats.evictedKeys}\\r\\n`))
         yield* redis.command("CONFIG", "SET", "lazyfree-lazy-eviction", "no")
@@ -174,10 +177,11 @@ describe("eviction", () => {
         for (let i = 0; i < 200; i++) yield* redis.command("SET", `k${i}`, value(i))
         const before = keyspace.stats.evictedKeys
         // tenacity 0: no time at all, so the call stops after its first 16 keys
-        yield* redis.command("CONFIG", "SET", "maxmemory", "2000")
+        const limit = keyspace.usedMemory - keyspace.dataMemory + 2000
+        yield* redis.command("CONFIG", "SET", "maxmemory", String(limit))
         assert.strictEqual(keyspace.stats.evictedKeys - before, 16)
-        for (let i = 0; i < 100 && keyspace.usedMemory > 2000; i++) yield* Effect.yieldNow
-        assert.isAtMost(keyspace.usedMemory, 2000)
+        for (let i = 0; i < 100 && keyspace.usedMemory > limit; i++) yield* Effect.yieldNow
+        assert.isAtMost(keyspace.usedMemory, limit)
         assert.isAbove(keyspace.stats.evictedKeys - before, 180)
         yield* redis.command("CONFIG", "SET", "maxmemory-eviction-tenacity", "10")
         yield* redis.command("CONFIG", "SET", "maxmemory", "0")
@@ -216,6 +220,10 @@ const writeArb = (): fc.Arbitrary<Write> => {
   )
 }
 
+/** INFO used_memory: the startup baseline plus what is stored. */
+const usedMemory = async (run: (argv: ReadonlyArray<string>) => Promise<unknown>): Promise<number> =>
+  Number(/\r\nused_memory:(\d+)\r\n/.exec((await run(["INFO", "memory"])) as string)![1])
+
 describe("eviction property", () => {
   const run = embeddedRunner({ "maxmemory-eviction-tenacity": "100" })
 
@@ -225,16 +233,15 @@ describe("eviction property", () => {
         fc.constantFrom("allkeys-lru", "allkeys-lfu", "allkeys-random"),
         fc.integer({ min: 2_000, max: 20_000 }),
         fc.array(writeArb(), { minLength: 1, maxLength: 60 }),
-        async (policy, maxmemory, writes) => {
+        async (policy, budget, writes) => {
           await run(["CONFIG", "SET", "maxmemory", "0"])
           await run(["FLUSHALL"])
           await run(["CONFIG", "SET", "maxmemory-policy", policy])
-          await run(["CONFIG", "SET", "maxmemory", String(maxmemory)])
+          const limit = (await usedMemory(run)) + budget
+          await run(["CONFIG", "SET", "maxmemory", String(limit)])
           for (const w of writes) {
             await run(w)
-            const info = (await run(["INFO", "memory"])) as string
-            const used = Number(/\r\nused_memory:(\d+)\r\n/.exec(info)![1])
-            expect(used).toBeLessThanOrEqual(maxmemory)
+            expect(await usedMemory(run)).toBeLessThanOrEqual(limit)
           }
         }
       ),
@@ -248,11 +255,11 @@ describe("eviction property", () => {
         fc.constantFrom("volatile-lru", "volatile-lfu", "volatile-random", "volatile-ttl"),
         fc.integer({ min: 2_000, max: 20_000 }),
         fc.array(writeArb(), { minLength: 1, maxLength: 60 }),
-        async (policy, maxmemory, writes) => {
+        async (policy, budget, writes) => {
           await run(["CONFIG", "SET", "maxmemory", "0"])
           await run(["FLUSHALL"])
           await run(["CONFIG", "SET", "maxmemory-policy", policy])
-          await run(["CONFIG", "SET", "maxmemory", String(maxmemory)])
+          await run(["CONFIG", "SET", "maxmemory", String((await usedMemory(run)) + budget)])
           const persistent = new Set<string>()
           for (const w of writes) {
             const reply = await run(w)
