@@ -57,6 +57,38 @@ describeDifferential("eviction replies", (servers) => {
     ]
     await checkCommands(servers(), commands)
   })
+
+  it("maxmemory 1 refuses writes on an empty server (used_memory counts the startup memory), and evicts everything then refuses", async () => {
+    const commands: Array<Command> = [
+      ["CONFIG", "SET", "maxmemory", "0"],
+      ["FLUSHALL"],
+      ["CONFIG", "SET", "maxmemory-policy", "noeviction"],
+      ["CONFIG", "SET", "maxmemory", "1"],
+      ["SET", "x", "y"],
+      ["GET", "x"],
+      ["EVAL", "return redis.call('SET', 'x', 'y')", "0"],
+      ["EVAL", "#!lua flags=allow-oom\nreturn redis.call('SET', 'y', 'z')", "0"],
+      ["DEL", "y"],
+      ["CONFIG", "SET", "maxmemory-policy", "allkeys-lru"],
+      ["SET", "x", "y"],
+      ["INCR", "n"],
+      ["DBSIZE"],
+      ["CONFIG", "SET", "maxmemory", "0"],
+      ["SET", "a", "1"],
+      ["HSET", "h", "f", "v"],
+      ["SELECT", "2"],
+      ["RPUSH", "l", "a"],
+      ["CONFIG", "SET", "maxmemory", "1"],
+      ["DBSIZE"],
+      ["SELECT", "0"],
+      ["DBSIZE"],
+      ["SET", "c", "3"],
+      ["GET", "a"],
+      ["CONFIG", "SET", "maxmemory", "0"],
+      ["CONFIG", "SET", "maxmemory-policy", "noeviction"]
+    ]
+    await checkCommands(servers(), commands)
+  })
 }, { oracleArgs: ["--dbfilename", "eviction-differential-none.rdb"] })
 
 /** A deterministic PRNG (mulberry32). */

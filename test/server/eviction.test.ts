@@ -280,3 +280,106 @@ describe("eviction property", () => {
     )
   })
 })
+
+// --- the slots eviction samples -------------------------------------------------------------------------
+
+type SlotOp =
+  | readonly ["SET", string, string]
+  | readonly ["RPUSH" | "SADD", string, string]
+  | readonly ["DEL", string]
+  | readonly ["RENAME", string, string]
+  | readonly ["MOVE", string]
+
+const slotOpArb = (): fc.Arbitrary<SlotOp> => {
+  const key = fc.integer({ min: 0, max: 12 }).map((i) => `k${i}`)
+  return fc.oneof(
+    { weight: 4, arbitrary: fc.tuple(fc.constant("SET" as const), key, fc.string({ maxLength: 5 })) },
+    { weight: 2, arbitrary: fc.tuple(fc.constantFrom("RPUSH" as const, "SADD" as const), key, fc.string({ maxLength: 5 })) },
+    { weight: 4, arbitrary: fc.tuple(fc.constant("DEL" as const), key) },
+    { weight: 2, arbitrary: fc.tuple(fc.constant("RENAME" as const), key, key) },
+    { weight: 1, arbitrary: fc.tuple(fc.constant("MOVE" as const), key) }
+  )
+}
+
+/** What each database holds after the ops: key -> type, as Redis's semantics say. */
+const slotModel = (ops: ReadonlyArray<SlotOp>): [Map<string, string>, Map<string, string>] => {
+  const db0 = new Map<string, string>()
+  const db1 = new Map<string, string>()
+  for (const op of ops) {
+    switch (op[0]) {
+      case "SET":
+        db0.set(op[1], "string")
+        break
+      case "RPUSH":
+      case "SADD": {
+        const type = op[0] === "RPUSH" ? "list" : "set"
+        const had = db0.get(op[1])
+        if (had === undefined || had === type) db0.set(op[1], type)
+        break
+      }
+      case "DEL":
+        db0.delete(op[1])
+        break
+      case "RENAME": {
+        const type = db0.get(op[1])
+        if (type === undefined || op[1] === op[2]) break
+        db0.delete(op[1])
+        db0.set(op[2], type)
+        break
+      }
+      case "MOVE": {
+        const type = db0.get(op[1])
+        if (type === undefined || db1.has(op[1])) break
+        db0.delete(op[1])
+        db1.set(op[1], type)
+        break
+      }
+    }
+  }
+  return [db0, db1]
+}
+
+const scanAll = async (run: (argv: ReadonlyArray<string>) => Promise<unknown>): Promise<Set<string>> => {
+  const keys = new Set<string>()
+  let cursor = "0"
+  do {
+    const [next, batch] = (await run(["SCAN", cursor, "COUNT", "3"])) as [string, Array<string>]
+    for (const k of batch) keys.add(k)
+    cursor = next
+  } while (cursor !== "0")
+  return keys
+}
+
+describe("eviction sampling of the key slots", () => {
+  const run = embeddedRunner({ "maxmemory-eviction-tenacity": "100" })
+
+  vit("after deletes, renames, moves and changes of type, SCAN sees every key and maxmemory 1 evicts each key exactly once", async () => {
+    await fc.assert(
+      fc.asyncProperty(
+        fc.constantFrom("allkeys-lru", "allkeys-lfu", "allkeys-random"),
+        fc.array(slotOpArb(), { minLength: 1, maxLength: 150 }),
+        async (policy, ops) => {
+          await run(["CONFIG", "SET", "maxmemory", "0"])
+          await run(["FLUSHALL"])
+          await run(["CONFIG", "SET", "maxmemory-policy", policy])
+          for (const op of ops) {
+            // SET over a list or set changes the key's type (its stored object is replaced)
+            await run(op[0] === "MOVE" ? ["MOVE", op[1], "1"] : op)
+          }
+          const [db0, db1] = slotModel(ops)
+          expect(await scanAll(run)).toEqual(new Set(db0.keys()))
+          if (db0.size > 0) expect(db0.has((await run(["RANDOMKEY"])) as string)).toBe(true)
+          const evictedBefore = Number(/\r\nevicted_keys:(\d+)\r\n/.exec((await run(["INFO", "stats"])) as string)![1])
+          await run(["CONFIG", "SET", "maxmemory", "1"])
+          const evicted = Number(/\r\nevicted_keys:(\d+)\r\n/.exec((await run(["INFO", "stats"])) as string)![1]) - evictedBefore
+          expect(evicted).toBe(db0.size + db1.size)
+          expect(await run(["DBSIZE"])).toBe(0)
+          await run(["SELECT", "1"])
+          expect(await run(["DBSIZE"])).toBe(0)
+          await run(["SELECT", "0"])
+        }
+      ),
+      { numRuns: 60 }
+    )
+  })
+})
