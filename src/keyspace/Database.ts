@@ -92,22 +92,15 @@ export class Database {
    */
   private slots: string[] = []
   /**
-   * The stored object of each slot's key when the slot was filled (or the compaction last checked
-   * it), so that eviction's sampling reads a key's access data without a dictionary lookup (a random
-   * key's lookup is several cache misses: its string, the hash table, the entry). A slot is live for
-   * sampling when its object is: a StoredString gets `lru = -1` when deleted, an aggregate
-   * `accounted = -1`. An aggregate moved to another key (RENAME, MOVE) still looks live under its
-   * old key: eviction checks `entries.get(key) === stored` before evicting.
+   * Parallel to `slots`: the stored object of each slot's key, undefined once the slot is stale (its
+   * key deleted). Each stored object knows its slot (`keySlot`), so a deletion clears its slot, a
+   * replacement (a change of type) takes it over, and compaction renumbers them. Eviction's sampling
+   * reads keys' access data from here without a dictionary lookup (a random key's lookup is several
+   * cache misses: its string for the hash, the hash table, the entry), and compaction needs none.
    */
-  private slotStored: Stored[] = []
+  private slotStored: Array<Stored | undefined> = []
   /** Slots that went stale since the last compaction. */
   private staleSlots = 0
-  /**
-   * Since the last compaction: a key's stored object replaced by another (a change of type) or an
-   * aggregate added (it may have come from another key). While 0, the slot objects alone tell which
-   * slots are live and each live key has one slot, so compaction needs no dictionary lookup.
-   */
-  private irregularSlots = 0
   /** Watched keys only (WATCH): key -> the clients' records, in the order they watched it. */
   readonly watched = new Map<string, Array<WatchedKey>>()
   /** Resume point of the active expiry cycle over `expires`. */
@@ -243,9 +236,9 @@ export class Database {
     const stored = this.store(value, this.host.newStamp())
     this.memory += keyBytes(key) + storedBytes(stored)
     this.entries.set(key, stored)
+    stored.keySlot = this.slots.length
     this.slots.push(key)
     this.slotStored.push(stored)
-    if (!(stored instanceof StoredString)) this.irregularSlots++
     this.host.keyAdded(this, key, value)
   }
 
@@ -271,9 +264,9 @@ export class Database {
     entries.set(key, stored)
     if (entries.size === size) return false
     this.memory += keyBytes(key) + bytes
+    stored.keySlot = this.slots.length
     this.slots.push(key)
     this.slotStored.push(stored)
-    if (!(stored instanceof StoredString)) this.irregularSlots++
     if (expireAt !== -1) this.setExpire(key, expireAt)
     return true
   }
@@ -295,7 +288,7 @@ export class Database {
       this.memory += stringValueBytes(value) - before
     } else {
       const next = this.store(value, this.host.lfu ? this.host.lfuTouch(stored.lru) : this.host.lruClock)
-      if (stored !== next) this.replaced(stored)
+      if (stored !== next) this.replaced(stored, next)
       this.memory += storedBytes(next) - before
       this.entries.set(key, next)
     }
@@ -313,7 +306,7 @@ export class Database {
       this.memory += stringValueBytes(value) - before
     } else {
       const next = this.store(value, stored.lru)
-      if (stored !== next) this.replaced(stored)
+      if (stored !== next) this.replaced(stored, next)
       this.memory += storedBytes(next) - before
       this.entries.set(key, next)
     }
@@ -327,9 +320,9 @@ export class Database {
     this.streamGone(key, stored)
     this.entries.delete(key)
     this.memory -= keyBytes(key) + storedBytes(stored)
-    // what tells sampling and compaction that its slot went stale
-    if (stored instanceof StoredString) stored.lru = -1
-    else stored.accounted = -1
+    if (!(stored instanceof StoredString)) stored.accounted = -1
+    this.slotStored[stored.keySlot] = undefined
+    stored.keySlot = -1
     if (this.expires.size !== 0 && this.expires.delete(key)) {
       this.memory -= EXPIRE_OVERHEAD
       if (this.exactExpires.size !== 0) this.exactExpires.delete(key)
@@ -340,11 +333,12 @@ export class Database {
     return true
   }
 
-  /** A key's stored object gave way to another: its slot names it until a compaction checks the dictionary. */
-  private replaced(stored: Stored): void {
-    if (stored instanceof StoredString) stored.lru = -1
-    else stored.accounted = -1
-    this.irregularSlots++
+  /** A key's stored object gave way to another (a change of type): the new one takes over its slot. */
+  private replaced(stored: Stored, next: Stored): void {
+    if (!(stored instanceof StoredString)) stored.accounted = -1
+    next.keySlot = stored.keySlot
+    this.slotStored[stored.keySlot] = next
+    stored.keySlot = -1
   }
 
   /** Absolute expiry (ms) of a live key, -1 without TTL, undefined when the key does not exist. */
@@ -439,13 +433,11 @@ export class Database {
     const n = Math.min(count, this.entries.size)
     if (n === 0) return
     // at most half of the slots are stale, so a walk of 4n + 32 slots finds n live ones but with
-    // negligible odds. Liveness from the slot's object, no dictionary lookup: the caller checks
-    // `entries.get(key) === stored` before acting on a key (an aggregate moved to another key looks
-    // live under its old one; a key whose object was replaced is skipped until the next compaction)
+    // negligible odds; no dictionary lookup (see slotStored)
     let i = Math.floor(random() * slots.length)
     for (let walked = 0; out.length < n && walked < 4 * n + 32; walked++) {
-      const s = slotStored[i]!
-      if (s instanceof StoredString ? s.lru >= 0 : s.accounted >= 0) {
+      const s = slotStored[i]
+      if (s !== undefined) {
         out.push(slots[i]!)
         stored.push(s)
       }
@@ -478,47 +470,27 @@ export class Database {
     return position < 0 ? 0 : position + 1
   }
 
-  /**
-   * Compacts the slots if any may be stale or name a replaced object: afterwards each slot is a live
-   * key with its current stored object (eviction, when its samples keep coming back ghosts).
-   */
+  /** Compacts the slots if any is stale (eviction, when its samples keep missing). */
   normalizeSlots(): void {
-    if (this.staleSlots !== 0 || this.irregularSlots !== 0) this.compactSlots()
+    if (this.staleSlots !== 0) this.compactSlots()
   }
 
-  /** Drops stale slots, keeping each live key once (at its last position) and the order of the rest. */
+  /** Drops stale slots, keeping the order of the rest (each live key has one slot). */
   private compactSlots(): void {
     const slots = this.slots
     const slotStored = this.slotStored
     const kept: string[] = []
     const keptStored: Stored[] = []
-    if (this.irregularSlots === 0) {
-      // each slot's object tells whether it is its key's one live slot: no lookup
-      for (let i = 0; i < slots.length; i++) {
-        const s = slotStored[i]!
-        if (s instanceof StoredString ? s.lru >= 0 : s.accounted >= 0) {
-          kept.push(slots[i]!)
-          keptStored.push(s)
-        }
-      }
-    } else {
-      const seen = new Set<string>()
-      for (let i = slots.length - 1; i >= 0; i--) {
-        const key = slots[i]!
-        const s = this.entries.get(key)
-        if (s !== undefined && !seen.has(key)) {
-          seen.add(key)
-          kept.push(key)
-          keptStored.push(s)
-        }
-      }
-      kept.reverse()
-      keptStored.reverse()
+    for (let i = 0; i < slots.length; i++) {
+      const s = slotStored[i]
+      if (s === undefined) continue
+      s.keySlot = kept.length
+      kept.push(slots[i]!)
+      keptStored.push(s)
     }
     this.slots = kept
     this.slotStored = keptStored
     this.staleSlots = 0
-    this.irregularSlots = 0
   }
 
   /** All keys (KEYS), expired ones included: callers decide. */
@@ -540,7 +512,6 @@ export class Database {
     this.slots = []
     this.slotStored = []
     this.staleSlots = 0
-    this.irregularSlots = 0
     this.expiryCursor = undefined
     this.evictionCursor = undefined
     this.avgTtl = 0
@@ -559,7 +530,6 @@ export class Database {
     ;[this.slots, other.slots] = [other.slots, this.slots]
     ;[this.staleSlots, other.staleSlots] = [other.staleSlots, this.staleSlots]
     ;[this.slotStored, other.slotStored] = [other.slotStored, this.slotStored]
-    ;[this.irregularSlots, other.irregularSlots] = [other.irregularSlots, this.irregularSlots]
     ;[this.avgTtl, other.avgTtl] = [other.avgTtl, this.avgTtl]
     ;[this.memory, other.memory] = [other.memory, this.memory]
     // a snapshot's guard follows the contents it guards

@@ -5,6 +5,8 @@
 export class StoredString {
   value: string
   lru: number
+  /** Its key's position in its database's slot arrays (-1 once deleted); kept by the Database. */
+  keySlot = -1
 
   constructor(value: string, lru: number) {
     this.value = value

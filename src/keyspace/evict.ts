@@ -147,8 +147,7 @@ export class Evictor {
         const j = ++this.nextDb % ks.dbs.length
         const db = ks.dbs[j]!
         if ((volatile ? db.expires.size : db.size) === 0) continue
-        // a sampled slot may be an aggregate's old key (moved by RENAME or MOVE): draw again
-        // or a key whose value was replaced is not sampled: after a few draws, make the slots exact
+        // sampled slots are live keys; the check is a guard (a walk over stale slots may find none)
         for (let attempt = 0; attempt < 20; attempt++) {
           if (attempt === 16) db.normalizeSlots()
           db.sampleKeys(1, volatile, this.sample, this.sampleStored, this.random)
@@ -161,8 +160,7 @@ export class Evictor {
     }
     const pool = this.pool
     for (let round = 1;; round++) {
-      // rounds that find only ghosts (moved aggregates' old keys; keys whose value was replaced are
-      // not sampled at all): make the slots exact, after which every sampled slot is a live key
+      // a guard: rounds that find nothing to evict drop the stale slots, after which a walk cannot miss
       if (round % 4 === 0) for (const db of ks.dbs) db.normalizeSlots()
       let total = 0
       for (let i = 0; i < ks.dbs.length; i++) {
@@ -173,7 +171,7 @@ export class Evictor {
         total += keys
       }
       if (total === 0) return undefined
-      // from the best candidate down; a key deleted (or its value replaced) since it was pooled is a ghost
+      // from the best candidate down; a key deleted (or its value replaced, or moved) since it was pooled is a ghost
       for (let k = EVICTION_POOL_SIZE - 1; k >= 0; k--) {
         const entry = pool[k]!
         if (entry.key === undefined) continue

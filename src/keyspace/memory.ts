@@ -30,10 +30,10 @@ export const stringBytes = (length: number): number => STRING_OVERHEAD + length
 
 /**
  * A key in a database: its string, its dictionary entry (a JS Map entry with its share of the hash
- * table and the table's growth slack) and its slot in the SCAN array and in the parallel array of
- * stored objects that eviction samples.
+ * table and the table's growth slack), its slot in the SCAN array and in the parallel array of
+ * stored objects that eviction samples, and the stored object's `keySlot` field.
  */
-export const KEY_OVERHEAD = 48 + 2 * ARRAY_SLOT
+export const KEY_OVERHEAD = 48 + 2 * ARRAY_SLOT + SLOT
 /** A key's entry in the expires dictionary (the key string is shared). */
 export const EXPIRE_OVERHEAD = 28
 /** A string value: the StoredString object (header and two fields) besides the string itself. */
