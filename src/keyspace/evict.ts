@@ -160,8 +160,10 @@ export class Evictor {
     }
     const pool = this.pool
     for (let round = 1;; round++) {
-      // a guard: rounds that find nothing to evict drop the stale slots, after which a walk cannot miss
+      // guards: rounds that find nothing to evict drop the stale slots, after which a walk cannot
+      // miss; and never spin (a round finds a key at once but with negligible odds)
       if (round % 4 === 0) for (const db of ks.dbs) db.normalizeSlots()
+      if (round > 64) return undefined
       let total = 0
       for (let i = 0; i < ks.dbs.length; i++) {
         const db = ks.dbs[i]!

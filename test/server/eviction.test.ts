@@ -289,6 +289,8 @@ type SlotOp =
   | readonly ["DEL", string]
   | readonly ["RENAME", string, string]
   | readonly ["MOVE", string]
+  | readonly ["COPY", string, string]
+  | readonly ["SWAPDB"]
 
 const slotOpArb = (): fc.Arbitrary<SlotOp> => {
   const key = fc.integer({ min: 0, max: 12 }).map((i) => `k${i}`)
@@ -297,14 +299,16 @@ const slotOpArb = (): fc.Arbitrary<SlotOp> => {
     { weight: 2, arbitrary: fc.tuple(fc.constantFrom("RPUSH" as const, "SADD" as const), key, fc.string({ maxLength: 5 })) },
     { weight: 4, arbitrary: fc.tuple(fc.constant("DEL" as const), key) },
     { weight: 2, arbitrary: fc.tuple(fc.constant("RENAME" as const), key, key) },
-    { weight: 1, arbitrary: fc.tuple(fc.constant("MOVE" as const), key) }
+    { weight: 1, arbitrary: fc.tuple(fc.constant("MOVE" as const), key) },
+    { weight: 1, arbitrary: fc.tuple(fc.constant("COPY" as const), key, key) },
+    { weight: 1, arbitrary: fc.tuple(fc.constant("SWAPDB" as const)) }
   )
 }
 
 /** What each database holds after the ops: key -> type, as Redis's semantics say. */
 const slotModel = (ops: ReadonlyArray<SlotOp>): [Map<string, string>, Map<string, string>] => {
-  const db0 = new Map<string, string>()
-  const db1 = new Map<string, string>()
+  let db0 = new Map<string, string>()
+  let db1 = new Map<string, string>()
   for (const op of ops) {
     switch (op[0]) {
       case "SET":
@@ -334,6 +338,15 @@ const slotModel = (ops: ReadonlyArray<SlotOp>): [Map<string, string>, Map<string
         db1.set(op[1], type)
         break
       }
+      case "COPY": {
+        const type = db0.get(op[1])
+        if (type === undefined || op[1] === op[2] || db0.has(op[2])) break
+        db0.set(op[2], type)
+        break
+      }
+      case "SWAPDB":
+        ;[db0, db1] = [db1, db0]
+        break
     }
   }
   return [db0, db1]
@@ -353,7 +366,7 @@ const scanAll = async (run: (argv: ReadonlyArray<string>) => Promise<unknown>): 
 describe("eviction sampling of the key slots", () => {
   const run = embeddedRunner({ "maxmemory-eviction-tenacity": "100" })
 
-  vit("after deletes, renames, moves and changes of type, SCAN sees every key and maxmemory 1 evicts each key exactly once", async () => {
+  vit("after deletes, renames, moves, copies, SWAPDB and changes of type, SCAN sees every key and maxmemory 1 evicts each key exactly once", async () => {
     await fc.assert(
       fc.asyncProperty(
         fc.constantFrom("allkeys-lru", "allkeys-lfu", "allkeys-random"),
@@ -364,7 +377,7 @@ describe("eviction sampling of the key slots", () => {
           await run(["CONFIG", "SET", "maxmemory-policy", policy])
           for (const op of ops) {
             // SET over a list or set changes the key's type (its stored object is replaced)
-            await run(op[0] === "MOVE" ? ["MOVE", op[1], "1"] : op)
+            await run(op[0] === "MOVE" ? ["MOVE", op[1], "1"] : op[0] === "SWAPDB" ? ["SWAPDB", "0", "1"] : op)
           }
           const [db0, db1] = slotModel(ops)
           expect(await scanAll(run)).toEqual(new Set(db0.keys()))
