@@ -291,6 +291,7 @@ type SlotOp =
   | readonly ["MOVE", string]
   | readonly ["COPY", string, string]
   | readonly ["SWAPDB"]
+  | readonly ["FLUSHDB"]
 
 const slotOpArb = (): fc.Arbitrary<SlotOp> => {
   const key = fc.integer({ min: 0, max: 12 }).map((i) => `k${i}`)
@@ -301,7 +302,8 @@ const slotOpArb = (): fc.Arbitrary<SlotOp> => {
     { weight: 2, arbitrary: fc.tuple(fc.constant("RENAME" as const), key, key) },
     { weight: 1, arbitrary: fc.tuple(fc.constant("MOVE" as const), key) },
     { weight: 1, arbitrary: fc.tuple(fc.constant("COPY" as const), key, key) },
-    { weight: 1, arbitrary: fc.tuple(fc.constant("SWAPDB" as const)) }
+    { weight: 1, arbitrary: fc.tuple(fc.constant("SWAPDB" as const)) },
+    { weight: 1, arbitrary: fc.tuple(fc.constant("FLUSHDB" as const)) }
   )
 }
 
@@ -347,6 +349,9 @@ const slotModel = (ops: ReadonlyArray<SlotOp>): [Map<string, string>, Map<string
       case "SWAPDB":
         ;[db0, db1] = [db1, db0]
         break
+      case "FLUSHDB":
+        db0.clear()
+        break
     }
   }
   return [db0, db1]
@@ -366,7 +371,7 @@ const scanAll = async (run: (argv: ReadonlyArray<string>) => Promise<unknown>): 
 describe("eviction sampling of the key slots", () => {
   const run = embeddedRunner({ "maxmemory-eviction-tenacity": "100" })
 
-  vit("after deletes, renames, moves, copies, SWAPDB and changes of type, SCAN sees every key and maxmemory 1 evicts each key exactly once", async () => {
+  vit("after deletes, renames, moves, copies, SWAPDB, FLUSHDB and changes of type, SCAN sees every key and maxmemory 1 evicts each key exactly once", async () => {
     await fc.assert(
       fc.asyncProperty(
         fc.constantFrom("allkeys-lru", "allkeys-lfu", "allkeys-random"),
