@@ -844,8 +844,8 @@ const infoFields = async (port: number, section: string): Promise<Map<string, nu
 
 /**
  * SET at -P 16 with maxmemory reached and allkeys-lru evicting, side by side: each server gets the
- * same budget for data (`--budget` bytes, default 64 MB; Redis's maxmemory is what it uses empty plus
- * the budget, since its used_memory counts its own structures), both are filled past it with random
+ * same budget for data (`--budget` bytes, default 64 MB; each one's maxmemory is what it reports in use
+ * empty plus the budget, since used_memory counts a startup baseline), both are filled past it with random
  * keys (-r 10M, 100-byte values), then redis-benchmark SET -P 16 on random keys runs alternately.
  * The table has req/s, CPU per request, keys evicted per request and used_memory at the end.
  */
@@ -862,8 +862,9 @@ const eviction = async () => {
   const results = { redis: [] as number[], ours: [] as number[], redisCpu: [] as number[], oursCpu: [] as number[], redisEvicted: [] as number[], oursEvicted: [] as number[] }
   try {
     const base = (await infoFields(redis.port, "memory")).get("used_memory")!
+    const ourBase = (await infoFields(ours.port, "memory")).get("used_memory")!
     execFileSync("redis-cli", ["-p", String(redis.port), "CONFIG", "SET", "maxmemory", String(base + budget)])
-    execFileSync("redis-cli", ["-p", String(ours.port), "CONFIG", "SET", "maxmemory", String(budget)])
+    execFileSync("redis-cli", ["-p", String(ours.port), "CONFIG", "SET", "maxmemory", String(ourBase + budget)])
     // fill past maxmemory (about 200-250 bytes a key in either server), then warm up
     const fill = Math.ceil((budget / 150) / 16) * 16
     for (const s of [redis, ours]) run(s.port, fill)
@@ -887,7 +888,7 @@ const eviction = async () => {
         console.error(`${s.name}: ${fmt(rps)} req/s, ${cpu.toFixed(1)} us CPU, ${evicted.toFixed(2)} evictions per request`)
       }
     }
-    const used = { redis: (await infoFields(redis.port, "memory")).get("used_memory")! - base, ours: (await infoFields(ours.port, "memory")).get("used_memory")! }
+    const used = { redis: (await infoFields(redis.port, "memory")).get("used_memory")! - base, ours: (await infoFields(ours.port, "memory")).get("used_memory")! - ourBase }
     const keys = {
       redis: Number(execFileSync("redis-cli", ["-p", String(redis.port), "DBSIZE"], { encoding: "utf8" })),
       ours: Number(execFileSync("redis-cli", ["-p", String(ours.port), "DBSIZE"], { encoding: "utf8" }))

@@ -126,6 +126,14 @@ export class Database {
    * longer in `entries`, or was added again further on) until the array is compacted.
    */
   private slots: string[] = []
+  /**
+   * Parallel to `slots`: the stored object of each slot's key, undefined once the slot is stale (its
+   * key deleted). Each stored object knows its slot (`keySlot`), so a deletion clears its slot, a
+   * replacement (a change of type) takes it over, and compaction renumbers them. Eviction's sampling
+   * reads keys' access data from here without a dictionary lookup (a random key's lookup is several
+   * cache misses: its string for the hash, the hash table, the entry), and compaction needs none.
+   */
+  private slotStored: Array<Stored | undefined> = []
   /** Slots that went stale since the last compaction. */
   private staleSlots = 0
   /** Watched keys only (WATCH): key -> the clients' records, in the order they watched it. */
@@ -356,7 +364,9 @@ export class Database {
     const stored = this.store(value, this.host.newStamp())
     this.memory += keyBytes(key) + storedBytes(stored)
     this.entries.set(key, stored)
+    stored.keySlot = this.slots.length
     this.slots.push(key)
+    this.slotStored.push(stored)
     this.host.keyAdded(this, key, value instanceof ByteString ? "" : value)
   }
 
@@ -382,7 +392,9 @@ export class Database {
     entries.set(key, stored)
     if (entries.size === size) return false
     this.memory += keyBytes(key) + bytes
+    stored.keySlot = this.slots.length
     this.slots.push(key)
+    this.slotStored.push(stored)
     if (expireAt !== -1) this.setExpire(key, expireAt)
     return true
   }
@@ -403,7 +415,7 @@ export class Database {
     } else {
       const before = storedBytes(stored)
       const next = this.store(value, this.host.lfu ? this.host.lfuTouch(stored.lru) : this.host.lruClock)
-      if (stored !== next) gone(stored)
+      if (stored !== next) this.replaced(stored, next)
       this.memory += storedBytes(next) - before
       this.entries.set(key, next)
     }
@@ -420,7 +432,7 @@ export class Database {
     } else {
       const before = storedBytes(stored)
       const next = this.store(value, stored.lru)
-      if (stored !== next) gone(stored)
+      if (stored !== next) this.replaced(stored, next)
       this.memory += storedBytes(next) - before
       this.entries.set(key, next)
     }
@@ -445,6 +457,8 @@ export class Database {
     this.entries.delete(key)
     this.memory -= keyBytes(key) + storedBytes(stored)
     gone(stored)
+    this.slotStored[stored.keySlot] = undefined
+    stored.keySlot = -1
     if (this.expires.size !== 0 && this.expires.delete(key)) {
       this.memory -= EXPIRE_OVERHEAD
       if (this.exactExpires.size !== 0) this.exactExpires.delete(key)
@@ -453,6 +467,14 @@ export class Database {
     // the slots are ever stale (RANDOMKEY's retries, SCAN's skipping stay cheap)
     if (++this.staleSlots > STALE_SLOTS_ALLOWED && this.staleSlots > this.entries.size) this.compactSlots()
     return true
+  }
+
+  /** A key's stored object gave way to another (a change of type): the new one takes over its slot. */
+  private replaced(stored: Stored, next: Stored): void {
+    gone(stored)
+    next.keySlot = stored.keySlot
+    this.slotStored[stored.keySlot] = next
+    stored.keySlot = -1
   }
 
   /** Absolute expiry (ms) of a live key, -1 without TTL, undefined when the key does not exist. */
@@ -543,16 +565,16 @@ export class Database {
       return
     }
     const slots = this.slots
+    const slotStored = this.slotStored
     const n = Math.min(count, this.entries.size)
     if (n === 0) return
     // at most half of the slots are stale, so a walk of 4n + 32 slots finds n live ones but with
-    // negligible odds; a key added again after a delete has a stale slot too, so it may come twice
+    // negligible odds; no dictionary lookup (see slotStored)
     let i = Math.floor(random() * slots.length)
     for (let walked = 0; out.length < n && walked < 4 * n + 32; walked++) {
-      const key = slots[i]!
-      const s = this.entries.get(key)
+      const s = slotStored[i]
       if (s !== undefined) {
-        out.push(key)
+        out.push(slots[i]!)
         stored.push(s)
       }
       if (++i === slots.length) i = 0
@@ -584,18 +606,26 @@ export class Database {
     return position < 0 ? 0 : position + 1
   }
 
-  /** Drops stale slots, keeping each live key once (at its last position) and the order of the rest. */
+  /** Compacts the slots if any is stale (eviction, when its samples keep missing). */
+  normalizeSlots(): void {
+    if (this.staleSlots !== 0) this.compactSlots()
+  }
+
+  /** Drops stale slots, keeping the order of the rest (each live key has one slot). */
   private compactSlots(): void {
-    const seen = new Set<string>()
+    const slots = this.slots
+    const slotStored = this.slotStored
     const kept: string[] = []
-    for (let i = this.slots.length - 1; i >= 0; i--) {
-      const key = this.slots[i]!
-      if (this.entries.has(key) && !seen.has(key)) {
-        seen.add(key)
-        kept.push(key)
-      }
+    const keptStored: Stored[] = []
+    for (let i = 0; i < slots.length; i++) {
+      const s = slotStored[i]
+      if (s === undefined) continue
+      s.keySlot = kept.length
+      kept.push(slots[i]!)
+      keptStored.push(s)
     }
-    this.slots = kept.reverse()
+    this.slots = kept
+    this.slotStored = keptStored
     this.staleSlots = 0
   }
 
@@ -616,6 +646,7 @@ export class Database {
     this.expires = new Map()
     this.exactExpires = new Map()
     this.slots = []
+    this.slotStored = []
     this.staleSlots = 0
     this.expiryCursor = undefined
     this.evictionCursor = undefined
@@ -634,6 +665,7 @@ export class Database {
     ;[this.exactExpires, other.exactExpires] = [other.exactExpires, this.exactExpires]
     ;[this.slots, other.slots] = [other.slots, this.slots]
     ;[this.staleSlots, other.staleSlots] = [other.staleSlots, this.staleSlots]
+    ;[this.slotStored, other.slotStored] = [other.slotStored, this.slotStored]
     ;[this.avgTtl, other.avgTtl] = [other.avgTtl, this.avgTtl]
     ;[this.memory, other.memory] = [other.memory, this.memory]
     // a snapshot's guard follows the contents it guards

@@ -33,6 +33,7 @@ export class HashValue implements ObjectValue {
   /** LRU clock of the key's last access (OBJECT IDLETIME), set by the Database. */
   lru = 0
   accounted = -1
+  keySlot = -1
   /** Hashtable encoding: total length of the fields and values (memory accounting). */
   private chars = 0
   /** listpack: packed pairs; hashtable: dense flat pairs (data[2i] a field, data[2i + 1] its value). */

@@ -7,6 +7,7 @@ import { type Accounted, Database, type DatabaseHost } from "./Database.ts"
 import { KeyspaceSnapshot } from "./Snapshot.ts"
 import { LFU_INIT_VAL, lfuMinutes, lfuTouch } from "./lfu.ts"
 import { keyspaceEventsToFlags, NotifyClass } from "./notify.ts"
+import { STARTUP_MEMORY } from "./memory.ts"
 import type { ObjectValue, Value } from "./Value.ts"
 
 /** Receives every write the keyspace makes on its own (expired keys) in its deterministic form. */
@@ -119,8 +120,16 @@ export class KeyspaceState implements DatabaseHost {
     dbs.length = 0
   }
 
-  /** The server's accounting of what it stores (INFO used_memory; what maxmemory limits). */
+  /**
+   * INFO used_memory, what maxmemory limits: the startup baseline (memory.ts, STARTUP_MEMORY, as
+   * Redis's used_memory_startup) plus the accounting of what is stored.
+   */
   get usedMemory(): number {
+    return STARTUP_MEMORY + this.dataMemory
+  }
+
+  /** The server's accounting of what it stores: the databases' keys, values and expiry entries. */
+  get dataMemory(): number {
     this.reconcile()
     let total = 0
     for (const db of this.dbs) total += db.memory

@@ -16,6 +16,7 @@ export class ListValue implements ObjectValue {
   /** LRU clock of the key's last access (OBJECT IDLETIME), set by the Database. */
   lru = 0
   accounted = -1
+  keySlot = -1
   /** Total length of the elements (memory accounting). */
   private chars = 0
   /** Slots of the ring; `undefined` outside [head, head + length). */

@@ -62,6 +62,7 @@ export class SetValue implements ObjectValue {
   /** LRU clock of the key's last access (OBJECT IDLETIME), set by the Database. */
   lru = 0
   accounted = -1
+  keySlot = -1
   /** Large hashtable: total length of the members (memory accounting). */
   private chars = 0
   /** Packed members (small), sorted integers (large intset) or dense members (large hashtable). */

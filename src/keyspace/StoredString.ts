@@ -14,6 +14,8 @@ import { STRING_OVERHEAD } from "./memory.ts"
 export class StoredString {
   value: string | ByteString
   lru: number
+  /** Its key's position in its database's slot arrays (-1 once deleted); kept by the Database. */
+  keySlot = -1
 
   constructor(value: string | ByteString, lru: number) {
     this.value = value

@@ -567,6 +567,7 @@ export class StreamValue implements ObjectValue {
   /** LRU clock of the key's last access (OBJECT IDLETIME), set by the Database. */
   lru = 0
   accounted = -1
+  keySlot = -1
   readonly type = "stream" as const
   private nodes: Array<StreamNode> = []
   /** The nodes' `heap`, summed as they change (memory accounting). */

@@ -24,6 +24,8 @@ export interface ObjectValue {
   heapBytes(): number
   /** What the keyspace has accounted for this value (-1 once it left the keyspace); kept by the Database. */
   accounted: number
+  /** Its key's position in its database's slot arrays (-1 out of the keyspace); kept by the Database. */
+  keySlot: number
   /** Number of elements; 0 means the key must be deleted (Redis never stores empty aggregates). */
   readonly size: number
 }

@@ -425,6 +425,7 @@ export class ZSetValue implements ObjectValue {
   /** LRU clock of the key's last access (OBJECT IDLETIME), set by the Database. */
   lru = 0
   accounted = -1
+  keySlot = -1
   /** Total length of the members (memory accounting). */
   private chars = 0
   get type(): "zset" {

@@ -54,6 +54,8 @@ export const idleMs = (lruClock: number, lru: number): number =>
 
 class PoolEntry {
   key: string | undefined = undefined
+  /** The key's stored object when sampled: it is evicted only if the dictionary still holds this one. */
+  stored: Stored | undefined = undefined
   idle = 0
   dbid = 0
 }
@@ -87,6 +89,7 @@ export class Evictor {
   clearPool(): void {
     for (const entry of this.pool) {
       entry.key = undefined
+      entry.stored = undefined
       entry.idle = 0
     }
   }
@@ -144,13 +147,23 @@ export class Evictor {
         const j = ++this.nextDb % ks.dbs.length
         const db = ks.dbs[j]!
         if ((volatile ? db.expires.size : db.size) === 0) continue
-        db.sampleKeys(1, volatile, this.sample, this.sampleStored, this.random)
-        if (this.sample.length > 0) return { dbid: j, key: this.sample[0]! }
+        // sampled slots are live keys; the check is a guard (a walk over stale slots may find none)
+        for (let attempt = 0; attempt < 20; attempt++) {
+          if (attempt === 16) db.normalizeSlots()
+          db.sampleKeys(1, volatile, this.sample, this.sampleStored, this.random)
+          if (this.sample.length !== 0 && db.entries.get(this.sample[0]!) === this.sampleStored[0]) {
+            return { dbid: j, key: this.sample[0]! }
+          }
+        }
       }
       return undefined
     }
     const pool = this.pool
-    for (;;) {
+    for (let round = 1;; round++) {
+      // guards: rounds that find nothing to evict drop the stale slots, after which a walk cannot
+      // miss; and never spin (a round finds a key at once but with negligible odds)
+      if (round % 4 === 0) for (const db of ks.dbs) db.normalizeSlots()
+      if (round > 64) return undefined
       let total = 0
       for (let i = 0; i < ks.dbs.length; i++) {
         const db = ks.dbs[i]!
@@ -160,16 +173,18 @@ export class Evictor {
         total += keys
       }
       if (total === 0) return undefined
-      // from the best candidate down; a key deleted since it was pooled is a ghost
+      // from the best candidate down; a key deleted (or its value replaced, or moved) since it was pooled is a ghost
       for (let k = EVICTION_POOL_SIZE - 1; k >= 0; k--) {
         const entry = pool[k]!
         if (entry.key === undefined) continue
         const key = entry.key
+        const stored = entry.stored
         const dbid = entry.dbid
         entry.key = undefined
+        entry.stored = undefined
         entry.idle = 0
         const db = ks.dbs[dbid]!
-        if (volatile ? db.expires.has(key) : db.entries.has(key)) return { dbid, key }
+        if (db.entries.get(key) === stored && (!volatile || db.expires.has(key))) return { dbid, key }
       }
     }
   }
@@ -214,6 +229,7 @@ export class Evictor {
       }
       const entry = pool[k]!
       entry.key = key
+      entry.stored = this.sampleStored[j]
       entry.idle = idle
       entry.dbid = dbid
     }

@@ -12,6 +12,15 @@
  * (4 on average), and the slot that refers to it.
  */
 export const STRING_OVERHEAD = 16 + 4
+/**
+ * What used_memory counts before anything is stored (INFO used_memory_startup): a fixed baseline the
+ * size of a fresh redis-server 7.0's (its used_memory_startup: 876152 bytes on x86-64), not this
+ * process's own heap, so that a maxmemory means what it means to Redis: data gets about the same room
+ * under the same setting, and a tiny one (`maxmemory 1`, as Redis's tests set it) refuses every
+ * write before anything is stored.
+ */
+export const STARTUP_MEMORY = 876_152
+
 /** A pointer slot in an array or an object. */
 export const SLOT = 8
 /** Array slack: arrays grown by push keep about a quarter of their length unused on average. */
@@ -21,9 +30,10 @@ export const stringBytes = (length: number): number => STRING_OVERHEAD + length
 
 /**
  * A key in a database: its string, its dictionary entry (a JS Map entry with its share of the hash
- * table and the table's growth slack) and its slot in the SCAN array.
+ * table and the table's growth slack), its slot in the SCAN array and in the parallel array of
+ * stored objects that eviction samples, and the stored object's `keySlot` field.
  */
-export const KEY_OVERHEAD = 48 + ARRAY_SLOT
+export const KEY_OVERHEAD = 48 + 2 * ARRAY_SLOT + SLOT
 /** A key's entry in the expires dictionary (the key string is shared). */
 export const EXPIRE_OVERHEAD = 28
 /** A string value: the StoredString object (header and two fields) besides the string itself. */

@@ -7,7 +7,7 @@
 import { createHash, randomBytes } from "node:crypto"
 import * as Os from "node:os"
 import * as Path from "node:path"
-import { EXPIRE_OVERHEAD, KEY_OVERHEAD } from "../keyspace/memory.ts"
+import { EXPIRE_OVERHEAD, KEY_OVERHEAD, STARTUP_MEMORY } from "../keyspace/memory.ts"
 import { REDIS_VERSION, SERVER_VERSION } from "../version.ts"
 import type { RuntimeCommand } from "./Client.ts"
 import type { EngineState } from "./Engine.ts"
@@ -101,11 +101,12 @@ export const bytesToHuman = (n: number): string => {
 // --- memory --------------------------------------------------------------------------------------------
 
 /**
- * used_memory is the keyspace's own accounting of what it stores (keyspace/memory.ts: keys, values,
- * expiry entries, as V8 heap estimates), the figure maxmemory limits; nothing is stored at startup,
- * so used_memory_startup is 0. The dictionaries' share of it is the per-key part of that accounting.
+ * used_memory is the figure maxmemory limits: a fixed startup baseline the size of Redis 7.0's
+ * (used_memory_startup, keyspace/memory.ts STARTUP_MEMORY) plus the keyspace's own accounting of
+ * what it stores (keys, values, expiry entries, as V8 heap estimates). The dictionaries' share of it
+ * is the per-key part of that accounting.
  */
-const startupMemory = 0
+const startupMemory = STARTUP_MEMORY
 
 const dictOverhead = (size: number, perKey: number): number => size * perKey
 

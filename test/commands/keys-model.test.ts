@@ -273,6 +273,7 @@ class FakeList {
   readonly type = "list" as const
   lru = 0
   accounted = -1
+  keySlot = -1
   readonly items: string[]
   constructor(items: ReadonlyArray<string>) {
     this.items = [...items]

@@ -157,7 +157,10 @@ describe("eviction", () => {
         expect(info).toMatch(/\r\nmaxmemory:1\r\n/)
         expect(info).toMatch(/\r\nmaxmemory_human:1B\r\n/)
         expect(info).toMatch(/\r\nmaxmemory_policy:allkeys-random\r\n/)
-        expect(info).toMatch(/\r\nused_memory:0\r\n/)
+        // everything evicted: what is left is the startup baseline, still over maxmemory 1
+        expect(info).toMatch(/\r\nused_memory:876152\r\n/)
+        expect(info).toMatch(/\r\nused_memory_startup:876152\r\n/)
+        assert.strictEqual(yield* redis.command("DBSIZE"), 0)
         const stats = (yield* redis.command("INFO", "stats")) as string
         expect(stats).toMatch(new RegExp(`\\r\\nevicted_keys:${keyspace.stats.evictedKeys}\\r\\n`))
         yield* redis.command("CONFIG", "SET", "lazyfree-lazy-eviction", "no")
@@ -174,10 +177,11 @@ describe("eviction", () => {
         for (let i = 0; i < 200; i++) yield* redis.command("SET", `k${i}`, value(i))
         const before = keyspace.stats.evictedKeys
         // tenacity 0: no time at all, so the call stops after its first 16 keys
-        yield* redis.command("CONFIG", "SET", "maxmemory", "2000")
+        const limit = keyspace.usedMemory - keyspace.dataMemory + 2000
+        yield* redis.command("CONFIG", "SET", "maxmemory", String(limit))
         assert.strictEqual(keyspace.stats.evictedKeys - before, 16)
-        for (let i = 0; i < 100 && keyspace.usedMemory > 2000; i++) yield* Effect.yieldNow
-        assert.isAtMost(keyspace.usedMemory, 2000)
+        for (let i = 0; i < 100 && keyspace.usedMemory > limit; i++) yield* Effect.yieldNow
+        assert.isAtMost(keyspace.usedMemory, limit)
         assert.isAbove(keyspace.stats.evictedKeys - before, 180)
         yield* redis.command("CONFIG", "SET", "maxmemory-eviction-tenacity", "10")
         yield* redis.command("CONFIG", "SET", "maxmemory", "0")
@@ -216,6 +220,10 @@ const writeArb = (): fc.Arbitrary<Write> => {
   )
 }
 
+/** INFO used_memory: the startup baseline plus what is stored. */
+const usedMemory = async (run: (argv: ReadonlyArray<string>) => Promise<unknown>): Promise<number> =>
+  Number(/\r\nused_memory:(\d+)\r\n/.exec((await run(["INFO", "memory"])) as string)![1])
+
 describe("eviction property", () => {
   const run = embeddedRunner({ "maxmemory-eviction-tenacity": "100" })
 
@@ -225,16 +233,15 @@ describe("eviction property", () => {
         fc.constantFrom("allkeys-lru", "allkeys-lfu", "allkeys-random"),
         fc.integer({ min: 2_000, max: 20_000 }),
         fc.array(writeArb(), { minLength: 1, maxLength: 60 }),
-        async (policy, maxmemory, writes) => {
+        async (policy, budget, writes) => {
           await run(["CONFIG", "SET", "maxmemory", "0"])
           await run(["FLUSHALL"])
           await run(["CONFIG", "SET", "maxmemory-policy", policy])
-          await run(["CONFIG", "SET", "maxmemory", String(maxmemory)])
+          const limit = (await usedMemory(run)) + budget
+          await run(["CONFIG", "SET", "maxmemory", String(limit)])
           for (const w of writes) {
             await run(w)
-            const info = (await run(["INFO", "memory"])) as string
-            const used = Number(/\r\nused_memory:(\d+)\r\n/.exec(info)![1])
-            expect(used).toBeLessThanOrEqual(maxmemory)
+            expect(await usedMemory(run)).toBeLessThanOrEqual(limit)
           }
         }
       ),
@@ -248,11 +255,11 @@ describe("eviction property", () => {
         fc.constantFrom("volatile-lru", "volatile-lfu", "volatile-random", "volatile-ttl"),
         fc.integer({ min: 2_000, max: 20_000 }),
         fc.array(writeArb(), { minLength: 1, maxLength: 60 }),
-        async (policy, maxmemory, writes) => {
+        async (policy, budget, writes) => {
           await run(["CONFIG", "SET", "maxmemory", "0"])
           await run(["FLUSHALL"])
           await run(["CONFIG", "SET", "maxmemory-policy", policy])
-          await run(["CONFIG", "SET", "maxmemory", String(maxmemory)])
+          await run(["CONFIG", "SET", "maxmemory", String((await usedMemory(run)) + budget)])
           const persistent = new Set<string>()
           for (const w of writes) {
             const reply = await run(w)
@@ -270,6 +277,127 @@ describe("eviction property", () => {
         }
       ),
       { numRuns: 40 }
+    )
+  })
+})
+
+// --- the slots eviction samples -------------------------------------------------------------------------
+
+type SlotOp =
+  | readonly ["SET", string, string]
+  | readonly ["RPUSH" | "SADD", string, string]
+  | readonly ["DEL", string]
+  | readonly ["RENAME", string, string]
+  | readonly ["MOVE", string]
+  | readonly ["COPY", string, string]
+  | readonly ["SWAPDB"]
+  | readonly ["FLUSHDB"]
+
+const slotOpArb = (): fc.Arbitrary<SlotOp> => {
+  const key = fc.integer({ min: 0, max: 12 }).map((i) => `k${i}`)
+  return fc.oneof(
+    { weight: 4, arbitrary: fc.tuple(fc.constant("SET" as const), key, fc.string({ maxLength: 5 })) },
+    { weight: 2, arbitrary: fc.tuple(fc.constantFrom("RPUSH" as const, "SADD" as const), key, fc.string({ maxLength: 5 })) },
+    { weight: 4, arbitrary: fc.tuple(fc.constant("DEL" as const), key) },
+    { weight: 2, arbitrary: fc.tuple(fc.constant("RENAME" as const), key, key) },
+    { weight: 1, arbitrary: fc.tuple(fc.constant("MOVE" as const), key) },
+    { weight: 1, arbitrary: fc.tuple(fc.constant("COPY" as const), key, key) },
+    { weight: 1, arbitrary: fc.tuple(fc.constant("SWAPDB" as const)) },
+    { weight: 1, arbitrary: fc.tuple(fc.constant("FLUSHDB" as const)) }
+  )
+}
+
+/** What each database holds after the ops: key -> type, as Redis's semantics say. */
+const slotModel = (ops: ReadonlyArray<SlotOp>): [Map<string, string>, Map<string, string>] => {
+  let db0 = new Map<string, string>()
+  let db1 = new Map<string, string>()
+  for (const op of ops) {
+    switch (op[0]) {
+      case "SET":
+        db0.set(op[1], "string")
+        break
+      case "RPUSH":
+      case "SADD": {
+        const type = op[0] === "RPUSH" ? "list" : "set"
+        const had = db0.get(op[1])
+        if (had === undefined || had === type) db0.set(op[1], type)
+        break
+      }
+      case "DEL":
+        db0.delete(op[1])
+        break
+      case "RENAME": {
+        const type = db0.get(op[1])
+        if (type === undefined || op[1] === op[2]) break
+        db0.delete(op[1])
+        db0.set(op[2], type)
+        break
+      }
+      case "MOVE": {
+        const type = db0.get(op[1])
+        if (type === undefined || db1.has(op[1])) break
+        db0.delete(op[1])
+        db1.set(op[1], type)
+        break
+      }
+      case "COPY": {
+        const type = db0.get(op[1])
+        if (type === undefined || op[1] === op[2] || db0.has(op[2])) break
+        db0.set(op[2], type)
+        break
+      }
+      case "SWAPDB":
+        ;[db0, db1] = [db1, db0]
+        break
+      case "FLUSHDB":
+        db0.clear()
+        break
+    }
+  }
+  return [db0, db1]
+}
+
+const scanAll = async (run: (argv: ReadonlyArray<string>) => Promise<unknown>): Promise<Set<string>> => {
+  const keys = new Set<string>()
+  let cursor = "0"
+  do {
+    const [next, batch] = (await run(["SCAN", cursor, "COUNT", "3"])) as [string, Array<string>]
+    for (const k of batch) keys.add(k)
+    cursor = next
+  } while (cursor !== "0")
+  return keys
+}
+
+describe("eviction sampling of the key slots", () => {
+  const run = embeddedRunner({ "maxmemory-eviction-tenacity": "100" })
+
+  vit("after deletes, renames, moves, copies, SWAPDB, FLUSHDB and changes of type, SCAN sees every key and maxmemory 1 evicts each key exactly once", async () => {
+    await fc.assert(
+      fc.asyncProperty(
+        fc.constantFrom("allkeys-lru", "allkeys-lfu", "allkeys-random"),
+        fc.array(slotOpArb(), { minLength: 1, maxLength: 150 }),
+        async (policy, ops) => {
+          await run(["CONFIG", "SET", "maxmemory", "0"])
+          await run(["FLUSHALL"])
+          await run(["CONFIG", "SET", "maxmemory-policy", policy])
+          for (const op of ops) {
+            // SET over a list or set changes the key's type (its stored object is replaced)
+            await run(op[0] === "MOVE" ? ["MOVE", op[1], "1"] : op[0] === "SWAPDB" ? ["SWAPDB", "0", "1"] : op)
+          }
+          const [db0, db1] = slotModel(ops)
+          expect(await scanAll(run)).toEqual(new Set(db0.keys()))
+          if (db0.size > 0) expect(db0.has((await run(["RANDOMKEY"])) as string)).toBe(true)
+          const evictedBefore = Number(/\r\nevicted_keys:(\d+)\r\n/.exec((await run(["INFO", "stats"])) as string)![1])
+          await run(["CONFIG", "SET", "maxmemory", "1"])
+          const evicted = Number(/\r\nevicted_keys:(\d+)\r\n/.exec((await run(["INFO", "stats"])) as string)![1]) - evictedBefore
+          expect(evicted).toBe(db0.size + db1.size)
+          expect(await run(["DBSIZE"])).toBe(0)
+          await run(["SELECT", "1"])
+          expect(await run(["DBSIZE"])).toBe(0)
+          await run(["SELECT", "0"])
+        }
+      ),
+      { numRuns: 60 }
     )
   })
 })
