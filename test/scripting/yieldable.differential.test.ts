@@ -156,7 +156,7 @@ describeDifferential(
 
     it("a slow comparator that ends: its reply once suspended and resumed", async () => {
       await compare(
-        "local t = {} for i = 1, 3000 do t[i] = (i * 7919) % 3001 end\ntable.sort(t, function(a, b)\n  local x = 0 for k = 1, 300 do x = x + k end\n  return a > b\nend)\nreturn {t[1], t[2], t[3000]}",
+        "local t = {} for i = 1, 3000 do t[i] = (i * 7919) % 3001 end\ntable.sort(t, function(a, b)\n  local x = 0 for k = 1, 6000 do x = x + k end\n  return a > b\nend)\nreturn {t[1], t[2], t[3000]}",
         [["GET", "x"]]
       )
     })
