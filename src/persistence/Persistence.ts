@@ -28,6 +28,7 @@ import { Engine, type EngineState } from "../server/Engine.ts"
 import { REDIS_VERSION } from "../version.ts"
 import { AofState } from "./Aof.ts"
 import { RdbError } from "./rdb/format.ts"
+import { relaxHeapGrowth, restoreHeapGrowth } from "../util/heapGrowth.ts"
 import { encodeKeyspace, KeyspaceLoad, loadKeyspace, SnapshotEncoder } from "./rdb/keyspace.ts"
 import { RdbFatal, RdbFormatError } from "./rdb/rdb.ts"
 
@@ -517,6 +518,7 @@ export class PersistenceState {
   startLoading(totalBytes: number): void {
     this.loading = { startTime: this.nowSeconds(), totalBytes, loadedBytes: 0, rdbUsedMem: 0 }
     this.engine.loading = true
+    relaxHeapGrowth()
     this.lastLoadKeysLoaded = 0
     this.lastLoadKeysExpired = 0
   }
@@ -524,6 +526,7 @@ export class PersistenceState {
   stopLoading(): void {
     this.loading = undefined
     this.engine.loading = false
+    restoreHeapGrowth()
   }
 
   /** The lines Redis logs on a file it cannot load. */
