@@ -27,6 +27,7 @@ export class ReplyWriter {
   resp: Protocol = 2
   /** Called with the error code ("ERR", "WRONGTYPE", ...) of every error reply (INFO errorstats). */
   onError: ((code: string) => void) | undefined = undefined
+  onCountedError: (() => void) | undefined = undefined
   private buf: Buffer
   private start = 0
   private pos = 0
@@ -163,6 +164,15 @@ export class ReplyWriter {
       const space = message.indexOf(" ")
       this.onError(space === -1 ? message : message.slice(0, space))
     }
+  }
+
+  /**
+   * An error already counted where it was made (a script passing on the error of a command it called:
+   * ERR_REPLY_FLAG_NO_STATS_UPDATE): not in the error stats again, but the command still failed.
+   */
+  errorCounted(message: string): void {
+    this.line("-", message)
+    this.onCountedError?.()
   }
 
   integer(n: number | bigint): void {

@@ -652,6 +652,7 @@ export class ScriptingState {
       const command = engine.resolve(argv)
       if (typeof command !== "string" && command.mayReplicate && !command.noScript && arityOk(command.spec.arity, argc)) {
         refused = `ERR ${RO_SCRIPT_WRITE}`
+        command.rejectedCalls++
       }
     }
     if (refused === undefined) {
@@ -667,6 +668,9 @@ export class ScriptingState {
       }
     }
     if (refused !== undefined) {
+      // scriptCall's afterErrorReply: counted although only the script sees it
+      const space = refused.indexOf(" ")
+      engine.countErrorStats(space === -1 ? refused : refused.slice(0, space))
       client.reply.take()
       pushError(vm, `-${refused}`)
       vm.pushBoolean(true)
@@ -1048,7 +1052,8 @@ export class ScriptingState {
     const info = errorInfo(vm)
     let message = info.message === undefined ? "" : info.message
     if (info.line !== undefined && info.source !== undefined) message += ` script: ${sha}, on ${info.source}:${info.line}.`
-    reply.error(message.replace(/[\r\n]/g, " "))
+    if (info.counted) reply.errorCounted(message.replace(/[\r\n]/g, " "))
+    else reply.error(message.replace(/[\r\n]/g, " "))
   }
 
   close(): void {

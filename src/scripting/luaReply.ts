@@ -168,6 +168,8 @@ export interface ErrorInfo {
   readonly message: string | undefined
   readonly source: string | undefined
   readonly line: string | undefined
+  /** The error came from a command the script called, which counted it already. */
+  readonly counted: boolean
 }
 
 export const errorInfo = (vm: LuaVm): ErrorInfo => {
@@ -177,7 +179,10 @@ export const errorInfo = (vm: LuaVm): ErrorInfo => {
     vm.pop(1)
     return value
   }
-  return { message: field("err"), source: field("source"), line: field("line") }
+  vm.getField(-1, "ignore_error_stats_update")
+  const counted = vm.toBoolean(-1)
+  vm.pop(1)
+  return { message: field("err"), source: field("source"), line: field("line"), counted }
 }
 
 /**
@@ -219,7 +224,8 @@ const tableToReply = (vm: LuaVm, reply: ReplyWriter, scriptResp: 2 | 3, depth: n
   if (vm.rawGet(-2) === LuaType.String) {
     vm.pop(1)
     const info = errorInfo(vm)
-    reply.error(noNewlines(info.message!))
+    if (info.counted) reply.errorCounted(noNewlines(info.message!))
+    else reply.error(noNewlines(info.message!))
     return
   }
   vm.pop(1)

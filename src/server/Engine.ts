@@ -432,6 +432,7 @@ export class EngineState {
     )
     client.user = this.registry.acl.defaultUser
     client.reply.onError = (code) => this.countError(code)
+    client.reply.onCountedError = this.markFailed
     if (options.unixSocket === true) client.unixSocket = true
     return client
   }
@@ -492,10 +493,19 @@ export class EngineState {
   }
 
   private countError(code: string): void {
+    this.countErrorStats(code)
+    this.markFailed()
+  }
+
+  /** afterErrorReply's counts for an error (its first word), also one no client sees (a command a script's pcall had refused). */
+  countErrorStats(code: string): void {
     this.stats.totalErrorReplies++
     this.stats.errors.set(code, (this.stats.errors.get(code) ?? 0) + 1)
-    const current = this.ctx.command
-    if (current !== undefined && this.inCall > 0) this.failed = true
+  }
+
+  /** The command running (if any) failed: its failed_calls count once it ends. */
+  private readonly markFailed = (): void => {
+    if (this.ctx.command !== undefined && this.inCall > 0) this.failed = true
   }
 
   // --- the batch path --------------------------------------------------------------------------------
