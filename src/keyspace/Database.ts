@@ -202,6 +202,13 @@ export class Database {
    * of the whole value).
    */
   lookupReadStored(key: string): string | ByteString | ObjectValue | undefined {
+    const stored = this.liveRead(key)
+    if (stored === undefined) return undefined
+    return stored instanceof StoredString ? stored.value : stored
+  }
+
+  /** A live key's entry for a read (hit or miss counted, access data touched). */
+  private liveRead(key: string): Stored | undefined {
     const stored = this.live(key)
     if (stored === undefined) {
       this.host.keyMiss(this, key)
@@ -210,7 +217,7 @@ export class Database {
     }
     this.host.hit()
     stored.lru = this.host.lfu ? this.host.lfuTouch(stored.lru) : this.host.lruClock
-    return stored instanceof StoredString ? stored.value : stored
+    return stored
   }
 
   /**
@@ -219,14 +226,8 @@ export class Database {
    * aggregate as it is (the caller replies WRONGTYPE).
    */
   lookupReadBytes(key: string): ByteString | ObjectValue | undefined {
-    const stored = this.live(key)
-    if (stored === undefined) {
-      this.host.keyMiss(this, key)
-      this.host.miss()
-      return undefined
-    }
-    this.host.hit()
-    stored.lru = this.host.lfu ? this.host.lfuTouch(stored.lru) : this.host.lruClock
+    const stored = this.liveRead(key)
+    if (stored === undefined) return undefined
     return stored instanceof StoredString ? this.bytesOf(stored) : stored
   }
 

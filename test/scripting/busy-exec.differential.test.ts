@@ -14,7 +14,7 @@ import { startPersistentServer } from "../support/persistentServer.ts"
 import { startServer } from "../support/server.ts"
 import { type Command, describeDifferential } from "../support/differential.ts"
 import { encode, RawConnection } from "../support/raw.ts"
-import { waitBusy } from "./busy-support.ts"
+import { waitBusy, shutdownNosave } from "./busy-support.ts"
 import { lib } from "./function-examples.ts"
 
 const THRESHOLD = "100"
@@ -193,8 +193,7 @@ describe("SHUTDOWN NOSAVE during a busy script in EXEC", () => {
       expect((await b.call("SCRIPT", "KILL")).raw).toBe(UNKILLABLE)
       expect((await b.call("SHUTDOWN")).raw).toBe("-BUSY Redis is busy running a script. You can only call SCRIPT KILL or SHUTDOWN NOSAVE.\r\n")
       expect(server.exits.count).toBe(0)
-      b.write(encode(["SHUTDOWN", "NOSAVE"]))
-      for (let i = 0; i < 200 && server.exits.count === 0; i++) await new Promise((r) => setTimeout(r, 10))
+      await shutdownNosave(b, server.exits)
       expect(server.exits.count).toBe(1)
     } finally {
       await a.close()

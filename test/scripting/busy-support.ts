@@ -33,3 +33,9 @@ export const busyRun = async (port: number, setup: ReadonlyArray<Command>, scrip
     await b.close()
   }
 }
+
+/** SHUTDOWN NOSAVE on `b` while a script is busy; resolves once the server asked to exit (or after 2 s). */
+export const shutdownNosave = async (b: RawConnection, exits: { readonly count: number }): Promise<void> => {
+  b.write(encode(["SHUTDOWN", "NOSAVE"]))
+  for (let i = 0; i < 200 && exits.count === 0; i++) await new Promise((r) => setTimeout(r, 10))
+}

@@ -14,7 +14,7 @@ import { startPersistentServer } from "../support/persistentServer.ts"
 import { startServer } from "../support/server.ts"
 import { type Command, describeDifferential } from "../support/differential.ts"
 import { encode, RawConnection } from "../support/raw.ts"
-import { busyRun } from "./busy-support.ts"
+import { busyRun, shutdownNosave } from "./busy-support.ts"
 import { lib } from "./function-examples.ts"
 
 const THRESHOLD = "100"
@@ -134,8 +134,7 @@ describe("SHUTDOWN during a busy script", () => {
       expect((await b.call("SHUTDOWN")).raw).toBe("-BUSY Redis is busy running a script. You can only call SCRIPT KILL or SHUTDOWN NOSAVE.\r\n")
       expect((await b.call("SHUTDOWN", "SAVE")).raw).toBe("-BUSY Redis is busy running a script. You can only call SCRIPT KILL or SHUTDOWN NOSAVE.\r\n")
       expect(server.exits.count).toBe(0)
-      b.write(encode(["SHUTDOWN", "NOSAVE"]))
-      for (let i = 0; i < 100 && server.exits.count === 0; i++) await new Promise((r) => setTimeout(r, 10))
+      await shutdownNosave(b, server.exits)
       expect(server.exits.count).toBe(1)
       // this harness does not end the process: kill the script to let the server close
       expect((await b.call("SCRIPT", "KILL")).raw).toBe("+OK\r\n")
