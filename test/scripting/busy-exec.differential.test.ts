@@ -5,16 +5,13 @@
  * queue), a script that wrote is UNKILLABLE, SHUTDOWN NOSAVE is served; the EXEC reply is complete and
  * byte-identical, and its writes reach the AOF as one MULTI/EXEC, as Redis writes them.
  */
-import { mkdtempSync, readFileSync, rmSync } from "node:fs"
-import { tmpdir } from "node:os"
-import { join } from "node:path"
 import { describe, expect, it } from "vitest"
-import { hasOracle, startOracle } from "../support/oracle.ts"
+import { hasOracle } from "../support/oracle.ts"
 import { startPersistentServer } from "../support/persistentServer.ts"
 import { startServer } from "../support/server.ts"
 import { type Command, describeDifferential } from "../support/differential.ts"
 import { encode, RawConnection } from "../support/raw.ts"
-import { waitBusy, shutdownNosave } from "./busy-support.ts"
+import { busyAofFiles, callWhileBusy, shutdownNosave, waitBusy } from "./busy-support.ts"
 import { lib } from "./function-examples.ts"
 
 const THRESHOLD = "100"
@@ -205,34 +202,15 @@ describe("SHUTDOWN NOSAVE during a busy script in EXEC", () => {
 
 describe.skipIf(!hasOracle)("a busy script's transaction in the AOF", () => {
   it("goes out as one MULTI/EXEC with the commands around the script, as Redis writes it", async () => {
-    const ours = mkdtempSync(join(tmpdir(), "busy-exec-aof-"))
-    const theirs = mkdtempSync(join(tmpdir(), "busy-exec-aof-"))
-    try {
-      const queued = [
-        ["SET", "before", "1"],
-        ["EVAL", `redis.call('set', KEYS[1], 'a') ${LONG} redis.call('set', KEYS[2], 'b') return 1`, "2", "x", "y"],
-        ["EVAL", `${LONG} return redis.call('incr', KEYS[1])`, "1", "before"],
-        ["SET", "after", "2"]
-      ]
-      const server = await startPersistentServer({ dir: ours, appendonly: "yes", "busy-reply-threshold": THRESHOLD, save: "" })
-      const oracle = await startOracle(["--dir", theirs, "--appendonly", "yes", "--busy-reply-threshold", THRESHOLD])
-      try {
-        const [a, b] = await Promise.all([
-          busyExec(server.port, [], queued, [["SET", "z", "1"]], [["SET", "next", "3"]]),
-          busyExec(oracle.port, [], queued, [["SET", "z", "1"]], [["SET", "next", "3"]])
-        ])
-        expect(a).toEqual(b)
-      } finally {
-        await server.close()
-        await oracle.stop()
-      }
-      const incr = (dir: string) => readFileSync(join(dir, "appendonlydir", "appendonly.aof.1.incr.aof"), "latin1")
-      expect(incr(ours)).toBe(incr(theirs))
-      expect(incr(ours).match(/MULTI/g)?.length).toBe(1)
-    } finally {
-      rmSync(ours, { recursive: true, force: true })
-      rmSync(theirs, { recursive: true, force: true })
-    }
+    const queued = [
+      ["SET", "before", "1"],
+      ["EVAL", `redis.call('set', KEYS[1], 'a') ${LONG} redis.call('set', KEYS[2], 'b') return 1`, "2", "x", "y"],
+      ["EVAL", `${LONG} return redis.call('incr', KEYS[1])`, "1", "before"],
+      ["SET", "after", "2"]
+    ]
+    const { ours, theirs } = await busyAofFiles(THRESHOLD, (port) => busyExec(port, [], queued, [["SET", "z", "1"]], [["SET", "next", "3"]]))
+    expect(ours).toBe(theirs)
+    expect(ours.match(/MULTI/g)?.length).toBe(1)
   })
 })
 
@@ -249,12 +227,7 @@ describe("a busy script in EXEC whose client goes away", () => {
       a.write(encode(["EXEC"]))
       await waitBusy(b)
       await a.close()
-      let reply = await b.call("MGET", "gone1", "gone2", "gone3")
-      for (let i = 0; i < 1000 && reply.raw.startsWith("-BUSY"); i++) {
-        await new Promise((r) => setTimeout(r, 10))
-        reply = await b.call("MGET", "gone1", "gone2", "gone3")
-      }
-      expect(reply.raw).toBe("*3\r\n$6\r\nscript\r\n$6\r\nsecond\r\n$5\r\nafter\r\n")
+      expect(await callWhileBusy(b, ["MGET", "gone1", "gone2", "gone3"], 1000)).toBe("*3\r\n$6\r\nscript\r\n$6\r\nsecond\r\n$5\r\nafter\r\n")
       expect((await b.call("PING")).raw).toBe("+PONG\r\n")
     } finally {
       await b.close()

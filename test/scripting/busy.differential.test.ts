@@ -5,16 +5,13 @@
  * refusal without NOSAVE), a script that wrote is UNKILLABLE and runs to its end, a killed script's
  * caller gets Redis's error; replies compared byte for byte (FUNCTION STATS' duration masked).
  */
-import { mkdtempSync, readFileSync, rmSync } from "node:fs"
-import { tmpdir } from "node:os"
-import { join } from "node:path"
 import { describe, expect, it } from "vitest"
-import { hasOracle, startOracle } from "../support/oracle.ts"
+import { hasOracle } from "../support/oracle.ts"
 import { startPersistentServer } from "../support/persistentServer.ts"
 import { startServer } from "../support/server.ts"
 import { type Command, describeDifferential } from "../support/differential.ts"
 import { encode, RawConnection } from "../support/raw.ts"
-import { busyRun, shutdownNosave } from "./busy-support.ts"
+import { busyAofFiles, busyRun, callWhileBusy, shutdownNosave, waitBusy } from "./busy-support.ts"
 import { lib } from "./function-examples.ts"
 
 const THRESHOLD = "100"
@@ -130,7 +127,7 @@ describe("SHUTDOWN during a busy script", () => {
     const b = await RawConnection.connect(server.port)
     try {
       a.write(encode(["EVAL", LOOP, "0"]))
-      while (!(await b.call("PING")).raw.startsWith("-BUSY")) await new Promise((r) => setTimeout(r, 10))
+      await waitBusy(b)
       expect((await b.call("SHUTDOWN")).raw).toBe("-BUSY Redis is busy running a script. You can only call SCRIPT KILL or SHUTDOWN NOSAVE.\r\n")
       expect((await b.call("SHUTDOWN", "SAVE")).raw).toBe("-BUSY Redis is busy running a script. You can only call SCRIPT KILL or SHUTDOWN NOSAVE.\r\n")
       expect(server.exits.count).toBe(0)
@@ -149,26 +146,10 @@ describe("SHUTDOWN during a busy script", () => {
 
 describe.skipIf(!hasOracle)("a busy script's writes in the AOF", () => {
   it("go out as one unit (MULTI/EXEC) although the script was suspended between them, as Redis writes them", async () => {
-    const ours = mkdtempSync(join(tmpdir(), "busy-aof-"))
-    const theirs = mkdtempSync(join(tmpdir(), "busy-aof-"))
-    try {
-      const script = ["EVAL", `redis.call('set', KEYS[1], 'a') ${LONG} redis.call('set', KEYS[2], 'b') return 1`, "2", "x", "y"]
-      const server = await startPersistentServer({ dir: ours, appendonly: "yes", "busy-reply-threshold": THRESHOLD, save: "" })
-      const oracle = await startOracle(["--dir", theirs, "--appendonly", "yes", "--busy-reply-threshold", THRESHOLD])
-      try {
-        const [a, b] = await Promise.all([busyRun(server.port, [], script, [["SET", "z", "1"]]), busyRun(oracle.port, [], script, [["SET", "z", "1"]])])
-        expect(a).toEqual(b)
-      } finally {
-        await server.close()
-        await oracle.stop()
-      }
-      const incr = (dir: string) => readFileSync(join(dir, "appendonlydir", "appendonly.aof.1.incr.aof"), "latin1")
-      expect(incr(ours)).toBe(incr(theirs))
-      expect(incr(ours)).toContain("MULTI")
-    } finally {
-      rmSync(ours, { recursive: true, force: true })
-      rmSync(theirs, { recursive: true, force: true })
-    }
+    const script = ["EVAL", `redis.call('set', KEYS[1], 'a') ${LONG} redis.call('set', KEYS[2], 'b') return 1`, "2", "x", "y"]
+    const { ours, theirs } = await busyAofFiles(THRESHOLD, (port) => busyRun(port, [], script, [["SET", "z", "1"]]))
+    expect(ours).toBe(theirs)
+    expect(ours).toContain("MULTI")
   })
 })
 
@@ -179,14 +160,9 @@ describe("a busy script whose caller goes away", () => {
     const b = await RawConnection.connect(server.port)
     try {
       a.write(encode(["EVAL", `${LONG} return redis.call('set', KEYS[1], 'done')`, "1", "gone"]))
-      while (!(await b.call("PING")).raw.startsWith("-BUSY")) await new Promise((r) => setTimeout(r, 10))
+      await waitBusy(b)
       await a.close()
-      let reply = await b.call("GET", "gone")
-      for (let i = 0; i < 500 && reply.raw.startsWith("-BUSY"); i++) {
-        await new Promise((r) => setTimeout(r, 10))
-        reply = await b.call("GET", "gone")
-      }
-      expect(reply.raw).toBe("$4\r\ndone\r\n")
+      expect(await callWhileBusy(b, ["GET", "gone"], 500)).toBe("$4\r\ndone\r\n")
       expect((await b.call("FUNCTION", "STATS")).raw).toContain("running_script\r\n$-1\r\n")
     } finally {
       await b.close()
