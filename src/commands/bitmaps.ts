@@ -470,19 +470,8 @@ const bitfield = (ctx: CommandContext, argv: ReadonlyArray<string>, readOnlyComm
   const oldLength = current === undefined ? 0 : current.length
   const length = Math.max(oldLength, Math.floor(highestWrite / 8) + 1)
   if (!lengthBuildable(ctx, length)) return
-  let target: ByteString
-  if (current === undefined) {
-    // a string created or grown stays even when every write fails (Redis then signals nothing)
-    target = ByteString.zeroed(length)
-    ctx.db.add(key, target)
-  } else {
-    target = current
-    target.unshare()
-    const before = target.bytes
-    target.growZero(length)
-    if (target.bytes !== before) ctx.db.resizing(target)
-  }
-  const bytes = target.bytes
+  // a string created or grown stays even when every write fails (Redis then signals nothing)
+  const bytes = ctx.db.zeroPadded(key, current, length).bytes
   const grown = length !== oldLength || current === undefined
 
   reply.arrayHeader(ops.length)

@@ -786,17 +786,7 @@ export const stringCommands = [
       if (patch.length === 0) return ctx.reply.integer(current === undefined ? 0 : current.length)
       const end = offset + patch.length
       if (!stringLengthAllowed(ctx, end)) return
-      let target: ByteString
-      if (current === undefined) {
-        target = ByteString.zeroed(end)
-        ctx.db.add(key, target)
-      } else {
-        target = current
-        target.unshare()
-        const before = target.bytes
-        target.growZero(end)
-        if (target.bytes !== before) ctx.db.resizing(target)
-      }
+      const target = ctx.db.zeroPadded(key, current, end)
       target.bytes.latin1Write(patch, offset)
       ctx.signalWrite(NotifyClass.string, "setrange", key)
       ctx.reply.integer(target.length)

@@ -252,6 +252,23 @@ export class Database {
     return value
   }
 
+  /**
+   * The string to write in place at `key` (`current`, from `lookupWriteBytes`), zero-padded to hold
+   * `length` bytes: created and added when there is none (lookupStringForBitCommand, SETRANGE).
+   */
+  zeroPadded(key: string, current: ByteString | undefined, length: number): ByteString {
+    if (current === undefined) {
+      const created = ByteString.zeroed(length)
+      this.add(key, created)
+      return created
+    }
+    current.unshare()
+    const before = current.bytes
+    current.growZero(length)
+    if (current.bytes !== before) this.resizing(current)
+    return current
+  }
+
   /** A string in byte form, from `lookupWriteBytes`, changed its buffer: its size is reconciled after the command. */
   resizing(value: ByteString): void {
     this.host.modifying(this, value)
