@@ -492,6 +492,19 @@ export class EngineState {
     Deferred.doneUnsafe(state.done, Exit.void)
   }
 
+  /**
+   * A command's end as INFO commandstats, latency-tracking and SLOWLOG/LATENCY see it: from call(), and
+   * for a blocked command or a script that suspended EXEC when it ends. `argv` as logged (redacted).
+   */
+  private commandEnded(client: Client, command: RuntimeCommand, argv: ReadonlyArray<string>, usec: number, failed: boolean): void {
+    command.calls++
+    command.usec += usec
+    if (this.latencyTracking) (command.latency ??= new LatencyHistogram()).record(usec)
+    if (failed) command.failedCalls++
+    this.stats.totalCommands++
+    if (usec >= this.slowCommandMinUsec) this.slowCommandFeed!(client, command, argv, usec)
+  }
+
   private countError(code: string): void {
     this.countErrorStats(code)
     this.markFailed()
@@ -880,13 +893,7 @@ export class EngineState {
         }
       }
       if (result !== BLOCKED && caller.stats) {
-        const usec = Math.round((ended - started) * 1000)
-        command.calls++
-        command.usec += usec
-        if (this.latencyTracking) (command.latency ??= new LatencyHistogram()).record(usec)
-        if (this.failed) command.failedCalls++
-        this.stats.totalCommands++
-        if (usec >= this.slowCommandMinUsec) this.slowCommandFeed!(client, command, ctx.loggedArgv(argv), usec)
+        this.commandEnded(client, command, ctx.loggedArgv(argv), Math.round((ended - started) * 1000), this.failed)
       }
       // MONITOR: the one cost of the seam when nobody monitors is this comparison. Feeding counts in
       // neither this command's duration nor the next one's.
@@ -1041,13 +1048,10 @@ export class EngineState {
     if (resume === undefined) return true
     client.execResume = undefined
     // the command that suspended is over: counted now, as call() counts a command that did not block
-    const done = resume.queue[resume.index]!.command
+    const { command, argv } = resume.queue[resume.index]!
     if (resume.caller.stats) {
-      done.calls++
       // its whole run, as Redis's call() times a script that processed events meanwhile
-      done.usec += Math.round((performance.now() - resume.startedAt) * 1000)
-      if (this.failed) done.failedCalls++
-      this.stats.totalCommands++
+      this.commandEnded(client, command, argv, Math.round((performance.now() - resume.startedAt) * 1000), this.failed)
     }
     // its error reply (a killed script) is the command's, not EXEC's
     this.failed = false
@@ -1103,14 +1107,9 @@ export class EngineState {
       if (postponed.caller === Callers.client) this.processCommand(client, postponed.argv)
       else this.dispatch(client, postponed.argv, postponed.caller)
     } else {
-      state.command.calls++
-      state.command.usec += state.replyUsec
-      if (this.latencyTracking) (state.command.latency ??= new LatencyHistogram()).record(state.replyUsec)
+      // counted and logged when it ends, as Redis's updateStatsOnUnblock (its time blocked does not count)
+      this.commandEnded(client, state.command, state.argv, state.replyUsec, state.failed)
       this.keyspace.latencySample("command-unblocking", Math.floor(state.replyUsec / 1000))
-      if (state.failed) state.command.failedCalls++
-      this.stats.totalCommands++
-      // logged when it ends, as Redis's updateStatsOnUnblock (its time blocked does not count)
-      if (state.replyUsec >= this.slowCommandMinUsec) this.slowCommandFeed!(client, state.command, state.argv, state.replyUsec)
       // the blocked command has replied: CLIENT REPLY SKIP has now skipped it
       if (client.output.mode === "skipping") client.output.mode = "on"
     }
