@@ -13,6 +13,12 @@ const MAX_KEPT_BUFFER = 1024 * 1024
  */
 const SHORT_WRITE = 32
 
+/** An error reply's code, as INFO errorstats counts it: its first word. */
+export const errorCode = (message: string): string => {
+  const space = message.indexOf(" ")
+  return space === -1 ? message : message.slice(0, space)
+}
+
 /**
  * The one reply encoder. Commands write replies straight into a byte buffer, in RESP2 or RESP3
  * according to `resp`; the connection takes what accumulated during a read batch with `take()` and
@@ -160,10 +166,7 @@ export class ReplyWriter {
   /** An error reply; `message` starts with its code, e.g. "ERR syntax error" (see commands/errors.ts). */
   error(message: string): void {
     this.line("-", message)
-    if (this.onError !== undefined) {
-      const space = message.indexOf(" ")
-      this.onError(space === -1 ? message : message.slice(0, space))
-    }
+    if (this.onError !== undefined) this.onError(errorCode(message))
   }
 
   /**

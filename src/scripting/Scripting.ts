@@ -11,7 +11,7 @@ import * as Context from "effect/Context"
 import * as Effect from "effect/Effect"
 import * as Layer from "effect/Layer"
 import { type Blocked, type CommandSpec, defineCommand } from "../commands/CommandSpec.ts"
-import type { ReplyWriter } from "../resp/ReplyWriter.ts"
+import { errorCode, type ReplyWriter } from "../resp/ReplyWriter.ts"
 import * as Errors from "../commands/errors.ts"
 import type { CommandContext } from "../server/CommandContext.ts"
 import type { Client } from "../server/Client.ts"
@@ -669,8 +669,7 @@ export class ScriptingState {
     }
     if (refused !== undefined) {
       // scriptCall's afterErrorReply: counted although only the script sees it
-      const space = refused.indexOf(" ")
-      engine.countErrorStats(space === -1 ? refused : refused.slice(0, space))
+      engine.countErrorStats(errorCode(refused))
       client.reply.take()
       pushError(vm, `-${refused}`)
       vm.pushBoolean(true)

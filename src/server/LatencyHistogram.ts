@@ -81,7 +81,7 @@ export class LatencyHistogram {
         }
         cumulative += this.counts[index]!
         value = valueAtIndex(index)
-        highest = lowestEquivalent(value) + rangeSize(value) - 1
+        highest = highestEquivalent(value)
       }
       if (!ended) {
         level *= 2
